@@ -1,0 +1,283 @@
+import { CausalContext } from "./causal-context.ts";
+import { DecodeError, ResolverMismatchError } from "./errors.ts";
+import { type AnyResolver, type KeyRules, resolverName } from "./key-rules.ts";
+import { type DecodeLimits, StateReader, StateWriter } from "./state-codec.ts";
+import { type ReplicaId, VersionVector } from "./version-vector.ts";
+import { Writer } from "./writer.ts";
+
+/** Version of the binary format written by this package (see docs/FORMAT.md). */
+export const FORMAT_VERSION = 1;
+
+/** What a payload carries: a full state, a delta since a version vector, or one operation. */
+export type PayloadKind = "state" | "delta" | "op";
+
+const KIND_CODES: Record<PayloadKind, number> = { state: 1, delta: 2, op: 3 };
+const KINDS: readonly (PayloadKind | undefined)[] = [undefined, "state", "delta", "op"];
+const MAGIC_0 = 0x43; // "C"
+const MAGIC_1 = 0x56; // "V"
+const HEADER_BYTES = 12;
+
+/** One key's entry in a payload. */
+export interface PayloadEntry {
+  readonly key: string;
+  readonly resolver: AnyResolver;
+  readonly state: unknown;
+}
+
+function hexToBytes8(id: ReplicaId, out: Uint8Array): void {
+  for (let i = 0; i < 8; i++) out[i] = Number.parseInt(id.slice(i * 2, i * 2 + 2), 16);
+}
+
+function bytes8ToHex(bytes: Uint8Array): ReplicaId {
+  let s = "";
+  for (let i = 0; i < 8; i++) s += (bytes[i] as number).toString(16).padStart(2, "0");
+  return s;
+}
+
+/** Length of the longest common prefix, never ending between the halves of a surrogate pair. */
+function sharedPrefix(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  if (i > 0 && i < b.length) {
+    const c = b.charCodeAt(i - 1);
+    if (c >= 0xd800 && c <= 0xdbff) i--;
+  }
+  return i;
+}
+
+/**
+ * Encodes a payload. `entries` must be sorted by key (JavaScript string order) without duplicates.
+ */
+export function encodePayload(
+  kind: PayloadKind,
+  fingerprint: Uint8Array,
+  context: CausalContext,
+  entries: readonly PayloadEntry[],
+  since?: VersionVector,
+): Uint8Array {
+  const replicaIndex = new Map<ReplicaId, number>();
+  const table: ReplicaId[] = [];
+  const resolverIndex = new Map<AnyResolver, number>();
+  const resolvers: AnyResolver[] = [];
+
+  const ctx = new StateWriter(replicaIndex, table, 64);
+  context.encode(ctx);
+  if (kind === "delta") {
+    const base = (since ?? VersionVector.empty).entries();
+    ctx.uint(base.length);
+    for (const [r, seq] of base) {
+      ctx.replica(r);
+      ctx.uint(seq);
+    }
+  }
+
+  const body = new StateWriter(replicaIndex, table, 64 + entries.length * 24);
+  body.uint(entries.length);
+  let prev = "";
+  for (const e of entries) {
+    const p = sharedPrefix(prev, e.key);
+    body.uint(p);
+    body.string(e.key.slice(p));
+    let ri = resolverIndex.get(e.resolver);
+    if (ri === undefined) {
+      ri = resolvers.length;
+      resolverIndex.set(e.resolver, ri);
+      resolvers.push(e.resolver);
+    }
+    body.uint(ri);
+    e.resolver.encode(e.state, body);
+    prev = e.key;
+  }
+
+  const head = new Writer(64 + table.length * 9);
+  head.raw(new Uint8Array([MAGIC_0, MAGIC_1, FORMAT_VERSION, KIND_CODES[kind]]));
+  head.raw(fingerprint);
+  head.uint(resolvers.length);
+  for (const r of resolvers) {
+    head.string(r.id);
+    head.uint(r.version);
+  }
+  head.uint(table.length);
+  const id = new Uint8Array(8);
+  for (const r of table) {
+    hexToBytes8(r, id);
+    head.raw(id);
+  }
+  const a = head.finish();
+  const b = ctx.finish();
+  const c = body.finish();
+  const out = new Uint8Array(a.length + b.length + c.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  out.set(c, a.length + b.length);
+  return out;
+}
+
+/** Largest HLC time found in a payload; `wall` is -1 when it holds none. */
+export interface MaxTime {
+  readonly wall: number;
+  readonly counter: number;
+  readonly node: ReplicaId;
+}
+
+/**
+ * Decodes a payload in steps (so a large one can be decoded in chunks): the constructor reads
+ * and checks the header, tables and context; {@link PayloadDecoder.next} decodes entries. Nothing
+ * is trusted; every error is a {@link DecodeError} or a {@link ResolverMismatchError}.
+ */
+export class PayloadDecoder {
+  readonly kind: PayloadKind;
+  readonly context: CausalContext;
+  /** For a delta: the version vector it was computed since. */
+  readonly since: VersionVector;
+  readonly total: number;
+  readonly keys: string[] = [];
+  readonly states: unknown[] = [];
+  readonly resolvers: AnyResolver[] = [];
+  readonly #reader: StateReader;
+  readonly #rules: KeyRules;
+  readonly #payloadResolvers: AnyResolver[] = [];
+  #prev = "";
+
+  constructor(
+    bytes: Uint8Array,
+    rules: KeyRules,
+    limits: DecodeLimits,
+    intern: (id: ReplicaId) => ReplicaId,
+  ) {
+    if (!(bytes instanceof Uint8Array))
+      throw new DecodeError("DECODE_MALFORMED", "payload is not a Uint8Array", 0);
+    if (bytes.length > limits.maxPayloadBytes) {
+      throw new DecodeError(
+        "DECODE_TOO_LARGE",
+        `payload of ${bytes.length} bytes exceeds the limit of ${limits.maxPayloadBytes}`,
+        0,
+      );
+    }
+    if (bytes.length < HEADER_BYTES)
+      throw new DecodeError("DECODE_TRUNCATED", "payload shorter than its header", 0);
+    if (bytes[0] !== MAGIC_0 || bytes[1] !== MAGIC_1) {
+      throw new DecodeError("DECODE_MALFORMED", "not a converge payload (bad magic bytes)", 0);
+    }
+    if (bytes[2] !== FORMAT_VERSION) {
+      throw new DecodeError(
+        "FORMAT_VERSION",
+        `unknown format version ${bytes[2]}; this build reads ${FORMAT_VERSION}`,
+        2,
+      );
+    }
+    const kind = KINDS[bytes[3] as number];
+    if (kind === undefined) throw new DecodeError("DECODE_MALFORMED", `unknown payload kind ${bytes[3]}`, 3);
+    this.kind = kind;
+    this.#rules = rules;
+
+    // Tables first: the resolver table names what the payload was written with.
+    const table: ReplicaId[] = [];
+    const r = new StateReader(bytes, HEADER_BYTES, bytes.length, table, limits);
+    const nr = r.count(2, "resolver");
+    for (let i = 0; i < nr; i++) {
+      const id = r.string(256);
+      const version = r.uint();
+      const mine = [...rules.resolvers.values()].filter((x) => x.id === id);
+      const match = mine.find((x) => x.version === version);
+      if (match === undefined) {
+        if (mine.length === 0) {
+          throw new ResolverMismatchError(
+            "UNKNOWN_RESOLVER",
+            `payload uses resolver ${id}@${version}, unknown here`,
+          );
+        }
+        throw new ResolverMismatchError(
+          "RESOLVER_VERSION",
+          `payload uses resolver ${id}@${version}; this replica has ${mine.map(resolverName).join(", ")}`,
+        );
+      }
+      this.#payloadResolvers.push(match);
+    }
+    const fp = bytes.subarray(4, HEADER_BYTES);
+    if (fp.some((b, i) => b !== rules.fingerprint[i])) {
+      throw new ResolverMismatchError(
+        "CONFIG_MISMATCH",
+        `payload was written by a replica whose key rules differ from this replica's:\n${rules.canonical}`,
+      );
+    }
+    const nt = r.count(8, "replica");
+    const seen = new Set<ReplicaId>();
+    for (let i = 0; i < nt; i++) {
+      const id = intern(bytes8ToHex(r.raw(8)));
+      if (seen.has(id)) r.fail(`replica ${id} listed twice`);
+      seen.add(id);
+      table.push(id);
+    }
+    this.context = CausalContext.decode(r);
+    const since = new Map<ReplicaId, number>();
+    if (kind === "delta") {
+      const n = r.count(2, "since entry");
+      let last = "";
+      for (let i = 0; i < n; i++) {
+        const replica = r.replica();
+        if (!(replica > last)) r.fail("since vector not sorted by replica");
+        last = replica;
+        since.set(replica, r.seq());
+      }
+    }
+    this.since = new VersionVector(since);
+    this.total = r.count(3, "entry");
+    if (this.total > limits.maxEntries) {
+      throw new DecodeError(
+        "DECODE_TOO_LARGE",
+        `${this.total} entries exceed the limit of ${limits.maxEntries}`,
+        r.offset,
+      );
+    }
+    if (kind === "op" && this.total !== 1) r.fail("an op payload holds exactly one entry");
+    this.#reader = r;
+  }
+
+  /** True when every entry has been decoded. */
+  get done(): boolean {
+    return this.keys.length === this.total;
+  }
+
+  /** Decodes up to `max` more entries; checks for trailing bytes after the last one. */
+  next(max: number): void {
+    const r: StateReader = this.#reader;
+    const limits = r.limits;
+    const end = Math.min(this.total, this.keys.length + max);
+    let prev = this.#prev;
+    for (let i = this.keys.length; i < end; i++) {
+      const p = r.uint();
+      if (p > prev.length) r.fail(`key prefix ${p} longer than the previous key`);
+      const suffix = r.string(limits.maxKeyBytes);
+      const key = p === 0 ? suffix : prev.slice(0, p) + suffix;
+      if (i > 0 && !(key > prev)) r.fail("keys not in strictly increasing order");
+      if (!key.isWellFormed()) r.fail("key is not well-formed UTF-16");
+      if (key.length > limits.maxKeyBytes) r.fail("key longer than the limit");
+      const ri = r.uint();
+      const resolver = this.#payloadResolvers[ri];
+      if (resolver === undefined) {
+        r.fail(`resolver index ${ri} outside the table`);
+      }
+      const mine = this.#rules.resolverFor(key);
+      if (mine !== resolver) {
+        throw new ResolverMismatchError(
+          "RESOLVER_MISMATCH",
+          `key ${JSON.stringify(key)} is governed by ${resolverName(mine)} here but by ${resolverName(resolver)} in the payload`,
+        );
+      }
+      this.states.push(resolver.decode(r));
+      this.keys.push(key);
+      this.resolvers.push(resolver);
+      prev = key;
+    }
+    this.#prev = prev;
+    if (this.done) r.done();
+  }
+
+  /** The largest HLC time decoded so far. */
+  maxTime(): MaxTime {
+    const r = this.#reader;
+    return { wall: r.maxWall, counter: r.maxCounter, node: r.maxNode };
+  }
+}

@@ -1,0 +1,165 @@
+import { DecodeError } from "./errors.ts";
+
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Reads what {@link Writer} wrote, trusting nothing: every read is bounds-checked, varints are
+ * limited to 2^53 - 1, counts are checked against the bytes left, strings must be valid UTF-8.
+ * Every failure is a {@link DecodeError}.
+ */
+export class Reader {
+  readonly #buf: Uint8Array;
+  readonly #view: DataView;
+  #pos: number;
+  readonly #end: number;
+
+  constructor(bytes: Uint8Array, start = 0, end: number = bytes.length) {
+    this.#buf = bytes;
+    this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.#pos = start;
+    this.#end = end;
+  }
+
+  /** Current offset. */
+  get offset(): number {
+    return this.#pos;
+  }
+
+  /** Bytes left. */
+  get remaining(): number {
+    return this.#end - this.#pos;
+  }
+
+  /** Throws a `DECODE_MALFORMED` error at the current offset. */
+  fail(message: string): never {
+    throw new DecodeError("DECODE_MALFORMED", message, this.#pos);
+  }
+
+  #truncated(what: string): never {
+    throw new DecodeError("DECODE_TRUNCATED", `payload ends inside ${what}`, this.#pos);
+  }
+
+  byte(): number {
+    if (this.#pos >= this.#end) this.#truncated("a byte");
+    return this.#buf[this.#pos++] as number;
+  }
+
+  /** Unsigned LEB128 varint; refuses values above 2^53 - 1 and non-minimal encodings. */
+  uint(): number {
+    const buf = this.#buf;
+    let pos = this.#pos;
+    if (pos >= this.#end) this.#truncated("a varint");
+    let b = buf[pos++] as number;
+    if (b < 0x80) {
+      this.#pos = pos;
+      return b;
+    }
+    let result = b & 0x7f;
+    let scale = 0x80;
+    for (let i = 1; ; i++) {
+      if (pos >= this.#end) {
+        this.#pos = pos;
+        this.#truncated("a varint");
+      }
+      b = buf[pos++] as number;
+      result += (b & 0x7f) * scale;
+      if (b < 0x80) {
+        if (b === 0) {
+          this.#pos = pos;
+          this.fail("non-minimal varint");
+        }
+        break;
+      }
+      scale *= 0x80;
+      if (i >= 7) {
+        this.#pos = pos;
+        this.fail("varint longer than 8 bytes");
+      }
+    }
+    this.#pos = pos;
+    if (result > Number.MAX_SAFE_INTEGER) this.fail("varint above 2^53 - 1");
+    return result;
+  }
+
+  /** A uint that must be at most `max`. */
+  uintMax(max: number, what: string): number {
+    const v = this.uint();
+    if (v > max) this.fail(`${what} ${v} exceeds ${max}`);
+    return v;
+  }
+
+  /** Zigzag varint. */
+  int(): number {
+    const z = this.uint();
+    return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+  }
+
+  float64(): number {
+    if (this.#end - this.#pos < 8) this.#truncated("a float64");
+    const v = this.#view.getFloat64(this.#pos);
+    this.#pos += 8;
+    return v;
+  }
+
+  /**
+   * A count of items that each take at least `minBytesPerItem` bytes: refused when the bytes left
+   * cannot hold that many items, so a forged count never drives a huge allocation.
+   */
+  count(minBytesPerItem: number, what: string): number {
+    const n = this.uint();
+    if (n * minBytesPerItem > this.#end - this.#pos) {
+      this.fail(`${what} count ${n} does not fit in the ${this.#end - this.#pos} bytes left`);
+    }
+    return n;
+  }
+
+  /** `n` raw bytes (a view, not a copy). */
+  raw(n: number): Uint8Array {
+    if (this.#end - this.#pos < n) this.#truncated(`${n} raw bytes`);
+    const out = this.#buf.subarray(this.#pos, this.#pos + n);
+    this.#pos += n;
+    return out;
+  }
+
+  /** Length-prefixed bytes, copied. */
+  bytes(maxLength: number): Uint8Array {
+    const n = this.uint();
+    if (n > maxLength) this.fail(`byte string of ${n} bytes exceeds the limit ${maxLength}`);
+    return this.raw(n).slice();
+  }
+
+  /** Length-prefixed UTF-8 string of at most `maxBytes` bytes. */
+  string(maxBytes: number): string {
+    const n = this.uint();
+    if (n > maxBytes) this.fail(`string of ${n} bytes exceeds the limit ${maxBytes}`);
+    if (this.#end - this.#pos < n) this.#truncated("a string");
+    const buf = this.#buf;
+    const start = this.#pos;
+    const end = start + n;
+    if (n <= 64) {
+      let s = "";
+      let i = start;
+      for (; i < end; i++) {
+        const c = buf[i] as number;
+        if (c >= 0x80) break;
+        s += String.fromCharCode(c);
+      }
+      if (i === end) {
+        this.#pos = end;
+        return s;
+      }
+    }
+    try {
+      const s = decoder.decode(buf.subarray(start, end));
+      this.#pos = end;
+      return s;
+    } catch {
+      return this.fail("invalid UTF-8 in string");
+    }
+  }
+
+  /** Throws unless every byte was consumed. */
+  done(): void {
+    if (this.#pos !== this.#end) this.fail(`${this.#end - this.#pos} unexpected trailing bytes`);
+  }
+}

@@ -1,0 +1,287 @@
+import { Timestamp } from "@converge/hlc";
+import { type Concurrent, defineResolver, type Resolver, type Stamp } from "./resolver.ts";
+import type { StateReader, StateWriter } from "./state-codec.ts";
+import { toValue, type Value } from "./value.ts";
+import type { ReplicaId, VersionVector } from "./version-vector.ts";
+
+/**
+ * One written value of a register, identified by the operation that wrote it (its dot: replica and
+ * seq) and stamped with that operation's HLC time. Used alone as the whole state when it is the
+ * only value and nothing else was seen on the key (the common case, kept small).
+ */
+class Sibling {
+  readonly replica: ReplicaId;
+  readonly seq: number;
+  readonly wall: number;
+  readonly counter: number;
+  readonly value: Value;
+  constructor(replica: ReplicaId, seq: number, wall: number, counter: number, value: Value) {
+    this.replica = replica;
+    this.seq = seq;
+    this.wall = wall;
+    this.counter = counter;
+    this.value = value;
+  }
+}
+
+/**
+ * The general register state: the surviving siblings (sorted by replica id, at most one per
+ * replica) and the key's clock — for each replica, the highest seq of its operations on this key
+ * that this state has seen. A sibling is dominated (overwritten or deleted) when the other side's
+ * clock has seen its dot but no longer holds it. No siblings means deleted (a tombstone).
+ */
+class Siblings {
+  readonly siblings: readonly Sibling[];
+  /** Flat `[replica, seq, replica, seq, …]`, sorted by replica id. */
+  readonly clock: readonly (ReplicaId | number)[];
+  constructor(siblings: readonly Sibling[], clock: readonly (ReplicaId | number)[]) {
+    this.siblings = siblings;
+    this.clock = clock;
+  }
+}
+
+type RegisterState = Sibling | Siblings;
+
+function siblingsOf(s: RegisterState): readonly Sibling[] {
+  return s instanceof Sibling ? [s] : s.siblings;
+}
+
+function clockOf(s: RegisterState): readonly (ReplicaId | number)[] {
+  return s instanceof Sibling ? [s.replica, s.seq] : s.clock;
+}
+
+function seen(clock: readonly (ReplicaId | number)[], replica: ReplicaId): number {
+  for (let i = 0; i < clock.length; i += 2) if (clock[i] === replica) return clock[i + 1] as number;
+  return 0;
+}
+
+function joinClocks(
+  a: readonly (ReplicaId | number)[],
+  b: readonly (ReplicaId | number)[],
+): (ReplicaId | number)[] {
+  const out: (ReplicaId | number)[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const ra = a[i] as ReplicaId | undefined;
+    const rb = b[j] as ReplicaId | undefined;
+    if (rb === undefined || (ra !== undefined && ra < rb)) {
+      out.push(ra as ReplicaId, a[i + 1] as number);
+      i += 2;
+    } else if (ra === undefined || rb < ra) {
+      out.push(rb, b[j + 1] as number);
+      j += 2;
+    } else {
+      out.push(ra, Math.max(a[i + 1] as number, b[j + 1] as number));
+      i += 2;
+      j += 2;
+    }
+  }
+  return out;
+}
+
+/** Builds the smallest representation of (siblings, clock). */
+function normalize(siblings: readonly Sibling[], clock: readonly (ReplicaId | number)[]): RegisterState {
+  const only = siblings[0];
+  if (siblings.length === 1 && only !== undefined && clock.length === 2 && clock[0] === only.replica)
+    return only;
+  return new Siblings(siblings, clock);
+}
+
+function sameClock(a: readonly (ReplicaId | number)[], b: readonly (ReplicaId | number)[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function mergeRegister(a: RegisterState, b: RegisterState): RegisterState {
+  if (a === b) return a;
+  // Fast path: two lone siblings.
+  if (a instanceof Sibling && b instanceof Sibling) {
+    if (a.replica === b.replica) return a.seq >= b.seq ? a : b;
+    const [x, y] = a.replica < b.replica ? [a, b] : [b, a];
+    return new Siblings([x, y], [x.replica, x.seq, y.replica, y.seq]);
+  }
+  const ca = clockOf(a);
+  const cb = clockOf(b);
+  const sa = siblingsOf(a);
+  const sb = siblingsOf(b);
+  const out: Sibling[] = [];
+  let i = 0;
+  let j = 0;
+  // Both sibling lists are sorted by replica id; at most one sibling per replica on each side.
+  while (i < sa.length || j < sb.length) {
+    const x = sa[i];
+    const y = sb[j];
+    if (y === undefined || (x !== undefined && x.replica < y.replica)) {
+      if ((x as Sibling).seq > seen(cb, (x as Sibling).replica)) out.push(x as Sibling);
+      i++;
+    } else if (x === undefined || y.replica < x.replica) {
+      if (y.seq > seen(ca, y.replica)) out.push(y);
+      j++;
+    } else {
+      // Same replica on both sides: the higher seq is the later write of that replica.
+      if (x.seq === y.seq) out.push(x);
+      else if (x.seq > y.seq) {
+        if (x.seq > seen(cb, x.replica)) out.push(x);
+      } else if (y.seq > seen(ca, y.replica)) out.push(y);
+      i++;
+      j++;
+    }
+  }
+  const clock = joinClocks(ca, cb);
+  // Preserve identity when nothing changed, so callers can detect no-ops cheaply.
+  if (sameClock(clock, ca) && out.length === sa.length && out.every((s, k) => s === sa[k])) return a;
+  if (sameClock(clock, cb) && out.length === sb.length && out.every((s, k) => s === sb[k])) return b;
+  return normalize(out, clock);
+}
+
+function toConcurrent<V>(s: Sibling): Concurrent<V> {
+  return {
+    value: s.value as V,
+    replica: s.replica,
+    seq: s.seq,
+    time: new Timestamp(s.wall, s.counter, s.replica),
+  };
+}
+
+/** Newest first: by HLC time descending (node id breaks ties). */
+function byTimeDesc(x: Sibling, y: Sibling): number {
+  if (x.wall !== y.wall) return y.wall - x.wall;
+  if (x.counter !== y.counter) return y.counter - x.counter;
+  return x.replica < y.replica ? 1 : x.replica > y.replica ? -1 : 0;
+}
+
+/** Options of {@link registerResolver}. */
+export interface RegisterOptions<In, Out> {
+  /** Stable id of the resolver, e.g. `"lww"`. */
+  readonly id: string;
+  /** Positive integer version. */
+  readonly version: number;
+  /**
+   * Reads the concurrent values of a key as one value. Receives them newest first (HLC time
+   * descending, node id breaking ties), never empty; must be deterministic and must not depend on
+   * anything but its argument. A single value is passed as a one-element array.
+   */
+  readonly resolve: (values: readonly Concurrent<In>[]) => Out;
+  /** Validates and freezes a value before it is written; default {@link toValue}. */
+  readonly accept?: (value: In) => In;
+}
+
+/**
+ * A register resolver: the causal machinery every register-like rule shares, with a custom read.
+ *
+ * - A write replaces every value the writing replica had seen on the key (causally later wins).
+ * - Concurrent writes are all kept (as siblings; see `conflicts`) until a write that saw them
+ *   replaces them; `resolve` decides what the key reads as meanwhile.
+ * - `delete` is observed-remove: it erases the values the deleting replica had seen; concurrent
+ *   writes survive it (add-wins).
+ * - Merge keeps a sibling unless the other side has seen its dot and no longer holds it, and joins
+ *   the key clocks pointwise: commutative, associative, idempotent.
+ *
+ * @example
+ * const latestWins = registerResolver({ id: "lww", version: 1, resolve: (vs) => vs[0].value });
+ */
+export function registerResolver<In extends Value, Out>(
+  options: RegisterOptions<In, Out>,
+): Resolver<In, Out> {
+  const { resolve } = options;
+  const accept = options.accept ?? ((v: In) => toValue(v) as In);
+
+  return defineResolver<In, Out, RegisterState>({
+    id: options.id,
+    version: options.version,
+    set: (state, value, stamp: Stamp) => {
+      const v = accept(value);
+      const sibling = new Sibling(stamp.replica, stamp.seq, stamp.time.wall, stamp.time.counter, v);
+      if (state === undefined) return sibling;
+      const clock = joinClocks(clockOf(state), [stamp.replica, stamp.seq]);
+      return normalize([sibling], clock);
+    },
+    remove: (state, stamp) => new Siblings([], joinClocks(clockOf(state), [stamp.replica, stamp.seq])),
+    merge: mergeRegister,
+    read: (state) => {
+      if (state instanceof Sibling) return resolve([toConcurrent<In>(state)]);
+      if (state.siblings.length === 0) return undefined;
+      return resolve([...state.siblings].sort(byTimeDesc).map((s) => toConcurrent<In>(s)));
+    },
+    exists: (state) => state instanceof Sibling || state.siblings.length > 0,
+    conflicts: (state) => [...siblingsOf(state)].sort(byTimeDesc).map((s) => toConcurrent<In>(s)),
+    versions: (state, visit) => {
+      if (state instanceof Sibling) return visit(state.replica, state.seq);
+      const c = state.clock;
+      for (let i = 0; i < c.length; i += 2) visit(c[i] as ReplicaId, c[i + 1] as number);
+    },
+    compact: (state, stable: VersionVector) => {
+      if (state instanceof Sibling) return state;
+      const c = state.clock;
+      for (let i = 0; i < c.length; i += 2) {
+        if (!stable.includes(c[i] as ReplicaId, c[i + 1] as number)) return state;
+      }
+      // Every replica has seen every operation on this key: nobody can send a dominated sibling.
+      if (state.siblings.length === 0) return undefined;
+      const clock: (ReplicaId | number)[] = [];
+      for (const s of state.siblings) clock.push(s.replica, s.seq);
+      const next = normalize(state.siblings, clock);
+      return sameClock(clock, c) ? state : next;
+    },
+    encode: (state, w: StateWriter) => {
+      const siblings = siblingsOf(state);
+      w.uint(siblings.length);
+      for (const s of siblings) {
+        w.replica(s.replica);
+        w.uint(s.seq);
+        w.time(s.wall, s.counter);
+        w.value(s.value);
+      }
+      // Clock entries not implied by a sibling's dot.
+      if (state instanceof Sibling) return w.uint(0);
+      const c = state.clock;
+      let extra = 0;
+      for (let i = 0; i < c.length; i += 2)
+        if (!siblings.some((s) => s.replica === c[i] && s.seq === c[i + 1])) extra++;
+      w.uint(extra);
+      for (let i = 0; i < c.length; i += 2) {
+        if (siblings.some((s) => s.replica === c[i] && s.seq === c[i + 1])) continue;
+        w.replica(c[i] as ReplicaId);
+        w.uint(c[i + 1] as number);
+      }
+    },
+    decode: (r: StateReader) => {
+      const n = r.count(4, "sibling");
+      let prev: Sibling | undefined;
+      const siblings: Sibling[] = [];
+      for (let i = 0; i < n; i++) {
+        const replica = r.replica();
+        const seq = r.seq();
+        const wall = r.time(replica);
+        const s = new Sibling(replica, seq, wall, r.lastCounter, r.value());
+        if (prev !== undefined && !(prev.replica < replica))
+          r.fail("register siblings not sorted by replica");
+        siblings.push(s);
+        prev = s;
+      }
+      const m = r.count(2, "clock entry");
+      if (m === 0 && n === 1) return siblings[0] as Sibling;
+      if (m === 0 && n === 0) r.fail("register state with neither values nor clock");
+      const extra: (ReplicaId | number)[] = [];
+      let last = "";
+      for (let i = 0; i < m; i++) {
+        const replica = r.replica();
+        if (!(replica > last)) r.fail("register clock not sorted by replica");
+        last = replica;
+        const seq = r.seq();
+        const own = siblings.find((s) => s.replica === replica);
+        // A sibling's own dot is implied; an extra entry for its replica must be newer, which would
+        // mean the sibling is dominated: not a state encode can produce.
+        if (own !== undefined) r.fail("clock entry for a replica that holds a sibling");
+        extra.push(replica, seq);
+      }
+      const clock = joinClocks(
+        siblings.flatMap((s) => [s.replica, s.seq]),
+        extra,
+      );
+      return new Siblings(siblings, clock);
+    },
+  });
+}

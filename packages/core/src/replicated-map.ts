@@ -1,0 +1,559 @@
+import { type Clock, type ClockOptions, createClock, Timestamp } from "@converge/hlc";
+import { CausalContext } from "./causal-context.ts";
+import { ChangeLog } from "./change-log.ts";
+import {
+  CounterOverflowError,
+  InvalidKeyError,
+  PayloadKindError,
+  UnsupportedOperationError,
+} from "./errors.ts";
+import { type AnyResolver, compileKeyRules, type KeyRules, type KeyRulesConfig } from "./key-rules.ts";
+import { encodePayload, PayloadDecoder, type PayloadEntry, type PayloadKind } from "./payload.ts";
+import type { Concurrent, Stamp } from "./resolver.ts";
+import { ABSENT, makeSnapshot, type Snapshot, SnapshotLink } from "./snapshot.ts";
+import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from "./state-codec.ts";
+import type { ReplicaId, VersionVector } from "./version-vector.ts";
+
+/** Options of {@link createReplicatedMap}. */
+export interface ReplicatedMapOptions {
+  /** Which resolver governs which keys. Every replica of a map must use the same rules. */
+  readonly resolvers: KeyRulesConfig;
+  /** The replica's clock; its node id is the replica id. Default: a new clock from `clockOptions`. */
+  readonly clock?: Clock;
+  /** Options for the default clock (node id, time source, drift limit). */
+  readonly clockOptions?: ClockOptions;
+  /** Decode limits for incoming payloads. */
+  readonly limits?: Partial<DecodeLimits>;
+  /** A full state (from `encodeState`) to start from, e.g. this replica's own state before a restart. */
+  readonly state?: Uint8Array;
+}
+
+/** One key's change. `value`/`previous` are `undefined` when the key is absent after/before. */
+export interface Change {
+  readonly key: string;
+  readonly value: unknown;
+  readonly previous: unknown;
+}
+
+/** What a listener receives: the changes of one operation, one apply, or one chunk of an async apply. */
+export interface ChangeEvent {
+  /** `local` for this replica's own operations, `remote` for merged payloads. */
+  readonly origin: "local" | "remote";
+  readonly changes: readonly Change[];
+}
+
+/** Options of the chunked, non-blocking apply. */
+export interface ApplyAsyncOptions {
+  /** Entries decoded or merged between two yields to the event loop; default 4096. */
+  readonly chunkSize?: number;
+  /** How to yield; default `setImmediate` where it exists, else `setTimeout(0)`. */
+  readonly yieldTo?: () => Promise<void>;
+}
+
+/** What an apply did. */
+export interface ApplyResult {
+  /** Keys whose state changed. */
+  readonly changed: number;
+  /** True when an op payload was a duplicate and was skipped. */
+  readonly duplicate: boolean;
+}
+
+/**
+ * One replica of a replicated map: string keys to values, each key governed by the resolver its
+ * key rules pick.
+ *
+ * Guarantees:
+ * - Convergence: replicas that have received the same set of operations — in any order, with
+ *   duplicates, through any mix of full states, deltas and ops — read the same values and
+ *   produce byte-identical `encodeState()`.
+ * - All-or-nothing applies: a payload that is malformed, truncated, oversized, of an unknown
+ *   format version or resolver, from a differently configured replica, based on a version this
+ *   replica lacks, or carrying an HLC time too far in the future raises a typed error and leaves
+ *   the replica exactly as it was.
+ * - Local operations are stamped with the next sequence number of this replica and an HLC time;
+ *   remote HLC times advance the clock only after they passed its drift check.
+ */
+export interface ReplicatedMap {
+  /** This replica's id (its clock's node id). */
+  readonly id: ReplicaId;
+  readonly clock: Clock;
+  /** Number of present keys. */
+  readonly size: number;
+  /** The value of `key` as its resolver reads it; `undefined` when absent. Unchecked cast to `T`. */
+  readonly get: <T = unknown>(key: string) => T | undefined;
+  readonly has: (key: string) => boolean;
+  /** Present keys and values, in no particular order. */
+  readonly entries: () => IterableIterator<[string, unknown]>;
+  readonly keys: () => IterableIterator<string>;
+  /** Writes `value` (registers). @throws UnsupportedOperationError for counters. */
+  readonly set: (key: string, value: unknown) => void;
+  /** Adds `amount` (default 1; a safe integer) to a counter. */
+  readonly increment: (key: string, amount?: number) => void;
+  /** Subtracts `amount` (default 1) from a PN-counter. */
+  readonly decrement: (key: string, amount?: number) => void;
+  /** Observed-remove delete; returns whether the key was present. */
+  readonly delete: (key: string) => boolean;
+  /** Every concurrent value of `key` with its clock (contributions, for counters). */
+  readonly conflicts: (key: string) => readonly Concurrent<unknown>[];
+  /** Listens to changes; returns the unsubscribe function. */
+  readonly subscribe: (listener: (event: ChangeEvent) => void) => () => void;
+  /** Listens to this replica's own operations as encoded op payloads (the op path). */
+  readonly onOp: (listener: (op: Uint8Array) => void) => () => void;
+  /** An immutable view of the current state: O(1) to take, O(1) per key later written. */
+  readonly snapshot: () => Snapshot;
+  /** What this replica has seen: every operation 1..n of each replica. */
+  readonly versionVector: () => VersionVector;
+  /** The full state, canonical: equal states encode to equal bytes. */
+  readonly encodeState: () => Uint8Array;
+  /** Everything a replica at `since` lacks; costs O(keys changed since). */
+  readonly encodeDelta: (since: VersionVector) => Uint8Array;
+  /** Merges a full state. */
+  readonly applyState: (bytes: Uint8Array) => ApplyResult;
+  /** Merges a delta. @throws PayloadKindError (`DELTA_UNKNOWN_BASE`) when its base is not reached here. */
+  readonly applyDelta: (bytes: Uint8Array) => ApplyResult;
+  /** Merges one op payload from `onOp`; duplicates are skipped. */
+  readonly applyOp: (bytes: Uint8Array) => ApplyResult;
+  /** Merges any payload (state, delta or op). */
+  readonly apply: (bytes: Uint8Array) => ApplyResult;
+  /**
+   * Merges any payload in chunks, yielding to the event loop between them. Local writes made
+   * meanwhile are kept, and a write to a key still waiting is applied after that key's merge, so
+   * the result equals the blocking apply followed by those writes.
+   */
+  readonly applyAsync: (bytes: Uint8Array, options?: ApplyAsyncOptions) => Promise<ApplyResult>;
+  /**
+   * Collects causal metadata and tombstones that every replica has seen. `peers` are the version
+   * vectors of all other replicas (this replica's own is added). Values never change. Returns
+   * the number of entries shrunk or dropped.
+   */
+  readonly compact: (peers: readonly VersionVector[]) => number;
+}
+
+interface Inflight {
+  readonly decoder: PayloadDecoder;
+  readonly pending: Map<string, number>;
+}
+
+const defaultYield = (): Promise<void> =>
+  new Promise((resolve) => {
+    const immediate = (globalThis as { setImmediate?: (f: () => void) => unknown }).setImmediate;
+    if (immediate !== undefined) immediate(resolve);
+    else setTimeout(resolve, 0);
+  });
+
+/**
+ * Creates one replica of a replicated map.
+ *
+ * @example
+ * const shop = createReplicatedMap({
+ *   resolvers: { default: lww(), keys: { "stock:*": pncounter(), "tags:*": multiValue() } },
+ * });
+ * shop.set("price:apple", 120);
+ * shop.increment("stock:apple", 10);
+ * peer.applyDelta(shop.encodeDelta(peer.versionVector()));
+ */
+export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMap {
+  const rules: KeyRules = compileKeyRules(options.resolvers);
+  const { resolverFor } = rules;
+  const clock = options.clock ?? createClock(options.clockOptions);
+  const id = clock.node;
+  const limits: DecodeLimits = { ...DEFAULT_DECODE_LIMITS, ...options.limits };
+  const states = new Map<string, unknown>();
+  const context = new CausalContext();
+  const log = new ChangeLog();
+  const interned = new Map<ReplicaId, ReplicaId>([[id, id]]);
+  const intern = (r: ReplicaId): ReplicaId => {
+    const known = interned.get(r);
+    if (known !== undefined) return known;
+    interned.set(r, r);
+    return r;
+  };
+  const listeners = new Set<(event: ChangeEvent) => void>();
+  const opListeners = new Set<(op: Uint8Array) => void>();
+  const inflight = new Set<Inflight>();
+  let size = 0;
+  let seq = 0;
+  let compacted = false;
+  let newestLink: WeakRef<SnapshotLink> | undefined;
+  let linkUsed = false;
+
+  // Scratch for diffing versions on commit (avoids allocating per key).
+  let scratch: (ReplicaId | number)[] = [];
+  let scratchKey = "";
+  const collectOld = (r: ReplicaId, s: number): void => {
+    scratch.push(r, s);
+  };
+  const logNew = (r: ReplicaId, s: number): void => {
+    let old = 0;
+    for (let i = 0; i < scratch.length; i += 2) {
+      if (scratch[i] === r) {
+        old = scratch[i + 1] as number;
+        break;
+      }
+    }
+    if (s > old) {
+      log.record(r, s, scratchKey);
+      if (old > 0 && log.superseded()) rebuildLog = true;
+    }
+  };
+  let rebuildLog = false;
+
+  const rebuild = (): void => {
+    log.clear();
+    for (const [key, state] of states) {
+      scratchKey = key;
+      scratch = [];
+      resolverFor(key).versions(state, logNew);
+    }
+    rebuildLog = false;
+  };
+
+  /** Replaces `key`'s state (undefined drops the entry), keeping size, log and snapshots right. */
+  const commit = (key: string, resolver: AnyResolver, old: unknown, next: unknown): boolean => {
+    if (next === old) return false;
+    const link = newestLink?.deref();
+    if (link !== undefined) {
+      linkUsed = true;
+      if (!link.saved.has(key)) link.saved.set(key, old === undefined ? ABSENT : old);
+    }
+    const was = old !== undefined && resolver.exists(old);
+    const is = next !== undefined && resolver.exists(next);
+    if (was !== is) size += is ? 1 : -1;
+    if (next === undefined) {
+      states.delete(key);
+    } else {
+      states.set(key, next);
+      scratchKey = key;
+      scratch.length = 0;
+      if (old !== undefined) resolver.versions(old, collectOld);
+      resolver.versions(next, logNew);
+    }
+    return true;
+  };
+
+  const emit = (origin: "local" | "remote", changes: Change[]): void => {
+    if (changes.length === 0) return;
+    const event: ChangeEvent = Object.freeze({ origin, changes: Object.freeze(changes) });
+    for (const l of [...listeners]) l(event);
+  };
+
+  const readState = (key: string, state: unknown): unknown =>
+    state === undefined ? undefined : resolverFor(key).read(state);
+
+  /** Merges what in-flight async applies still hold for `key`, so a local write sees it. */
+  const settle = (key: string): void => {
+    for (const f of inflight) {
+      const i = f.pending.get(key);
+      if (i === undefined) continue;
+      f.pending.delete(key);
+      mergeEntry(key, f.decoder.resolvers[i] as AnyResolver, f.decoder.states[i], "remote");
+    }
+  };
+
+  const mergeEntry = (key: string, resolver: AnyResolver, incoming: unknown, origin: "remote"): void => {
+    const old = states.get(key);
+    const next = old === undefined ? incoming : resolver.merge(old, incoming);
+    const before = listeners.size > 0 ? readState(key, old) : undefined;
+    if (commit(key, resolver, old, next) && listeners.size > 0) {
+      emit(origin, [{ key, value: readState(key, next), previous: before }]);
+    }
+  };
+
+  const checkKey = (key: string): void => {
+    if (typeof key !== "string") throw new InvalidKeyError(`key must be a string, got ${typeof key}`);
+    if (!key.isWellFormed()) throw new InvalidKeyError("key contains a lone surrogate");
+    if (key.length * 3 > limits.maxKeyBytes && new TextEncoder().encode(key).length > limits.maxKeyBytes) {
+      throw new InvalidKeyError(`key longer than ${limits.maxKeyBytes} UTF-8 bytes`);
+    }
+  };
+
+  /** Runs one local operation: stamp, compute, then commit (a throwing resolver consumes nothing). */
+  const local = (key: string, op: (resolver: AnyResolver, old: unknown, stamp: Stamp) => unknown): void => {
+    checkKey(key);
+    const resolver = resolverFor(key);
+    settle(key);
+    const old = states.get(key);
+    const stamp: Stamp = { replica: id, seq: seq + 1, time: clock.tick() };
+    const next = op(resolver, old, stamp);
+    seq = stamp.seq;
+    context.add(id, seq);
+    const before = listeners.size > 0 ? readState(key, old) : undefined;
+    commit(key, resolver, old, next);
+    if (listeners.size > 0) emit("local", [{ key, value: readState(key, next), previous: before }]);
+    if (opListeners.size > 0) {
+      const dot = new CausalContext();
+      dot.add(id, seq);
+      const op = encodePayload("op", rules.fingerprint, dot, [{ key, resolver, state: next }]);
+      for (const l of [...opListeners]) l(op);
+    }
+  };
+
+  const checkAmount = (amount: number): void => {
+    if (!Number.isSafeInteger(amount)) {
+      throw new CounterOverflowError(`amount ${amount} is not a safe integer`);
+    }
+  };
+
+  /** Decodes fully and checks everything that could refuse the payload, changing nothing. */
+  const admit = (decoder: PayloadDecoder, expected: PayloadKind | undefined): void => {
+    if (expected !== undefined && decoder.kind !== expected) {
+      throw new PayloadKindError(
+        "WRONG_PAYLOAD_KIND",
+        `expected a ${expected} payload, got a ${decoder.kind}`,
+      );
+    }
+    if (decoder.kind === "delta") {
+      for (const [r, s] of decoder.since.entries()) {
+        if (context.get(r) < s && !context.has(r, s)) {
+          throw new PayloadKindError(
+            "DELTA_UNKNOWN_BASE",
+            `delta was computed since ${r}:${s}, but this replica has only seen ${r} up to ${context.get(r)}`,
+          );
+        }
+      }
+    }
+    const max = decoder.maxTime();
+    // Throws HLC_DRIFT (clock unchanged) when the payload's newest time is too far ahead.
+    if (max.wall >= 0) clock.observe(new Timestamp(max.wall, max.counter, max.node));
+  };
+
+  /** True when every operation in an incoming key state is already known here. */
+  const known = (resolver: AnyResolver, state: unknown): boolean => {
+    let all = true;
+    resolver.versions(state, (r, s) => {
+      if (!context.has(r, s)) all = false;
+    });
+    return all;
+  };
+
+  /** An op payload whose operation this replica has already seen (dot in its vector or cloud). */
+  const isDuplicateOp = (decoder: PayloadDecoder): boolean =>
+    decoder.kind === "op" && context.covers(decoder.context);
+
+  const applySync = (bytes: Uint8Array, expected: PayloadKind | undefined): ApplyResult => {
+    const decoder = new PayloadDecoder(bytes, rules, limits, intern);
+    decoder.next(Number.POSITIVE_INFINITY);
+    if (isDuplicateOp(decoder)) {
+      if (expected !== undefined && decoder.kind !== expected) admit(decoder, expected);
+      return { changed: 0, duplicate: true };
+    }
+    admit(decoder, expected);
+    const { keys, states: incoming, resolvers } = decoder;
+    const n = keys.length;
+    // Compute every merged state first, then commit: nothing is half-applied if a merge throws.
+    const merged = new Array<unknown>(n);
+    for (let i = 0; i < n; i++) {
+      const key = keys[i] as string;
+      const resolver = resolvers[i] as AnyResolver;
+      const inc = incoming[i];
+      const old = states.get(key);
+      if (compacted && known(resolver, inc)) merged[i] = old;
+      else merged[i] = old === undefined ? inc : resolver.merge(old, inc);
+    }
+    const track = listeners.size > 0;
+    const changes: Change[] = [];
+    let changed = 0;
+    for (let i = 0; i < n; i++) {
+      const key = keys[i] as string;
+      const old = states.get(key);
+      const before = track ? readState(key, old) : undefined;
+      if (commit(key, resolvers[i] as AnyResolver, old, merged[i])) {
+        changed++;
+        if (track) changes.push({ key, value: readState(key, merged[i]), previous: before });
+      }
+    }
+    context.merge(decoder.context);
+    if (rebuildLog) rebuild();
+    emit("remote", changes);
+    return { changed, duplicate: false };
+  };
+
+  const applyAsync = async (bytes: Uint8Array, opts: ApplyAsyncOptions = {}): Promise<ApplyResult> => {
+    const chunk = Math.max(1, opts.chunkSize ?? 4096);
+    const pause = opts.yieldTo ?? defaultYield;
+    const decoder = new PayloadDecoder(bytes, rules, limits, intern);
+    do {
+      decoder.next(chunk);
+      if (!decoder.done) await pause();
+    } while (!decoder.done);
+    if (isDuplicateOp(decoder)) return { changed: 0, duplicate: true };
+    admit(decoder, undefined);
+    const pending = new Map<string, number>();
+    decoder.keys.forEach((k, i) => {
+      pending.set(k, i);
+    });
+    const flight: Inflight = { decoder, pending };
+    inflight.add(flight);
+    let changed = 0;
+    try {
+      const { keys, states: incoming, resolvers } = decoder;
+      for (let start = 0; start < keys.length; start += chunk) {
+        const end = Math.min(keys.length, start + chunk);
+        const changes: Change[] = [];
+        const track = listeners.size > 0;
+        for (let i = start; i < end; i++) {
+          const key = keys[i] as string;
+          if (pending.get(key) !== i) continue; // settled early by a local write
+          pending.delete(key);
+          const resolver = resolvers[i] as AnyResolver;
+          const inc = incoming[i];
+          const old = states.get(key);
+          const next =
+            compacted && known(resolver, inc) ? old : old === undefined ? inc : resolver.merge(old, inc);
+          const before = track ? readState(key, old) : undefined;
+          if (commit(key, resolver, old, next)) {
+            changed++;
+            if (track) changes.push({ key, value: readState(key, next), previous: before });
+          }
+        }
+        emit("remote", changes);
+        if (end < keys.length) await pause();
+      }
+      context.merge(decoder.context);
+      if (rebuildLog) rebuild();
+    } finally {
+      inflight.delete(flight);
+    }
+    return { changed, duplicate: false };
+  };
+
+  const sortedEntries = (keys: Iterable<string>): PayloadEntry[] => {
+    const list = [...keys].sort();
+    const out: PayloadEntry[] = new Array(list.length);
+    for (let i = 0; i < list.length; i++) {
+      const key = list[i] as string;
+      out[i] = { key, resolver: resolverFor(key), state: states.get(key) };
+    }
+    return out;
+  };
+
+  const map: ReplicatedMap = {
+    id,
+    clock,
+    get size() {
+      return size;
+    },
+    get: <T>(key: string): T | undefined => {
+      const s = states.get(key);
+      return s === undefined ? undefined : (resolverFor(key).read(s) as T | undefined);
+    },
+    has: (key) => {
+      const s = states.get(key);
+      return s !== undefined && resolverFor(key).exists(s);
+    },
+    entries: function* () {
+      for (const [key, s] of states) {
+        const r = resolverFor(key);
+        if (r.exists(s)) yield [key, r.read(s)];
+      }
+    },
+    keys: function* () {
+      for (const [key, s] of states) if (resolverFor(key).exists(s)) yield key;
+    },
+    set: (key, value) =>
+      local(key, (resolver, old, stamp) => {
+        if (resolver.set === undefined) {
+          throw new UnsupportedOperationError(
+            `key ${JSON.stringify(key)} uses ${resolver.id}, which has no set`,
+          );
+        }
+        return resolver.set(old, value, stamp);
+      }),
+    increment: (key, amount = 1) => {
+      checkAmount(amount);
+      local(key, (resolver, old, stamp) => {
+        if (resolver.increment === undefined) {
+          throw new UnsupportedOperationError(
+            `key ${JSON.stringify(key)} uses ${resolver.id}, which has no increment`,
+          );
+        }
+        return resolver.increment(old, amount, stamp);
+      });
+    },
+    decrement: (key, amount = 1) => {
+      checkAmount(amount);
+      map.increment(key, -amount);
+    },
+    delete: (key) => {
+      checkKey(key);
+      settle(key);
+      const old = states.get(key);
+      const resolver = resolverFor(key);
+      if (old === undefined || !resolver.exists(old)) return false;
+      local(key, (r, o, stamp) => r.remove(o, stamp));
+      return true;
+    },
+    conflicts: (key) => {
+      const s = states.get(key);
+      return s === undefined ? [] : resolverFor(key).conflicts(s);
+    },
+    subscribe: (listener) => {
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
+    onOp: (listener) => {
+      opListeners.add(listener);
+      return () => {
+        opListeners.delete(listener);
+      };
+    },
+    snapshot: () => {
+      let link = newestLink?.deref();
+      if (link === undefined || linkUsed) {
+        const fresh = new SnapshotLink();
+        if (link !== undefined) link.next = fresh;
+        link = fresh;
+        newestLink = new WeakRef(fresh);
+        linkUsed = false;
+      }
+      return makeSnapshot(link, states, resolverFor, size, context.versionVector());
+    },
+    versionVector: () => context.versionVector(),
+    encodeState: () => encodePayload("state", rules.fingerprint, context, sortedEntries(states.keys())),
+    encodeDelta: (since) => {
+      const candidates = log.keysAfter(since);
+      const keys: string[] = [];
+      for (const key of candidates) {
+        const s = states.get(key);
+        if (s === undefined) continue;
+        let newer = false;
+        resolverFor(key).versions(s, (r, q) => {
+          if (q > since.get(r)) newer = true;
+        });
+        if (newer) keys.push(key);
+      }
+      return encodePayload("delta", rules.fingerprint, context, sortedEntries(keys), since);
+    },
+    applyState: (bytes) => applySync(bytes, "state"),
+    applyDelta: (bytes) => applySync(bytes, "delta"),
+    applyOp: (bytes) => applySync(bytes, "op"),
+    apply: (bytes) => applySync(bytes, undefined),
+    applyAsync,
+    compact: (peers) => {
+      let stable = context.versionVector();
+      for (const p of peers) stable = stable.meet(p);
+      let count = 0;
+      for (const [key, s] of [...states]) {
+        const resolver = resolverFor(key);
+        const next = resolver.compact(s, stable);
+        if (next !== s) {
+          commit(key, resolver, s, next);
+          count++;
+        }
+      }
+      if (count > 0) {
+        compacted = true;
+        rebuild();
+      }
+      return count;
+    },
+  };
+
+  if (options.state !== undefined) {
+    applySync(options.state, "state");
+    seq = context.get(id);
+  }
+  return map;
+}

@@ -1,0 +1,137 @@
+import { MAX_COUNTER, MAX_WALL } from "@converge/hlc";
+import { Reader } from "./reader.ts";
+import { readValue, type Value, type ValueLimits, writeValue } from "./value.ts";
+import type { ReplicaId } from "./version-vector.ts";
+import { Writer } from "./writer.ts";
+
+/**
+ * The writer handed to {@link Resolver.encode}: binary primitives plus payload-level helpers —
+ * replica ids as indexes into the payload's replica table, HLC times delta-coded against the
+ * previous time written, and {@link Value}s.
+ */
+export class StateWriter extends Writer {
+  readonly #replicas: Map<ReplicaId, number>;
+  readonly #table: ReplicaId[];
+  #lastWall = 0;
+
+  /** @internal Writers are created by the payload encoder. */
+  constructor(replicas: Map<ReplicaId, number>, table: ReplicaId[], capacity?: number) {
+    super(capacity);
+    this.#replicas = replicas;
+    this.#table = table;
+  }
+
+  /** Writes a replica id as its index in the payload's replica table. */
+  replica(id: ReplicaId): void {
+    let index = this.#replicas.get(id);
+    if (index === undefined) {
+      index = this.#table.length;
+      this.#replicas.set(id, index);
+      this.#table.push(id);
+    }
+    this.uint(index);
+  }
+
+  /** Writes an HLC time (the node is the replica written next to it). */
+  time(wall: number, counter: number): void {
+    this.int(wall - this.#lastWall);
+    this.#lastWall = wall;
+    this.uint(counter);
+  }
+
+  /** Writes a {@link Value}. */
+  value(v: Value): void {
+    writeValue(this, v);
+  }
+}
+
+/** Size limits enforced while decoding a payload. */
+export interface DecodeLimits extends ValueLimits {
+  /** Largest payload accepted, in bytes. */
+  readonly maxPayloadBytes: number;
+  /** Longest key, in UTF-8 bytes. */
+  readonly maxKeyBytes: number;
+  /** Most entries (keys) in one payload. */
+  readonly maxEntries: number;
+}
+
+/** Default decode limits: 512 MiB payloads, 16 KiB keys, 16 MiB strings, 16 M entries. */
+export const DEFAULT_DECODE_LIMITS: DecodeLimits = Object.freeze({
+  maxPayloadBytes: 512 * 1024 * 1024,
+  maxKeyBytes: 16 * 1024,
+  maxStringBytes: 16 * 1024 * 1024,
+  maxEntries: 16 * 1024 * 1024,
+});
+
+/**
+ * The reader handed to {@link Resolver.decode}: the inverse of {@link StateWriter}, with every
+ * field validated. It records the largest HLC time read, which the replica checks against its
+ * clock's drift limit before anything is applied.
+ */
+export class StateReader extends Reader {
+  readonly #table: readonly ReplicaId[];
+  readonly limits: DecodeLimits;
+  #lastWall = 0;
+  /** Counter of the time read by the last {@link StateReader.time} call. */
+  lastCounter = 0;
+  /** Largest time read so far: wall, counter and node; `maxWall` is -1 before any. */
+  maxWall = -1;
+  maxCounter = 0;
+  maxNode: ReplicaId = "";
+
+  /** @internal Readers are created by the payload decoder. */
+  constructor(
+    bytes: Uint8Array,
+    start: number,
+    end: number,
+    table: readonly ReplicaId[],
+    limits: DecodeLimits,
+  ) {
+    super(bytes, start, end);
+    this.#table = table;
+    this.limits = limits;
+  }
+
+  /** Reads a replica id (an index into the payload's replica table). */
+  replica(): ReplicaId {
+    const i = this.uint();
+    const id = this.#table[i];
+    if (id === undefined) this.fail(`replica index ${i} outside the table of ${this.#table.length}`);
+    return id;
+  }
+
+  /** Reads an operation sequence number (≥ 1). */
+  seq(): number {
+    const s = this.uint();
+    if (s === 0) this.fail("sequence number 0");
+    return s;
+  }
+
+  /**
+   * Reads an HLC time issued by `node`; returns its wall time and leaves its counter in
+   * {@link StateReader.lastCounter}.
+   */
+  time(node: ReplicaId): number {
+    const wall = this.#lastWall + this.int();
+    if (wall < 0 || wall > MAX_WALL) this.fail(`wall time ${wall} out of range`);
+    this.#lastWall = wall;
+    const counter = this.uint();
+    if (counter > MAX_COUNTER) this.fail(`HLC counter ${counter} out of range`);
+    this.lastCounter = counter;
+    if (
+      wall > this.maxWall ||
+      (wall === this.maxWall &&
+        (counter > this.maxCounter || (counter === this.maxCounter && node > this.maxNode)))
+    ) {
+      this.maxWall = wall;
+      this.maxCounter = counter;
+      this.maxNode = node;
+    }
+    return wall;
+  }
+
+  /** Reads a {@link Value}. */
+  value(): Value {
+    return readValue(this, this.limits);
+  }
+}

@@ -1,0 +1,23 @@
+import { TimestampRangeError } from "./errors.ts";
+import type { NodeId } from "./timestamp.ts";
+
+/** A fresh node id of 64 random bits from `crypto.getRandomValues`. */
+export function randomNodeId(): NodeId {
+  const bytes = new Uint8Array(8);
+  globalThis.crypto.getRandomValues(bytes);
+  let out = "";
+  for (const b of bytes) out += b.toString(16).padStart(2, "0");
+  return out;
+}
+
+/**
+ * A node id from an unsigned 64-bit integer.
+ *
+ * @throws TimestampRangeError when `value` is outside [0, 2^64).
+ */
+export function nodeIdFromBigInt(value: bigint): NodeId {
+  if (value < 0n || value >= 1n << 64n) {
+    throw new TimestampRangeError(`node id ${value} is outside [0, 2^64)`);
+  }
+  return value.toString(16).padStart(16, "0");
+}

@@ -1,0 +1,234 @@
+import {
+  type Concurrent,
+  CounterOverflowError,
+  defineResolver,
+  type ReplicaId,
+  type Resolver,
+  type Stamp,
+  type StateReader,
+  type StateWriter,
+  UnsupportedOperationError,
+  type VersionVector,
+} from "@converge/core";
+import { Timestamp } from "@converge/hlc";
+
+/**
+ * One replica's record in a counter: its cumulative increments `p` and decrements `n`, how much of
+ * each deletes have observed (`dp`, `dn`), and the seq and HLC time of its latest operation on the
+ * key (an increment, or a delete it made). Every field only grows; merge is the fieldwise maximum.
+ */
+class Tally {
+  readonly replica: ReplicaId;
+  readonly seq: number;
+  readonly wall: number;
+  readonly counter: number;
+  readonly p: number;
+  readonly n: number;
+  readonly dp: number;
+  readonly dn: number;
+  constructor(
+    replica: ReplicaId,
+    seq: number,
+    wall: number,
+    counter: number,
+    p: number,
+    n: number,
+    dp: number,
+    dn: number,
+  ) {
+    this.replica = replica;
+    this.seq = seq;
+    this.wall = wall;
+    this.counter = counter;
+    this.p = p;
+    this.n = n;
+    this.dp = dp;
+    this.dn = dn;
+  }
+}
+
+/** Records sorted by replica id, at most one per replica. */
+type CounterState = readonly Tally[];
+
+function live(t: Tally): number {
+  return t.p - t.dp - (t.n - t.dn);
+}
+
+function sum(state: CounterState): number {
+  let total = 0;
+  for (const t of state) total += live(t);
+  if (!Number.isSafeInteger(total)) throw new CounterOverflowError(`counter value ${total} is outside the safe-integer range`);
+  return total;
+}
+
+function joinTally(a: Tally, b: Tally): Tally {
+  if (a.seq >= b.seq && a.p >= b.p && a.n >= b.n && a.dp >= b.dp && a.dn >= b.dn) return a;
+  if (b.seq >= a.seq && b.p >= a.p && b.n >= a.n && b.dp >= a.dp && b.dn >= a.dn) return b;
+  const t = a.seq >= b.seq ? a : b;
+  return new Tally(
+    a.replica,
+    t.seq,
+    t.wall,
+    t.counter,
+    Math.max(a.p, b.p),
+    Math.max(a.n, b.n),
+    Math.max(a.dp, b.dp),
+    Math.max(a.dn, b.dn),
+  );
+}
+
+function merge(a: CounterState, b: CounterState): CounterState {
+  if (a === b) return a;
+  const out: Tally[] = [];
+  let i = 0;
+  let j = 0;
+  let sameAsA = true;
+  let sameAsB = true;
+  while (i < a.length || j < b.length) {
+    const x = a[i];
+    const y = b[j];
+    let t: Tally;
+    if (y === undefined || (x !== undefined && x.replica < y.replica)) {
+      t = x as Tally;
+      sameAsB = false;
+      i++;
+    } else if (x === undefined || y.replica < x.replica) {
+      t = y;
+      sameAsA = false;
+      j++;
+    } else {
+      t = joinTally(x, y);
+      if (t !== x) sameAsA = false;
+      if (t !== y) sameAsB = false;
+      i++;
+      j++;
+    }
+    out.push(t);
+  }
+  if (sameAsA) return a;
+  if (sameAsB) return b;
+  return out;
+}
+
+function counterResolver(id: "gcounter" | "pncounter", allowNegative: boolean): Resolver<number, number> {
+  return defineResolver<number, number, CounterState>({
+    id,
+    version: 1,
+    increment: (state = [], amount: number, stamp: Stamp) => {
+      if (amount < 0 && !allowNegative) {
+        throw new UnsupportedOperationError("a gcounter only grows; use a pncounter to decrement");
+      }
+      const out: Tally[] = [];
+      let mine: Tally | undefined;
+      for (const t of state) {
+        if (t.replica === stamp.replica) mine = t;
+        else out.push(t);
+      }
+      const p = (mine?.p ?? 0) + Math.max(amount, 0);
+      const n = (mine?.n ?? 0) + Math.max(-amount, 0);
+      if (!Number.isSafeInteger(p) || !Number.isSafeInteger(n)) {
+        throw new CounterOverflowError(`replica ${stamp.replica}'s total would leave the safe-integer range`);
+      }
+      const next = new Tally(stamp.replica, stamp.seq, stamp.time.wall, stamp.time.counter, p, n, mine?.dp ?? 0, mine?.dn ?? 0);
+      out.push(next);
+      out.sort((x, y) => (x.replica < y.replica ? -1 : 1));
+      if (!Number.isSafeInteger(sum(state) + amount)) {
+        throw new CounterOverflowError(`counter would leave the safe-integer range`);
+      }
+      return out;
+    },
+    remove: (state, stamp) => {
+      const out: Tally[] = [];
+      let seenSelf = false;
+      for (const t of state) {
+        if (t.replica === stamp.replica) {
+          seenSelf = true;
+          out.push(new Tally(t.replica, stamp.seq, stamp.time.wall, stamp.time.counter, t.p, t.n, t.p, t.n));
+        } else {
+          out.push(t.dp === t.p && t.dn === t.n ? t : new Tally(t.replica, t.seq, t.wall, t.counter, t.p, t.n, t.p, t.n));
+        }
+      }
+      if (!seenSelf) {
+        out.push(new Tally(stamp.replica, stamp.seq, stamp.time.wall, stamp.time.counter, 0, 0, 0, 0));
+        out.sort((x, y) => (x.replica < y.replica ? -1 : 1));
+      }
+      return out;
+    },
+    merge,
+    read: (state) => (state.some((t) => t.p > t.dp || t.n > t.dn) ? sum(state) : undefined),
+    exists: (state) => state.some((t) => t.p > t.dp || t.n > t.dn),
+    conflicts: (state) =>
+      state
+        .filter((t) => t.p > t.dp || t.n > t.dn)
+        .map(
+          (t): Concurrent<number> => ({
+            value: live(t),
+            replica: t.replica,
+            seq: t.seq,
+            time: new Timestamp(t.wall, t.counter, t.replica),
+          }),
+        ),
+    versions: (state, visit) => {
+      for (const t of state) visit(t.replica, t.seq);
+    },
+    compact: (state, stable: VersionVector) => {
+      for (const t of state) if (!stable.includes(t.replica, t.seq)) return state;
+      // Every replica has seen every operation here. A fully deleted counter can go; otherwise
+      // nothing shrinks (each record is one replica's running total).
+      return state.some((t) => t.p > t.dp || t.n > t.dn) ? state : undefined;
+    },
+    encode: (state, w: StateWriter) => {
+      w.uint(state.length);
+      for (const t of state) {
+        w.replica(t.replica);
+        w.uint(t.seq);
+        w.time(t.wall, t.counter);
+        w.uint(t.p);
+        w.uint(t.p - t.dp);
+        w.uint(t.n);
+        w.uint(t.n - t.dn);
+      }
+    },
+    decode: (r: StateReader) => {
+      const count = r.count(9, "counter record");
+      if (count === 0) r.fail("counter with no records");
+      const out: Tally[] = [];
+      let last = "";
+      for (let i = 0; i < count; i++) {
+        const replica = r.replica();
+        if (!(replica > last)) r.fail("counter records not sorted by replica");
+        last = replica;
+        const seq = r.seq();
+        const wall = r.time(replica);
+        const counter = r.lastCounter;
+        const p = r.uint();
+        const pLive = r.uint();
+        const n = r.uint();
+        const nLive = r.uint();
+        if (pLive > p || nLive > n) r.fail("counter record deletes more than it counted");
+        if (!allowNegative && n !== 0) r.fail("gcounter record with decrements");
+        out.push(new Tally(replica, seq, wall, counter, p, n, p - pLive, n - nLive));
+      }
+      return out;
+    },
+  });
+}
+
+/**
+ * Grow-only counter. `increment` by a positive safe integer; value = sum of every replica's
+ * increments not observed by a delete. Increments commute; exact for every safe integer (a total
+ * outside the safe range is refused with `COUNTER_OVERFLOW`). `delete` is observed-remove: it
+ * zeroes what the deleting replica had seen, so a concurrent increment survives it (5, deleted on
+ * one replica while another adds 1, reads 1).
+ */
+export function gcounter(): Resolver<number, number> {
+  return counterResolver("gcounter", false);
+}
+
+/**
+ * Positive-negative counter: as {@link gcounter}, with `decrement` (or a negative increment).
+ * Value = Σ increments − Σ decrements, excluding what observed deletes removed.
+ */
+export function pncounter(): Resolver<number, number> {
+  return counterResolver("pncounter", true);
+}

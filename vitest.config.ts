@@ -1,0 +1,22 @@
+import { defineConfig } from "vitest/config";
+
+// Tests always run against src/ through the "@converge/source" export condition, never dist/.
+const conditions = ["@converge/source", "module", "node", "import", "default"];
+const report = process.env["CONVERGE_TEST_REPORT"];
+
+export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: ["@converge/source"] } },
+  test: {
+    globalSetup: ["./vitest.global-setup.ts"],
+    setupFiles: ["./vitest.setup.ts"],
+    reporters: report ? ["default", ["json", { outputFile: report }]] : ["default"],
+    projects: [
+      { extends: true, test: { name: "hlc", include: ["packages/hlc/test/**/*.test.ts"] } },
+      { extends: true, test: { name: "core", include: ["packages/core/test/**/*.test.ts"] } },
+      { extends: true, test: { name: "resolvers", include: ["packages/resolvers/test/**/*.test.ts"] } },
+      { extends: true, test: { name: "convergence", include: ["test/src/**/*.test.ts"] } },
+      { extends: true, test: { name: "examples", include: ["examples/**/*.test.ts"] } },
+    ],
+  },
+});
