@@ -1,6 +1,6 @@
 import { InvalidValueError } from "./errors.ts";
 import type { Reader } from "./reader.ts";
-import type { Writer } from "./writer.ts";
+import { MAX_ZIGZAG, type Writer } from "./writer.ts";
 
 /**
  * A value a register can hold: JSON-compatible data plus byte arrays. Numbers must be finite
@@ -156,7 +156,7 @@ export function writeValue(w: Writer, v: Value): void {
   } else if (typeof v === "boolean") {
     w.byte(v ? Tag.True : Tag.False);
   } else if (typeof v === "number") {
-    if (Number.isSafeInteger(v) && !Object.is(v, -0)) {
+    if (Number.isInteger(v) && Math.abs(v) <= MAX_ZIGZAG && !Object.is(v, -0)) {
       w.byte(Tag.Int);
       w.int(v);
     } else {
@@ -205,7 +205,7 @@ export function readValue(r: Reader, limits: ValueLimits, depth = 0): Value {
     case Tag.Float: {
       const v = r.float64();
       if (!Number.isFinite(v)) r.fail("non-finite float");
-      if (Number.isSafeInteger(v) && !Object.is(v, -0)) r.fail("integer encoded as a float");
+      if (Number.isInteger(v) && Math.abs(v) <= MAX_ZIGZAG && !Object.is(v, -0)) r.fail("small integer encoded as a float");
       return v;
     }
     case Tag.String:

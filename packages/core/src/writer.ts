@@ -1,5 +1,8 @@
 const encoder = new TextEncoder();
 
+/** Largest magnitude {@link Writer.int} accepts: 2^52, so that zigzag values stay within 2^53. */
+export const MAX_ZIGZAG: number = 2 ** 52;
+
 /**
  * Appends binary primitives to a growable buffer: bytes, LEB128 unsigned varints (up to 2^53 - 1),
  * zigzag signed varints, float64 (big-endian), and length-prefixed UTF-8 strings and byte arrays.
@@ -49,8 +52,11 @@ export class Writer {
     buf[this.#pos++] = v;
   }
 
-  /** Zigzag varint of a safe integer. */
+  /** Zigzag varint of an integer with magnitude at most 2^52 (so the zigzag form stays exact). */
   int(value: number): void {
+    if (!(Math.abs(value) <= MAX_ZIGZAG) || !Number.isInteger(value)) {
+      throw new RangeError(`${value} is not an integer of magnitude at most 2^52`);
+    }
     this.uint(value >= 0 ? value * 2 : -value * 2 - 1);
   }
 

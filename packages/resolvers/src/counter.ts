@@ -190,7 +190,7 @@ function counterResolver(id: "gcounter" | "pncounter", allowNegative: boolean): 
       }
     },
     decode: (r: StateReader) => {
-      const count = r.count(9, "counter record");
+      const count = r.count(8, "counter record");
       if (count === 0) r.fail("counter with no records");
       const out: Tally[] = [];
       let last = "";
