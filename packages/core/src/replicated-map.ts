@@ -116,9 +116,11 @@ export interface ReplicatedMap {
   /** Merges any payload (state, delta or op). */
   readonly apply: (bytes: Uint8Array) => ApplyResult;
   /**
-   * Merges any payload in chunks, yielding to the event loop between them. Local writes made
-   * meanwhile are kept, and a write to a key still waiting is applied after that key's merge, so
-   * the result equals the blocking apply followed by those writes.
+   * Merges any payload in chunks, yielding to the event loop between them: first it decodes and
+   * checks the whole payload (refusing it without any change), then merges. The merge takes effect
+   * as if applied at once when decoding ends: local writes made before that point come before it,
+   * writes made after come after it (a write to a key still waiting to be merged first merges that
+   * key). So the result equals a blocking apply at that point with every local write kept, in order.
    */
   readonly applyAsync: (bytes: Uint8Array, options?: ApplyAsyncOptions) => Promise<ApplyResult>;
   /**

@@ -205,7 +205,8 @@ export function readValue(r: Reader, limits: ValueLimits, depth = 0): Value {
     case Tag.Float: {
       const v = r.float64();
       if (!Number.isFinite(v)) r.fail("non-finite float");
-      if (Number.isInteger(v) && Math.abs(v) <= MAX_ZIGZAG && !Object.is(v, -0)) r.fail("small integer encoded as a float");
+      if (Number.isInteger(v) && Math.abs(v) <= MAX_ZIGZAG && !Object.is(v, -0))
+        r.fail("small integer encoded as a float");
       return v;
     }
     case Tag.String:

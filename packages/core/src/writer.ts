@@ -1,7 +1,7 @@
 const encoder = new TextEncoder();
 
-/** Largest magnitude {@link Writer.int} accepts: 2^52, so that zigzag values stay within 2^53. */
-export const MAX_ZIGZAG: number = 2 ** 52;
+/** Largest magnitude {@link Writer.int} accepts: 2^52 - 1, so that zigzag values stay below 2^53. */
+export const MAX_ZIGZAG: number = 2 ** 52 - 1;
 
 /**
  * Appends binary primitives to a growable buffer: bytes, LEB128 unsigned varints (up to 2^53 - 1),
@@ -52,10 +52,10 @@ export class Writer {
     buf[this.#pos++] = v;
   }
 
-  /** Zigzag varint of an integer with magnitude at most 2^52 (so the zigzag form stays exact). */
+  /** Zigzag varint of an integer with magnitude below 2^52 (so the zigzag form stays exact). */
   int(value: number): void {
     if (!(Math.abs(value) <= MAX_ZIGZAG) || !Number.isInteger(value)) {
-      throw new RangeError(`${value} is not an integer of magnitude at most 2^52`);
+      throw new RangeError(`${value} is not an integer of magnitude below 2^52`);
     }
     this.uint(value >= 0 ? value * 2 : -value * 2 - 1);
   }

@@ -45,7 +45,8 @@ describe("values", () => {
     fc.assert(
       fc.property(valueArb, valueArb, valueArb, (a, b, c) => {
         expect(compareValues(a, b) + compareValues(b, a)).toBe(0);
-        if (compareValues(a, b) <= 0 && compareValues(b, c) <= 0) expect(compareValues(a, c)).toBeLessThanOrEqual(0);
+        if (compareValues(a, b) <= 0 && compareValues(b, c) <= 0)
+          expect(compareValues(a, c)).toBeLessThanOrEqual(0);
         const wa = new Writer();
         writeValue(wa, a);
         const wb = new Writer();

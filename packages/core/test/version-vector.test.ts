@@ -39,7 +39,11 @@ describe("VersionVector", () => {
 
   it("meet is the pointwise minimum", () => {
     const [x, y] = replicas as [string, string];
-    expect(versionVector({ [x]: 3, [y]: 1 }).meet(versionVector({ [x]: 2 })).toJSON()).toEqual({ [x]: 2 });
+    expect(
+      versionVector({ [x]: 3, [y]: 1 })
+        .meet(versionVector({ [x]: 2 }))
+        .toJSON(),
+    ).toEqual({ [x]: 2 });
   });
 
   it("refuses malformed entries", () => {

@@ -57,7 +57,8 @@ function live(t: Tally): number {
 function sum(state: CounterState): number {
   let total = 0;
   for (const t of state) total += live(t);
-  if (!Number.isSafeInteger(total)) throw new CounterOverflowError(`counter value ${total} is outside the safe-integer range`);
+  if (!Number.isSafeInteger(total))
+    throw new CounterOverflowError(`counter value ${total} is outside the safe-integer range`);
   return total;
 }
 
@@ -129,7 +130,16 @@ function counterResolver(id: "gcounter" | "pncounter", allowNegative: boolean): 
       if (!Number.isSafeInteger(p) || !Number.isSafeInteger(n)) {
         throw new CounterOverflowError(`replica ${stamp.replica}'s total would leave the safe-integer range`);
       }
-      const next = new Tally(stamp.replica, stamp.seq, stamp.time.wall, stamp.time.counter, p, n, mine?.dp ?? 0, mine?.dn ?? 0);
+      const next = new Tally(
+        stamp.replica,
+        stamp.seq,
+        stamp.time.wall,
+        stamp.time.counter,
+        p,
+        n,
+        mine?.dp ?? 0,
+        mine?.dn ?? 0,
+      );
       out.push(next);
       out.sort((x, y) => (x.replica < y.replica ? -1 : 1));
       if (!Number.isSafeInteger(sum(state) + amount)) {
@@ -145,7 +155,11 @@ function counterResolver(id: "gcounter" | "pncounter", allowNegative: boolean): 
           seenSelf = true;
           out.push(new Tally(t.replica, stamp.seq, stamp.time.wall, stamp.time.counter, t.p, t.n, t.p, t.n));
         } else {
-          out.push(t.dp === t.p && t.dn === t.n ? t : new Tally(t.replica, t.seq, t.wall, t.counter, t.p, t.n, t.p, t.n));
+          out.push(
+            t.dp === t.p && t.dn === t.n
+              ? t
+              : new Tally(t.replica, t.seq, t.wall, t.counter, t.p, t.n, t.p, t.n),
+          );
         }
       }
       if (!seenSelf) {

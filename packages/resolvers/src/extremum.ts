@@ -9,7 +9,8 @@ export function maxRegister<T extends Value = Value>(): Resolver<T, T> {
   return registerResolver<T, T>({
     id: "max",
     version: 1,
-    resolve: (values) => values.reduce((m, v) => (compareValues(v.value, m) > 0 ? v.value : m), values[0]?.value as T),
+    resolve: (values) =>
+      values.reduce((m, v) => (compareValues(v.value, m) > 0 ? v.value : m), values[0]?.value as T),
   });
 }
 
@@ -18,6 +19,7 @@ export function minRegister<T extends Value = Value>(): Resolver<T, T> {
   return registerResolver<T, T>({
     id: "min",
     version: 1,
-    resolve: (values) => values.reduce((m, v) => (compareValues(v.value, m) < 0 ? v.value : m), values[0]?.value as T),
+    resolve: (values) =>
+      values.reduce((m, v) => (compareValues(v.value, m) < 0 ? v.value : m), values[0]?.value as T),
   });
 }

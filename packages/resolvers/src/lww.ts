@@ -13,5 +13,9 @@ import { type Resolver, registerResolver, type Value } from "@converge/core";
  * const map = createReplicatedMap({ resolvers: { default: lww<number>() } });
  */
 export function lww<T extends Value = Value>(): Resolver<T, T> {
-  return registerResolver<T, T>({ id: "lww", version: 1, resolve: (values) => (values[0] as { value: T }).value });
+  return registerResolver<T, T>({
+    id: "lww",
+    version: 1,
+    resolve: (values) => (values[0] as { value: T }).value,
+  });
 }

@@ -51,14 +51,34 @@ const smallValue: fc.Arbitrary<Value> = fc.oneof(
 export function stepsArb(replicas: number, maxSteps = 40): fc.Arbitrary<Step[]> {
   const r = fc.nat(replicas - 1);
   const op: fc.Arbitrary<Step> = fc.oneof(
-    { weight: 4, arbitrary: fc.record({ kind: fc.constant("set" as const), replica: r, key: fc.constantFrom(...registerKeys), value: smallValue }) },
+    {
+      weight: 4,
+      arbitrary: fc.record({
+        kind: fc.constant("set" as const),
+        replica: r,
+        key: fc.constantFrom(...registerKeys),
+        value: smallValue,
+      }),
+    },
     {
       weight: 3,
       arbitrary: fc
-        .record({ kind: fc.constant("inc" as const), replica: r, key: fc.constantFrom(...counterKeys), amount: fc.integer({ min: -3, max: 5 }) })
+        .record({
+          kind: fc.constant("inc" as const),
+          replica: r,
+          key: fc.constantFrom(...counterKeys),
+          amount: fc.integer({ min: -3, max: 5 }),
+        })
         .map((o) => (o.key.startsWith("g:") ? { ...o, amount: Math.abs(o.amount) + 1 } : o)),
     },
-    { weight: 2, arbitrary: fc.record({ kind: fc.constant("del" as const), replica: r, key: fc.constantFrom(...registerKeys, ...counterKeys) }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        kind: fc.constant("del" as const),
+        replica: r,
+        key: fc.constantFrom(...registerKeys, ...counterKeys),
+      }),
+    },
     {
       weight: 3,
       arbitrary: fc.record({

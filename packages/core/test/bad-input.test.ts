@@ -1,0 +1,225 @@
+import { createClock, timestamp } from "@converge/hlc";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  createReplicatedMap,
+  isConvergeError,
+  registerResolver,
+  type Value,
+  versionVector,
+} from "../src/index.ts";
+import { caught, hex, replica, rules, type TestTime, testLww } from "./fixtures.ts";
+
+const A = "00000000000000a1";
+const B = "00000000000000b2";
+
+function populated(time: TestTime) {
+  const a = replica(A, time);
+  a.set("alpha", 1);
+  a.set("beta", { nested: ["x", 2] });
+  a.set("mv:tags", "red");
+  a.delete("alpha");
+  a.set("gamma", "ünïcødé ✓");
+  const b = replica(B, time);
+  b.set("beta", 7);
+  b.applyState(a.encodeState());
+  return { a, b };
+}
+
+/** Applies `bytes` with every apply function and checks each fails with a typed error, changing nothing. */
+function expectRefused(bytes: Uint8Array, code?: string): void {
+  const time = { now: 1_700_000_000_000 };
+  const { b } = populated(time);
+  const before = hex(b.encodeState());
+  const vv = JSON.stringify(b.versionVector());
+  const clock = JSON.stringify(b.clock.last());
+  for (const apply of [b.apply, b.applyState, b.applyDelta, b.applyOp]) {
+    const error = caught(() => apply(bytes));
+    // The kind-specific functions may refuse on the payload kind first; `apply` accepts any kind.
+    expect(isConvergeError(error, apply === b.apply ? code : undefined), `${String(error)}`).toBe(true);
+    expect(hex(b.encodeState())).toBe(before);
+    expect(JSON.stringify(b.versionVector())).toBe(vv);
+    expect(JSON.stringify(b.clock.last())).toBe(clock);
+  }
+}
+
+describe("bad input is refused with a typed error and changes nothing", () => {
+  const time = { now: 1_700_000_000_000 };
+  const { a } = populated(time);
+  const state = a.encodeState();
+  const delta = a.encodeDelta(versionVector());
+
+  it("every truncation of a state and of a delta", () => {
+    for (const payload of [state, delta]) {
+      for (let n = 0; n < payload.length; n++) expectRefused(payload.subarray(0, n));
+    }
+  });
+
+  it("random corruption never escapes as an untyped error nor half-applies", () => {
+    fc.assert(
+      fc.property(fc.nat(state.length - 1), fc.integer({ min: 1, max: 255 }), (at, xor) => {
+        const bad = state.slice();
+        bad[at] = (bad[at] as number) ^ xor;
+        const t = { now: 1_700_000_000_000 };
+        const { b } = populated(t);
+        const before = hex(b.encodeState());
+        try {
+          b.applyState(bad);
+        } catch (e) {
+          expect(isConvergeError(e), String(e)).toBe(true);
+          expect(hex(b.encodeState())).toBe(before);
+        }
+      }),
+    );
+  });
+
+  it("trailing garbage, bad magic, unknown format version, unknown kind", () => {
+    expectRefused(new Uint8Array([...state, 0]), "DECODE_MALFORMED");
+    const magic = state.slice();
+    magic[0] = 0;
+    expectRefused(magic, "DECODE_MALFORMED");
+    const version = state.slice();
+    version[2] = 9;
+    expectRefused(version, "FORMAT_VERSION");
+    const kind = state.slice();
+    kind[3] = 7;
+    expectRefused(kind, "DECODE_MALFORMED");
+    expectRefused("not bytes" as unknown as Uint8Array, "DECODE_MALFORMED");
+  });
+
+  it("oversized payloads are refused before decoding", () => {
+    const m = createReplicatedMap({ resolvers: rules, limits: { maxPayloadBytes: 10 } });
+    expect(
+      isConvergeError(
+        caught(() => m.applyState(state)),
+        "DECODE_TOO_LARGE",
+      ),
+    ).toBe(true);
+    const few = createReplicatedMap({ resolvers: rules, limits: { maxEntries: 2 } });
+    expect(
+      isConvergeError(
+        caught(() => few.applyState(state)),
+        "DECODE_TOO_LARGE",
+      ),
+    ).toBe(true);
+  });
+
+  it("a remote clock far in the future: HLC_DRIFT, replica and clock unchanged", () => {
+    const far = { now: 1_700_000_000_000 + 10 * 60 * 1000 };
+    const future = replica("00000000000000c3", far);
+    future.set("alpha", "from the future");
+    expectRefused(future.encodeState(), "HLC_DRIFT");
+  });
+
+  it("state from an unknown resolver, another version, or other key rules", () => {
+    const other = registerResolver<Value, Value>({
+      id: "other",
+      version: 1,
+      resolve: (v) => (v[0] as { value: Value }).value,
+    });
+    const v2 = registerResolver<Value, Value>({
+      id: "test-lww",
+      version: 2,
+      resolve: (v) => (v[0] as { value: Value }).value,
+    });
+    const t = { now: 1_700_000_000_000 };
+    const unknown = replica("00000000000000c3", t, { default: other });
+    unknown.set("k", 1);
+    expectRefused(unknown.encodeState(), "UNKNOWN_RESOLVER");
+    const newer = replica("00000000000000c3", t, { default: v2 });
+    newer.set("k", 1);
+    expectRefused(newer.encodeState(), "RESOLVER_VERSION");
+    const differently = replica("00000000000000c3", t, { default: testLww, keys: { "mv:*": testLww } });
+    differently.set("k", 1);
+    expectRefused(differently.encodeState(), "CONFIG_MISMATCH");
+  });
+
+  it("a delta computed since a version this replica has not reached", () => {
+    const t = { now: 1_700_000_000_000 };
+    const x = replica(A, t);
+    x.set("a", 1);
+    x.set("b", 2);
+    const y = replica(B, t);
+    // Pretends y already has x's first op: applying would claim ops y never received.
+    const bad = x.encodeDelta(versionVector({ [A]: 1 }));
+    const before = hex(y.encodeState());
+    expect(
+      isConvergeError(
+        caught(() => y.applyDelta(bad)),
+        "DELTA_UNKNOWN_BASE",
+      ),
+    ).toBe(true);
+    expect(hex(y.encodeState())).toBe(before);
+    y.applyDelta(x.encodeDelta(y.versionVector()));
+    expect(y.get("a")).toBe(1);
+  });
+
+  it("a payload of the wrong kind for the function", () => {
+    const t = { now: 1_700_000_000_000 };
+    const x = replica(A, t);
+    x.set("a", 1);
+    const y = replica(B, t);
+    expect(
+      isConvergeError(
+        caught(() => y.applyDelta(x.encodeState())),
+        "WRONG_PAYLOAD_KIND",
+      ),
+    ).toBe(true);
+    expect(
+      isConvergeError(
+        caught(() => y.applyState(x.encodeDelta(y.versionVector()))),
+        "WRONG_PAYLOAD_KIND",
+      ),
+    ).toBe(true);
+  });
+
+  it("invalid keys and values are refused before anything changes", () => {
+    const t = { now: 1_700_000_000_000 };
+    const x = replica(A, t);
+    x.set("ok", 1);
+    const before = hex(x.encodeState());
+    expect(
+      isConvergeError(
+        caught(() => x.set("\ud800", 1)),
+        "INVALID_KEY",
+      ),
+    ).toBe(true);
+    expect(
+      isConvergeError(
+        caught(() => x.set("k", () => 1)),
+        "INVALID_VALUE",
+      ),
+    ).toBe(true);
+    expect(
+      isConvergeError(
+        caught(() => x.set("k", Number.NaN)),
+        "INVALID_VALUE",
+      ),
+    ).toBe(true);
+    expect(
+      isConvergeError(
+        caught(() => x.increment("k")),
+        "UNSUPPORTED_OPERATION",
+      ),
+    ).toBe(true);
+    expect(hex(x.encodeState())).toBe(before);
+    // No sequence number was consumed: the next op is seq 2 and deltas stay contiguous.
+    x.set("k2", 2);
+    expect(x.versionVector().get(A)).toBe(2);
+  });
+
+  it("a clock node id that does not match the payload's writer is irrelevant: times are checked, not trusted", () => {
+    const t = { now: 1_700_000_000_000 };
+    const clock = createClock({ node: B, now: () => t.now, maxDrift: 1000 });
+    const y = replica(B, t, rules, clock);
+    const x = replica(A, { now: t.now + 1001 });
+    x.set("k", 1);
+    expect(
+      isConvergeError(
+        caught(() => y.applyState(x.encodeState())),
+        "HLC_DRIFT",
+      ),
+    ).toBe(true);
+    expect(clock.last()).toEqual(timestamp(0, 0, B));
+  });
+});

@@ -1,0 +1,57 @@
+import { type Clock, createClock } from "@converge/hlc";
+import {
+  createReplicatedMap,
+  type KeyRulesConfig,
+  type ReplicatedMap,
+  registerResolver,
+  type Value,
+} from "../src/index.ts";
+
+/** A last-writer-wins register built on the core register machinery (core tests cannot depend on @converge/resolvers). */
+export const testLww: ReturnType<typeof registerResolver<Value, Value>> = registerResolver<Value, Value>({
+  id: "test-lww",
+  version: 1,
+  resolve: (values) => (values[0] as { value: Value }).value,
+});
+
+/** All concurrent values, newest first. */
+export const testMv: ReturnType<typeof registerResolver<Value, readonly Value[]>> = registerResolver<
+  Value,
+  readonly Value[]
+>({
+  id: "test-mv",
+  version: 1,
+  resolve: (values) => values.map((v) => v.value),
+});
+
+export const rules: KeyRulesConfig = { default: testLww, keys: { "mv:*": testMv } };
+
+/** A manual physical clock shared by the replicas of a test. */
+export interface TestTime {
+  now: number;
+}
+
+export function replica(
+  node: string,
+  time: TestTime,
+  config: KeyRulesConfig = rules,
+  clock?: Clock,
+): ReplicatedMap {
+  return createReplicatedMap({
+    resolvers: config,
+    clock: clock ?? createClock({ node, now: () => time.now }),
+  });
+}
+
+export function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString("hex");
+}
+
+export function caught(f: () => unknown): unknown {
+  try {
+    f();
+  } catch (e) {
+    return e;
+  }
+  throw new Error("expected an error");
+}
