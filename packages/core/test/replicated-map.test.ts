@@ -248,9 +248,9 @@ describe("chunked asynchronous apply", () => {
           const decodeYields = Math.ceil(60 / chunkSize) - 1;
 
           const blocking = build();
-          localWrites.slice(0, decodeYields).forEach((w) => write(blocking.a, w));
+          for (const w of localWrites.slice(0, decodeYields)) write(blocking.a, w);
           blocking.a.applyState(blocking.payload);
-          localWrites.slice(decodeYields).forEach((w) => write(blocking.a, w));
+          for (const w of localWrites.slice(decodeYields)) write(blocking.a, w);
 
           const chunked = build();
           let next = 0;
