@@ -236,7 +236,7 @@ function counterResolver(id: "gcounter" | "pncounter", allowNegative: boolean): 
  * one replica while another adds 1, reads 1).
  */
 export function gcounter(): Resolver<number, number> {
-  return counterResolver("gcounter", false);
+  return GCOUNTER;
 }
 
 /**
@@ -244,5 +244,9 @@ export function gcounter(): Resolver<number, number> {
  * Value = Σ increments − Σ decrements, excluding what observed deletes removed.
  */
 export function pncounter(): Resolver<number, number> {
-  return counterResolver("pncounter", true);
+  return PNCOUNTER;
 }
+
+// One immutable instance each: every gcounter() / pncounter() is the same resolver.
+const GCOUNTER: Resolver<number, number> = counterResolver("gcounter", false);
+const PNCOUNTER: Resolver<number, number> = counterResolver("pncounter", true);

@@ -13,9 +13,12 @@ import { type Resolver, registerResolver, type Value } from "@converge/core";
  * const map = createReplicatedMap({ resolvers: { default: lww<number>() } });
  */
 export function lww<T extends Value = Value>(): Resolver<T, T> {
-  return registerResolver<T, T>({
-    id: "lww",
-    version: 1,
-    resolve: (values) => (values[0] as { value: T }).value,
-  });
+  return LWW as Resolver<T, T>;
 }
+
+// One immutable instance: every lww() is the same resolver (the type parameter only narrows types).
+const LWW: Resolver<Value, Value> = registerResolver<Value, Value>({
+  id: "lww",
+  version: 1,
+  resolve: (values) => (values[0] as { value: Value }).value,
+});

@@ -10,9 +10,12 @@ import { type Resolver, registerResolver, type Value } from "@converge/core";
  * map.get<readonly string[]>("tags:apple") // ["organic", "red"] after two concurrent writes
  */
 export function multiValue<T extends Value = Value>(): Resolver<T, readonly T[]> {
-  return registerResolver<T, readonly T[]>({
-    id: "mv",
-    version: 1,
-    resolve: (values) => Object.freeze(values.map((v) => v.value)),
-  });
+  return MV as Resolver<T, readonly T[]>;
 }
+
+// One immutable instance: every multiValue() is the same resolver.
+const MV: Resolver<Value, readonly Value[]> = registerResolver<Value, readonly Value[]>({
+  id: "mv",
+  version: 1,
+  resolve: (values) => Object.freeze(values.map((v) => v.value)),
+});

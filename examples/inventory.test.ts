@@ -1,0 +1,16 @@
+import { describe, expect, it } from "vitest";
+import { runInventoryDemo } from "./inventory.ts";
+
+describe("inventory demo", () => {
+  it("converges for every delivery order and refuses the far-future replica", () => {
+    for (const seed of [1, 2, 3, 2026]) {
+      const lines: string[] = [];
+      const outcome = runInventoryDemo((l) => lines.push(l), seed);
+      expect(outcome.converged).toBe(true);
+      expect(outcome.driftRejected).toBe(true);
+      // 20 - 3 - 2 - 1 apples; pears deleted at the till while 12 were restocked: 12 survive.
+      expect(outcome.stock).toEqual({ apple: 14, pear: 12 });
+      expect(lines.join("\n")).toContain("all three replicas converged: yes");
+    }
+  });
+});
