@@ -6,12 +6,12 @@ import { compareValues, type Resolver, registerResolver, type Value } from "@con
  * strings by code units, …). Equal values are the same value, so there is no tie to break.
  */
 export function maxRegister<T extends Value = Value>(): Resolver<T, T> {
-  return MAX as Resolver<T, T>;
+  return MAX as unknown as Resolver<T, T>; // T only narrows the static types
 }
 
 /** Min register: as {@link maxRegister}, reading concurrent writes as the smallest value. */
 export function minRegister<T extends Value = Value>(): Resolver<T, T> {
-  return MIN as Resolver<T, T>;
+  return MIN as unknown as Resolver<T, T>; // T only narrows the static types
 }
 
 function extreme(sign: 1 | -1): (values: readonly { readonly value: Value }[]) => Value {

@@ -13,7 +13,7 @@ import { type Resolver, registerResolver, type Value } from "@converge/core";
  * const map = createReplicatedMap({ resolvers: { default: lww<number>() } });
  */
 export function lww<T extends Value = Value>(): Resolver<T, T> {
-  return LWW as Resolver<T, T>;
+  return LWW as unknown as Resolver<T, T>; // T only narrows the static types; runtime checks are by toValue
 }
 
 // One immutable instance: every lww() is the same resolver (the type parameter only narrows types).

@@ -10,7 +10,7 @@ import { type Resolver, registerResolver, type Value } from "@converge/core";
  * map.get<readonly string[]>("tags:apple") // ["organic", "red"] after two concurrent writes
  */
 export function multiValue<T extends Value = Value>(): Resolver<T, readonly T[]> {
-  return MV as Resolver<T, readonly T[]>;
+  return MV as unknown as Resolver<T, readonly T[]>; // T only narrows the static types
 }
 
 // One immutable instance: every multiValue() is the same resolver.
