@@ -87,7 +87,7 @@ export interface ReplicatedMap {
   readonly keys: () => IterableIterator<string>;
   /** Writes `value` (registers). @throws UnsupportedOperationError for counters. */
   readonly set: (key: string, value: unknown) => void;
-  /** Adds `amount` (default 1; a safe integer) to a counter. */
+  /** Adds `amount` (default 1; a safe integer; 0 does nothing) to a counter. */
   readonly increment: (key: string, amount?: number) => void;
   /** Subtracts `amount` (default 1) from a PN-counter. */
   readonly decrement: (key: string, amount?: number) => void;
@@ -463,6 +463,16 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
       }),
     increment: (key, amount = 1) => {
       checkAmount(amount);
+      if (amount === 0) {
+        // Adding 0 is no operation: nothing is stamped, sent or stored.
+        checkKey(key);
+        if (resolverFor(key).increment === undefined) {
+          throw new UnsupportedOperationError(
+            `key ${JSON.stringify(key)} uses ${resolverFor(key).id}, which has no increment`,
+          );
+        }
+        return;
+      }
       local(key, (resolver, old, stamp) => {
         if (resolver.increment === undefined) {
           throw new UnsupportedOperationError(
