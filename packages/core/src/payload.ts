@@ -34,16 +34,22 @@ function bytes8ToHex(bytes: Uint8Array): ReplicaId {
   return s;
 }
 
-/** Length of the longest common prefix, never ending between the halves of a surrogate pair. */
-function sharedPrefix(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  let i = 0;
-  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
-  if (i > 0 && i < b.length) {
-    const c = b.charCodeAt(i - 1);
-    if (c >= 0xd800 && c <= 0xdbff) i--;
+const utf8 = new TextEncoder();
+const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
+
+/** UTF-8 bytes of `key`, into `scratch` when it is ASCII and fits (no allocation), else a new array. */
+function keyBytes(key: string, scratch: Uint8Array): Uint8Array {
+  const n = key.length;
+  if (n <= scratch.length) {
+    let i = 0;
+    for (; i < n; i++) {
+      const c = key.charCodeAt(i);
+      if (c >= 0x80) break;
+      scratch[i] = c;
+    }
+    if (i === n) return scratch.subarray(0, n);
   }
-  return i;
+  return utf8.encode(key);
 }
 
 /**
@@ -74,11 +80,19 @@ export function encodePayload(
 
   const body = new StateWriter(replicaIndex, table, 64 + entries.length * 24);
   body.uint(entries.length);
-  let prev = "";
+  let prev: Uint8Array = new Uint8Array(0);
+  let scratchA = new Uint8Array(256);
+  let scratchB = new Uint8Array(256);
   for (const e of entries) {
-    const p = sharedPrefix(prev, e.key);
+    // Front coding on UTF-8 bytes: the length shared with the previous key, then the rest.
+    const bytes = keyBytes(e.key, scratchA);
+    const n = Math.min(prev.length, bytes.length);
+    let p = 0;
+    while (p < n && prev[p] === bytes[p]) p++;
     body.uint(p);
-    body.string(e.key.slice(p));
+    body.bytes(bytes.subarray(p));
+    prev = bytes;
+    if (bytes.buffer === scratchA.buffer) [scratchA, scratchB] = [scratchB, scratchA];
     let ri = resolverIndex.get(e.resolver);
     if (ri === undefined) {
       ri = resolvers.length;
@@ -87,7 +101,6 @@ export function encodePayload(
     }
     body.uint(ri);
     e.resolver.encode(e.state, body);
-    prev = e.key;
   }
 
   const head = new Writer(64 + table.length * 9);
@@ -112,6 +125,24 @@ export function encodePayload(
   out.set(b, a.length);
   out.set(c, a.length + b.length);
   return out;
+}
+
+/** Decodes a key's UTF-8 bytes into a flat string (ASCII without TextDecoder). */
+function decodeKey(buf: Uint8Array, length: number, r: StateReader): string {
+  let ascii = true;
+  for (let i = 0; i < length; i++) {
+    if ((buf[i] as number) >= 0x80) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii && length <= 4096)
+    return String.fromCharCode.apply(null, buf.subarray(0, length) as unknown as number[]);
+  try {
+    return utf8Decoder.decode(buf.subarray(0, length));
+  } catch {
+    return r.fail("key is not valid UTF-8");
+  }
 }
 
 /** Largest HLC time found in a payload; `wall` is -1 when it holds none. */
@@ -139,6 +170,8 @@ export class PayloadDecoder {
   readonly #rules: KeyRules;
   readonly #payloadResolvers: AnyResolver[] = [];
   #prev = "";
+  #keyBuf: Uint8Array = new Uint8Array(256);
+  #prevLen = 0;
 
   constructor(
     bytes: Uint8Array,
@@ -246,14 +279,23 @@ export class PayloadDecoder {
     const limits = r.limits;
     const end = Math.min(this.total, this.keys.length + max);
     let prev = this.#prev;
+    let buf = this.#keyBuf;
+    let prevLen = this.#prevLen;
     for (let i = this.keys.length; i < end; i++) {
       const p = r.uint();
-      if (p > prev.length) r.fail(`key prefix ${p} longer than the previous key`);
-      const suffix = r.string(limits.maxKeyBytes);
-      const key = p === 0 ? suffix : prev.slice(0, p) + suffix;
+      if (p > prevLen) r.fail(`key prefix ${p} longer than the previous key`);
+      const n = r.uint();
+      if (p + n > limits.maxKeyBytes) r.fail(`key of ${p + n} bytes exceeds the limit ${limits.maxKeyBytes}`);
+      const suffix = r.raw(n);
+      if (p + n > buf.length) {
+        const bigger = new Uint8Array(Math.max(p + n, buf.length * 2));
+        bigger.set(buf.subarray(0, p));
+        buf = bigger;
+      }
+      buf.set(suffix, p);
+      prevLen = p + n;
+      const key = decodeKey(buf, prevLen, r);
       if (i > 0 && !(key > prev)) r.fail("keys not in strictly increasing order");
-      if (!key.isWellFormed()) r.fail("key is not well-formed UTF-16");
-      if (key.length > limits.maxKeyBytes) r.fail("key longer than the limit");
       const ri = r.uint();
       const resolver = this.#payloadResolvers[ri];
       if (resolver === undefined) {
@@ -272,6 +314,8 @@ export class PayloadDecoder {
       prev = key;
     }
     this.#prev = prev;
+    this.#keyBuf = buf;
+    this.#prevLen = prevLen;
     if (this.done) r.done();
   }
 

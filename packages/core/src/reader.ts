@@ -39,6 +39,11 @@ export class Reader {
     throw new DecodeError("DECODE_TRUNCATED", `payload ends inside ${what}`, this.#pos);
   }
 
+  /** The next byte without consuming it (-1 at the end). */
+  peek(): number {
+    return this.#pos < this.#end ? (this.#buf[this.#pos] as number) : -1;
+  }
+
   byte(): number {
     if (this.#pos >= this.#end) this.#truncated("a byte");
     return this.#buf[this.#pos++] as number;

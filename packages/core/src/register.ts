@@ -9,7 +9,7 @@ import type { ReplicaId, VersionVector } from "./version-vector.ts";
  * seq) and stamped with that operation's HLC time. Used alone as the whole state when it is the
  * only value and nothing else was seen on the key (the common case, kept small).
  */
-class Sibling {
+export class Sibling {
   readonly replica: ReplicaId;
   readonly seq: number;
   readonly wall: number;
@@ -32,11 +32,19 @@ class Sibling {
  */
 class Siblings {
   readonly siblings: readonly Sibling[];
-  /** Flat `[replica, seq, replica, seq, …]`, sorted by replica id. */
-  readonly clock: readonly (ReplicaId | number)[];
-  constructor(siblings: readonly Sibling[], clock: readonly (ReplicaId | number)[]) {
+  /** Flat `[replica, seq, …]`; undefined when it is exactly the siblings' own dots (the common case). */
+  #clock: readonly (ReplicaId | number)[] | undefined;
+  constructor(siblings: readonly Sibling[], clock: readonly (ReplicaId | number)[] | undefined) {
     this.siblings = siblings;
-    this.clock = clock;
+    this.#clock = clock;
+  }
+
+  /** The key clock, sorted by replica id. */
+  get clock(): readonly (ReplicaId | number)[] {
+    if (this.#clock !== undefined) return this.#clock;
+    const out: (ReplicaId | number)[] = [];
+    for (const s of this.siblings) out.push(s.replica, s.seq);
+    return out;
   }
 }
 
@@ -100,7 +108,7 @@ function mergeRegister(a: RegisterState, b: RegisterState): RegisterState {
   if (a instanceof Sibling && b instanceof Sibling) {
     if (a.replica === b.replica) return a.seq >= b.seq ? a : b;
     const [x, y] = a.replica < b.replica ? [a, b] : [b, a];
-    return new Siblings([x, y], [x.replica, x.seq, y.replica, y.seq]);
+    return new Siblings([x, y], undefined);
   }
   const ca = clockOf(a);
   const cb = clockOf(b);
@@ -249,20 +257,26 @@ export function registerResolver<In extends Value, Out>(
     },
     decode: (r: StateReader) => {
       const n = r.count(4, "sibling");
-      let prev: Sibling | undefined;
-      const siblings: Sibling[] = [];
-      for (let i = 0; i < n; i++) {
+      const readSibling = (): Sibling => {
         const replica = r.replica();
         const seq = r.seq();
         const wall = r.time(replica);
-        const s = new Sibling(replica, seq, wall, r.lastCounter, r.value());
-        if (prev !== undefined && !(prev.replica < replica))
+        return new Sibling(replica, seq, wall, r.lastCounter, r.value());
+      };
+      // The common case — one sibling, nothing else seen — allocates just the sibling.
+      const first = n > 0 ? readSibling() : undefined;
+      if (n === 1 && r.remaining > 0 && r.peek() === 0) {
+        r.uint();
+        return first as Sibling;
+      }
+      const siblings: Sibling[] = first === undefined ? [] : [first];
+      for (let i = 1; i < n; i++) {
+        const s = readSibling();
+        if (!((siblings[i - 1] as Sibling).replica < s.replica))
           r.fail("register siblings not sorted by replica");
         siblings.push(s);
-        prev = s;
       }
       const m = r.count(2, "clock entry");
-      if (m === 0 && n === 1) return siblings[0] as Sibling;
       if (m === 0 && n === 0) r.fail("register state with neither values nor clock");
       const extra: (ReplicaId | number)[] = [];
       let last = "";
@@ -271,17 +285,20 @@ export function registerResolver<In extends Value, Out>(
         if (!(replica > last)) r.fail("register clock not sorted by replica");
         last = replica;
         const seq = r.seq();
-        const own = siblings.find((s) => s.replica === replica);
-        // A sibling's own dot is implied; an extra entry for its replica must be newer, which would
-        // mean the sibling is dominated: not a state encode can produce.
-        if (own !== undefined) r.fail("clock entry for a replica that holds a sibling");
+        // A sibling's own dot is implied; an extra entry for its replica would have to be newer,
+        // which would mean the sibling is dominated: not a state encode can produce.
+        if (siblings.some((s) => s.replica === replica))
+          r.fail("clock entry for a replica that holds a sibling");
         extra.push(replica, seq);
       }
-      const clock = joinClocks(
-        siblings.flatMap((s) => [s.replica, s.seq]),
-        extra,
+      if (m === 0) return new Siblings(siblings, undefined);
+      return new Siblings(
+        siblings,
+        joinClocks(
+          siblings.flatMap((s) => [s.replica, s.seq]),
+          extra,
+        ),
       );
-      return new Siblings(siblings, clock);
     },
   });
 }

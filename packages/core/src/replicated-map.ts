@@ -8,6 +8,7 @@ import {
   UnsupportedOperationError,
 } from "./errors.ts";
 import { type AnyResolver, compileKeyRules, type KeyRules, type KeyRulesConfig } from "./key-rules.ts";
+import { KeyStore } from "./key-store.ts";
 import { encodePayload, PayloadDecoder, type PayloadEntry, type PayloadKind } from "./payload.ts";
 import type { Concurrent, Stamp } from "./resolver.ts";
 import { ABSENT, makeSnapshot, type Snapshot, SnapshotLink } from "./snapshot.ts";
@@ -160,7 +161,7 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
   const clock = options.clock ?? createClock(options.clockOptions);
   const id = clock.node;
   const limits: DecodeLimits = { ...DEFAULT_DECODE_LIMITS, ...options.limits };
-  const states = new Map<string, unknown>();
+  const store = new KeyStore();
   const context = new CausalContext();
   const log = new ChangeLog();
   const interned = new Map<ReplicaId, ReplicaId>([[id, id]]);
@@ -178,9 +179,10 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
   let compacted = false;
   let newestLink: WeakRef<SnapshotLink> | undefined;
   let linkUsed = false;
+  let rebuildLog = false;
 
   // Scratch for diffing versions on commit (avoids allocating per key).
-  let scratch: (ReplicaId | number)[] = [];
+  const scratch: (ReplicaId | number)[] = [];
   let scratchKey = "";
   const collectOld = (r: ReplicaId, s: number): void => {
     scratch.push(r, s);
@@ -198,20 +200,22 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
       if (old > 0 && log.superseded()) rebuildLog = true;
     }
   };
-  let rebuildLog = false;
 
   const rebuild = (): void => {
     log.clear();
-    for (const [key, state] of states) {
+    for (const [key, slot] of store.slots()) {
       scratchKey = key;
-      scratch = [];
-      resolverFor(key).versions(state, logNew);
+      scratch.length = 0;
+      resolverFor(key).versions(store.stateAt(slot), logNew);
     }
     rebuildLog = false;
   };
 
-  /** Replaces `key`'s state (undefined drops the entry), keeping size, log and snapshots right. */
-  const commit = (key: string, resolver: AnyResolver, old: unknown, next: unknown): boolean => {
+  /**
+   * Replaces the state of `key` (in `slot`, -1 when new; `next` undefined drops the entry),
+   * keeping size, change log and snapshots right. Returns whether anything changed.
+   */
+  const commit = (key: string, slot: number, resolver: AnyResolver, old: unknown, next: unknown): boolean => {
     if (next === old) return false;
     const link = newestLink?.deref();
     if (link !== undefined) {
@@ -222,9 +226,9 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     const is = next !== undefined && resolver.exists(next);
     if (was !== is) size += is ? 1 : -1;
     if (next === undefined) {
-      states.delete(key);
+      if (slot >= 0) store.delete(key, slot);
     } else {
-      states.set(key, next);
+      store.put(key, slot, next);
       scratchKey = key;
       scratch.length = 0;
       if (old !== undefined) resolver.versions(old, collectOld);
@@ -242,22 +246,30 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
   const readState = (key: string, state: unknown): unknown =>
     state === undefined ? undefined : resolverFor(key).read(state);
 
+  /** Merges `incoming` into `key` right away (used to settle keys an async apply still holds). */
+  const mergeNow = (key: string, resolver: AnyResolver, incoming: unknown): boolean => {
+    const slot = store.slotOf(key);
+    const old = slot < 0 ? undefined : store.stateAt(slot);
+    const next =
+      compacted && known(resolver, incoming)
+        ? old
+        : old === undefined
+          ? incoming
+          : resolver.merge(old, incoming);
+    const before = listeners.size > 0 ? readState(key, old) : undefined;
+    const changed = commit(key, slot, resolver, old, next);
+    if (changed && listeners.size > 0)
+      emit("remote", [{ key, value: readState(key, next), previous: before }]);
+    return changed;
+  };
+
   /** Merges what in-flight async applies still hold for `key`, so a local write sees it. */
   const settle = (key: string): void => {
     for (const f of inflight) {
       const i = f.pending.get(key);
       if (i === undefined) continue;
       f.pending.delete(key);
-      mergeEntry(key, f.decoder.resolvers[i] as AnyResolver, f.decoder.states[i], "remote");
-    }
-  };
-
-  const mergeEntry = (key: string, resolver: AnyResolver, incoming: unknown, origin: "remote"): void => {
-    const old = states.get(key);
-    const next = old === undefined ? incoming : resolver.merge(old, incoming);
-    const before = listeners.size > 0 ? readState(key, old) : undefined;
-    if (commit(key, resolver, old, next) && listeners.size > 0) {
-      emit(origin, [{ key, value: readState(key, next), previous: before }]);
+      mergeNow(key, f.decoder.resolvers[i] as AnyResolver, f.decoder.states[i]);
     }
   };
 
@@ -274,13 +286,14 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     checkKey(key);
     const resolver = resolverFor(key);
     settle(key);
-    const old = states.get(key);
+    const slot = store.slotOf(key);
+    const old = slot < 0 ? undefined : store.stateAt(slot);
     const stamp: Stamp = { replica: id, seq: seq + 1, time: clock.tick() };
     const next = op(resolver, old, stamp);
     seq = stamp.seq;
     context.add(id, seq);
     const before = listeners.size > 0 ? readState(key, old) : undefined;
-    commit(key, resolver, old, next);
+    commit(key, slot, resolver, old, next);
     if (listeners.size > 0) emit("local", [{ key, value: readState(key, next), previous: before }]);
     if (opListeners.size > 0) {
       const dot = new CausalContext();
@@ -296,7 +309,7 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     }
   };
 
-  /** Decodes fully and checks everything that could refuse the payload, changing nothing. */
+  /** Checks everything that could refuse a decoded payload, changing nothing but the clock. */
   const admit = (decoder: PayloadDecoder, expected: PayloadKind | undefined): void => {
     if (expected !== undefined && decoder.kind !== expected) {
       throw new PayloadKindError(
@@ -332,6 +345,26 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
   const isDuplicateOp = (decoder: PayloadDecoder): boolean =>
     decoder.kind === "op" && context.covers(decoder.context);
 
+  /**
+   * The slots of the decoded keys (-1 for new ones). When every key here was inserted in sorted
+   * order, walks the store alongside the (sorted) payload instead of hashing each key.
+   */
+  const locate = (keys: readonly string[]): Int32Array => {
+    const slots = new Int32Array(keys.length);
+    if (store.inOrder && keys.length * 8 > store.size) {
+      const it = store.slots();
+      let cur = it.next();
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i] as string;
+        while (!cur.done && cur.value[0] < key) cur = it.next();
+        slots[i] = !cur.done && cur.value[0] === key ? cur.value[1] : -1;
+      }
+    } else {
+      for (let i = 0; i < keys.length; i++) slots[i] = store.slotOf(keys[i] as string);
+    }
+    return slots;
+  };
+
   const applySync = (bytes: Uint8Array, expected: PayloadKind | undefined): ApplyResult => {
     const decoder = new PayloadDecoder(bytes, rules, limits, intern);
     decoder.next(Number.POSITIVE_INFINITY);
@@ -342,13 +375,16 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     admit(decoder, expected);
     const { keys, states: incoming, resolvers } = decoder;
     const n = keys.length;
+    const slots = locate(keys);
     // Compute every merged state first, then commit: nothing is half-applied if a merge throws.
+    const olds = new Array<unknown>(n);
     const merged = new Array<unknown>(n);
     for (let i = 0; i < n; i++) {
-      const key = keys[i] as string;
       const resolver = resolvers[i] as AnyResolver;
       const inc = incoming[i];
-      const old = states.get(key);
+      const slot = slots[i] as number;
+      const old = slot < 0 ? undefined : store.stateAt(slot);
+      olds[i] = old;
       if (compacted && known(resolver, inc)) merged[i] = old;
       else merged[i] = old === undefined ? inc : resolver.merge(old, inc);
     }
@@ -357,11 +393,10 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     let changed = 0;
     for (let i = 0; i < n; i++) {
       const key = keys[i] as string;
-      const old = states.get(key);
-      const before = track ? readState(key, old) : undefined;
-      if (commit(key, resolvers[i] as AnyResolver, old, merged[i])) {
+      const old = olds[i];
+      if (commit(key, slots[i] as number, resolvers[i] as AnyResolver, old, merged[i])) {
         changed++;
-        if (track) changes.push({ key, value: readState(key, merged[i]), previous: before });
+        if (track) changes.push({ key, value: readState(key, merged[i]), previous: readState(key, old) });
       }
     }
     context.merge(decoder.context);
@@ -391,24 +426,12 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
       const { keys, states: incoming, resolvers } = decoder;
       for (let start = 0; start < keys.length; start += chunk) {
         const end = Math.min(keys.length, start + chunk);
-        const changes: Change[] = [];
-        const track = listeners.size > 0;
         for (let i = start; i < end; i++) {
           const key = keys[i] as string;
           if (pending.get(key) !== i) continue; // settled early by a local write
           pending.delete(key);
-          const resolver = resolvers[i] as AnyResolver;
-          const inc = incoming[i];
-          const old = states.get(key);
-          const next =
-            compacted && known(resolver, inc) ? old : old === undefined ? inc : resolver.merge(old, inc);
-          const before = track ? readState(key, old) : undefined;
-          if (commit(key, resolver, old, next)) {
-            changed++;
-            if (track) changes.push({ key, value: readState(key, next), previous: before });
-          }
+          if (mergeNow(key, resolvers[i] as AnyResolver, incoming[i])) changed++;
         }
-        emit("remote", changes);
         if (end < keys.length) await pause();
       }
       context.merge(decoder.context);
@@ -419,12 +442,14 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     return { changed, duplicate: false };
   };
 
-  const sortedEntries = (keys: Iterable<string>): PayloadEntry[] => {
-    const list = [...keys].sort();
+  /** Payload entries for `keys`, sorted unless they already are. */
+  const sortedEntries = (keys: Iterable<string>, sorted: boolean): PayloadEntry[] => {
+    const list = [...keys];
+    if (!sorted) list.sort();
     const out: PayloadEntry[] = new Array(list.length);
     for (let i = 0; i < list.length; i++) {
       const key = list[i] as string;
-      out[i] = { key, resolver: resolverFor(key), state: states.get(key) };
+      out[i] = { key, resolver: resolverFor(key), state: store.get(key) };
     }
     return out;
   };
@@ -436,21 +461,22 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
       return size;
     },
     get: <T>(key: string): T | undefined => {
-      const s = states.get(key);
+      const s = store.get(key);
       return s === undefined ? undefined : (resolverFor(key).read(s) as T | undefined);
     },
     has: (key) => {
-      const s = states.get(key);
+      const s = store.get(key);
       return s !== undefined && resolverFor(key).exists(s);
     },
     entries: function* () {
-      for (const [key, s] of states) {
+      for (const [key, slot] of store.slots()) {
         const r = resolverFor(key);
+        const s = store.stateAt(slot);
         if (r.exists(s)) yield [key, r.read(s)];
       }
     },
     keys: function* () {
-      for (const [key, s] of states) if (resolverFor(key).exists(s)) yield key;
+      for (const [key, slot] of store.slots()) if (resolverFor(key).exists(store.stateAt(slot))) yield key;
     },
     set: (key, value) =>
       local(key, (resolver, old, stamp) => {
@@ -489,14 +515,14 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     delete: (key) => {
       checkKey(key);
       settle(key);
-      const old = states.get(key);
+      const old = store.get(key);
       const resolver = resolverFor(key);
       if (old === undefined || !resolver.exists(old)) return false;
       local(key, (r, o, stamp) => r.remove(o, stamp));
       return true;
     },
     conflicts: (key) => {
-      const s = states.get(key);
+      const s = store.get(key);
       return s === undefined ? [] : resolverFor(key).conflicts(s);
     },
     subscribe: (listener) => {
@@ -520,15 +546,16 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
         newestLink = new WeakRef(fresh);
         linkUsed = false;
       }
-      return makeSnapshot(link, states, resolverFor, size, context.versionVector());
+      return makeSnapshot(link, store, resolverFor, size, context.versionVector());
     },
     versionVector: () => context.versionVector(),
-    encodeState: () => encodePayload("state", rules.fingerprint, context, sortedEntries(states.keys())),
+    encodeState: () =>
+      encodePayload("state", rules.fingerprint, context, sortedEntries(store.keys(), store.inOrder)),
     encodeDelta: (since) => {
       const candidates = log.keysAfter(since);
       const keys: string[] = [];
       for (const key of candidates) {
-        const s = states.get(key);
+        const s = store.get(key);
         if (s === undefined) continue;
         let newer = false;
         resolverFor(key).versions(s, (r, q) => {
@@ -536,7 +563,7 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
         });
         if (newer) keys.push(key);
       }
-      return encodePayload("delta", rules.fingerprint, context, sortedEntries(keys), since);
+      return encodePayload("delta", rules.fingerprint, context, sortedEntries(keys, false), since);
     },
     applyState: (bytes) => applySync(bytes, "state"),
     applyDelta: (bytes) => applySync(bytes, "delta"),
@@ -547,11 +574,12 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
       let stable = context.versionVector();
       for (const p of peers) stable = stable.meet(p);
       let count = 0;
-      for (const [key, s] of [...states]) {
+      for (const [key, slot] of [...store.slots()]) {
         const resolver = resolverFor(key);
+        const s = store.stateAt(slot);
         const next = resolver.compact(s, stable);
         if (next !== s) {
-          commit(key, resolver, s, next);
+          commit(key, slot, resolver, s, next);
           count++;
         }
       }

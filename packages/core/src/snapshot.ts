@@ -1,4 +1,5 @@
 import type { AnyResolver } from "./key-rules.ts";
+import type { KeyStore } from "./key-store.ts";
 import type { Concurrent } from "./resolver.ts";
 import type { VersionVector } from "./version-vector.ts";
 
@@ -33,7 +34,7 @@ export interface Snapshot {
 /** @internal Builds the read side of a snapshot over the live states and the link chain. */
 export function makeSnapshot(
   link: SnapshotLink,
-  live: ReadonlyMap<string, unknown>,
+  live: KeyStore,
   resolverFor: (key: string) => AnyResolver,
   size: number,
   versionVector: VersionVector,
@@ -61,8 +62,9 @@ export function makeSnapshot(
         if (s !== undefined && resolverFor(key).exists(s)) yield [key, resolverFor(key).read(s)];
       }
     }
-    for (const [key, s] of live) {
+    for (const [key, slot] of live.slots()) {
       if (done.has(key)) continue;
+      const s = live.stateAt(slot);
       if (resolverFor(key).exists(s)) yield [key, resolverFor(key).read(s)];
     }
   }

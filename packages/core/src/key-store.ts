@@ -1,0 +1,127 @@
+import { Sibling } from "./register.ts";
+import type { ReplicaId } from "./version-vector.ts";
+
+/** Marks a slot whose state is an object in the value column rather than a packed sibling. */
+const OBJECT = 0xffffffff;
+const MAX_PACKED_SEQ = 0xffffffff;
+
+/**
+ * Where a replicated map keeps its states: a hash index from key to slot, and columns. The common
+ * state — a register holding one value and nothing else (a lone {@link Sibling}) — is packed into
+ * the columns (replica, seq, wall, counter, value) instead of being kept as an object, which
+ * roughly halves the memory per key; any other state is stored as an object. Packed states are
+ * rebuilt as fresh immutable objects on read, so callers never see the difference.
+ */
+export class KeyStore {
+  readonly #index = new Map<string, number>();
+  #replica = new Uint32Array(1024);
+  #seq = new Uint32Array(1024);
+  #wall = new Float64Array(1024);
+  #counter = new Uint16Array(1024);
+  #value: unknown[] = [];
+  readonly #free: number[] = [];
+  readonly #replicas: ReplicaId[] = [];
+  readonly #replicaIndex = new Map<ReplicaId, number>();
+  #last = "";
+  #inOrder = true;
+
+  /** Number of stored keys (present or tombstoned). */
+  get size(): number {
+    return this.#index.size;
+  }
+
+  /**
+   * True while every key was inserted in increasing order, so iterating {@link KeyStore.slots}
+   * yields keys sorted (deleting keys keeps this true).
+   */
+  get inOrder(): boolean {
+    return this.#inOrder;
+  }
+
+  /** The slot of `key`, or -1. */
+  slotOf(key: string): number {
+    return this.#index.get(key) ?? -1;
+  }
+
+  /** The state in `slot` (a fresh object for a packed sibling). */
+  stateAt(slot: number): unknown {
+    const r = this.#replica[slot] as number;
+    if (r === OBJECT) return this.#value[slot];
+    return new Sibling(
+      this.#replicas[r] as ReplicaId,
+      this.#seq[slot] as number,
+      this.#wall[slot] as number,
+      this.#counter[slot] as number,
+      this.#value[slot] as Sibling["value"],
+    );
+  }
+
+  /** The state of `key`, or undefined. */
+  get(key: string): unknown {
+    const slot = this.#index.get(key);
+    return slot === undefined ? undefined : this.stateAt(slot);
+  }
+
+  /** Stores `state` for `key` in `slot` (-1: a new key); returns the slot used. */
+  put(key: string, slot: number, state: unknown): number {
+    let s = slot;
+    if (s < 0) {
+      s = this.#free.pop() ?? this.#value.length;
+      if (s >= this.#replica.length) this.#grow();
+      if (s === this.#value.length) this.#value.push(undefined);
+      this.#index.set(key, s);
+      if (this.#inOrder) {
+        if (this.#index.size > 1 && !(key > this.#last)) this.#inOrder = false;
+        this.#last = key;
+      }
+    }
+    if (state instanceof Sibling && state.seq <= MAX_PACKED_SEQ) {
+      let r = this.#replicaIndex.get(state.replica);
+      if (r === undefined) {
+        r = this.#replicas.length;
+        this.#replicas.push(state.replica);
+        this.#replicaIndex.set(state.replica, r);
+      }
+      this.#replica[s] = r;
+      this.#seq[s] = state.seq;
+      this.#wall[s] = state.wall;
+      this.#counter[s] = state.counter;
+      this.#value[s] = state.value;
+    } else {
+      this.#replica[s] = OBJECT;
+      this.#value[s] = state;
+    }
+    return s;
+  }
+
+  /** Removes `key` (stored in `slot`). */
+  delete(key: string, slot: number): void {
+    this.#index.delete(key);
+    this.#replica[slot] = OBJECT;
+    this.#value[slot] = undefined;
+    this.#free.push(slot);
+  }
+
+  /** `[key, slot]` pairs in insertion order. */
+  slots(): MapIterator<[string, number]> {
+    return this.#index.entries();
+  }
+
+  /** Keys in insertion order. */
+  keys(): MapIterator<string> {
+    return this.#index.keys();
+  }
+
+  #grow(): void {
+    const cap = this.#replica.length * 2;
+    const grow = <T extends Uint32Array | Float64Array | Uint16Array>(old: T, make: (n: number) => T): T => {
+      const next = make(cap);
+      next.set(old);
+      return next;
+    };
+    this.#replica = grow(this.#replica, (n) => new Uint32Array(n));
+    this.#seq = grow(this.#seq, (n) => new Uint32Array(n));
+    this.#wall = grow(this.#wall, (n) => new Float64Array(n));
+    this.#counter = grow(this.#counter, (n) => new Uint16Array(n));
+  }
+}
