@@ -19,6 +19,7 @@ export class KeyStore {
   #wall = new Float64Array(1024);
   #counter = new Uint16Array(1024);
   #value: unknown[] = [];
+  readonly #keys: (string | undefined)[] = [];
   readonly #free: number[] = [];
   readonly #replicas: ReplicaId[] = [];
   readonly #replicaIndex = new Map<ReplicaId, number>();
@@ -31,11 +32,21 @@ export class KeyStore {
   }
 
   /**
-   * True while every key was inserted in increasing order, so iterating {@link KeyStore.slots}
-   * yields keys sorted (deleting keys keeps this true).
+   * True while every key was inserted in increasing order into a fresh slot, so slots
+   * 0..{@link KeyStore.slotCount} hold keys sorted (deleted slots are empty).
    */
   get inOrder(): boolean {
     return this.#inOrder;
+  }
+
+  /** Number of slots ever used (some may be empty). */
+  get slotCount(): number {
+    return this.#keys.length;
+  }
+
+  /** The key in `slot` (undefined for an empty slot). */
+  keyAt(slot: number): string | undefined {
+    return this.#keys[slot];
   }
 
   /** The slot of `key`, or -1. */
@@ -66,9 +77,16 @@ export class KeyStore {
   put(key: string, slot: number, state: unknown): number {
     let s = slot;
     if (s < 0) {
-      s = this.#free.pop() ?? this.#value.length;
+      const reused = this.#free.pop();
+      s = reused ?? this.#value.length;
       if (s >= this.#replica.length) this.#grow();
-      if (s === this.#value.length) this.#value.push(undefined);
+      if (reused === undefined) {
+        this.#value.push(undefined);
+        this.#keys.push(key);
+      } else {
+        this.#keys[s] = key;
+        this.#inOrder = false;
+      }
       this.#index.set(key, s);
       if (this.#inOrder) {
         if (this.#index.size > 1 && !(key > this.#last)) this.#inOrder = false;
@@ -97,6 +115,7 @@ export class KeyStore {
   /** Removes `key` (stored in `slot`). */
   delete(key: string, slot: number): void {
     this.#index.delete(key);
+    this.#keys[slot] = undefined;
     this.#replica[slot] = OBJECT;
     this.#value[slot] = undefined;
     this.#free.push(slot);

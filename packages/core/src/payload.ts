@@ -127,7 +127,17 @@ export function encodePayload(
   return out;
 }
 
-/** Decodes a key's UTF-8 bytes into a flat string (ASCII without TextDecoder). */
+/**
+ * Node's native one-byte string constructor when present (`Buffer.prototype.latin1Slice`): builds
+ * an ASCII key straight from the bytes, without intermediate views. Elsewhere, TextDecoder.
+ */
+const latin1Slice: ((this: Uint8Array, start: number, end: number) => string) | undefined = (
+  globalThis as {
+    Buffer?: { prototype: { latin1Slice?: (this: Uint8Array, start: number, end: number) => string } };
+  }
+).Buffer?.prototype.latin1Slice;
+
+/** Decodes a key's UTF-8 bytes into a flat string. */
 function decodeKey(buf: Uint8Array, length: number, r: StateReader): string {
   let ascii = true;
   for (let i = 0; i < length; i++) {
@@ -136,8 +146,7 @@ function decodeKey(buf: Uint8Array, length: number, r: StateReader): string {
       break;
     }
   }
-  if (ascii && length <= 4096)
-    return String.fromCharCode.apply(null, buf.subarray(0, length) as unknown as number[]);
+  if (ascii && latin1Slice !== undefined) return latin1Slice.call(buf, 0, length);
   try {
     return utf8Decoder.decode(buf.subarray(0, length));
   } catch {
@@ -286,13 +295,12 @@ export class PayloadDecoder {
       if (p > prevLen) r.fail(`key prefix ${p} longer than the previous key`);
       const n = r.uint();
       if (p + n > limits.maxKeyBytes) r.fail(`key of ${p + n} bytes exceeds the limit ${limits.maxKeyBytes}`);
-      const suffix = r.raw(n);
       if (p + n > buf.length) {
         const bigger = new Uint8Array(Math.max(p + n, buf.length * 2));
         bigger.set(buf.subarray(0, p));
         buf = bigger;
       }
-      buf.set(suffix, p);
+      r.copyInto(n, buf, p);
       prevLen = p + n;
       const key = decodeKey(buf, prevLen, r);
       if (i > 0 && !(key > prev)) r.fail("keys not in strictly increasing order");

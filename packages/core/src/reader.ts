@@ -126,6 +126,15 @@ export class Reader {
     return out;
   }
 
+  /** Copies `n` bytes into `target` at `offset` (no intermediate view). */
+  copyInto(n: number, target: Uint8Array, offset: number): void {
+    if (this.#end - this.#pos < n) this.#truncated(`${n} raw bytes`);
+    const buf = this.#buf;
+    let p = this.#pos;
+    for (let i = 0; i < n; i++) target[offset + i] = buf[p++] as number;
+    this.#pos = p;
+  }
+
   /** Length-prefixed bytes, copied. */
   bytes(maxLength: number): Uint8Array {
     const n = this.uint();

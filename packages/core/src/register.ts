@@ -39,6 +39,11 @@ class Siblings {
     this.#clock = clock;
   }
 
+  /** True when the key clock is exactly the siblings' dots. */
+  get implied(): boolean {
+    return this.#clock === undefined;
+  }
+
   /** The key clock, sorted by replica id. */
   get clock(): readonly (ReplicaId | number)[] {
     if (this.#clock !== undefined) return this.#clock;
@@ -217,6 +222,10 @@ export function registerResolver<In extends Value, Out>(
     conflicts: (state) => [...siblingsOf(state)].sort(byTimeDesc).map((s) => toConcurrent<In>(s)),
     versions: (state, visit) => {
       if (state instanceof Sibling) return visit(state.replica, state.seq);
+      if (state.implied) {
+        for (const s of state.siblings) visit(s.replica, s.seq);
+        return;
+      }
       const c = state.clock;
       for (let i = 0; i < c.length; i += 2) visit(c[i] as ReplicaId, c[i + 1] as number);
     },

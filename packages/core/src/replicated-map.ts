@@ -187,14 +187,12 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
   const collectOld = (r: ReplicaId, s: number): void => {
     scratch.push(r, s);
   };
+  // Both visits go in increasing replica order (a Resolver.versions law), so one forward pointer
+  // pairs them up in linear time.
+  let scratchPos = 0;
   const logNew = (r: ReplicaId, s: number): void => {
-    let old = 0;
-    for (let i = 0; i < scratch.length; i += 2) {
-      if (scratch[i] === r) {
-        old = scratch[i + 1] as number;
-        break;
-      }
-    }
+    while (scratchPos < scratch.length && (scratch[scratchPos] as ReplicaId) < r) scratchPos += 2;
+    const old = scratch[scratchPos] === r ? (scratch[scratchPos + 1] as number) : 0;
     if (s > old) {
       log.record(r, s, scratchKey);
       if (old > 0 && log.superseded()) rebuildLog = true;
@@ -206,6 +204,7 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     for (const [key, slot] of store.slots()) {
       scratchKey = key;
       scratch.length = 0;
+      scratchPos = 0;
       resolverFor(key).versions(store.stateAt(slot), logNew);
     }
     rebuildLog = false;
@@ -231,6 +230,7 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
       store.put(key, slot, next);
       scratchKey = key;
       scratch.length = 0;
+      scratchPos = 0;
       if (old !== undefined) resolver.versions(old, collectOld);
       resolver.versions(next, logNew);
     }
@@ -352,12 +352,13 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
   const locate = (keys: readonly string[]): Int32Array => {
     const slots = new Int32Array(keys.length);
     if (store.inOrder && keys.length * 8 > store.size) {
-      const it = store.slots();
-      let cur = it.next();
+      const end = store.slotCount;
+      let j = 0;
+      let here = store.keyAt(0);
       for (let i = 0; i < keys.length; i++) {
         const key = keys[i] as string;
-        while (!cur.done && cur.value[0] < key) cur = it.next();
-        slots[i] = !cur.done && cur.value[0] === key ? cur.value[1] : -1;
+        while (j < end && (here === undefined || here < key)) here = store.keyAt(++j);
+        slots[i] = here === key ? j : -1;
       }
     } else {
       for (let i = 0; i < keys.length; i++) slots[i] = store.slotOf(keys[i] as string);

@@ -68,7 +68,10 @@ export interface ResolverImpl<In, Out, S> {
   readonly exists: (state: S) => boolean;
   /** Every concurrent value (or contribution) with its clock, in a deterministic order. */
   readonly conflicts: (state: S) => readonly Concurrent<In>[];
-  /** Calls `visit` once per replica with the highest sequence number of its operations in `state`. */
+  /**
+   * Calls `visit` once per replica with the highest sequence number of its operations in `state`,
+   * in increasing replica-id order.
+   */
   readonly versions: (state: S, visit: (replica: ReplicaId, seq: number) => void) => void;
   /**
    * Drops causal metadata that every replica has seen (`stable` is the pointwise minimum of all
