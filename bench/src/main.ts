@@ -1,0 +1,92 @@
+/**
+ * converge benchmarks, side by side with Yjs, Automerge and hand-written plain JS, in one process.
+ *
+ *   pnpm bench                                   (from the workspace root)
+ *   BENCH_QUICK=1 node --conditions=@converge/source --expose-gc src/main.ts   (smoke run)
+ *
+ * Prints aligned tables (progress goes to stderr) and a JSON document, also written to
+ * bench/results.json (bench/results.quick.json for BENCH_QUICK). Settings (environment):
+ *   BENCH_QUICK=1               small sizes, few repetitions
+ *   BENCH_SIZES=100000,1000000  full-state merge sizes
+ *   BENCH_REPS=5, BENCH_REPS_LARGE=3   repetitions (the latter at ≥ 1M keys)
+ *   BENCH_AUTOMERGE_BUDGET_S=60 skip Automerge at a size estimated to take longer
+ *   BENCH_AUTOMERGE_MAX_KEYS    skip Automerge above this size (0: never run it)
+ *   BENCH_DELTA_SIZES=100000,1000000, BENCH_DELTA_CHANGED=100, BENCH_DELTA_REPS=15
+ *   BENCH_MEMORY_SIZE=1000000
+ *   BENCH_COUNTER_REPLICAS=16, BENCH_COUNTER_KEYS=100000
+ *   BENCH_HLC_ITERATIONS=1000000, BENCH_HLC_REPS=5
+ *   BENCH_ONLY=full-state,delta,memory,counters,hlc   run only these workloads
+ *   BENCH_OUT=path              where to write the JSON document
+ */
+import { writeFileSync } from "node:fs";
+import { loadConfig, type Workload } from "./config.ts";
+import { machineInfo } from "./machine.ts";
+import {
+  renderCounters,
+  renderDelta,
+  renderFullState,
+  renderHeader,
+  renderHlc,
+  renderMemory,
+  renderTargets,
+} from "./sections.ts";
+import { sourceInfo } from "./source-info.ts";
+import { checkTargets } from "./targets.ts";
+import { runCounters } from "./workloads/counters.ts";
+import { runDelta } from "./workloads/delta.ts";
+import { runFullState } from "./workloads/full-state.ts";
+import { runHlc } from "./workloads/hlc.ts";
+import { runMemory } from "./workloads/memory.ts";
+
+const started = performance.now();
+const log = (msg: string): void => {
+  const s = ((performance.now() - started) / 1000).toFixed(1).padStart(6);
+  process.stderr.write(`[bench ${s}s] ${msg}\n`);
+};
+const print = (text: string): void => {
+  process.stdout.write(`${text}\n\n`);
+};
+
+const config = loadConfig(process.env);
+const machine = machineInfo();
+const source = sourceInfo();
+print(renderHeader(machine, source, config));
+const runs = (w: Workload): boolean => config.only.includes(w);
+
+const fullState = runs("full-state") ? config.sizes.map((n) => runFullState(config, n, log)) : [];
+if (fullState.length > 0) print(renderFullState(fullState));
+
+const delta = runs("delta") ? config.deltaSizes.map((n) => runDelta(config, n, log)) : [];
+if (delta.length > 0) print(renderDelta(delta));
+
+const memory = runs("memory") ? await runMemory(config, log) : undefined;
+if (memory !== undefined) print(renderMemory(memory));
+
+const counters = runs("counters") ? runCounters(config, log) : undefined;
+if (counters !== undefined) print(renderCounters(counters));
+
+const hlc = runs("hlc") ? runHlc(config, log) : [];
+if (hlc.length > 0) print(renderHlc(hlc));
+
+const targets = checkTargets(fullState, delta, memory);
+if (targets.length > 0) print(renderTargets(targets));
+
+const totalSeconds = (performance.now() - started) / 1000;
+const document = {
+  benchmark: "converge",
+  date: new Date().toISOString(),
+  totalSeconds: Math.round(totalSeconds * 10) / 10,
+  machine,
+  source,
+  config,
+  fullState,
+  delta,
+  memory: memory ?? null,
+  counters: counters ?? null,
+  hlc,
+  targets,
+};
+const json = JSON.stringify(document, null, 2);
+writeFileSync(config.out, `${json}\n`);
+print(`JSON (also written to ${config.out}):\n${json}`);
+log(`done in ${totalSeconds.toFixed(1)} s`);

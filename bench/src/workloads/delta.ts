@@ -1,0 +1,120 @@
+import * as Y from "yjs";
+import type { BenchConfig } from "../config.ts";
+import { keyOf, spreadIndexes } from "../keys.ts";
+import { collectGarbage, measure, type Timing } from "../measure.ts";
+import { lwwReplica, NODE_A, NODE_B } from "../replicas.ts";
+
+/** One implementation's delta sync: time of encode + apply, and the delta's size. */
+export interface DeltaImplResult {
+  readonly impl: string;
+  readonly medianMs: number;
+  readonly samplesMs: readonly number[];
+  /** Median delta size over the repetitions. */
+  readonly deltaBytes: number;
+}
+
+/** Delta sync after `changed` keys changed on a replica of `keys` keys. */
+export interface DeltaResult {
+  readonly keys: number;
+  readonly changed: number;
+  readonly reps: number;
+  readonly results: readonly DeltaImplResult[];
+}
+
+const WARMUP = 2;
+
+function medianSize(sizes: readonly number[]): number {
+  const sorted = [...sizes].sort((a, b) => a - b);
+  return sorted[sorted.length >> 1] ?? 0;
+}
+
+function result(impl: string, timing: Timing, sizes: readonly number[]): DeltaImplResult {
+  return { impl, medianMs: timing.medianMs, samplesMs: timing.samplesMs, deltaBytes: medianSize(sizes) };
+}
+
+/** A single writer A with n keys, B synced from A's full state; each round changes `changed` keys on A. */
+function convergeDelta(n: number, changed: number, reps: number): DeltaImplResult {
+  const a = lwwReplica(NODE_A);
+  for (let i = 0; i < n; i++) a.set(keyOf(i), i & 1023);
+  const b = lwwReplica(NODE_B);
+  b.applyState(a.encodeState());
+  let round = 0;
+  let last: number[] = [];
+  const sizes: number[] = [];
+  const timing = measure(
+    { reps, warmup: WARMUP },
+    () => {
+      last = spreadIndexes(n, changed, round);
+      for (const i of last) a.set(keyOf(i), 2000 + round);
+      round++;
+      return undefined;
+    },
+    () => {
+      const delta = a.encodeDelta(b.versionVector());
+      b.applyDelta(delta);
+      sizes.push(delta.length);
+      return delta;
+    },
+    () => {
+      for (const i of last) {
+        if (b.get(keyOf(i)) !== 2000 + round - 1) throw new Error(`converge delta: ${keyOf(i)} not synced`);
+      }
+      if (b.size !== n) throw new Error(`converge delta: B has ${b.size} keys, expected ${n}`);
+    },
+  );
+  return result("converge", timing, sizes.slice(WARMUP));
+}
+
+function yjsDelta(n: number, changed: number, reps: number): DeltaImplResult {
+  const a = new Y.Doc();
+  a.clientID = 1;
+  const ma = a.getMap<number>("m");
+  a.transact(() => {
+    for (let i = 0; i < n; i++) ma.set(keyOf(i), i & 1023);
+  });
+  const b = new Y.Doc();
+  b.clientID = 2;
+  Y.applyUpdate(b, Y.encodeStateAsUpdate(a));
+  const mb = b.getMap<number>("m");
+  let round = 0;
+  let last: number[] = [];
+  const sizes: number[] = [];
+  const timing = measure(
+    { reps, warmup: WARMUP },
+    () => {
+      last = spreadIndexes(n, changed, round);
+      a.transact(() => {
+        for (const i of last) ma.set(keyOf(i), 2000 + round);
+      });
+      round++;
+      return undefined;
+    },
+    () => {
+      const update = Y.encodeStateAsUpdate(a, Y.encodeStateVector(b));
+      Y.applyUpdate(b, update);
+      sizes.push(update.length);
+      return update;
+    },
+    () => {
+      for (const i of last) {
+        if (mb.get(keyOf(i)) !== 2000 + round - 1) throw new Error(`yjs delta: ${keyOf(i)} not synced`);
+      }
+      if (mb.size !== n) throw new Error(`yjs delta: B has ${mb.size} keys, expected ${n}`);
+    },
+  );
+  a.destroy();
+  b.destroy();
+  return result("Yjs", timing, sizes.slice(WARMUP));
+}
+
+/** Delta encode + apply after a few keys changed on an otherwise synced large replica. */
+export function runDelta(config: BenchConfig, n: number, log: (msg: string) => void): DeltaResult {
+  const { deltaChanged: changed, deltaReps: reps } = config;
+  log(`delta ${n}: converge`);
+  const converge = convergeDelta(n, changed, reps);
+  collectGarbage();
+  log(`delta ${n}: Yjs`);
+  const yjs = yjsDelta(n, changed, reps);
+  collectGarbage();
+  return { keys: n, changed, reps, results: [converge, yjs] };
+}

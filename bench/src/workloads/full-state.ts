@@ -1,0 +1,179 @@
+import type { ReplicatedMap } from "@converge/core";
+import * as Y from "yjs";
+import { type BenchConfig, repsFor } from "../config.ts";
+import { type ImplResult, timedResult } from "../impl-result.ts";
+import { makeKeys } from "../keys.ts";
+import { collectGarbage, measure } from "../measure.ts";
+import {
+  exportEntries,
+  type LwwEntry,
+  type LwwTuple,
+  mergeEntries,
+  mergeTuples,
+  toTuples,
+} from "../plain-lww.ts";
+import { lwwReplica, NODE_A, NODE_B } from "../replicas.ts";
+import { ratio } from "../report.ts";
+import { automergeFullState } from "./automerge-full-state.ts";
+
+/** Full-state merge at one size. */
+export interface FullStateResult {
+  readonly keys: number;
+  readonly reps: number;
+  readonly results: readonly ImplResult[];
+  /** Yjs time / converge time (how many times faster converge is). */
+  readonly yjsOverConverge: number | null;
+  /** Automerge time / converge time. */
+  readonly automergeOverConverge: number | null;
+  /** converge time / plain-JS (JSON) time. */
+  readonly convergeOverPlainJson: number | null;
+  /** converge time / plain-JS (in-memory) time. */
+  readonly convergeOverPlainMemory: number | null;
+}
+
+const valueA = (i: number): number => i & 1023;
+const valueB = (i: number): number => (i * 7) & 1023;
+
+function writeAll(map: ReplicatedMap, keys: readonly string[], value: (i: number) => number): void {
+  for (let i = 0; i < keys.length; i++) map.set(keys[i] as string, value(i));
+}
+
+interface ConvergeInputs {
+  readonly aBytes: Uint8Array;
+  readonly bBytes: Uint8Array;
+  readonly plainA: Map<string, LwwEntry>;
+  readonly plainB: Map<string, LwwEntry>;
+}
+
+/** A and B each write every key (concurrently: neither has seen the other); B is written second. */
+function convergeInputs(keys: readonly string[]): ConvergeInputs {
+  const a = lwwReplica(NODE_A);
+  writeAll(a, keys, valueA);
+  const b = lwwReplica(NODE_B);
+  writeAll(b, keys, valueB);
+  return {
+    aBytes: a.encodeState(),
+    bBytes: b.encodeState(),
+    plainA: exportEntries(a, keys),
+    plainB: exportEntries(b, keys),
+  };
+}
+
+function convergeMerge(
+  inputs: ConvergeInputs,
+  expected: ReadonlyMap<string, LwwEntry>,
+  reps: number,
+): ImplResult {
+  const timing = measure(
+    { reps },
+    () => {
+      const fresh = lwwReplica(NODE_A);
+      fresh.applyState(inputs.aBytes);
+      return fresh;
+    },
+    (fresh) => fresh.applyState(inputs.bBytes),
+    (fresh) => {
+      // Same winners as the hand-written loop, for every key.
+      if (fresh.size !== expected.size)
+        throw new Error(`converge: ${fresh.size} keys, expected ${expected.size}`);
+      for (const [key, e] of expected) {
+        if (fresh.get(key) !== e.value)
+          throw new Error(`converge: ${key} reads ${fresh.get(key)}, expected ${e.value}`);
+      }
+    },
+  );
+  return timedResult("converge", timing, inputs.bBytes.length);
+}
+
+function yjsDoc(clientID: number, keys: readonly string[], value: (i: number) => number): Y.Doc {
+  const doc = new Y.Doc();
+  doc.clientID = clientID;
+  const m = doc.getMap<number>("m");
+  doc.transact(() => {
+    for (let i = 0; i < keys.length; i++) m.set(keys[i] as string, value(i));
+  });
+  return doc;
+}
+
+function yjsMerge(keys: readonly string[], reps: number): ImplResult {
+  const a = yjsDoc(1, keys, valueA);
+  const b = yjsDoc(2, keys, valueB);
+  const updateA = Y.encodeStateAsUpdate(a);
+  const updateB = Y.encodeStateAsUpdate(b);
+  a.destroy();
+  b.destroy();
+  collectGarbage();
+  const timing = measure(
+    { reps },
+    () => {
+      const fresh = new Y.Doc();
+      fresh.clientID = 3; // not 1: Yjs would reassign an id it sees in incoming updates
+      Y.applyUpdate(fresh, updateA);
+      return fresh;
+    },
+    (fresh) => {
+      Y.applyUpdate(fresh, updateB);
+      return fresh;
+    },
+    (fresh) => {
+      const size = fresh.getMap("m").size;
+      if (size !== keys.length) throw new Error(`yjs: ${size} keys, expected ${keys.length}`);
+      fresh.destroy();
+    },
+  );
+  return timedResult("Yjs", timing, updateB.length);
+}
+
+function plainJson(inputs: ConvergeInputs, reps: number): ImplResult {
+  const json = JSON.stringify(toTuples(inputs.plainB));
+  const timing = measure(
+    { reps },
+    () => new Map(inputs.plainA),
+    (target) => mergeTuples(target, JSON.parse(json) as LwwTuple[]),
+  );
+  return timedResult("plain JS (JSON)", timing, Buffer.byteLength(json), "JSON.parse + merge loop");
+}
+
+function plainMemory(inputs: ConvergeInputs, reps: number): ImplResult {
+  const timing = measure(
+    { reps },
+    () => new Map(inputs.plainA),
+    (target) => mergeEntries(target, inputs.plainB),
+  );
+  return timedResult("plain JS (in-memory, no decode)", timing, null, "merge loop only");
+}
+
+/** Decode + merge of B's full state into A, for every implementation, at `n` keys. */
+export function runFullState(config: BenchConfig, n: number, log: (msg: string) => void): FullStateResult {
+  const reps = repsFor(config, n);
+  const keys = makeKeys(n);
+  log(`full-state ${n}: building converge replicas`);
+  const inputs = convergeInputs(keys);
+  const expected = new Map(inputs.plainA);
+  mergeEntries(expected, inputs.plainB);
+  collectGarbage();
+  log(`full-state ${n}: converge`);
+  const converge = convergeMerge(inputs, expected, reps);
+  expected.clear();
+  collectGarbage();
+  log(`full-state ${n}: Yjs`);
+  const yjs = yjsMerge(keys, reps);
+  collectGarbage();
+  log(`full-state ${n}: Automerge`);
+  const automerge = automergeFullState(config, keys, reps);
+  collectGarbage();
+  log(`full-state ${n}: plain JS`);
+  const json = plainJson(inputs, reps);
+  const memory = plainMemory(inputs, reps);
+  collectGarbage();
+  const c = converge.medianMs;
+  return {
+    keys: n,
+    reps,
+    results: [converge, yjs, automerge, json, memory],
+    yjsOverConverge: ratio(yjs.medianMs, c),
+    automergeOverConverge: ratio(automerge.medianMs, c),
+    convergeOverPlainJson: ratio(c, json.medianMs),
+    convergeOverPlainMemory: ratio(c, memory.medianMs),
+  };
+}
