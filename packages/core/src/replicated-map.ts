@@ -47,8 +47,12 @@ export interface ChangeEvent {
 export interface ApplyAsyncOptions {
   /** Entries decoded or merged between two yields to the event loop; default 4096. */
   readonly chunkSize?: number;
-  /** How to yield; default `setImmediate` where it exists, else `setTimeout(0)`. */
-  readonly yieldTo?: () => Promise<void>;
+  /**
+   * How to yield; default `setImmediate` where it exists, else `setTimeout(0)`. Called with the
+   * phase it interrupts: `"decode"` (nothing applied yet; the payload can still be refused) or
+   * `"merge"` (the payload was admitted and is being merged).
+   */
+  readonly yieldTo?: (phase: "decode" | "merge") => Promise<void>;
 }
 
 /** What an apply did. */
@@ -412,7 +416,7 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     const decoder = new PayloadDecoder(bytes, rules, limits, intern);
     do {
       decoder.next(chunk);
-      if (!decoder.done) await pause();
+      if (!decoder.done) await pause("decode");
     } while (!decoder.done);
     if (isDuplicateOp(decoder)) return { changed: 0, duplicate: true };
     admit(decoder, undefined);
@@ -433,7 +437,7 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
           pending.delete(key);
           if (mergeNow(key, resolvers[i] as AnyResolver, incoming[i])) changed++;
         }
-        if (end < keys.length) await pause();
+        if (end < keys.length) await pause("merge");
       }
       context.merge(decoder.context);
       if (rebuildLog) rebuild();

@@ -244,23 +244,23 @@ describe("chunked asynchronous apply", () => {
           };
           const write = (m: ReturnType<typeof replica>, [k, v]: [number, number]) =>
             v < 0 ? m.delete(`k${k}`) : m.set(`k${k}`, v * 100);
-          // 60 entries: the decode phase yields ceil(60 / chunk) - 1 times, then the merge phase.
-          const decodeYields = Math.ceil(60 / chunkSize) - 1;
-
           const blocking = build();
-          for (const w of localWrites.slice(0, decodeYields)) write(blocking.a, w);
-          blocking.a.applyState(blocking.payload);
-          for (const w of localWrites.slice(decodeYields)) write(blocking.a, w);
-
           const chunked = build();
+          // Writes made while decoding come before the merge; writes made while merging come after.
           let next = 0;
+          let beforeMerge = 0;
           await chunked.a.applyAsync(chunked.payload, {
             chunkSize,
-            yieldTo: async () => {
+            yieldTo: async (phase) => {
               const w = localWrites[next++];
-              if (w !== undefined) write(chunked.a, w);
+              if (w === undefined) return;
+              if (phase === "decode") beforeMerge = next;
+              write(chunked.a, w);
             },
           });
+          for (const w of localWrites.slice(0, beforeMerge)) write(blocking.a, w);
+          blocking.a.applyState(blocking.payload);
+          for (const w of localWrites.slice(beforeMerge)) write(blocking.a, w);
           for (; next < localWrites.length; next++) write(chunked.a, localWrites[next] as [number, number]);
 
           const dump = (m: ReturnType<typeof replica>) => JSON.stringify([...m.entries()].sort());
