@@ -39,7 +39,7 @@ describe.each(builtins)("%s", (_name, resolver) => {
   it(`converges and meets its specification over ${SCHEDULES}+ network schedules`, async () => {
     const numRuns = scale(SCHEDULES);
     const report = await assertConvergence({
-      rules: { default: resolver } as KeyRulesConfig,
+      rules: { default: resolver },
       keys: ["a", "b"],
       numRuns,
     });
