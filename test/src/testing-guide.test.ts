@@ -1,5 +1,5 @@
 // The example of docs/TESTING.md (same code): the guide must keep working.
-import { registerResolver, type Value } from "@converge/core";
+import { registerResolver } from "@converge/core";
 import { assertConvergence, assertLaws, registerSpec } from "@converge/core/testing";
 import { lww, pncounter } from "@converge/resolvers";
 import fc from "fast-check";
