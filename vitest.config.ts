@@ -15,6 +15,11 @@ export default defineConfig({
       { extends: true, test: { name: "hlc", include: ["packages/hlc/test/**/*.test.ts"] } },
       { extends: true, test: { name: "core", include: ["packages/core/test/**/*.test.ts"] } },
       { extends: true, test: { name: "resolvers", include: ["packages/resolvers/test/**/*.test.ts"] } },
+      {
+        extends: true,
+        // isolated-vm wants Node's startup snapshot off.
+        test: { name: "script", include: ["packages/script/test/**/*.test.ts"], execArgv: ["--no-node-snapshot"] },
+      },
       { extends: true, test: { name: "convergence", include: ["test/src/**/*.test.ts"] } },
       { extends: true, test: { name: "examples", include: ["examples/**/*.test.ts"] } },
     ],

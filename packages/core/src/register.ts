@@ -179,6 +179,12 @@ export interface RegisterOptions<In, Out> {
   readonly resolve: (values: readonly Concurrent<In>[]) => Out;
   /** Validates and freezes a value before it is written; default {@link toValue}. */
   readonly accept?: (value: In) => In;
+  /**
+   * Reads many keys' concurrent values at once (same contract as `resolve`, one result per
+   * list; `undefined` for one that should be read again later). When given, states merged by an
+   * apply are read in one batch and cached per state.
+   */
+  readonly resolveMany?: (lists: readonly (readonly Concurrent<In>[])[]) => readonly (Out | undefined)[];
 }
 
 /**
@@ -198,8 +204,12 @@ export interface RegisterOptions<In, Out> {
 export function registerResolver<In extends Value, Out>(
   options: RegisterOptions<In, Out>,
 ): Resolver<In, Out> {
-  const { resolve } = options;
+  const { resolve, resolveMany } = options;
   const accept = options.accept ?? ((v: In) => toValue(v) as In);
+  // Reads of multi-value states computed in a batch by `resolveMany`, per (immutable) state.
+  const cache = new WeakMap<Siblings, Out>();
+  const concurrentOf = (state: Siblings): Concurrent<In>[] =>
+    [...state.siblings].sort(byTimeDesc).map((s) => toConcurrent<In>(s));
 
   return defineResolver<In, Out, RegisterState>({
     id: options.id,
@@ -216,8 +226,25 @@ export function registerResolver<In extends Value, Out>(
     read: (state) => {
       if (state instanceof Sibling) return resolve([toConcurrent<In>(state)]);
       if (state.siblings.length === 0) return undefined;
-      return resolve([...state.siblings].sort(byTimeDesc).map((s) => toConcurrent<In>(s)));
+      if (cache.has(state)) return cache.get(state);
+      return resolve(concurrentOf(state));
     },
+    ...(resolveMany === undefined
+      ? {}
+      : {
+          prepare: (states: readonly RegisterState[]) => {
+            const pending = states.filter(
+              (s): s is Siblings => s instanceof Siblings && s.siblings.length > 1 && !cache.has(s),
+            );
+            if (pending.length === 0) return;
+            const results = resolveMany(pending.map(concurrentOf));
+            // An undefined result is not cached: that key is read one by one later.
+            pending.forEach((s, i) => {
+              const r = results[i];
+              if (r !== undefined) cache.set(s, r);
+            });
+          },
+        }),
     exists: (state) => state instanceof Sibling || state.siblings.length > 0,
     conflicts: (state) => [...siblingsOf(state)].sort(byTimeDesc).map((s) => toConcurrent<In>(s)),
     versions: (state, visit) => {

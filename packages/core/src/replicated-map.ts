@@ -406,8 +406,26 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     }
     context.merge(decoder.context);
     if (rebuildLog) rebuild();
+    prepareReads(resolvers, merged, 0, n);
     emit("remote", changes);
     return { changed, duplicate: false };
+  };
+
+  /** Lets resolvers with expensive reads (scripts) batch-read the states an apply produced. */
+  const prepareReads = (resolvers: readonly AnyResolver[], states: readonly unknown[], from: number, to: number): void => {
+    let groups: Map<AnyResolver, unknown[]> | undefined;
+    for (let i = from; i < to; i++) {
+      const r = resolvers[i] as AnyResolver;
+      if (r.prepare === undefined) continue;
+      groups ??= new Map();
+      let list = groups.get(r);
+      if (list === undefined) {
+        list = [];
+        groups.set(r, list);
+      }
+      if (states[i] !== undefined) list.push(states[i]);
+    }
+    if (groups !== undefined) for (const [r, list] of groups) r.prepare?.(list);
   };
 
   const applyAsync = async (bytes: Uint8Array, opts: ApplyAsyncOptions = {}): Promise<ApplyResult> => {
@@ -431,12 +449,19 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
       const { keys, states: incoming, resolvers } = decoder;
       for (let start = 0; start < keys.length; start += chunk) {
         const end = Math.min(keys.length, start + chunk);
+        const done: unknown[] = [];
+        const doneResolvers: AnyResolver[] = [];
         for (let i = start; i < end; i++) {
           const key = keys[i] as string;
           if (pending.get(key) !== i) continue; // settled early by a local write
           pending.delete(key);
-          if (mergeNow(key, resolvers[i] as AnyResolver, incoming[i])) changed++;
+          if (mergeNow(key, resolvers[i] as AnyResolver, incoming[i])) {
+            changed++;
+            done.push(store.get(key));
+            doneResolvers.push(resolvers[i] as AnyResolver);
+          }
         }
+        prepareReads(doneResolvers, done, 0, done.length);
         if (end < keys.length) await pause("merge");
       }
       context.merge(decoder.context);

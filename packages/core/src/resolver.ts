@@ -80,6 +80,12 @@ export interface ResolverImpl<In, Out, S> {
    * delete every replica has seen), `state` itself when nothing can be collected.
    */
   readonly compact: (state: S, stable: VersionVector) => S | undefined;
+  /**
+   * Optional hint that these states were just merged and may soon be read: lets a resolver whose
+   * reads are expensive (a sandboxed script) do them in one batch and cache the results. Must not
+   * change any state.
+   */
+  readonly prepare?: (states: readonly S[]) => void;
   /** Writes `state`. Must be canonical: equal states give equal bytes. */
   readonly encode: (state: S, out: StateWriter) => void;
   /** Reads what `encode` wrote; must refuse (via `input.fail`) anything `encode` cannot produce. */

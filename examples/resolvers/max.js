@@ -1,0 +1,6 @@
+// Lawful: concurrent numbers read as the largest.
+export const values = { type: "integer", min: -1000, max: 1000 };
+
+export function merge(a, b) {
+  return a >= b ? a : b;
+}

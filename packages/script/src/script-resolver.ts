@@ -1,0 +1,94 @@
+import { type Concurrent, type Resolver, registerResolver } from "@converge/core";
+import {
+  createScriptEngine,
+  type JsonValue,
+  type ScriptEngine,
+  type ScriptHandle,
+  toJsonValue,
+} from "./engine.ts";
+import type { ScriptError } from "./errors.ts";
+
+const UNRESOLVED: unique symbol = Symbol.for("@converge/script/unresolved") as never;
+
+/**
+ * What a script-governed key reads as when its script failed to resolve its concurrent values
+ * (error, timeout, out of memory, non-JSON or oversized result). The key stays in visible
+ * conflict: `values` are its concurrent values (newest first, as the script would have received
+ * them) and `error` says why. The replicated state is never touched by a script, so a failure —
+ * which can depend on the machine — can never make replicas diverge; it only shows here.
+ */
+export interface Unresolved {
+  readonly [UNRESOLVED]: true;
+  readonly values: readonly JsonValue[];
+  readonly error: ScriptError;
+}
+
+/** True when a read is an {@link Unresolved} conflict (works across package copies). */
+export function isUnresolved(value: unknown): value is Unresolved {
+  return (
+    typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[UNRESOLVED] === true
+  );
+}
+
+/** A failed resolution, reported to `onFailure`. */
+export interface ScriptFailure {
+  readonly script: string;
+  readonly values: readonly JsonValue[];
+  readonly error: ScriptError;
+}
+
+/** Options of {@link scriptResolver}. */
+export interface ScriptResolverOptions {
+  /** The script's JavaScript source (see docs/SCRIPTS.md for its shape). */
+  readonly source: string;
+  /** The sandbox to run it in; default a new engine with default limits. */
+  readonly engine?: ScriptEngine;
+  /** Called for every failed resolution (the key then reads as {@link Unresolved}). */
+  readonly onFailure?: (failure: ScriptFailure) => void;
+}
+
+/** The resolver id of a script: `script:` and the first 16 hex digits of its SHA-256. */
+export function scriptId(hash: string): string {
+  return `script:${hash.slice(0, 16)}`;
+}
+
+/**
+ * A register resolver whose concurrent values are resolved by a sandboxed script: with
+ * `resolve(values)` (newest first) when the script declares it, else by folding `merge(a, b)`
+ * over them in that order. A single value reads as itself without calling the script. Causally
+ * later writes replace what they saw, deletes are observed-remove — the causal machinery is the
+ * built-in one; the script only decides how concurrent values read.
+ *
+ * The resolver's id is `script:<hash>`: state written under one version of a script is refused
+ * (`UNKNOWN_RESOLVER`) by a replica running another. Roll out a new version under new key
+ * patterns, or migrate explicitly (docs/SCRIPTS.md).
+ *
+ * @throws ScriptError `SCRIPT_LOAD` / `SCRIPT_UNAVAILABLE` when the script cannot be loaded.
+ */
+export function scriptResolver(options: ScriptResolverOptions): Resolver<JsonValue, JsonValue | Unresolved> {
+  const engine = options.engine ?? createScriptEngine();
+  const handle: ScriptHandle = engine.load(options.source);
+  const kind = handle.shape.resolve ? "resolve" : "merge";
+  const id = scriptId(handle.hash);
+  const unresolved = (values: readonly JsonValue[], error: ScriptError): Unresolved => {
+    options.onFailure?.({ script: id, values, error });
+    return Object.freeze({ [UNRESOLVED]: true as const, values, error });
+  };
+  const valuesOf = (list: readonly Concurrent<JsonValue>[]): JsonValue[] => list.map((c) => c.value);
+  return registerResolver<JsonValue, JsonValue | Unresolved>({
+    id,
+    version: 1,
+    accept: toJsonValue,
+    resolve: (list) => {
+      if (list.length === 1) return (list[0] as Concurrent<JsonValue>).value;
+      const values = valuesOf(list);
+      const [result] = handle.run(kind, [values]);
+      if (result === undefined) throw new Error("the sandbox returned no result");
+      return result.ok ? result.value : unresolved(values, result.error);
+    },
+    resolveMany: (lists) => {
+      const values = lists.map(valuesOf);
+      return handle.run(kind, values).map((r) => (r.ok ? r.value : undefined));
+    },
+  });
+}
