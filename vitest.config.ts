@@ -18,7 +18,15 @@ export default defineConfig({
       {
         extends: true,
         // isolated-vm wants Node's startup snapshot off.
-        test: { name: "script", include: ["packages/script/test/**/*.test.ts"], execArgv: ["--no-node-snapshot"] },
+        test: {
+          name: "script",
+          include: ["packages/script/test/**/*.test.ts"],
+          execArgv: ["--no-node-snapshot"],
+        },
+      },
+      {
+        extends: true,
+        test: { name: "cli", include: ["packages/cli/test/**/*.test.ts"], execArgv: ["--no-node-snapshot"] },
       },
       { extends: true, test: { name: "convergence", include: ["test/src/**/*.test.ts"] } },
       { extends: true, test: { name: "examples", include: ["examples/**/*.test.ts"] } },

@@ -2,7 +2,7 @@
 // larger quantity (two devices adding the same item do not double it); keys come out sorted.
 export const values = {
   type: "record",
-  keys: ["apple", "pear", "fig"],
+  keys: ["apple", "fig", "pear"],
   values: { type: "integer", min: 1, max: 5 },
 };
 
