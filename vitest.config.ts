@@ -29,7 +29,10 @@ export default defineConfig({
         test: { name: "cli", include: ["packages/cli/test/**/*.test.ts"], execArgv: ["--no-node-snapshot"] },
       },
       { extends: true, test: { name: "convergence", include: ["test/src/**/*.test.ts"] } },
-      { extends: true, test: { name: "examples", include: ["examples/**/*.test.ts"] } },
+      {
+        extends: true,
+        test: { name: "examples", include: ["examples/**/*.test.ts"], execArgv: ["--no-node-snapshot"] },
+      },
     ],
   },
 });

@@ -10,6 +10,8 @@ describe("inventory demo", () => {
       expect(outcome.driftRejected).toBe(true);
       // 20 - 3 - 2 - 1 apples; pears deleted at the till while 12 were restocked: 12 survive.
       expect(outcome.stock).toEqual({ apple: 14, pear: 12 });
+      // Concurrent carts merged item by item, keeping the larger quantity.
+      expect(outcome.cart).toEqual({ apple: 2, pear: 1 });
       expect(lines.join("\n")).toContain("all three replicas converged: yes");
     }
   });

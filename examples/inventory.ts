@@ -1,5 +1,7 @@
+import { fileURLToPath } from "node:url";
 import { createReplicatedMap, isConvergeError, type ReplicatedMap, type VersionVector } from "@converge/core";
 import { lww, multiValue, pncounter } from "@converge/resolvers";
+import { loadScriptFile } from "@converge/script";
 
 /** What the demo found, for tests. */
 export interface InventoryOutcome {
@@ -7,6 +9,7 @@ export interface InventoryOutcome {
   readonly views: readonly string[];
   readonly driftRejected: boolean;
   readonly stock: Readonly<Record<string, unknown>>;
+  readonly cart: unknown;
 }
 
 /** A small seeded PRNG (mulberry32), so the shuffled delivery order is reproducible. */
@@ -21,9 +24,12 @@ function prng(seed: number): () => number {
   };
 }
 
+// Shopping carts merge by a user-defined script, run in the isolated-vm sandbox.
+const cart = loadScriptFile(fileURLToPath(new URL("./resolvers/cart.js", import.meta.url)));
+
 const rules = {
   default: lww(),
-  keys: { "stock:*": pncounter(), "price:*": lww<number>(), "tags:*": multiValue<string>() },
+  keys: { "stock:*": pncounter(), "price:*": lww<number>(), "tags:*": multiValue<string>(), "cart:*": cart },
 };
 
 function table(m: ReplicatedMap): string[] {
@@ -52,7 +58,8 @@ export function runInventoryDemo(print: (line: string) => void, seed = 2026): In
   ];
 
   print("converge inventory demo — three replicas: till, warehouse, web");
-  print("rules: stock:* → pncounter, price:* → lww, tags:* → multi-value, anything else → lww\n");
+  print("rules: stock:* → pncounter, price:* → lww, tags:* → multi-value,");
+  print(`       cart:* → examples/resolvers/cart.js (${cart.id}, sandboxed), anything else → lww\n`);
 
   // A shared starting point, synced everywhere.
   till.increment("stock:apple", 20);
@@ -75,6 +82,9 @@ export function runInventoryDemo(print: (line: string) => void, seed = 2026): In
   web.decrement("stock:apple", 1);
   web.set("price:apple", 119); // web promo, concurrent with the till's price
   web.set("tags:apple", "seasonal");
+  // Alice fills her cart on the till's kiosk and, at the same time, on the web shop.
+  till.set("cart:alice", { apple: 2 });
+  web.set("cart:alice", { apple: 1, pear: 1 });
 
   print("while partitioned:");
   for (const [name, m] of replicas) {
@@ -107,7 +117,7 @@ export function runInventoryDemo(print: (line: string) => void, seed = 2026): In
   }
 
   print("\nconflicts kept visible (nothing silently dropped):");
-  for (const key of ["price:apple", "tags:apple", "stock:apple"]) {
+  for (const key of ["price:apple", "tags:apple", "stock:apple", "cart:alice"]) {
     const shown = till
       .conflicts(key)
       .map((c) => {
@@ -121,6 +131,7 @@ export function runInventoryDemo(print: (line: string) => void, seed = 2026): In
   print(
     "  stock:pear   deleted at the till while restocked by the warehouse: the restock survives (add-wins)",
   );
+  print(`  cart:alice   reads ${JSON.stringify(till.get("cart:alice"))}: the two carts merged by cart.js`);
 
   const states = replicas.map(([, m]) => Buffer.from(m.encodeState()).toString("hex"));
   const views = replicas.map(([, m]) => JSON.stringify(table(m)));
@@ -150,5 +161,6 @@ export function runInventoryDemo(print: (line: string) => void, seed = 2026): In
     views,
     driftRejected,
     stock: { apple: till.get("stock:apple"), pear: till.get("stock:pear") },
+    cart: till.get("cart:alice"),
   };
 }
