@@ -39,12 +39,13 @@ export interface BenchConfig {
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** The workloads, in the order they run. */
-export const WORKLOADS: readonly ["full-state", "delta", "memory", "counters", "hlc"] = [
+export const WORKLOADS: readonly ["full-state", "delta", "memory", "counters", "hlc", "scripts"] = [
   "full-state",
   "delta",
   "memory",
   "counters",
   "hlc",
+  "scripts",
 ];
 
 /** A workload's name. */

@@ -15,7 +15,7 @@
  *   BENCH_MEMORY_SIZE=1000000
  *   BENCH_COUNTER_REPLICAS=16, BENCH_COUNTER_KEYS=100000
  *   BENCH_HLC_ITERATIONS=1000000, BENCH_HLC_REPS=5
- *   BENCH_ONLY=full-state,delta,memory,counters,hlc   run only these workloads
+ *   BENCH_ONLY=full-state,delta,memory,counters,hlc,scripts   run only these workloads
  *   BENCH_OUT=path              where to write the JSON document
  */
 import { writeFileSync } from "node:fs";
@@ -37,6 +37,7 @@ import { runDelta } from "./workloads/delta.ts";
 import { runFullState } from "./workloads/full-state.ts";
 import { runHlc } from "./workloads/hlc.ts";
 import { runMemory } from "./workloads/memory.ts";
+import { renderScripts, runScripts } from "./workloads/scripts.ts";
 
 const started = performance.now();
 const log = (msg: string): void => {
@@ -68,6 +69,9 @@ if (counters !== undefined) print(renderCounters(counters));
 const hlc = runs("hlc") ? runHlc(config, log) : [];
 if (hlc.length > 0) print(renderHlc(hlc));
 
+const scripts = runs("scripts") ? runScripts(config, log) : undefined;
+if (scripts !== undefined) print(renderScripts(scripts));
+
 const targets = checkTargets(fullState, delta, memory);
 if (targets.length > 0) print(renderTargets(targets));
 
@@ -84,6 +88,7 @@ const document = {
   memory: memory ?? null,
   counters: counters ?? null,
   hlc,
+  scripts: scripts ?? null,
   targets,
 };
 const json = JSON.stringify(document, null, 2);

@@ -2,5 +2,5 @@
 export const values = { type: "integer", min: -1000, max: 1000 };
 
 export function merge(a, b) {
-  return a >= b ? a : b;
+  return Math.max(a, b);
 }

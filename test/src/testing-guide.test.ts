@@ -3,7 +3,7 @@ import { registerResolver } from "@converge/core";
 import { assertConvergence, assertLaws, registerSpec } from "@converge/core/testing";
 import { lww, pncounter } from "@converge/resolvers";
 import fc from "fast-check";
-import { expect, it } from "vitest";
+import { it } from "vitest";
 
 // Your rule: concurrent prices resolve to the lowest.
 const lowestPrice = registerResolver<number, number>({

@@ -412,7 +412,12 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
   };
 
   /** Lets resolvers with expensive reads (scripts) batch-read the states an apply produced. */
-  const prepareReads = (resolvers: readonly AnyResolver[], states: readonly unknown[], from: number, to: number): void => {
+  const prepareReads = (
+    resolvers: readonly AnyResolver[],
+    states: readonly unknown[],
+    from: number,
+    to: number,
+  ): void => {
     let groups: Map<AnyResolver, unknown[]> | undefined;
     for (let i = from; i < to; i++) {
       const r = resolvers[i] as AnyResolver;

@@ -201,18 +201,13 @@ export function createScriptEngine(limits: Partial<ScriptLimits> = {}): ScriptEn
         instGeneration = generation;
       }
       const text = inst.run.applySync(undefined, [kind, JSON.stringify(lists)], { timeout });
-      const rows = JSON.parse(String(text)) as [string, string][];
-      return rows.map(([tag, payload]): ScriptResult => {
-        if (tag !== "ok") {
-          return { ok: false, error: new ScriptError(KIND_TO_CODE[tag] ?? "SCRIPT_THREW", payload) };
+      const rows = JSON.parse(String(text)) as ([0, JsonValue] | [1, string, string])[];
+      return rows.map((row): ScriptResult => {
+        if (row[0] === 1) {
+          return { ok: false, error: new ScriptError(KIND_TO_CODE[row[1]] ?? "SCRIPT_THREW", row[2]) };
         }
-        if (payload.length > lim.maxOutputBytes) {
-          return {
-            ok: false,
-            error: new ScriptError("SCRIPT_RESULT_TOO_LARGE", `result of ${payload.length} bytes`),
-          };
-        }
-        return { ok: true, value: toValue(JSON.parse(payload)) as JsonValue };
+        // Parsed JSON is plain data; freeze it like every stored value.
+        return { ok: true, value: deepFreeze(row[1]) };
       });
     };
 
@@ -264,6 +259,14 @@ export function createScriptEngine(limits: Partial<ScriptLimits> = {}): ScriptEn
       isolate = undefined;
     },
   };
+}
+
+function deepFreeze<T>(v: T): T {
+  if (typeof v === "object" && v !== null && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
 }
 
 /** Checks that a value can be given to a script: JSON data only (no byte arrays, no -0). */

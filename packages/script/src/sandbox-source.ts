@@ -78,7 +78,8 @@ export const PRELUDE: string = `"use strict";
     // instance of the script per list, so nothing carries over from one key to the next.
     run(kind, input) {
       const lists = JSON.parse(input);
-      const out = [];
+      // Results as one JSON text: [0, <value>] or [1, <kind>, <message>] per list.
+      let out = "[";
       for (const list of lists) {
         try {
           const f = factory();
@@ -91,12 +92,15 @@ export const PRELUDE: string = `"use strict";
             r = deepFreeze(list[0]);
             for (let i = 1; i < list.length; i++) r = deepFreeze(f.merge(r, deepFreeze(list[i])));
           }
-          out.push(["ok", toJson(r, 0)]);
+          const text = toJson(r, 0);
+          if (text.length > MAX_OUTPUT) throw new Error(${JSON.stringify(TOO_LARGE_MARK)});
+          out += (out.length > 1 ? ",[0," : "[0,") + text + "]";
         } catch (e) {
-          out.push(describe(e));
+          const [k, m] = describe(e);
+          out += (out.length > 1 ? ",[1," : "[1,") + JSON.stringify(k) + "," + JSON.stringify(m) + "]";
         }
       }
-      return JSON.stringify(out);
+      return out + "]";
     },
   };
   Object.freeze(api);
