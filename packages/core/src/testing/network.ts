@@ -388,14 +388,16 @@ function commandsArb(
   ];
   if (merger !== undefined) {
     arbs.push(
-      fc.tuple(r, fc.array(r, { minLength: 2, maxLength: 3 })).map(([into, sources]) =>
+      fc.tuple(r, fc.array(r, { minLength: 2, maxLength: 4 })).map(([into, sources]) =>
         command(
-          `worker merges states of ${sources.map((s) => `r${s}`).join(",")} into r${into}`,
+          `workers merge states of ${sources.map((s) => `r${s}`).join(",")} in parallel, then into r${into}`,
           async (net) => {
             const payloads = sources.map((s) => (net.replicas[s] as ReplicatedMap).encodeState());
             const seen = sources.map((s) => net.snapshotSeen(s));
-            const merged = await merger.merge(payloads);
-            (net.replicas[into] as ReplicatedMap).applyState(merged);
+            // Two halves merged at the same time in two worker threads; their results merged here.
+            const half = Math.ceil(payloads.length / 2);
+            const results = await Promise.all([merger.merge(payloads.slice(0, half)), merger.merge(payloads.slice(half))]);
+            for (const merged of results) (net.replicas[into] as ReplicatedMap).applyState(merged);
             for (const s of seen) net.learn(into, s);
           },
         ),
