@@ -4,7 +4,10 @@ import type { NodeId } from "./timestamp.ts";
 /** A fresh node id of 64 random bits from `crypto.getRandomValues`. */
 export function randomNodeId(): NodeId {
   const bytes = new Uint8Array(8);
-  globalThis.crypto.getRandomValues(bytes);
+  // Web Crypto is global in Node 19+ and every browser; typed here so the package needs no DOM or Node types.
+  (
+    globalThis as unknown as { crypto: { getRandomValues(a: Uint8Array): Uint8Array } }
+  ).crypto.getRandomValues(bytes);
   let out = "";
   for (const b of bytes) out += b.toString(16).padStart(2, "0");
   return out;

@@ -62,9 +62,10 @@ describe("script resolvers", () => {
         const h = original(source);
         return {
           ...h,
-          run: (kind: "resolve" | "merge", lists: Parameters<typeof h.run>[1]) => (
-            calls.push(lists.length), h.run(kind, lists)
-          ),
+          run: (kind: "resolve" | "merge", lists: Parameters<typeof h.run>[1]) => {
+            calls.push(lists.length);
+            return h.run(kind, lists);
+          },
         };
       },
     };

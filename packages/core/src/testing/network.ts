@@ -396,7 +396,10 @@ function commandsArb(
             const seen = sources.map((s) => net.snapshotSeen(s));
             // Two halves merged at the same time in two worker threads; their results merged here.
             const half = Math.ceil(payloads.length / 2);
-            const results = await Promise.all([merger.merge(payloads.slice(0, half)), merger.merge(payloads.slice(half))]);
+            const results = await Promise.all([
+              merger.merge(payloads.slice(0, half)),
+              merger.merge(payloads.slice(half)),
+            ]);
             for (const merged of results) (net.replicas[into] as ReplicatedMap).applyState(merged);
             for (const s of seen) net.learn(into, s);
           },
