@@ -1,7 +1,7 @@
 import { createReplicatedMap, type ReplicatedMap, type Value } from "@converge/core";
-import { gcounter, lww, maxRegister, minRegister, multiValue, pncounter } from "@converge/resolvers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { rules } from "./rules.ts";
 
 /**
  * A simulated network of replicas using every built-in resolver. Messages (full states, deltas,
@@ -10,16 +10,6 @@ import { describe, expect, it } from "vitest";
  * writing. At quiescence everyone exchanges full states, and all replicas — plus one rebuilt from
  * scratch out of the others' states — must be byte-identical.
  */
-const rules = {
-  default: lww(),
-  keys: {
-    "mv:*": multiValue(),
-    "max:*": maxRegister(),
-    "min:*": minRegister(),
-    "g:*": gcounter(),
-    "pn:*": pncounter(),
-  },
-};
 const NODES = ["0000000000000001", "0000000000000002", "0000000000000003", "0000000000000004"];
 const KEYS = ["a", "b", "mv:t", "max:m", "min:n", "g:c", "pn:s"];
 

@@ -1,15 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { isConvergeError, Reader, Writer } from "../src/index.ts";
-
-function caught(f: () => unknown): unknown {
-  try {
-    f();
-  } catch (e) {
-    return e;
-  }
-  throw new Error("expected an error");
-}
+import { caught } from "./fixtures.ts";
 
 describe("Writer and Reader", () => {
   it("round-trip unsigned and signed varints, floats and strings", () => {

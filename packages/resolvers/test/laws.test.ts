@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { cluster, hex, REPLICA_IDS, stepsArb, view } from "./harness.ts";
+import { cluster, hex, prng, REPLICA_IDS, stepsArb, view } from "./harness.ts";
 
 /**
  * Laws of every built-in resolver, checked on whole maps whose keys use all of them: states are
@@ -45,7 +45,7 @@ describe("resolver laws on maps using every built-in", () => {
         viaDelta.applyDelta(source.encodeDelta(viaDelta.versionVector()));
         const viaOps = c.fresh();
         const seen = source.versionVector();
-        const rand = mulberry(seed);
+        const rand = prng(seed);
         const ops = c.ops.filter((o) => seen.includes(REPLICA_IDS[o.origin] as string, o.seq));
         for (const o of [...ops, ...ops].sort(() => rand() - 0.5)) viaOps.applyOp(o.bytes);
         const expected = hex(source.encodeState());
@@ -80,7 +80,7 @@ describe("resolver laws on maps using every built-in", () => {
       fc.property(stepsArb(3, 60), fc.nat(), (steps, seed) => {
         const c = cluster(3);
         for (const s of steps) c.run(s);
-        const rand = mulberry(seed);
+        const rand = prng(seed);
         const states = c.replicas.map((m) => m.encodeState());
         for (const m of c.replicas) for (const s of [...states].sort(() => rand() - 0.5)) m.applyState(s);
         const bytes = c.replicas.map((m) => hex(m.encodeState()));
@@ -93,14 +93,3 @@ describe("resolver laws on maps using every built-in", () => {
     );
   });
 });
-
-function mulberry(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
