@@ -43,7 +43,8 @@ function time(reps: number, run: () => unknown): number {
 export function runScripts(config: BenchConfig, log: (msg: string) => void): ScriptsResult {
   const keys = config.quick ? 10_000 : 100_000;
   const perCallKeys = Math.min(keys, config.quick ? 2_000 : 10_000);
-  const reps = config.quick ? 3 : 5;
+  // The sandbox timings are short and noisy: more repetitions than elsewhere.
+  const reps = config.quick ? 3 : 11;
   const engine = createScriptEngine();
   const handle = engine.load(SOURCE);
   const lists: [number, number][] = [];

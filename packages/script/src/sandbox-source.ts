@@ -71,6 +71,19 @@ export const PRELUDE: string = `"use strict";
     let text; try { text = typeof e === "symbol" ? e.toString() : String(e); } catch { text = "an unprintable value"; }
     return ["threw", "threw a non-Error: " + text.slice(0, 500)];
   };
+  // One resolution, with a fresh instance of the script: nothing carries over from one key to the next.
+  const resolveOne = (kind, list) => {
+    const f = factory();
+    if (kind === "resolve") {
+      if (typeof f.resolve !== "function") throw new Error("the script has no resolve(values)");
+      return f.resolve(deepFreeze(list));
+    }
+    if (typeof f.merge !== "function") throw new Error("the script has no merge(a, b)");
+    // merge never sees the list itself, only its (frozen) values; primitives need no freezing.
+    let r = deepFreeze(list[0]);
+    for (let i = 1; i < list.length; i++) r = deepFreeze(f.merge(r, deepFreeze(list[i])));
+    return r;
+  };
   const api = {
     setFactory(f) { if (factory !== undefined) throw new Error("factory already set"); factory = f; },
     shape() { const f = factory(); return JSON.stringify({ merge: typeof f.merge === "function", resolve: typeof f.resolve === "function", values: f.values === undefined ? null : JSON.parse(toJson(f.values, 0)) }); },
@@ -82,17 +95,7 @@ export const PRELUDE: string = `"use strict";
       let out = "[";
       for (const list of lists) {
         try {
-          const f = factory();
-          let r;
-          if (kind === "resolve") {
-            if (typeof f.resolve !== "function") throw new Error("the script has no resolve(values)");
-            r = f.resolve(deepFreeze(list));
-          } else {
-            if (typeof f.merge !== "function") throw new Error("the script has no merge(a, b)");
-            r = deepFreeze(list[0]);
-            for (let i = 1; i < list.length; i++) r = deepFreeze(f.merge(r, deepFreeze(list[i])));
-          }
-          const text = toJson(r, 0);
+          const text = toJson(resolveOne(kind, list), 0);
           if (text.length > MAX_OUTPUT) throw new Error(${JSON.stringify(TOO_LARGE_MARK)});
           out += (out.length > 1 ? ",[0," : "[0,") + text + "]";
         } catch (e) {
@@ -101,6 +104,34 @@ export const PRELUDE: string = `"use strict";
         }
       }
       return out + "]";
+    },
+    // All values are numbers: they arrive packed in a Float64Array (list lengths in a Uint32Array),
+    // and numeric results go back the same way; anything else travels as JSON text in "extra".
+    runNumeric(kind, lengths, data) {
+      const n = lengths.length;
+      const nums = new Float64Array(n);
+      const extra = [];
+      let p = 0;
+      for (let i = 0; i < n; i++) {
+        const len = lengths[i];
+        // push, not new Array(len) + stores: with Array.prototype frozen, indexed stores take V8's slow path.
+        const list = [];
+        for (let k = 0; k < len; k++) list.push(data[p + k]);
+        p += len;
+        try {
+          const r = resolveOne(kind, list);
+          if (typeof r === "number" && Number.isFinite(r) && !Object.is(r, -0)) nums[i] = r;
+          else {
+            const text = toJson(r, 0);
+            if (text.length > MAX_OUTPUT) throw new Error(${JSON.stringify(TOO_LARGE_MARK)});
+            extra.push([i, 0, text]);
+          }
+        } catch (e) {
+          const [k, m] = describe(e);
+          extra.push([i, 1, k, m]);
+        }
+      }
+      return { nums, extra: JSON.stringify(extra) };
     },
   };
   Object.freeze(api);
