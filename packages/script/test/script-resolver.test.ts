@@ -131,3 +131,23 @@ describe("the harness on a script resolver", () => {
     });
   }, 60_000);
 });
+
+describe("the numeric fast path (all values numbers, packed in typed arrays)", () => {
+  it("returns numbers, other JSON results and failures per list, like the JSON path", () => {
+    const h = engine.load(
+      "function merge(a, b) { if (a === 3) throw new Error('three'); if (a === 5) for (;;) {} return a === 1 ? String(Math.max(a, b)) : Math.max(a, b); }",
+    );
+    const results = h.run("merge", [
+      [1, 2],
+      [3, 4],
+      [7, 6],
+      [-1.5, -2.5],
+    ]);
+    expect(results.map((r) => (r.ok ? r.value : r.error.code))).toEqual(["2", "SCRIPT_THREW", 7, -1.5]);
+    const slow = h.run("merge", [
+      [5, 1],
+      [8, 9],
+    ]);
+    expect(slow.map((r) => (r.ok ? r.value : r.error.code))).toEqual(["SCRIPT_TIMEOUT", 9]);
+  });
+});
