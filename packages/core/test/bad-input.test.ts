@@ -223,3 +223,30 @@ describe("bad input is refused with a typed error and changes nothing", () => {
     expect(clock.last()).toEqual(timestamp(0, 0, B));
   });
 });
+
+describe("delta bases with gaps", () => {
+  it("refuses a delta whose base includes an operation this replica only lacks in the middle", () => {
+    const t = { now: 1_700_000_000_000 };
+    const x = replica(A, t);
+    const ops: Uint8Array[] = [];
+    x.onOp((op) => ops.push(op));
+    x.set("a", 1);
+    x.set("b", 2);
+    x.set("c", 3);
+    const y = replica(B, t);
+    // y receives ops 1 and 3, not 2: it has seen A:3 but not A:2.
+    y.applyOp(ops[0] as Uint8Array);
+    y.applyOp(ops[2] as Uint8Array);
+    const before = hex(y.encodeState());
+    const bad = x.encodeDelta(versionVector({ [A]: 3 }));
+    expect(
+      isConvergeError(
+        caught(() => y.applyDelta(bad)),
+        "DELTA_UNKNOWN_BASE",
+      ),
+    ).toBe(true);
+    expect(hex(y.encodeState())).toBe(before);
+    y.applyDelta(x.encodeDelta(y.versionVector()));
+    expect(y.get("b")).toBe(2);
+  });
+});
