@@ -33,15 +33,15 @@ export {
 export { FORMAT_VERSION, type PayloadKind } from "./payload.ts";
 export { Reader } from "./reader.ts";
 export { type RegisterOptions, registerResolver } from "./register.ts";
-export {
-  type ApplyAsyncOptions,
-  type ApplyResult,
-  type Change,
-  type ChangeEvent,
-  createReplicatedMap,
-  type ReplicatedMap,
-  type ReplicatedMapOptions,
-} from "./replicated-map.ts";
+export { createReplicatedMap } from "./replicated-map.ts";
+export type {
+  ApplyAsyncOptions,
+  ApplyResult,
+  Change,
+  ChangeEvent,
+  ReplicatedMap,
+  ReplicatedMapOptions,
+} from "./replicated-map-types.ts";
 export { type Concurrent, defineResolver, type Resolver, type ResolverImpl, type Stamp } from "./resolver.ts";
 export type { Snapshot } from "./snapshot.ts";
 export { DEFAULT_DECODE_LIMITS, type DecodeLimits, StateReader, StateWriter } from "./state-codec.ts";

@@ -1,7 +1,8 @@
 import { ConvergeError, isConvergeError } from "@converge/hlc";
 import fc from "fast-check";
 import type { AnyResolver } from "../key-rules.ts";
-import { createReplicatedMap, type ReplicatedMap } from "../replicated-map.ts";
+import { createReplicatedMap } from "../replicated-map.ts";
+import type { ReplicatedMap } from "../replicated-map-types.ts";
 import type { Resolver } from "../resolver.ts";
 import type { Value } from "../value.ts";
 import { describeState, stateBytes, stateFromBytes, toHex } from "./encode-state.ts";

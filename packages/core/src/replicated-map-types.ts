@@ -1,0 +1,127 @@
+import type { Clock, ClockOptions } from "@converge/hlc";
+import type { KeyRulesConfig } from "./key-rules.ts";
+import type { Concurrent } from "./resolver.ts";
+import type { Snapshot } from "./snapshot.ts";
+import type { DecodeLimits } from "./state-codec.ts";
+import type { ReplicaId, VersionVector } from "./version-vector.ts";
+
+/** Options of {@link createReplicatedMap}. */
+export interface ReplicatedMapOptions {
+  /** Which resolver governs which keys. Every replica of a map must use the same rules. */
+  readonly resolvers: KeyRulesConfig;
+  /** The replica's clock; its node id is the replica id. Default: a new clock from `clockOptions`. */
+  readonly clock?: Clock;
+  /** Options for the default clock (node id, time source, drift limit). */
+  readonly clockOptions?: ClockOptions;
+  /** Decode limits for incoming payloads. */
+  readonly limits?: Partial<DecodeLimits>;
+  /** A full state (from `encodeState`) to start from, e.g. this replica's own state before a restart. */
+  readonly state?: Uint8Array;
+}
+
+/** One key's change. `value`/`previous` are `undefined` when the key is absent after/before. */
+export interface Change {
+  readonly key: string;
+  readonly value: unknown;
+  readonly previous: unknown;
+}
+
+/** What a listener receives: the changes of one operation, one apply, or one chunk of an async apply. */
+export interface ChangeEvent {
+  /** `local` for this replica's own operations, `remote` for merged payloads. */
+  readonly origin: "local" | "remote";
+  readonly changes: readonly Change[];
+}
+
+/** Options of the chunked, non-blocking apply. */
+export interface ApplyAsyncOptions {
+  /** Entries decoded or merged between two yields to the event loop; default 4096. */
+  readonly chunkSize?: number;
+  /**
+   * How to yield; default `setImmediate` where it exists, else `setTimeout(0)`. Called with the
+   * phase it interrupts: `"decode"` (nothing applied yet; the payload can still be refused) or
+   * `"merge"` (the payload was admitted and is being merged).
+   */
+  readonly yieldTo?: (phase: "decode" | "merge") => Promise<void>;
+}
+
+/** What an apply did. */
+export interface ApplyResult {
+  /** Keys whose state changed. */
+  readonly changed: number;
+  /** True when an op payload was a duplicate and was skipped. */
+  readonly duplicate: boolean;
+}
+
+/**
+ * One replica of a replicated map: string keys to values, each key governed by the resolver its
+ * key rules pick.
+ *
+ * Guarantees:
+ * - Convergence: replicas that have received the same set of operations — in any order, with
+ *   duplicates, through any mix of full states, deltas and ops — read the same values and
+ *   produce byte-identical `encodeState()`.
+ * - All-or-nothing applies: a payload that is malformed, truncated, oversized, of an unknown
+ *   format version or resolver, from a differently configured replica, based on a version this
+ *   replica lacks, or carrying an HLC time too far in the future raises a typed error and leaves
+ *   the replica exactly as it was.
+ * - Local operations are stamped with the next sequence number of this replica and an HLC time;
+ *   remote HLC times advance the clock only after they passed its drift check.
+ */
+export interface ReplicatedMap {
+  /** This replica's id (its clock's node id). */
+  readonly id: ReplicaId;
+  readonly clock: Clock;
+  /** Number of present keys. */
+  readonly size: number;
+  /** The value of `key` as its resolver reads it; `undefined` when absent. Unchecked cast to `T`. */
+  readonly get: <T = unknown>(key: string) => T | undefined;
+  readonly has: (key: string) => boolean;
+  /** Present keys and values, in no particular order. */
+  readonly entries: () => IterableIterator<[string, unknown]>;
+  readonly keys: () => IterableIterator<string>;
+  /** Writes `value` (registers). @throws UnsupportedOperationError for counters. */
+  readonly set: (key: string, value: unknown) => void;
+  /** Adds `amount` (default 1; a safe integer; 0 does nothing) to a counter. */
+  readonly increment: (key: string, amount?: number) => void;
+  /** Subtracts `amount` (default 1) from a PN-counter. */
+  readonly decrement: (key: string, amount?: number) => void;
+  /** Observed-remove delete; returns whether the key was present. */
+  readonly delete: (key: string) => boolean;
+  /** Every concurrent value of `key` with its clock (contributions, for counters). */
+  readonly conflicts: (key: string) => readonly Concurrent<unknown>[];
+  /** Listens to changes; returns the unsubscribe function. */
+  readonly subscribe: (listener: (event: ChangeEvent) => void) => () => void;
+  /** Listens to this replica's own operations as encoded op payloads (the op path). */
+  readonly onOp: (listener: (op: Uint8Array) => void) => () => void;
+  /** An immutable view of the current state: O(1) to take, O(1) per key later written. */
+  readonly snapshot: () => Snapshot;
+  /** What this replica has seen: every operation 1..n of each replica. */
+  readonly versionVector: () => VersionVector;
+  /** The full state, canonical: equal states encode to equal bytes. */
+  readonly encodeState: () => Uint8Array;
+  /** Everything a replica at `since` lacks; costs O(keys changed since). */
+  readonly encodeDelta: (since: VersionVector) => Uint8Array;
+  /** Merges a full state. */
+  readonly applyState: (bytes: Uint8Array) => ApplyResult;
+  /** Merges a delta. @throws PayloadKindError (`DELTA_UNKNOWN_BASE`) when its base is not reached here. */
+  readonly applyDelta: (bytes: Uint8Array) => ApplyResult;
+  /** Merges one op payload from `onOp`; duplicates are skipped. */
+  readonly applyOp: (bytes: Uint8Array) => ApplyResult;
+  /** Merges any payload (state, delta or op). */
+  readonly apply: (bytes: Uint8Array) => ApplyResult;
+  /**
+   * Merges any payload in chunks, yielding to the event loop between them: first it decodes and
+   * checks the whole payload (refusing it without any change), then merges. The merge takes effect
+   * as if applied at once when decoding ends: local writes made before that point come before it,
+   * writes made after come after it (a write to a key still waiting to be merged first merges that
+   * key). So the result equals a blocking apply at that point with every local write kept, in order.
+   */
+  readonly applyAsync: (bytes: Uint8Array, options?: ApplyAsyncOptions) => Promise<ApplyResult>;
+  /**
+   * Collects causal metadata and tombstones that every replica has seen. `peers` are the version
+   * vectors of all other replicas (this replica's own is added). Values never change. Returns
+   * the number of entries shrunk or dropped.
+   */
+  readonly compact: (peers: readonly VersionVector[]) => number;
+}
