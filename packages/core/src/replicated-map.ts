@@ -7,7 +7,7 @@ import {
   PayloadKindError,
   UnsupportedOperationError,
 } from "./errors.ts";
-import { type AnyResolver, compileKeyRules, type KeyRules, type KeyRulesConfig } from "./key-rules.ts";
+import { type AnyResolver, compileKeyRules, type KeyRules } from "./key-rules.ts";
 import { KeyStore } from "./key-store.ts";
 import { encodePayload, PayloadDecoder, type PayloadEntry, type PayloadKind } from "./payload.ts";
 import type {
@@ -18,10 +18,10 @@ import type {
   ReplicatedMap,
   ReplicatedMapOptions,
 } from "./replicated-map-types.ts";
-import type { Concurrent, Stamp } from "./resolver.ts";
-import { ABSENT, makeSnapshot, type Snapshot, SnapshotLink } from "./snapshot.ts";
+import type { Stamp } from "./resolver.ts";
+import { ABSENT, makeSnapshot, SnapshotLink } from "./snapshot.ts";
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from "./state-codec.ts";
-import type { ReplicaId, VersionVector } from "./version-vector.ts";
+import type { ReplicaId } from "./version-vector.ts";
 
 interface Inflight {
   readonly decoder: PayloadDecoder;
