@@ -33,20 +33,15 @@ export class Sibling {
 class Siblings {
   readonly siblings: readonly Sibling[];
   /** Flat `[replica, seq, …]`; undefined when it is exactly the siblings' own dots (the common case). */
-  #clock: readonly (ReplicaId | number)[] | undefined;
+  readonly explicit: readonly (ReplicaId | number)[] | undefined;
   constructor(siblings: readonly Sibling[], clock: readonly (ReplicaId | number)[] | undefined) {
     this.siblings = siblings;
-    this.#clock = clock;
-  }
-
-  /** True when the key clock is exactly the siblings' dots. */
-  get implied(): boolean {
-    return this.#clock === undefined;
+    this.explicit = clock;
   }
 
   /** The key clock, sorted by replica id. */
   get clock(): readonly (ReplicaId | number)[] {
-    if (this.#clock !== undefined) return this.#clock;
+    if (this.explicit !== undefined) return this.explicit;
     const out: (ReplicaId | number)[] = [];
     for (const s of this.siblings) out.push(s.replica, s.seq);
     return out;
@@ -249,8 +244,12 @@ export function registerResolver<In extends Value, Out>(
     conflicts: (state) => [...siblingsOf(state)].sort(byTimeDesc).map((s) => toConcurrent<In>(s)),
     versions: (state, visit) => {
       if (state instanceof Sibling) return visit(state.replica, state.seq);
-      if (state.implied) {
-        for (const s of state.siblings) visit(s.replica, s.seq);
+      if (state.explicit === undefined) {
+        const list = state.siblings;
+        for (let i = 0; i < list.length; i++) {
+          const s = list[i] as Sibling;
+          visit(s.replica, s.seq);
+        }
         return;
       }
       const c = state.clock;
