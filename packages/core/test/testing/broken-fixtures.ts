@@ -104,40 +104,10 @@ export const deleteIgnoresConcurrentWrites: Resolver<Value, Value> = register("b
 });
 
 /** A "max" register whose merge sums. */
-export const maxThatSums: Resolver<number, number> = defineResolver<number, number, Reg>({
-  id: "broken-max-sum",
-  version: 1,
-  set: (_s, value, st) => ({
-    replica: st.replica,
-    seq: st.seq,
-    wall: st.time.wall,
-    counter: st.time.counter,
-    value,
-    gone: false,
-  }),
-  remove: (s) => ({ ...s, gone: true }),
-  merge: (a, b) => ({ ...(later(a, b) ? a : b), value: (a.value as number) + (b.value as number) }),
-  read: (s) => (s.gone ? undefined : (s.value as number)),
-  exists: (s) => !s.gone,
-  conflicts: () => [],
-  versions: (s, visit) => visit(s.replica, s.seq),
-  compact: (s) => s,
-  encode: (s, w) => {
-    w.replica(s.replica);
-    w.uint(s.seq);
-    w.time(s.wall, s.counter);
-    w.byte(s.gone ? 1 : 0);
-    w.value(s.value);
-  },
-  decode: (r) => {
-    const replica = r.replica();
-    const seq = r.seq();
-    const wall = r.time(replica);
-    const counter = r.lastCounter;
-    const gone = r.byte() === 1;
-    return { replica, seq, wall, counter, value: r.value(), gone };
-  },
-});
+export const maxThatSums: Resolver<Value, Value> = register("broken-max-sum", (a, b) => ({
+  ...(later(a, b) ? a : b),
+  value: (a.value as number) + (b.value as number),
+}));
 
 /** A grow-only counter whose merge adds the per-replica totals instead of taking their maxima. */
 type Totals = readonly (readonly [ReplicaId, number, number])[]; // replica, seq, total
