@@ -53,19 +53,15 @@ export function makeSnapshot(
     return s === undefined ? undefined : resolverFor(key).read(s);
   };
   function* entries(): IterableIterator<[string, unknown]> {
-    const done = new Set<string>();
-    for (let l: SnapshotLink | undefined = link; l !== undefined; l = l.next) {
-      for (const key of l.saved.keys()) {
-        if (done.has(key)) continue;
-        done.add(key);
-        const s = stateOf(key);
-        if (s !== undefined && resolverFor(key).exists(s)) yield [key, resolverFor(key).read(s)];
-      }
-    }
-    for (const [key, slot] of live.slots()) {
-      if (done.has(key)) continue;
-      const s = live.stateAt(slot);
-      if (resolverFor(key).exists(s)) yield [key, resolverFor(key).read(s)];
+    // Every key the snapshot could hold, fixed before the first yield: keys written later are
+    // either saved in the chain (with the state they had) or absent from the snapshot.
+    const keys = new Set<string>();
+    for (let l: SnapshotLink | undefined = link; l !== undefined; l = l.next)
+      for (const key of l.saved.keys()) keys.add(key);
+    for (const key of live.keys()) keys.add(key);
+    for (const key of keys) {
+      const s = stateOf(key);
+      if (s !== undefined && resolverFor(key).exists(s)) yield [key, resolverFor(key).read(s)];
     }
   }
   return Object.freeze({

@@ -312,3 +312,25 @@ describe("compaction", () => {
     expect(a.get("fresh")).toBe(5);
   });
 });
+
+describe("snapshot iteration", () => {
+  it("never shows writes made while the snapshot is being iterated — found in review", () => {
+    const m = replica(A, { now: 1000 });
+    for (const k of ["a", "b", "c"]) m.set(k, 1);
+    const snap = m.snapshot();
+    const it = snap.entries();
+    it.next();
+    m.set("b", 2);
+    m.set("zz", 9);
+    m.delete("c");
+    const rest = [...it];
+    const seen = new Map([...rest]);
+    expect(seen.has("zz")).toBe(false);
+    expect([...snap.entries()].sort()).toEqual([
+      ["a", 1],
+      ["b", 1],
+      ["c", 1],
+    ]);
+    for (const [k, v] of rest) expect(v).toBe(snap.get(k));
+  });
+});
