@@ -20,6 +20,13 @@ export class CausalContext {
     return this.#vv.get(replica) ?? 0;
   }
 
+  /** Highest seq of `replica` seen, in the vector or the cloud. */
+  highest(replica: ReplicaId): number {
+    let top = this.#vv.get(replica) ?? 0;
+    for (const s of this.#cloud.get(replica) ?? []) if (s > top) top = s;
+    return top;
+  }
+
   /** Records operation `seq` of `replica` as seen, folding the cloud into the vector when contiguous. */
   add(replica: ReplicaId, seq: number): void {
     const top = this.#vv.get(replica) ?? 0;

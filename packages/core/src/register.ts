@@ -256,17 +256,24 @@ export function registerResolver<In extends Value, Out>(
       for (let i = 0; i < c.length; i += 2) visit(c[i] as ReplicaId, c[i + 1] as number);
     },
     compact: (state, stable: VersionVector) => {
-      if (state instanceof Sibling) return state;
+      // Only a tombstone every replica has seen is collected. Key clocks are kept whole: they are
+      // bounded by the number of replicas that wrote the key, and they are what stops a stale copy
+      // of an overwritten value from coming back.
+      if (state instanceof Sibling || state.siblings.length > 0) return state;
       const c = state.clock;
       for (let i = 0; i < c.length; i += 2) {
         if (!stable.includes(c[i] as ReplicaId, c[i + 1] as number)) return state;
       }
-      // Every replica has seen every operation on this key: nobody can send a dominated sibling.
-      if (state.siblings.length === 0) return undefined;
-      const clock: (ReplicaId | number)[] = [];
-      for (const s of state.siblings) clock.push(s.replica, s.seq);
-      const next = normalize(state.siblings, clock);
-      return sameClock(clock, c) ? state : next;
+      return undefined;
+    },
+    forget: (state, unseen) => {
+      const siblings = siblingsOf(state).filter((s) => unseen(s.replica, s.seq));
+      const clock = clockOf(state);
+      let news = siblings.length > 0;
+      for (let i = 0; !news && i < clock.length; i += 2)
+        news = unseen(clock[i] as ReplicaId, clock[i + 1] as number);
+      if (!news) return undefined;
+      return siblings.length === siblingsOf(state).length ? state : normalize(siblings, clock);
     },
     encode: (state, w: StateWriter) => {
       const siblings = siblingsOf(state);

@@ -90,7 +90,11 @@ export interface ReplicatedMap {
   readonly delete: (key: string) => boolean;
   /** Every concurrent value of `key` with its clock (contributions, for counters). */
   readonly conflicts: (key: string) => readonly Concurrent<unknown>[];
-  /** Listens to changes; returns the unsubscribe function. */
+  /**
+   * Listens to changes; returns the unsubscribe function. A listener that throws does not
+   * interrupt the operation (state, op broadcast and the other listeners all complete); its error
+   * is rethrown by the operation once it is done.
+   */
   readonly subscribe: (listener: (event: ChangeEvent) => void) => () => void;
   /** Listens to this replica's own operations as encoded op payloads (the op path). */
   readonly onOp: (listener: (op: Uint8Array) => void) => () => void;

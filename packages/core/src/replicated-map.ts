@@ -128,25 +128,56 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     return true;
   };
 
+  // Errors thrown by listeners: collected so that an operation always completes (state, clock,
+  // context, op broadcast, other listeners), then rethrown by `flush` at the end of it.
+  const listenerErrors: unknown[] = [];
+  const call = <T>(listener: (value: T) => void, value: T): void => {
+    try {
+      listener(value);
+    } catch (e) {
+      listenerErrors.push(e);
+    }
+  };
+  const flush = (): void => {
+    if (listenerErrors.length === 0) return;
+    const errors = listenerErrors.splice(0);
+    throw errors.length === 1 ? errors[0] : new AggregateError(errors, "listeners threw");
+  };
+
   const emit = (origin: "local" | "remote", changes: Change[]): void => {
     if (changes.length === 0) return;
     const event: ChangeEvent = Object.freeze({ origin, changes: Object.freeze(changes) });
-    for (const l of [...listeners]) l(event);
+    for (const l of [...listeners]) call(l, event);
   };
 
-  const readState = (key: string, state: unknown): unknown =>
-    state === undefined ? undefined : resolverFor(key).read(state);
+  /** What a state reads as, for change events; a resolver whose read throws reports undefined. */
+  const readState = (key: string, state: unknown): unknown => {
+    if (state === undefined) return undefined;
+    try {
+      return resolverFor(key).read(state);
+    } catch {
+      return undefined;
+    }
+  };
+
+  /**
+   * The part of an incoming state worth merging. Once `compact` has collected entries, a key this
+   * replica holds nothing for may be one every replica deleted: parts made by operations already
+   * seen here are dropped, so a stale copy cannot bring them back.
+   */
+  const unseen = (r: ReplicaId, s: number): boolean => !context.has(r, s);
+  const admitState = (resolver: AnyResolver, incoming: unknown, old: unknown): unknown => {
+    if (!compacted || old !== undefined) return incoming;
+    if (resolver.forget !== undefined) return resolver.forget(incoming, unseen);
+    return known(resolver, incoming) ? undefined : incoming;
+  };
 
   /** Merges `incoming` into `key` right away (used to settle keys an async apply still holds). */
   const mergeNow = (key: string, resolver: AnyResolver, incoming: unknown): boolean => {
     const slot = store.slotOf(key);
     const old = slot < 0 ? undefined : store.stateAt(slot);
-    const next =
-      compacted && known(resolver, incoming)
-        ? old
-        : old === undefined
-          ? incoming
-          : resolver.merge(old, incoming);
+    const inc = admitState(resolver, incoming, old);
+    const next = inc === undefined ? old : old === undefined ? inc : resolver.merge(old, inc);
     const before = listeners.size > 0 ? readState(key, old) : undefined;
     const changed = commit(key, slot, resolver, old, next);
     if (changed && listeners.size > 0)
@@ -183,15 +214,16 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     const next = op(resolver, old, stamp);
     seq = stamp.seq;
     context.add(id, seq);
-    const before = listeners.size > 0 ? readState(key, old) : undefined;
     commit(key, slot, resolver, old, next);
-    if (listeners.size > 0) emit("local", [{ key, value: readState(key, next), previous: before }]);
     if (opListeners.size > 0) {
       const dot = new CausalContext();
       dot.add(id, seq);
       const op = encodePayload("op", rules.fingerprint, dot, [{ key, resolver, state: next }]);
-      for (const l of [...opListeners]) l(op);
+      for (const l of [...opListeners]) call(l, op);
     }
+    if (listeners.size > 0)
+      emit("local", [{ key, value: readState(key, next), previous: readState(key, old) }]);
+    flush();
   };
 
   const checkAmount = (amount: number): void => {
@@ -283,8 +315,8 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
       const slot = slots[i] as number;
       const old = slot < 0 ? undefined : store.stateAt(slot);
       olds[i] = old;
-      if (compacted && known(resolver, inc)) merged[i] = old;
-      else merged[i] = old === undefined ? inc : resolver.merge(old, inc);
+      const admitted = admitState(resolver, inc, old);
+      merged[i] = admitted === undefined ? old : old === undefined ? admitted : resolver.merge(old, admitted);
     }
     const track = listeners.size > 0;
     const changes: Change[] = [];
@@ -301,6 +333,7 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     if (rebuildLog) rebuild();
     prepareReads(resolvers, merged, 0, n);
     emit("remote", changes);
+    flush();
     return { changed, duplicate: false };
   };
 
@@ -323,7 +356,14 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
       }
       if (states[i] !== undefined) list.push(states[i]);
     }
-    if (groups !== undefined) for (const [r, list] of groups) r.prepare?.(list);
+    if (groups === undefined) return;
+    for (const [r, list] of groups) {
+      try {
+        r.prepare?.(list);
+      } catch {
+        // Only a read-ahead: states are read one by one later instead.
+      }
+    }
   };
 
   const applyAsync = async (bytes: Uint8Array, opts: ApplyAsyncOptions = {}): Promise<ApplyResult> => {
@@ -367,6 +407,7 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     } finally {
       inflight.delete(flight);
     }
+    flush();
     return { changed, duplicate: false };
   };
 
@@ -521,7 +562,8 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
 
   if (options.state !== undefined) {
     applySync(options.state, "state");
-    seq = context.get(id);
+    // Continue after the highest own operation the state knows, contiguous or not.
+    seq = context.highest(id);
   }
   return map;
 }

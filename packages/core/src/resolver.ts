@@ -74,12 +74,20 @@ export interface ResolverImpl<In, Out, S> {
    */
   readonly versions: (state: S, visit: (replica: ReplicaId, seq: number) => void) => void;
   /**
-   * Drops causal metadata that every replica has seen (`stable` is the pointwise minimum of all
-   * replicas' version vectors). Must not change what `read` returns, nor what merging any state a
-   * replica can still send yields. Returns `undefined` when the whole entry can be dropped (a
-   * delete every replica has seen), `state` itself when nothing can be collected.
+   * Collects what every replica has seen (`stable` is the pointwise minimum of all replicas'
+   * version vectors). Must not change what `read` returns, nor what merging any state a replica
+   * can still send yields. Returns `undefined` when the whole entry can be dropped (a delete every
+   * replica has seen), `state` itself when nothing can be collected.
    */
   readonly compact: (state: S, stable: VersionVector) => S | undefined;
+  /**
+   * What is left of an incoming `state` once the parts made by operations this replica has seen
+   * (`unseen` is false for them) are removed; `undefined` when nothing is left. Used for keys this
+   * replica holds no entry for after `compact` collected them, so a stale copy cannot bring back
+   * what every replica deleted. Optional: without it such a state is skipped only when all of it
+   * was seen.
+   */
+  readonly forget?: (state: S, unseen: (replica: ReplicaId, seq: number) => boolean) => S | undefined;
   /**
    * Optional hint that these states were just merged and may soon be read: lets a resolver whose
    * reads are expensive (a sandboxed script) do them in one batch and cache the results. Must not

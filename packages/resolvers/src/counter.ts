@@ -54,12 +54,19 @@ function live(t: Tally): number {
   return t.p - t.dp - (t.n - t.dn);
 }
 
+/**
+ * The counter's value. Exact while it is a safe integer; replicas can each stay within range and
+ * still merge past 2^53 - 1, and then the value is the nearest double (computed exactly, then
+ * rounded once) and further increments are refused with COUNTER_OVERFLOW. Never throws, so a read
+ * can't interrupt an apply.
+ */
 function sum(state: CounterState): number {
   let total = 0;
   for (const t of state) total += live(t);
-  if (!Number.isSafeInteger(total))
-    throw new CounterOverflowError(`counter value ${total} is outside the safe-integer range`);
-  return total;
+  if (Number.isSafeInteger(total)) return total;
+  let exact = 0n;
+  for (const t of state) exact += BigInt(live(t));
+  return Number(exact);
 }
 
 function joinTally(a: Tally, b: Tally): Tally {
@@ -190,6 +197,12 @@ function counterResolver(id: "gcounter" | "pncounter", allowNegative: boolean): 
       // Every replica has seen every operation here. A fully deleted counter can go; otherwise
       // nothing shrinks (each record is one replica's running total).
       return state.some((t) => t.p > t.dp || t.n > t.dn) ? state : undefined;
+    },
+    // For a key collected after a delete every replica saw: a record this replica has already
+    // seen was deleted with it; only records of unseen operations are news.
+    forget: (state, unseen) => {
+      const kept = state.filter((t) => unseen(t.replica, t.seq));
+      return kept.length === 0 ? undefined : kept.length === state.length ? state : kept;
     },
     encode: (state, w: StateWriter) => {
       w.uint(state.length);
