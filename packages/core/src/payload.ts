@@ -179,6 +179,7 @@ export class PayloadDecoder {
   readonly #rules: KeyRules;
   readonly #payloadResolvers: AnyResolver[] = [];
   #prev = "";
+  readonly #used = new Set<number>();
   #keyBuf: Uint8Array = new Uint8Array(256);
   #prevLen = 0;
 
@@ -235,6 +236,7 @@ export class PayloadDecoder {
           `payload uses resolver ${id}@${version}; this replica has ${mine.map(resolverName).join(", ")}`,
         );
       }
+      if (this.#payloadResolvers.includes(match)) r.fail(`resolver ${id}@${version} listed twice`);
       this.#payloadResolvers.push(match);
     }
     const fp = bytes.subarray(4, HEADER_BYTES);
@@ -300,6 +302,10 @@ export class PayloadDecoder {
         bigger.set(buf.subarray(0, p));
         buf = bigger;
       }
+      // Canonical front coding shares the longest prefix: the suffix may not start with the
+      // previous key's next byte.
+      if (i > 0 && n > 0 && p < prevLen && r.peek() === buf[p])
+        r.fail("key prefix shorter than the shared prefix");
       r.copyInto(n, buf, p);
       prevLen = p + n;
       const key = decodeKey(buf, prevLen, r);
@@ -309,6 +315,7 @@ export class PayloadDecoder {
       if (resolver === undefined) {
         r.fail(`resolver index ${ri} outside the table`);
       }
+      this.#used.add(ri);
       const mine = this.#rules.resolverFor(key);
       if (mine !== resolver) {
         throw new ResolverMismatchError(
@@ -324,7 +331,11 @@ export class PayloadDecoder {
     this.#prev = prev;
     this.#keyBuf = buf;
     this.#prevLen = prevLen;
-    if (this.done) r.done();
+    if (this.done) {
+      r.done();
+      if (this.#used.size !== this.#payloadResolvers.length)
+        r.fail("resolver table lists a resolver no entry uses");
+    }
   }
 
   /** The largest HLC time decoded so far. */

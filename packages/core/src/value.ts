@@ -200,8 +200,12 @@ export function readValue(r: Reader, limits: ValueLimits, depth = 0): Value {
       return false;
     case Tag.True:
       return true;
-    case Tag.Int:
-      return r.int();
+    case Tag.Int: {
+      const v = r.int();
+      // The writer uses the float form beyond this magnitude: refuse the non-canonical form.
+      if (Math.abs(v) > MAX_ZIGZAG) r.fail("integer beyond 2^52 - 1 encoded as an int");
+      return v;
+    }
     case Tag.Float: {
       const v = r.float64();
       if (!Number.isFinite(v)) r.fail("non-finite float");
