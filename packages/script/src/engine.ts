@@ -154,17 +154,17 @@ export function createScriptEngine(limits: Partial<ScriptLimits> = {}): ScriptEn
   };
 
   /** A context running `source`: returns the reference to `__converge.run` and the shape. */
-  const instantiate = (
-    source: string,
-  ): { run: IvmReference; runNumeric: IvmReference; shape: ScriptShape } => {
+  /** A fresh sandbox context running `wrapped`. */
+  const context = (wrapped: string): IvmContext => {
     const iso = currentIsolate();
     const ctx = iso.createContextSync();
     ctx.evalSync(PRELUDE.replace("__MAX_OUTPUT__", String(lim.maxOutputBytes)));
     ctx.evalSync(FREEZE);
     let compiled: IvmScript;
     try {
-      compiled = iso.compileScriptSync(wrapScript(source));
+      compiled = iso.compileScriptSync(wrapped);
     } catch (e) {
+      ctx.release();
       throw new ScriptError(
         "SCRIPT_LOAD",
         `the script does not compile: ${e instanceof Error ? e.message : String(e)}`,
@@ -173,18 +173,38 @@ export function createScriptEngine(limits: Partial<ScriptLimits> = {}): ScriptEn
     try {
       compiled.runSync(ctx, { timeout: lim.timeoutMs });
     } catch (e) {
+      ctx.release();
       throw new ScriptError("SCRIPT_LOAD", `the script failed to load: ${classify(e, iso).message}`);
     }
+    return ctx;
+  };
+
+  /**
+   * Loads `source`: once generically to learn what it declares (running its body once), then in
+   * the context it will run in, with a factory that names only those declarations.
+   */
+  const instantiate = (
+    source: string,
+  ): { run: IvmReference; runNumeric: IvmReference; shape: ScriptShape } => {
+    const probe = context(wrapScript(source));
     let shapeText: unknown;
     try {
-      shapeText = ctx.evalSync("__converge.shape()", { timeout: lim.timeoutMs });
+      shapeText = probe.evalSync("__converge.shape()", { timeout: lim.timeoutMs });
     } catch (e) {
-      throw new ScriptError("SCRIPT_LOAD", `the script failed to load: ${classify(e, iso).message}`);
+      throw new ScriptError(
+        "SCRIPT_LOAD",
+        `the script failed to load: ${classify(e, currentIsolate()).message}`,
+      );
+    } finally {
+      probe.release();
     }
     const shape = JSON.parse(String(shapeText)) as ScriptShape;
     if (!shape.merge && !shape.resolve) {
       throw new ScriptError("SCRIPT_LOAD", "the script declares neither merge(a, b) nor resolve(values)");
     }
+    const ctx = context(
+      wrapScript(source, { merge: shape.merge, resolve: shape.resolve, values: shape.values !== null }),
+    );
     const run = ctx.evalSync("__converge.run", { reference: true }) as IvmReference;
     const runNumeric = ctx.evalSync("__converge.runNumeric", { reference: true }) as IvmReference;
     return { run, runNumeric, shape };
@@ -294,20 +314,27 @@ export function createScriptEngine(limits: Partial<ScriptLimits> = {}): ScriptEn
 function numericBatch(
   lists: readonly (readonly JsonValue[])[],
 ): { lengths: Uint32Array; data: Float64Array } | undefined {
-  let total = 0;
-  for (const list of lists) {
-    for (const v of list) if (typeof v !== "number") return undefined;
-    total += list.length;
-  }
   const lengths = new Uint32Array(lists.length);
-  const data = new Float64Array(total);
+  // Most lists hold two values: size for that, grow if needed; one pass, bail out on a non-number.
+  let data = new Float64Array(lists.length * 2);
   let p = 0;
   for (let i = 0; i < lists.length; i++) {
-    const list = lists[i] as readonly number[];
-    lengths[i] = list.length;
-    for (const v of list) data[p++] = v;
+    const list = lists[i] as readonly JsonValue[];
+    const n = list.length;
+    lengths[i] = n;
+    if (p + n > data.length) {
+      const bigger = new Float64Array(Math.max(data.length * 2, p + n));
+      bigger.set(data);
+      data = bigger;
+    }
+    for (let k = 0; k < n; k++) {
+      const v = list[k];
+      if (typeof v !== "number") return undefined;
+      data[p++] = v;
+    }
   }
-  return { lengths, data };
+  // Exactly sized, so isolated-vm copies no more than the values.
+  return { lengths, data: p === data.length ? data : data.slice(0, p) };
 }
 
 function deepFreeze<T>(v: T): T {

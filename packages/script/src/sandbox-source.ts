@@ -114,12 +114,22 @@ export const PRELUDE: string = `"use strict";
       let p = 0;
       for (let i = 0; i < n; i++) {
         const len = lengths[i];
-        // push, not new Array(len) + stores: with Array.prototype frozen, indexed stores take V8's slow path.
-        const list = [];
-        for (let k = 0; k < len; k++) list.push(data[p + k]);
+        const at = p;
         p += len;
         try {
-          const r = resolveOne(kind, list);
+          let r;
+          if (kind === "merge") {
+            // Numbers need no list and no freezing: fold merge over them directly.
+            const f = factory();
+            if (typeof f.merge !== "function") throw new Error("the script has no merge(a, b)");
+            r = data[at];
+            for (let k = 1; k < len; k++) r = deepFreeze(f.merge(r, data[at + k]));
+          } else {
+            // push, not new Array(len) + stores: with Array.prototype frozen, indexed stores take V8's slow path.
+            const list = [];
+            for (let k = 0; k < len; k++) list.push(data[at + k]);
+            r = resolveOne(kind, list);
+          }
           if (typeof r === "number" && Number.isFinite(r) && !Object.is(r, -0)) nums[i] = r;
           else {
             const text = toJson(r, 0);
@@ -163,16 +173,23 @@ export const FREEZE: string = `"use strict";
  * Wraps a user script into a factory: every call runs the script body afresh and returns its
  * \`merge\`, \`resolve\` and \`values\` declarations. \`export\` before a top-level declaration is allowed.
  */
-export function wrapScript(source: string): string {
+export function wrapScript(
+  source: string,
+  declared?: { readonly merge: boolean; readonly resolve: boolean; readonly values: boolean },
+): string {
   const body = source.replace(/^(\s*)export\s+(?=(async\s+)?function\b|const\b|let\b|var\b|class\b)/gm, "$1");
+  // Once the script's shape is known, name only what it declares: \`typeof\` on an undeclared name
+  // is a slow global lookup, and the factory runs for every key.
+  const member = (name: "merge" | "resolve" | "values", test: string): string =>
+    declared === undefined ? test : declared[name] ? name : "undefined";
   return `"use strict";
 globalThis.__converge.setFactory(function () {
 "use strict";
 ${body}
 ;return {
-  merge: typeof merge === "function" ? merge : undefined,
-  resolve: typeof resolve === "function" ? resolve : undefined,
-  values: typeof values === "undefined" ? undefined : values,
+  merge: ${member("merge", 'typeof merge === "function" ? merge : undefined')},
+  resolve: ${member("resolve", 'typeof resolve === "function" ? resolve : undefined')},
+  values: ${member("values", 'typeof values === "undefined" ? undefined : values')},
 };
 });
 `;
