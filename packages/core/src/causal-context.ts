@@ -85,19 +85,6 @@ export class CausalContext {
     return new VersionVector(new Map(this.#vv));
   }
 
-  /** A deep copy. */
-  clone(): CausalContext {
-    const c = new CausalContext();
-    for (const [r, s] of this.#vv) c.#vv.set(r, s);
-    for (const [r, set] of this.#cloud) c.#cloud.set(r, new Set(set));
-    return c;
-  }
-
-  /** Every replica mentioned, for building a payload's replica table. */
-  replicas(): ReplicaId[] {
-    return [...new Set([...this.#vv.keys(), ...this.#cloud.keys()])];
-  }
-
   /** Canonical encoding: vector then cloud, both sorted by replica id, cloud seqs ascending. */
   encode(w: StateWriter): void {
     const vv = [...this.#vv].sort((a, b) => (a[0] < b[0] ? -1 : 1));

@@ -86,13 +86,6 @@ export class Reader {
     return result;
   }
 
-  /** A uint that must be at most `max`. */
-  uintMax(max: number, what: string): number {
-    const v = this.uint();
-    if (v > max) this.fail(`${what} ${v} exceeds ${max}`);
-    return v;
-  }
-
   /** Zigzag varint. */
   int(): number {
     const z = this.uint();

@@ -37,6 +37,14 @@ describe("VersionVector", () => {
     expect(versionVector({ [x]: 0 }).compare(versionVector())).toBe("equal");
   });
 
+  it("with raises one entry and returns the same vector when nothing changes", () => {
+    const [x] = replicas as [string];
+    const v = versionVector({ [x]: 2 });
+    expect(v.with(x, 5).get(x)).toBe(5);
+    expect(v.with(x, 1)).toBe(v);
+    expect(v.get(x)).toBe(2);
+  });
+
   it("meet is the pointwise minimum", () => {
     const [x, y] = replicas as [string, string];
     expect(
