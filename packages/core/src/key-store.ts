@@ -1,16 +1,20 @@
-import { Sibling } from "./register.ts";
+import { Sibling, Siblings } from "./register.ts";
 import type { ReplicaId } from "./version-vector.ts";
 
 /** Marks a slot whose state is an object in the value column rather than a packed sibling. */
 const OBJECT = 0xffffffff;
+/** Marks a packed slot without a second sibling. */
+const NONE = 0xffffffff;
 const MAX_PACKED_SEQ = 0xffffffff;
 
 /**
  * Where a replicated map keeps its states: a hash index from key to slot, and columns. The common
  * state — a register holding one value and nothing else (a lone {@link Sibling}) — is packed into
  * the columns (replica, seq, wall, counter, value) instead of being kept as an object, which
- * roughly halves the memory per key; any other state is stored as an object. Packed states are
- * rebuilt as fresh immutable objects on read, so callers never see the difference.
+ * roughly halves the memory per key; two concurrent values with nothing else seen (the state a
+ * merge of two concurrent writes leaves) go into a second set of columns, allocated when first
+ * needed. Any other state is stored as an object. Packed states are rebuilt as fresh immutable
+ * objects on read, so callers never see the difference — and merges leave no long-lived garbage.
  */
 export class KeyStore {
   readonly #index = new Map<string, number>();
@@ -19,6 +23,12 @@ export class KeyStore {
   #wall = new Float64Array(1024);
   #counter = new Uint16Array(1024);
   #value: unknown[] = [];
+  // Second sibling of a packed pair (allocated on the first pair).
+  #replica2: Uint32Array | undefined;
+  #seq2 = new Uint32Array(0);
+  #wall2 = new Float64Array(0);
+  #counter2 = new Uint16Array(0);
+  #value2: unknown[] = [];
   readonly #keys: (string | undefined)[] = [];
   readonly #free: number[] = [];
   readonly #replicas: ReplicaId[] = [];
@@ -58,13 +68,44 @@ export class KeyStore {
   stateAt(slot: number): unknown {
     const r = this.#replica[slot] as number;
     if (r === OBJECT) return this.#value[slot];
-    return new Sibling(
+    const first = new Sibling(
       this.#replicas[r] as ReplicaId,
       this.#seq[slot] as number,
       this.#wall[slot] as number,
       this.#counter[slot] as number,
       this.#value[slot] as Sibling["value"],
     );
+    const r2 = this.#replica2?.[slot] ?? NONE;
+    if (r2 === NONE) return first;
+    const second = new Sibling(
+      this.#replicas[r2] as ReplicaId,
+      this.#seq2[slot] as number,
+      this.#wall2[slot] as number,
+      this.#counter2[slot] as number,
+      this.#value2[slot] as Sibling["value"],
+    );
+    return new Siblings([first, second], undefined);
+  }
+
+  #replicaNumber(id: ReplicaId): number {
+    let r = this.#replicaIndex.get(id);
+    if (r === undefined) {
+      r = this.#replicas.length;
+      this.#replicas.push(id);
+      this.#replicaIndex.set(id, r);
+    }
+    return r;
+  }
+
+  #pairColumns(): Uint32Array {
+    if (this.#replica2 !== undefined) return this.#replica2;
+    const cap = this.#replica.length;
+    this.#replica2 = new Uint32Array(cap).fill(NONE);
+    this.#seq2 = new Uint32Array(cap);
+    this.#wall2 = new Float64Array(cap);
+    this.#counter2 = new Uint16Array(cap);
+    this.#value2 = new Array(cap).fill(undefined);
+    return this.#replica2;
   }
 
   /** The state of `key`, or undefined. */
@@ -73,8 +114,11 @@ export class KeyStore {
     return slot === undefined ? undefined : this.stateAt(slot);
   }
 
-  /** Stores `state` for `key` in `slot` (-1: a new key); returns the slot used. */
-  put(key: string, slot: number, state: unknown): number {
+  /**
+   * Stores `state` for `key` in `slot` (-1: a new key); returns the slot used. `pairs` allows
+   * packing two concurrent values (not for resolvers that cache reads per state object).
+   */
+  put(key: string, slot: number, state: unknown, pairs = true): number {
     let s = slot;
     if (s < 0) {
       const reused = this.#free.pop();
@@ -93,23 +137,120 @@ export class KeyStore {
         this.#last = key;
       }
     }
+    const pair = this.#replica2;
     if (state instanceof Sibling && state.seq <= MAX_PACKED_SEQ) {
-      let r = this.#replicaIndex.get(state.replica);
-      if (r === undefined) {
-        r = this.#replicas.length;
-        this.#replicas.push(state.replica);
-        this.#replicaIndex.set(state.replica, r);
-      }
-      this.#replica[s] = r;
-      this.#seq[s] = state.seq;
-      this.#wall[s] = state.wall;
-      this.#counter[s] = state.counter;
-      this.#value[s] = state.value;
+      this.#pack(s, state);
+      if (pair !== undefined) pair[s] = NONE;
+    } else if (
+      pairs &&
+      state instanceof Siblings &&
+      state.explicit === undefined &&
+      state.siblings.length === 2 &&
+      (state.siblings[0] as Sibling).seq <= MAX_PACKED_SEQ &&
+      (state.siblings[1] as Sibling).seq <= MAX_PACKED_SEQ
+    ) {
+      const [a, b] = state.siblings as [Sibling, Sibling];
+      this.#pack(s, a);
+      const columns = this.#pairColumns();
+      columns[s] = this.#replicaNumber(b.replica);
+      this.#seq2[s] = b.seq;
+      this.#wall2[s] = b.wall;
+      this.#counter2[s] = b.counter;
+      this.#value2[s] = b.value;
     } else {
       this.#replica[s] = OBJECT;
       this.#value[s] = state;
+      if (pair !== undefined) {
+        pair[s] = NONE;
+        this.#value2[s] = undefined;
+      }
     }
     return s;
+  }
+
+  #pack(s: number, sibling: Sibling): void {
+    this.#replica[s] = this.#replicaNumber(sibling.replica);
+    this.#seq[s] = sibling.seq;
+    this.#wall[s] = sibling.wall;
+    this.#counter[s] = sibling.counter;
+    this.#value[s] = sibling.value;
+  }
+
+  /** 0: the slot holds an object state; 1: a packed lone value; 2: a packed pair. */
+  kind(slot: number): 0 | 1 | 2 {
+    if (this.#replica[slot] === OBJECT) return 0;
+    return (this.#replica2?.[slot] ?? NONE) === NONE ? 1 : 2;
+  }
+
+  /** Replica of a packed slot's (first) value. */
+  replicaAt(slot: number): ReplicaId {
+    return this.#replicas[this.#replica[slot] as number] as ReplicaId;
+  }
+
+  /** Seq of a packed slot's (first) value. */
+  seqAt(slot: number): number {
+    return this.#seq[slot] as number;
+  }
+
+  /**
+   * Stores a lone value from its fields, without building the state object (the fast lane of a
+   * merge); `slot` -1 for a new key. Returns the slot used.
+   */
+  putLone(
+    key: string,
+    slot: number,
+    replica: ReplicaId,
+    seq: number,
+    wall: number,
+    counter: number,
+    value: unknown,
+  ): number {
+    const s =
+      slot < 0
+        ? this.put(key, -1, new Sibling(replica, seq, wall, counter, value as Sibling["value"]))
+        : slot;
+    if (slot < 0) return s;
+    this.#replica[s] = this.#replicaNumber(replica);
+    this.#seq[s] = seq;
+    this.#wall[s] = wall;
+    this.#counter[s] = counter;
+    this.#value[s] = value;
+    if (this.#replica2 !== undefined) this.#replica2[s] = NONE;
+    return s;
+  }
+
+  /**
+   * Turns the lone value in `slot` into a pair with a concurrent value from another replica,
+   * keeping the pair sorted by replica id.
+   */
+  addConcurrent(
+    slot: number,
+    replica: ReplicaId,
+    seq: number,
+    wall: number,
+    counter: number,
+    value: unknown,
+  ): void {
+    const columns = this.#pairColumns();
+    if (replica < this.replicaAt(slot)) {
+      // The new value sorts first: move the current one to the second columns.
+      columns[slot] = this.#replica[slot] as number;
+      this.#seq2[slot] = this.#seq[slot] as number;
+      this.#wall2[slot] = this.#wall[slot] as number;
+      this.#counter2[slot] = this.#counter[slot] as number;
+      this.#value2[slot] = this.#value[slot];
+      this.#replica[slot] = this.#replicaNumber(replica);
+      this.#seq[slot] = seq;
+      this.#wall[slot] = wall;
+      this.#counter[slot] = counter;
+      this.#value[slot] = value;
+    } else {
+      columns[slot] = this.#replicaNumber(replica);
+      this.#seq2[slot] = seq;
+      this.#wall2[slot] = wall;
+      this.#counter2[slot] = counter;
+      this.#value2[slot] = value;
+    }
   }
 
   /** Removes `key` (stored in `slot`). */
@@ -118,6 +259,10 @@ export class KeyStore {
     this.#keys[slot] = undefined;
     this.#replica[slot] = OBJECT;
     this.#value[slot] = undefined;
+    if (this.#replica2 !== undefined) {
+      this.#replica2[slot] = NONE;
+      this.#value2[slot] = undefined;
+    }
     this.#free.push(slot);
   }
 
@@ -142,5 +287,14 @@ export class KeyStore {
     this.#seq = grow(this.#seq, (n) => new Uint32Array(n));
     this.#wall = grow(this.#wall, (n) => new Float64Array(n));
     this.#counter = grow(this.#counter, (n) => new Uint16Array(n));
+    if (this.#replica2 !== undefined) {
+      const r2 = new Uint32Array(cap).fill(NONE);
+      r2.set(this.#replica2);
+      this.#replica2 = r2;
+      this.#seq2 = grow(this.#seq2, (n) => new Uint32Array(n));
+      this.#wall2 = grow(this.#wall2, (n) => new Float64Array(n));
+      this.#counter2 = grow(this.#counter2, (n) => new Uint16Array(n));
+      this.#value2.length = cap;
+    }
   }
 }

@@ -1,7 +1,9 @@
 import { CausalContext } from "./causal-context.ts";
 import { DecodeError, ResolverMismatchError } from "./errors.ts";
 import { type AnyResolver, type KeyRules, resolverName } from "./key-rules.ts";
+import { isRegister, Sibling } from "./register.ts";
 import { type DecodeLimits, StateReader, StateWriter } from "./state-codec.ts";
+import type { Value } from "./value.ts";
 import { type ReplicaId, VersionVector } from "./version-vector.ts";
 import { Writer } from "./writer.ts";
 
@@ -16,6 +18,9 @@ const KINDS: readonly (PayloadKind | undefined)[] = [undefined, "state", "delta"
 const MAGIC_0 = 0x43; // "C"
 const MAGIC_1 = 0x56; // "V"
 const HEADER_BYTES = 12;
+
+/** Marks a decoded entry held in the decoder's lone-value columns. */
+export const LONE: object = Object.freeze({ lone: true });
 
 /** One key's entry in a payload. */
 export interface PayloadEntry {
@@ -173,7 +178,14 @@ export class PayloadDecoder {
   readonly since: VersionVector;
   readonly total: number;
   readonly keys: string[] = [];
+  /** Decoded states; {@link LONE} for an entry held in the lone columns (see {@link PayloadDecoder.stateAt}). */
   readonly states: unknown[] = [];
+  /** Columns of lone register values, by entry index. */
+  loneReplica: ReplicaId[] = [];
+  loneSeq: Uint32Array = new Uint32Array(0);
+  loneWall: Float64Array = new Float64Array(0);
+  loneCounter: Uint16Array = new Uint16Array(0);
+  loneValue: Value[] = [];
   readonly resolvers: AnyResolver[] = [];
   readonly #reader: StateReader;
   readonly #rules: KeyRules;
@@ -323,7 +335,7 @@ export class PayloadDecoder {
           `key ${JSON.stringify(key)} is governed by ${resolverName(mine)} here but by ${resolverName(resolver)} in the payload`,
         );
       }
-      this.states.push(resolver.decode(r));
+      this.states.push(this.#decodeState(resolver, r, i));
       this.keys.push(key);
       this.resolvers.push(resolver);
       prev = key;
@@ -336,6 +348,56 @@ export class PayloadDecoder {
       if (this.#used.size !== this.#payloadResolvers.length)
         r.fail("resolver table lists a resolver no entry uses");
     }
+  }
+
+  /**
+   * A register holding one value and nothing else — what most entries of a state are — is read
+   * into columns instead of an object (entry `i` then holds {@link LONE}); anything else is decoded
+   * by its resolver. Keeps a million-key apply from filling the heap with objects that live only
+   * until the merge.
+   */
+  #decodeState(resolver: AnyResolver, r: StateReader, i: number): unknown {
+    if (r.peek() !== 1 || resolver.prepare !== undefined || !isRegister(resolver)) return resolver.decode(r);
+    const mark = r.mark();
+    r.uint();
+    const replica = r.replica();
+    const seq = r.seq();
+    const wall = r.time(replica);
+    const counter = r.lastCounter;
+    const value = r.value();
+    if (r.peek() !== 0 || seq > 0xffffffff) {
+      r.reset(mark);
+      return resolver.decode(r);
+    }
+    r.uint();
+    if (this.loneSeq.length === 0) {
+      this.loneReplica = new Array(this.total);
+      this.loneSeq = new Uint32Array(this.total);
+      this.loneWall = new Float64Array(this.total);
+      this.loneCounter = new Uint16Array(this.total);
+      this.loneValue = new Array(this.total);
+    }
+    this.loneReplica[i] = replica;
+    this.loneSeq[i] = seq;
+    this.loneWall[i] = wall;
+    this.loneCounter[i] = counter;
+    this.loneValue[i] = value;
+    return LONE;
+  }
+
+  /** Entry `i`'s state as an object (builds it for an entry read into the lone columns). */
+  stateAt(i: number): unknown {
+    const s = this.states[i];
+    if (s !== LONE) return s;
+    const sibling = new Sibling(
+      this.loneReplica[i] as ReplicaId,
+      this.loneSeq[i] as number,
+      this.loneWall[i] as number,
+      this.loneCounter[i] as number,
+      this.loneValue[i] as Value,
+    );
+    this.states[i] = sibling;
+    return sibling;
   }
 
   /** The largest HLC time decoded so far. */

@@ -39,6 +39,12 @@ export class Reader {
     throw new DecodeError("DECODE_TRUNCATED", `payload ends inside ${what}`, this.#pos);
   }
 
+  /** Moves back (or forward) to `offset`, within the reader's range. */
+  seek(offset: number): void {
+    if (offset < 0 || offset > this.#end) throw new RangeError(`offset ${offset} outside the payload`);
+    this.#pos = offset;
+  }
+
   /** The next byte without consuming it (-1 at the end). */
   peek(): number {
     return this.#pos < this.#end ? (this.#buf[this.#pos] as number) : -1;

@@ -30,7 +30,7 @@ export class Sibling {
  * that this state has seen. A sibling is dominated (overwritten or deleted) when the other side's
  * clock has seen its dot but no longer holds it. No siblings means deleted (a tombstone).
  */
-class Siblings {
+export class Siblings {
   readonly siblings: readonly Sibling[];
   /** Flat `[replica, seq, …]`; undefined when it is exactly the siblings' own dots (the common case). */
   readonly explicit: readonly (ReplicaId | number)[] | undefined;
@@ -160,6 +160,14 @@ function byTimeDesc(x: Sibling, y: Sibling): number {
   return x.replica < y.replica ? 1 : x.replica > y.replica ? -1 : 0;
 }
 
+/** Resolvers built by {@link registerResolver}: their lone values may take the decoder's fast lane. */
+const registers = new WeakSet<object>();
+
+/** @internal True for resolvers made by {@link registerResolver}. */
+export function isRegister(resolver: object): boolean {
+  return registers.has(resolver);
+}
+
 /** Options of {@link registerResolver}. */
 export interface RegisterOptions<In, Out> {
   /** Stable id of the resolver, e.g. `"lww"`. */
@@ -206,7 +214,7 @@ export function registerResolver<In extends Value, Out>(
   const concurrentOf = (state: Siblings): Concurrent<In>[] =>
     [...state.siblings].sort(byTimeDesc).map((s) => toConcurrent<In>(s));
 
-  return defineResolver<In, Out, RegisterState>({
+  const resolver = defineResolver<In, Out, RegisterState>({
     id: options.id,
     version: options.version,
     set: (state, value, stamp: Stamp) => {
@@ -343,4 +351,6 @@ export function registerResolver<In extends Value, Out>(
       );
     },
   });
+  registers.add(resolver);
+  return resolver;
 }

@@ -9,7 +9,7 @@ import {
 } from "./errors.ts";
 import { type AnyResolver, compileKeyRules, type KeyRules } from "./key-rules.ts";
 import { KeyStore } from "./key-store.ts";
-import { encodePayload, PayloadDecoder, type PayloadEntry, type PayloadKind } from "./payload.ts";
+import { encodePayload, LONE, PayloadDecoder, type PayloadEntry, type PayloadKind } from "./payload.ts";
 import type {
   ApplyAsyncOptions,
   ApplyResult,
@@ -22,6 +22,13 @@ import type { Stamp } from "./resolver.ts";
 import { ABSENT, makeSnapshot, SnapshotLink } from "./snapshot.ts";
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from "./state-codec.ts";
 import type { ReplicaId } from "./version-vector.ts";
+
+// What the fast lane of applySync does with an entry.
+const GENERIC = 0;
+const NEW_LONE = 1;
+const REPLACE_LONE = 2;
+const ADD_CONCURRENT = 3;
+const UNCHANGED = 4;
 
 interface Inflight {
   readonly decoder: PayloadDecoder;
@@ -118,7 +125,7 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     if (next === undefined) {
       if (slot >= 0) store.delete(key, slot);
     } else {
-      store.put(key, slot, next);
+      store.put(key, slot, next, resolver.prepare === undefined);
       scratchKey = key;
       scratch.length = 0;
       scratchPos = 0;
@@ -191,7 +198,7 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
       const i = f.pending.get(key);
       if (i === undefined) continue;
       f.pending.delete(key);
-      mergeNow(key, f.decoder.resolvers[i] as AnyResolver, f.decoder.states[i]);
+      mergeNow(key, f.decoder.resolvers[i] as AnyResolver, f.decoder.stateAt(i));
     }
   };
 
@@ -306,13 +313,29 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     const { keys, states: incoming, resolvers } = decoder;
     const n = keys.length;
     const slots = locate(keys);
+    // The fast lane: a lone incoming value meeting nothing or a lone packed value is merged field
+    // by field, with no state objects, when nothing needs the old and new states as objects.
+    const fast = !compacted && listeners.size === 0 && newestLink?.deref() === undefined;
+    const actions = new Uint8Array(n);
     // Compute every merged state first, then commit: nothing is half-applied if a merge throws.
     const olds = new Array<unknown>(n);
     const merged = new Array<unknown>(n);
     for (let i = 0; i < n; i++) {
       const resolver = resolvers[i] as AnyResolver;
-      const inc = incoming[i];
       const slot = slots[i] as number;
+      if (fast && incoming[i] === LONE) {
+        if (slot < 0) {
+          actions[i] = NEW_LONE;
+          continue;
+        }
+        if (store.kind(slot) === 1) {
+          const replica = decoder.loneReplica[i] as ReplicaId;
+          if (replica !== store.replicaAt(slot)) actions[i] = ADD_CONCURRENT;
+          else actions[i] = (decoder.loneSeq[i] as number) > store.seqAt(slot) ? REPLACE_LONE : UNCHANGED;
+          continue;
+        }
+      }
+      const inc = decoder.stateAt(i);
       const old = slot < 0 ? undefined : store.stateAt(slot);
       olds[i] = old;
       const admitted = admitState(resolver, inc, old);
@@ -323,6 +346,38 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     let changed = 0;
     for (let i = 0; i < n; i++) {
       const key = keys[i] as string;
+      const action = actions[i] as number;
+      if (action !== GENERIC) {
+        if (action === UNCHANGED) continue;
+        const replica = decoder.loneReplica[i] as ReplicaId;
+        const seq = decoder.loneSeq[i] as number;
+        const slot = slots[i] as number;
+        if (action === ADD_CONCURRENT) {
+          store.addConcurrent(
+            slot,
+            replica,
+            seq,
+            decoder.loneWall[i] as number,
+            decoder.loneCounter[i] as number,
+            decoder.loneValue[i],
+          );
+        } else {
+          if (action === NEW_LONE) size++;
+          else if (log.superseded()) rebuildLog = true;
+          store.putLone(
+            key,
+            slot,
+            replica,
+            seq,
+            decoder.loneWall[i] as number,
+            decoder.loneCounter[i] as number,
+            decoder.loneValue[i],
+          );
+        }
+        log.record(replica, seq, key);
+        changed++;
+        continue;
+      }
       const old = olds[i];
       if (commit(key, slots[i] as number, resolvers[i] as AnyResolver, old, merged[i])) {
         changed++;
@@ -384,7 +439,7 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     inflight.add(flight);
     let changed = 0;
     try {
-      const { keys, states: incoming, resolvers } = decoder;
+      const { keys, resolvers } = decoder;
       for (let start = 0; start < keys.length; start += chunk) {
         const end = Math.min(keys.length, start + chunk);
         const done: unknown[] = [];
@@ -393,7 +448,7 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
           const key = keys[i] as string;
           if (pending.get(key) !== i) continue; // settled early by a local write
           pending.delete(key);
-          if (mergeNow(key, resolvers[i] as AnyResolver, incoming[i])) {
+          if (mergeNow(key, resolvers[i] as AnyResolver, decoder.stateAt(i))) {
             changed++;
             done.push(store.get(key));
             doneResolvers.push(resolvers[i] as AnyResolver);

@@ -134,4 +134,15 @@ export class StateReader extends Reader {
   value(): Value {
     return readValue(this, this.limits);
   }
+
+  /** @internal Where decoding stands (offset and time base), to come back with {@link StateReader.reset}. */
+  mark(): readonly [number, number] {
+    return [this.offset, this.#lastWall];
+  }
+
+  /** @internal Returns to a {@link StateReader.mark}. */
+  reset(mark: readonly [number, number]): void {
+    this.seek(mark[0]);
+    this.#lastWall = mark[1];
+  }
 }
