@@ -191,7 +191,8 @@ export class PayloadDecoder {
   readonly #rules: KeyRules;
   readonly #payloadResolvers: AnyResolver[] = [];
   #prev = "";
-  readonly #used = new Set<number>();
+  readonly #used: boolean[] = [];
+  #usedCount = 0;
   #keyBuf: Uint8Array = new Uint8Array(256);
   #prevLen = 0;
 
@@ -327,7 +328,10 @@ export class PayloadDecoder {
       if (resolver === undefined) {
         r.fail(`resolver index ${ri} outside the table`);
       }
-      this.#used.add(ri);
+      if (this.#used[ri] !== true) {
+        this.#used[ri] = true;
+        this.#usedCount++;
+      }
       const mine = this.#rules.resolverFor(key);
       if (mine !== resolver) {
         throw new ResolverMismatchError(
@@ -345,7 +349,7 @@ export class PayloadDecoder {
     this.#prevLen = prevLen;
     if (this.done) {
       r.done();
-      if (this.#used.size !== this.#payloadResolvers.length)
+      if (this.#usedCount !== this.#payloadResolvers.length)
         r.fail("resolver table lists a resolver no entry uses");
     }
   }
@@ -358,7 +362,7 @@ export class PayloadDecoder {
    */
   #decodeState(resolver: AnyResolver, r: StateReader, i: number): unknown {
     if (r.peek() !== 1 || resolver.prepare !== undefined || !isRegister(resolver)) return resolver.decode(r);
-    const mark = r.mark();
+    r.mark();
     r.uint();
     const replica = r.replica();
     const seq = r.seq();
@@ -366,7 +370,7 @@ export class PayloadDecoder {
     const counter = r.lastCounter;
     const value = r.value();
     if (r.peek() !== 0 || seq > 0xffffffff) {
-      r.reset(mark);
+      r.reset();
       return resolver.decode(r);
     }
     r.uint();

@@ -135,14 +135,18 @@ export class StateReader extends Reader {
     return readValue(this, this.limits);
   }
 
-  /** @internal Where decoding stands (offset and time base), to come back with {@link StateReader.reset}. */
-  mark(): readonly [number, number] {
-    return [this.offset, this.#lastWall];
+  #markOffset = 0;
+  #markWall = 0;
+
+  /** @internal Remembers where decoding stands (offset and time base), for {@link StateReader.reset}. */
+  mark(): void {
+    this.#markOffset = this.offset;
+    this.#markWall = this.#lastWall;
   }
 
-  /** @internal Returns to a {@link StateReader.mark}. */
-  reset(mark: readonly [number, number]): void {
-    this.seek(mark[0]);
-    this.#lastWall = mark[1];
+  /** @internal Returns to the last {@link StateReader.mark}. */
+  reset(): void {
+    this.seek(this.#markOffset);
+    this.#lastWall = this.#markWall;
   }
 }
