@@ -334,3 +334,43 @@ describe("snapshot iteration", () => {
     for (const [k, v] of rest) expect(v).toBe(snap.get(k));
   });
 });
+
+describe("the apply fast lane", () => {
+  it("reaches the same bytes as the general path (forced by a listener)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(2), fc.constantFrom("a", "b", "c", "mv:d"), fc.nat(5), fc.boolean()), {
+          maxLength: 40,
+        }),
+        fc.array(fc.tuple(fc.nat(2), fc.nat(2)), { maxLength: 20 }),
+        (writes, syncs) => {
+          const t = { now: 1000 };
+          const nodes = [A, B, "00000000000000c3"];
+          const sources = nodes.map((n) => replica(n, t));
+          for (const [r, k, v, del] of writes) {
+            const m = sources[r] as ReturnType<typeof replica>;
+            if (del) m.delete(k);
+            else m.set(k, v);
+          }
+          for (const [from, to] of syncs) {
+            if (from !== to)
+              (sources[to] as ReturnType<typeof replica>).applyState(
+                (sources[from] as ReturnType<typeof replica>).encodeState(),
+              );
+          }
+          const fast = replica("00000000000000f1", t);
+          const slow = replica("00000000000000f1", t);
+          slow.subscribe(() => {});
+          for (const m of sources) {
+            const bytes = m.encodeState();
+            fast.applyState(bytes);
+            slow.applyState(bytes);
+          }
+          expect(hex(fast.encodeState())).toBe(hex(slow.encodeState()));
+          expect(JSON.stringify([...fast.entries()].sort())).toBe(JSON.stringify([...slow.entries()].sort()));
+          expect(fast.size).toBe(slow.size);
+        },
+      ),
+    );
+  });
+});
