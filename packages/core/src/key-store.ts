@@ -59,6 +59,15 @@ export class KeyStore {
     return this.#keys[slot];
   }
 
+  /**
+   * When keys sit in slots in sorted order (see {@link KeyStore.inOrder}), a matcher that finds the
+   * stored key equal to a sorted sequence of UTF-8 keys by comparing bytes, so an apply can reuse
+   * the stored string and slot instead of building a new string and hashing it.
+   */
+  matcher(): KeyMatcher | undefined {
+    return this.#inOrder ? new KeyMatcher(this.#keys) : undefined;
+  }
+
   /** The slot of `key`, or -1. */
   slotOf(key: string): number {
     return this.#index.get(key) ?? -1;
@@ -296,5 +305,60 @@ export class KeyStore {
       this.#counter2 = grow(this.#counter2, (n) => new Uint16Array(n));
       this.#value2.length = cap;
     }
+  }
+}
+
+/**
+ * Walks a store's sorted keys alongside a sorted stream of UTF-8 keys (ASCII fast path; any
+ * non-ASCII comparison gives up and lets the caller decode the key as usual).
+ */
+export class KeyMatcher {
+  readonly #keys: readonly (string | undefined)[];
+  #cursor = 0;
+  /** Slot of the last match. */
+  slot = -1;
+  /** After a `match` that returned undefined: true when the key is surely not stored. */
+  absent = false;
+
+  constructor(keys: readonly (string | undefined)[]) {
+    this.#keys = keys;
+  }
+
+  /** The stored key whose bytes are `buf[0, length)`, or undefined (new key, or not decidable). */
+  match(buf: Uint8Array, length: number): string | undefined {
+    const keys = this.#keys;
+    this.absent = false;
+    while (this.#cursor < keys.length) {
+      const key = keys[this.#cursor];
+      if (key === undefined) {
+        this.#cursor++;
+        continue;
+      }
+      const n = Math.min(key.length, length);
+      let cmp = 0;
+      for (let i = 0; i < n; i++) {
+        const c = key.charCodeAt(i);
+        if (c >= 0x80) return undefined;
+        const b = buf[i] as number;
+        if (b >= 0x80) return undefined;
+        if (c !== b) {
+          cmp = c - b;
+          break;
+        }
+      }
+      if (cmp === 0) cmp = key.length - length;
+      if (cmp < 0) {
+        this.#cursor++;
+        continue;
+      }
+      if (cmp > 0) {
+        this.absent = true;
+        return undefined;
+      }
+      this.slot = this.#cursor;
+      return key;
+    }
+    this.absent = true;
+    return undefined;
   }
 }

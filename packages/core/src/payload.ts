@@ -1,6 +1,7 @@
 import { CausalContext } from "./causal-context.ts";
 import { DecodeError, ResolverMismatchError } from "./errors.ts";
 import { type AnyResolver, type KeyRules, resolverName } from "./key-rules.ts";
+import type { KeyMatcher } from "./key-store.ts";
 import { isRegister, Sibling } from "./register.ts";
 import { type DecodeLimits, StateReader, StateWriter } from "./state-codec.ts";
 import type { Value } from "./value.ts";
@@ -297,8 +298,20 @@ export class PayloadDecoder {
     return this.keys.length === this.total;
   }
 
-  /** Decodes up to `max` more entries; checks for trailing bytes after the last one. */
-  next(max: number): void {
+  /**
+   * Slots of decoded keys found by a {@link KeyMatcher}: the slot, -1 for a key surely not stored,
+   * -2 when the matcher could not tell (look it up). Filled by `next`.
+   */
+  matchedSlots: Int32Array | undefined;
+
+  /**
+   * Decodes up to `max` more entries; checks for trailing bytes after the last one. With a
+   * `matcher`, keys already stored are taken from the store (and their slots recorded) instead of
+   * being decoded into new strings.
+   */
+  next(max: number, matcher?: KeyMatcher): void {
+    if (matcher !== undefined && this.matchedSlots === undefined)
+      this.matchedSlots = new Int32Array(this.total).fill(-2);
     const r: StateReader = this.#reader;
     const limits = r.limits;
     const end = Math.min(this.total, this.keys.length + max);
@@ -321,7 +334,11 @@ export class PayloadDecoder {
         r.fail("key prefix shorter than the shared prefix");
       r.copyInto(n, buf, p);
       prevLen = p + n;
-      const key = decodeKey(buf, prevLen, r);
+      let key = matcher?.match(buf, prevLen);
+      if (key === undefined) {
+        key = decodeKey(buf, prevLen, r);
+        if (matcher?.absent === true) (this.matchedSlots as Int32Array)[i] = -1;
+      } else (this.matchedSlots as Int32Array)[i] = matcher?.slot ?? -2;
       if (i > 0 && !(key > prev)) r.fail("keys not in strictly increasing order");
       const ri = r.uint();
       const resolver = this.#payloadResolvers[ri];

@@ -304,7 +304,8 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
 
   const applySync = (bytes: Uint8Array, expected: PayloadKind | undefined): ApplyResult => {
     const decoder = new PayloadDecoder(bytes, rules, limits, intern);
-    decoder.next(Number.POSITIVE_INFINITY);
+    // Walking the sorted store pays when the payload is large next to it; a small delta hashes.
+    decoder.next(Number.POSITIVE_INFINITY, decoder.total * 8 > store.size ? store.matcher() : undefined);
     if (isDuplicateOp(decoder)) {
       if (expected !== undefined && decoder.kind !== expected) admit(decoder, expected);
       return { changed: 0, duplicate: true };
@@ -312,7 +313,10 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     admit(decoder, expected);
     const { keys, states: incoming, resolvers } = decoder;
     const n = keys.length;
-    const slots = locate(keys);
+    const slots = decoder.matchedSlots ?? locate(keys);
+    if (decoder.matchedSlots !== undefined) {
+      for (let i = 0; i < n; i++) if (slots[i] === -2) slots[i] = store.slotOf(keys[i] as string);
+    }
     // The fast lane: a lone incoming value meeting nothing or a lone packed value is merged field
     // by field, with no state objects, when nothing needs the old and new states as objects.
     const fast = !compacted && listeners.size === 0 && newestLink?.deref() === undefined;

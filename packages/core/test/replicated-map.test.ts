@@ -374,3 +374,38 @@ describe("the apply fast lane", () => {
     );
   });
 });
+
+describe("the sorted key walk", () => {
+  it("finds stored keys like hashing does, ASCII or not", () => {
+    const keyArb = fc.oneof(
+      fc.constantFrom("a", "b", "é", "z", "ü1", "a\u00e9", "\u{1f600}"),
+      fc.string({ maxLength: 3 }),
+    );
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(keyArb, { maxLength: 30 }),
+        fc.uniqueArray(keyArb, { maxLength: 30 }),
+        (mine, theirs) => {
+          const t = { now: 1000 };
+          const source = replica(B, t);
+          for (const k of theirs) source.set(k, k.length);
+          const payload = source.encodeState();
+          const base = replica(A, t);
+          const ops: Uint8Array[] = [];
+          base.onOp((op) => ops.push(op));
+          for (const k of [...mine].sort()) base.set(k, 1);
+          // `sorted` got its keys in sorted order (walked); `shuffled` in reverse, op by op (hashed).
+          const sorted = replica("00000000000000c3", t);
+          sorted.applyState(base.encodeState());
+          const shuffled = replica("00000000000000c3", t);
+          for (const op of [...ops].reverse()) shuffled.applyOp(op);
+          expect(hex(shuffled.encodeState())).toBe(hex(sorted.encodeState()));
+          sorted.applyState(payload);
+          shuffled.applyState(payload);
+          expect(hex(sorted.encodeState())).toBe(hex(shuffled.encodeState()));
+          expect(sorted.size).toBe(new Set([...mine, ...theirs]).size);
+        },
+      ),
+    );
+  });
+});
