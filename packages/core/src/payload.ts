@@ -378,7 +378,7 @@ export class PayloadDecoder {
    * until the merge.
    */
   #decodeState(resolver: AnyResolver, r: StateReader, i: number): unknown {
-    if (r.peek() !== 1 || resolver.prepare !== undefined || !isRegister(resolver)) return resolver.decode(r);
+    if (r.peek() !== 1 || !this.#fastLane(resolver)) return resolver.decode(r);
     r.mark();
     r.uint();
     const replica = r.replica();
@@ -404,6 +404,18 @@ export class PayloadDecoder {
     this.loneCounter[i] = counter;
     this.loneValue[i] = value;
     return LONE;
+  }
+
+  #lastResolver: AnyResolver | undefined;
+  #lastFast = false;
+
+  /** Whether `resolver`'s lone values may use the columns (a register without batched reads). */
+  #fastLane(resolver: AnyResolver): boolean {
+    if (resolver !== this.#lastResolver) {
+      this.#lastResolver = resolver;
+      this.#lastFast = resolver.prepare === undefined && isRegister(resolver);
+    }
+    return this.#lastFast;
   }
 
   /** Entry `i`'s state as an object (builds it for an entry read into the lone columns). */
