@@ -42,21 +42,11 @@ export class KeyStore {
   }
 
   /**
-   * True while every key was inserted in increasing order into a fresh slot, so slots
-   * 0..{@link KeyStore.slotCount} hold keys sorted (deleted slots are empty).
+   * True while every key was inserted in increasing order into a fresh slot, so the slots hold
+   * keys sorted (deleted slots are empty) and {@link KeyStore.matcher} can walk them.
    */
   get inOrder(): boolean {
     return this.#inOrder;
-  }
-
-  /** Number of slots ever used (some may be empty). */
-  get slotCount(): number {
-    return this.#keys.length;
-  }
-
-  /** The key in `slot` (undefined for an empty slot). */
-  keyAt(slot: number): string | undefined {
-    return this.#keys[slot];
   }
 
   /**
@@ -73,7 +63,7 @@ export class KeyStore {
     return this.#index.get(key) ?? -1;
   }
 
-  /** The state in `slot` (a fresh object for a packed sibling). */
+  /** The state in `slot` (a fresh object for a packed sibling or pair). */
   stateAt(slot: number): unknown {
     const r = this.#replica[slot] as number;
     if (r === OBJECT) return this.#value[slot];
@@ -128,28 +118,10 @@ export class KeyStore {
    * packing two concurrent values (not for resolvers that cache reads per state object).
    */
   put(key: string, slot: number, state: unknown, pairs = true): number {
-    let s = slot;
-    if (s < 0) {
-      const reused = this.#free.pop();
-      s = reused ?? this.#value.length;
-      if (s >= this.#replica.length) this.#grow();
-      if (reused === undefined) {
-        this.#value.push(undefined);
-        this.#keys.push(key);
-      } else {
-        this.#keys[s] = key;
-        this.#inOrder = false;
-      }
-      this.#index.set(key, s);
-      if (this.#inOrder) {
-        if (this.#index.size > 1 && !(key > this.#last)) this.#inOrder = false;
-        this.#last = key;
-      }
-    }
-    const pair = this.#replica2;
+    const s = slot < 0 ? this.#allocate(key) : slot;
     if (state instanceof Sibling && state.seq <= MAX_PACKED_SEQ) {
-      this.#pack(s, state);
-      if (pair !== undefined) pair[s] = NONE;
+      this.#writeFirst(s, state.replica, state.seq, state.wall, state.counter, state.value);
+      this.#clearSecond(s);
     } else if (
       pairs &&
       state instanceof Siblings &&
@@ -159,30 +131,64 @@ export class KeyStore {
       (state.siblings[1] as Sibling).seq <= MAX_PACKED_SEQ
     ) {
       const [a, b] = state.siblings as [Sibling, Sibling];
-      this.#pack(s, a);
-      const columns = this.#pairColumns();
-      columns[s] = this.#replicaNumber(b.replica);
-      this.#seq2[s] = b.seq;
-      this.#wall2[s] = b.wall;
-      this.#counter2[s] = b.counter;
-      this.#value2[s] = b.value;
+      this.#writeFirst(s, a.replica, a.seq, a.wall, a.counter, a.value);
+      this.#writeSecond(s, this.#replicaNumber(b.replica), b.seq, b.wall, b.counter, b.value);
     } else {
       this.#replica[s] = OBJECT;
       this.#value[s] = state;
-      if (pair !== undefined) {
-        pair[s] = NONE;
-        this.#value2[s] = undefined;
-      }
+      this.#clearSecond(s);
     }
     return s;
   }
 
-  #pack(s: number, sibling: Sibling): void {
-    this.#replica[s] = this.#replicaNumber(sibling.replica);
-    this.#seq[s] = sibling.seq;
-    this.#wall[s] = sibling.wall;
-    this.#counter[s] = sibling.counter;
-    this.#value[s] = sibling.value;
+  /** A slot for a new key, indexed; tracks whether slots stay in sorted key order. */
+  #allocate(key: string): number {
+    const reused = this.#free.pop();
+    const s = reused ?? this.#value.length;
+    if (s >= this.#replica.length) this.#grow();
+    if (reused === undefined) {
+      this.#value.push(undefined);
+      this.#keys.push(key);
+    } else {
+      this.#keys[s] = key;
+      this.#inOrder = false;
+    }
+    this.#index.set(key, s);
+    if (this.#inOrder) {
+      if (this.#index.size > 1 && !(key > this.#last)) this.#inOrder = false;
+      this.#last = key;
+    }
+    return s;
+  }
+
+  #writeFirst(
+    s: number,
+    replica: ReplicaId,
+    seq: number,
+    wall: number,
+    counter: number,
+    value: unknown,
+  ): void {
+    this.#replica[s] = this.#replicaNumber(replica);
+    this.#seq[s] = seq;
+    this.#wall[s] = wall;
+    this.#counter[s] = counter;
+    this.#value[s] = value;
+  }
+
+  #writeSecond(s: number, replica: number, seq: number, wall: number, counter: number, value: unknown): void {
+    const columns = this.#pairColumns();
+    columns[s] = replica;
+    this.#seq2[s] = seq;
+    this.#wall2[s] = wall;
+    this.#counter2[s] = counter;
+    this.#value2[s] = value;
+  }
+
+  #clearSecond(s: number): void {
+    if (this.#replica2 === undefined) return;
+    this.#replica2[s] = NONE;
+    this.#value2[s] = undefined;
   }
 
   /** 0: the slot holds an object state; 1: a packed lone value; 2: a packed pair. */
@@ -214,17 +220,9 @@ export class KeyStore {
     counter: number,
     value: unknown,
   ): number {
-    const s =
-      slot < 0
-        ? this.put(key, -1, new Sibling(replica, seq, wall, counter, value as Sibling["value"]))
-        : slot;
-    if (slot < 0) return s;
-    this.#replica[s] = this.#replicaNumber(replica);
-    this.#seq[s] = seq;
-    this.#wall[s] = wall;
-    this.#counter[s] = counter;
-    this.#value[s] = value;
-    if (this.#replica2 !== undefined) this.#replica2[s] = NONE;
+    const s = slot < 0 ? this.#allocate(key) : slot;
+    this.#writeFirst(s, replica, seq, wall, counter, value);
+    this.#clearSecond(s);
     return s;
   }
 
@@ -240,25 +238,19 @@ export class KeyStore {
     counter: number,
     value: unknown,
   ): void {
-    const columns = this.#pairColumns();
     if (replica < this.replicaAt(slot)) {
-      // The new value sorts first: move the current one to the second columns.
-      columns[slot] = this.#replica[slot] as number;
-      this.#seq2[slot] = this.#seq[slot] as number;
-      this.#wall2[slot] = this.#wall[slot] as number;
-      this.#counter2[slot] = this.#counter[slot] as number;
-      this.#value2[slot] = this.#value[slot];
-      this.#replica[slot] = this.#replicaNumber(replica);
-      this.#seq[slot] = seq;
-      this.#wall[slot] = wall;
-      this.#counter[slot] = counter;
-      this.#value[slot] = value;
+      // The new value sorts first: the current one moves to the second columns.
+      this.#writeSecond(
+        slot,
+        this.#replica[slot] as number,
+        this.#seq[slot] as number,
+        this.#wall[slot] as number,
+        this.#counter[slot] as number,
+        this.#value[slot],
+      );
+      this.#writeFirst(slot, replica, seq, wall, counter, value);
     } else {
-      columns[slot] = this.#replicaNumber(replica);
-      this.#seq2[slot] = seq;
-      this.#wall2[slot] = wall;
-      this.#counter2[slot] = counter;
-      this.#value2[slot] = value;
+      this.#writeSecond(slot, this.#replicaNumber(replica), seq, wall, counter, value);
     }
   }
 
@@ -268,10 +260,7 @@ export class KeyStore {
     this.#keys[slot] = undefined;
     this.#replica[slot] = OBJECT;
     this.#value[slot] = undefined;
-    if (this.#replica2 !== undefined) {
-      this.#replica2[slot] = NONE;
-      this.#value2[slot] = undefined;
-    }
+    this.#clearSecond(slot);
     this.#free.push(slot);
   }
 

@@ -282,23 +282,13 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     decoder.kind === "op" && context.covers(decoder.context);
 
   /**
-   * The slots of the decoded keys (-1 for new ones). When every key here was inserted in sorted
-   * order, walks the store alongside the (sorted) payload instead of hashing each key.
+   * The slots of the decoded keys (-1 for new ones): those the sorted walk of the decoder found,
+   * the rest by hashing.
    */
-  const locate = (keys: readonly string[]): Int32Array => {
-    const slots = new Int32Array(keys.length);
-    if (store.inOrder && keys.length * 8 > store.size) {
-      const end = store.slotCount;
-      let j = 0;
-      let here = store.keyAt(0);
-      for (let i = 0; i < keys.length; i++) {
-        const key = keys[i] as string;
-        while (j < end && (here === undefined || here < key)) here = store.keyAt(++j);
-        slots[i] = here === key ? j : -1;
-      }
-    } else {
-      for (let i = 0; i < keys.length; i++) slots[i] = store.slotOf(keys[i] as string);
-    }
+  const slotsOf = (decoder: PayloadDecoder): Int32Array => {
+    const { keys } = decoder;
+    const slots = decoder.matchedSlots ?? new Int32Array(keys.length).fill(-2);
+    for (let i = 0; i < keys.length; i++) if (slots[i] === -2) slots[i] = store.slotOf(keys[i] as string);
     return slots;
   };
 
@@ -313,10 +303,7 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     admit(decoder, expected);
     const { keys, states: incoming, resolvers } = decoder;
     const n = keys.length;
-    const slots = decoder.matchedSlots ?? locate(keys);
-    if (decoder.matchedSlots !== undefined) {
-      for (let i = 0; i < n; i++) if (slots[i] === -2) slots[i] = store.slotOf(keys[i] as string);
-    }
+    const slots = slotsOf(decoder);
     // The fast lane: a lone incoming value meeting nothing or a lone packed value is merged field
     // by field, with no state objects, when nothing needs the old and new states as objects.
     const fast = !compacted && listeners.size === 0 && newestLink?.deref() === undefined;
