@@ -342,28 +342,15 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
         if (action === UNCHANGED) continue;
         const replica = decoder.loneReplica[i] as ReplicaId;
         const seq = decoder.loneSeq[i] as number;
+        const wall = decoder.loneWall[i] as number;
+        const counter = decoder.loneCounter[i] as number;
+        const value = decoder.loneValue[i];
         const slot = slots[i] as number;
-        if (action === ADD_CONCURRENT) {
-          store.addConcurrent(
-            slot,
-            replica,
-            seq,
-            decoder.loneWall[i] as number,
-            decoder.loneCounter[i] as number,
-            decoder.loneValue[i],
-          );
-        } else {
+        if (action === ADD_CONCURRENT) store.addConcurrent(slot, replica, seq, wall, counter, value);
+        else {
           if (action === NEW_LONE) size++;
           else if (log.superseded()) rebuildLog = true;
-          store.putLone(
-            key,
-            slot,
-            replica,
-            seq,
-            decoder.loneWall[i] as number,
-            decoder.loneCounter[i] as number,
-            decoder.loneValue[i],
-          );
+          store.putLone(key, slot, replica, seq, wall, counter, value);
         }
         log.record(replica, seq, key);
         changed++;
