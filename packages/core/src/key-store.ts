@@ -1,4 +1,5 @@
 import { Sibling, Siblings } from "./register.ts";
+import { keepShape } from "./shape-keeper.ts";
 import type { ReplicaId } from "./version-vector.ts";
 
 /** Marks a slot whose state is an object in the value column rather than a packed sibling. */
@@ -302,7 +303,7 @@ export class KeyStore {
  * non-ASCII comparison gives up and lets the caller decode the key as usual).
  */
 export class KeyMatcher {
-  readonly #keys: readonly (string | undefined)[];
+  #keys: readonly (string | undefined)[];
   #cursor = 0;
   /** Slot of the last match. */
   slot = -1;
@@ -311,6 +312,13 @@ export class KeyMatcher {
 
   constructor(keys: readonly (string | undefined)[]) {
     this.#keys = keys;
+  }
+
+  /** Forgets the store's keys once the walk is over (see shape-keeper.ts). */
+  release(): void {
+    this.#keys = [];
+    this.#cursor = 0;
+    keepShape("KeyMatcher", this);
   }
 
   /** The stored key whose bytes are `buf[0, length)`, or undefined (new key, or not decidable). */

@@ -3,6 +3,7 @@ import { DecodeError, ResolverMismatchError } from "./errors.ts";
 import { type AnyResolver, type KeyRules, resolverName } from "./key-rules.ts";
 import type { KeyMatcher } from "./key-store.ts";
 import { isRegister, Sibling } from "./register.ts";
+import { keepShape } from "./shape-keeper.ts";
 import { type DecodeLimits, StateReader, StateWriter } from "./state-codec.ts";
 import type { Value } from "./value.ts";
 import { type ReplicaId, VersionVector } from "./version-vector.ts";
@@ -160,6 +161,20 @@ function decodeKey(buf: Uint8Array, length: number, r: StateReader): string {
   }
 }
 
+/**
+ * Whether a front-coded key follows the previous one in JavaScript string order, from the bytes at
+ * the first position where they differ: `left` is the previous key's byte there (-1: the previous
+ * key ended), `right` the new key's (-1: the new key ended). 1: it follows; 0: it does not; -1:
+ * both bytes belong to non-ASCII characters, whose UTF-8 order may differ from UTF-16 order, so
+ * the caller compares the strings.
+ */
+function keyAfter(left: number, right: number): 1 | 0 | -1 {
+  if (right < 0) return 0;
+  if (left < 0) return 1;
+  if (left < 0x80 || right < 0x80) return right > left ? 1 : 0;
+  return -1;
+}
+
 /** Largest HLC time found in a payload; `wall` is -1 when it holds none. */
 export interface MaxTime {
   readonly wall: number;
@@ -178,16 +193,19 @@ export class PayloadDecoder {
   /** For a delta: the version vector it was computed since. */
   readonly since: VersionVector;
   readonly total: number;
-  readonly keys: string[] = [];
+  /** Decoded keys (allocated for {@link PayloadDecoder.total} entries; complete once {@link PayloadDecoder.done}). */
+  readonly keys: string[];
   /** Decoded states; {@link LONE} for an entry held in the lone columns (see {@link PayloadDecoder.stateAt}). */
-  readonly states: unknown[] = [];
+  readonly states: unknown[];
   /** Columns of lone register values, by entry index. */
   loneReplica: ReplicaId[] = [];
   loneSeq: Uint32Array = new Uint32Array(0);
   loneWall: Float64Array = new Float64Array(0);
   loneCounter: Uint16Array = new Uint16Array(0);
   loneValue: Value[] = [];
-  readonly resolvers: AnyResolver[] = [];
+  readonly resolvers: AnyResolver[];
+  /** Entries decoded so far. */
+  #count = 0;
   readonly #reader: StateReader;
   readonly #rules: KeyRules;
   readonly #payloadResolvers: AnyResolver[] = [];
@@ -290,12 +308,17 @@ export class PayloadDecoder {
       );
     }
     if (kind === "op" && this.total !== 1) r.fail("an op payload holds exactly one entry");
+    // Sized up front (the count is bounded by the bytes left): filling by index is several times
+    // cheaper than growing by push at a million entries.
+    this.keys = new Array(this.total);
+    this.states = new Array(this.total);
+    this.resolvers = new Array(this.total);
     this.#reader = r;
   }
 
   /** True when every entry has been decoded. */
   get done(): boolean {
-    return this.keys.length === this.total;
+    return this.#count === this.total;
   }
 
   /**
@@ -314,11 +337,14 @@ export class PayloadDecoder {
       this.matchedSlots = new Int32Array(this.total).fill(-2);
     const r: StateReader = this.#reader;
     const limits = r.limits;
-    const end = Math.min(this.total, this.keys.length + max);
+    const end = Math.min(this.total, this.#count + max);
     let prev = this.#prev;
     let buf = this.#keyBuf;
     let prevLen = this.#prevLen;
-    for (let i = this.keys.length; i < end; i++) {
+    const keys = this.keys;
+    const states = this.states;
+    const resolvers = this.resolvers;
+    for (let i = this.#count; i < end; i++) {
       const p = r.uint();
       if (p > prevLen) r.fail(`key prefix ${p} longer than the previous key`);
       const n = r.uint();
@@ -330,16 +356,20 @@ export class PayloadDecoder {
       }
       // Canonical front coding shares the longest prefix: the suffix may not start with the
       // previous key's next byte.
-      if (i > 0 && n > 0 && p < prevLen && r.peek() === buf[p])
+      // Order is decided where the key leaves the previous one: at byte p (see keyAfter).
+      const left = p < prevLen ? (buf[p] as number) : -1;
+      if (i > 0 && n > 0 && left >= 0 && left === r.peek())
         r.fail("key prefix shorter than the shared prefix");
       r.copyInto(n, buf, p);
+      const order = i === 0 ? 1 : keyAfter(left, n === 0 ? -1 : (buf[p] as number));
+      if (order === 0) r.fail("keys not in strictly increasing order");
       prevLen = p + n;
       let key = matcher?.match(buf, prevLen);
       if (key === undefined) {
         key = decodeKey(buf, prevLen, r);
         if (matcher?.absent === true) (this.matchedSlots as Int32Array)[i] = -1;
       } else (this.matchedSlots as Int32Array)[i] = matcher?.slot ?? -2;
-      if (i > 0 && !(key > prev)) r.fail("keys not in strictly increasing order");
+      if (order < 0 && !(key > prev)) r.fail("keys not in strictly increasing order");
       const ri = r.uint();
       const resolver = this.#payloadResolvers[ri];
       if (resolver === undefined) {
@@ -356,10 +386,11 @@ export class PayloadDecoder {
           `key ${JSON.stringify(key)} is governed by ${resolverName(mine)} here but by ${resolverName(resolver)} in the payload`,
         );
       }
-      this.states.push(this.#decodeState(resolver, r, i));
-      this.keys.push(key);
-      this.resolvers.push(resolver);
+      states[i] = this.#decodeState(resolver, r, i);
+      keys[i] = key;
+      resolvers[i] = resolver;
       prev = key;
+      this.#count = i + 1;
     }
     this.#prev = prev;
     this.#keyBuf = buf;
@@ -431,6 +462,27 @@ export class PayloadDecoder {
     );
     this.states[i] = sibling;
     return sibling;
+  }
+
+  /**
+   * Drops the payload and everything decoded from it, once the apply is over, and keeps the emptied
+   * decoder alive (see shape-keeper.ts). The decoder must not be used afterwards.
+   */
+  release(): void {
+    this.keys.length = 0;
+    this.states.length = 0;
+    this.resolvers.length = 0;
+    this.loneReplica.length = 0;
+    this.loneValue.length = 0;
+    this.loneSeq = new Uint32Array(0);
+    this.loneWall = new Float64Array(0);
+    this.loneCounter = new Uint16Array(0);
+    this.matchedSlots = undefined;
+    this.#keyBuf = new Uint8Array(0);
+    this.#prev = "";
+    this.#lastResolver = undefined;
+    this.#reader.release();
+    keepShape("PayloadDecoder", this);
   }
 
   /** The largest HLC time decoded so far. */

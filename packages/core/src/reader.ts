@@ -1,6 +1,7 @@
 import { DecodeError } from "./errors.ts";
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
+const EMPTY = new Uint8Array(0);
 
 /**
  * Reads what {@link Writer} wrote, trusting nothing: every read is bounds-checked, varints are
@@ -8,10 +9,10 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
  * Every failure is a {@link DecodeError}.
  */
 export class Reader {
-  readonly #buf: Uint8Array;
-  readonly #view: DataView;
+  #buf: Uint8Array;
+  #view: DataView;
   #pos: number;
-  readonly #end: number;
+  #end: number;
 
   constructor(bytes: Uint8Array, start = 0, end: number = bytes.length) {
     this.#buf = bytes;
@@ -169,6 +170,14 @@ export class Reader {
     } catch {
       return this.fail("invalid UTF-8 in string");
     }
+  }
+
+  /** @internal Drops the bytes read (the reader then reads nothing). */
+  release(): void {
+    this.#buf = EMPTY;
+    this.#view = new DataView(EMPTY.buffer);
+    this.#pos = 0;
+    this.#end = 0;
   }
 
   /** Throws unless every byte was consumed. */

@@ -295,9 +295,12 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
   const applySync = (bytes: Uint8Array, expected: PayloadKind | undefined): ApplyResult => {
     const decoder = new PayloadDecoder(bytes, rules, limits, intern);
     // Walking the sorted store pays when the payload is large next to it; a small delta hashes.
-    decoder.next(Number.POSITIVE_INFINITY, decoder.total * 8 > store.size ? store.matcher() : undefined);
+    const matcher = decoder.total * 8 > store.size ? store.matcher() : undefined;
+    decoder.next(Number.POSITIVE_INFINITY, matcher);
+    matcher?.release();
     if (isDuplicateOp(decoder)) {
       if (expected !== undefined && decoder.kind !== expected) admit(decoder, expected);
+      decoder.release();
       return { changed: 0, duplicate: true };
     }
     admit(decoder, expected);
@@ -365,6 +368,7 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     context.merge(decoder.context);
     if (rebuildLog) rebuild();
     prepareReads(resolvers, merged, 0, n);
+    decoder.release();
     emit("remote", changes);
     flush();
     return { changed, duplicate: false };
@@ -439,6 +443,7 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
       if (rebuildLog) rebuild();
     } finally {
       inflight.delete(flight);
+      decoder.release();
     }
     flush();
     return { changed, duplicate: false };

@@ -8,6 +8,9 @@ import {
   type Value,
   versionVector,
 } from "../src/index.ts";
+import { type AnyResolver, compileKeyRules } from "../src/key-rules.ts";
+import { encodePayload, PayloadDecoder } from "../src/payload.ts";
+import { DEFAULT_DECODE_LIMITS } from "../src/state-codec.ts";
 import { caught, hex, replica, rules, type TestTime, testLww } from "./fixtures.ts";
 
 const A = "00000000000000a1";
@@ -248,5 +251,54 @@ describe("delta bases with gaps", () => {
     expect(hex(y.encodeState())).toBe(before);
     y.applyDelta(x.encodeDelta(y.versionVector()));
     expect(y.get("b")).toBe(2);
+  });
+});
+
+describe("key order in a payload", () => {
+  // JavaScript orders strings by UTF-16 code unit, UTF-8 bytes by code point: the two disagree
+  // between U+E000..U+FFFF and astral characters ("😀" sorts before "\uFFFF" in JavaScript).
+  const keys = ["a😀", "a\uFFFF", "b", "ba", "c", "é", "ê"];
+  const t = { now: 1_700_000_000_000 };
+  const source = replica(A, t);
+  for (const [i, k] of keys.entries()) source.set(k, i);
+  const compiled = compileKeyRules(rules);
+
+  /** The source's state re-encoded with its entries in `order` (indexes into the sorted keys). */
+  function reordered(order: readonly number[]): Uint8Array {
+    const decoder = new PayloadDecoder(source.encodeState(), compiled, DEFAULT_DECODE_LIMITS, (r) => r);
+    decoder.next(Number.POSITIVE_INFINITY);
+    const entries = order.map((i) => ({
+      key: decoder.keys[i] as string,
+      resolver: decoder.resolvers[i] as AnyResolver,
+      state: decoder.stateAt(i),
+    }));
+    return encodePayload("state", compiled.fingerprint, decoder.context, entries);
+  }
+
+  it("keys in JavaScript order round-trip, whatever their UTF-8 byte order", () => {
+    const sorted = [...keys].sort();
+    expect(sorted.indexOf("a😀")).toBeLessThan(sorted.indexOf("a\uFFFF"));
+    const copy = replica(B, t);
+    copy.applyState(source.encodeState());
+    expect([...copy.entries()].map(([k]) => k).sort()).toEqual(sorted);
+    expect(hex(copy.encodeState())).toBe(hex(source.encodeState()));
+  });
+
+  it("refuses keys out of order or repeated, where bytes alone decide and where strings must", () => {
+    const n = keys.length;
+    const identity = [...Array(n).keys()];
+    expect(() => reordered(identity)).not.toThrow();
+    const swaps: [number, number][] = [
+      [0, 1], // astral vs U+FFFF: the bytes say ascending, JavaScript order says descending
+      [2, 3], // "ba" before its prefix "b"
+      [3, 4], // ASCII bytes differ
+      [5, 6], // two-byte characters
+    ];
+    for (const [x, y] of swaps) {
+      const order = [...identity];
+      [order[x], order[y]] = [order[y] as number, order[x] as number];
+      expectRefused(reordered(order), "DECODE_MALFORMED");
+    }
+    expectRefused(reordered([0, 1, 2, 2, 3]), "DECODE_MALFORMED");
   });
 });
