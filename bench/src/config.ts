@@ -36,6 +36,13 @@ export interface BenchConfig {
   readonly out: string;
 }
 
+/**
+ * Unrecorded runs before the recorded ones, for every implementation alike: the first run of a
+ * merge also pays for compiling it (V8 tiers a hot loop up while it runs), which is not what a
+ * long-lived replica pays.
+ */
+export const FULL_STATE_WARMUP = 1;
+
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** The workloads, in the order they run. */

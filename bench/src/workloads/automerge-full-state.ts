@@ -1,5 +1,5 @@
 import * as Automerge from "@automerge/automerge";
-import type { BenchConfig } from "../config.ts";
+import { type BenchConfig, FULL_STATE_WARMUP } from "../config.ts";
 import { type ImplResult, skippedResult, timedResult } from "../impl-result.ts";
 import { collectGarbage, measure, type Timing, timed } from "../measure.ts";
 import { fmtCount } from "../report.ts";
@@ -38,7 +38,7 @@ function run(keys: readonly string[], reps: number): AutomergeRun {
   Automerge.free(load.result);
   const merged: Doc[] = [];
   const timing = measure(
-    { reps },
+    { reps, warmup: FULL_STATE_WARMUP },
     () => Automerge.load<Record<string, number>>(savedA),
     (fresh) => {
       const doc = Automerge.loadIncremental(fresh, savedB);
@@ -67,7 +67,8 @@ export function automergeFullState(config: BenchConfig, keys: readonly string[],
   }
   if (n > PILOT_KEYS) {
     const pilot = run(keys.slice(0, PILOT_KEYS), 1);
-    const perKey = (pilot.buildMs + reps * (pilot.loadMs + pilot.timing.medianMs)) / PILOT_KEYS;
+    const runs = reps + FULL_STATE_WARMUP;
+    const perKey = (pilot.buildMs + runs * (pilot.loadMs + pilot.timing.medianMs)) / PILOT_KEYS;
     const estimate = perKey * n;
     if (estimate > config.automergeBudgetMs) {
       return skippedResult(

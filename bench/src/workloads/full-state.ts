@@ -1,6 +1,6 @@
 import type { ReplicatedMap } from "@converge/core";
 import * as Y from "yjs";
-import { type BenchConfig, repsFor } from "../config.ts";
+import { type BenchConfig, FULL_STATE_WARMUP, repsFor } from "../config.ts";
 import { type ImplResult, timedResult } from "../impl-result.ts";
 import { makeKeys } from "../keys.ts";
 import { collectGarbage, measure } from "../measure.ts";
@@ -65,7 +65,7 @@ function convergeMerge(
   reps: number,
 ): ImplResult {
   const timing = measure(
-    { reps },
+    { reps, warmup: FULL_STATE_WARMUP },
     () => {
       const fresh = lwwReplica(NODE_A);
       fresh.applyState(inputs.aBytes);
@@ -104,7 +104,7 @@ function yjsMerge(keys: readonly string[], reps: number): ImplResult {
   b.destroy();
   collectGarbage();
   const timing = measure(
-    { reps },
+    { reps, warmup: FULL_STATE_WARMUP },
     () => {
       const fresh = new Y.Doc();
       fresh.clientID = 3; // not 1: Yjs would reassign an id it sees in incoming updates
@@ -127,7 +127,7 @@ function yjsMerge(keys: readonly string[], reps: number): ImplResult {
 function plainJson(inputs: ConvergeInputs, reps: number): ImplResult {
   const json = JSON.stringify(toTuples(inputs.plainB));
   const timing = measure(
-    { reps },
+    { reps, warmup: FULL_STATE_WARMUP },
     () => new Map(inputs.plainA),
     (target) => mergeTuples(target, JSON.parse(json) as LwwTuple[]),
   );
@@ -136,7 +136,7 @@ function plainJson(inputs: ConvergeInputs, reps: number): ImplResult {
 
 function plainMemory(inputs: ConvergeInputs, reps: number): ImplResult {
   const timing = measure(
-    { reps },
+    { reps, warmup: FULL_STATE_WARMUP },
     () => new Map(inputs.plainA),
     (target) => mergeEntries(target, inputs.plainB),
   );

@@ -16,12 +16,17 @@ export class ChangeLog {
   #entries = 0;
   #stale = 0;
 
+  #lastReplica: ReplicaId | undefined;
+  #lastLog: Map<number, string[]> | undefined;
+
   record(replica: ReplicaId, seq: number, key: string): void {
-    let log = this.#logs.get(replica);
+    let log = replica === this.#lastReplica ? this.#lastLog : this.#logs.get(replica);
     if (log === undefined) {
       log = new Map();
       this.#logs.set(replica, log);
     }
+    this.#lastReplica = replica;
+    this.#lastLog = log;
     const b = Math.floor(seq / (1 << BUCKET_BITS));
     const bucket = log.get(b);
     if (bucket === undefined) log.set(b, [key]);
@@ -47,6 +52,8 @@ export class ChangeLog {
 
   clear(): void {
     this.#logs.clear();
+    this.#lastReplica = undefined;
+    this.#lastLog = undefined;
     this.#entries = 0;
     this.#stale = 0;
   }

@@ -87,13 +87,19 @@ export class KeyStore {
     return new Siblings([first, second], undefined);
   }
 
+  #lastId: ReplicaId | undefined;
+  #lastNumber = 0;
+
   #replicaNumber(id: ReplicaId): number {
+    if (id === this.#lastId) return this.#lastNumber;
     let r = this.#replicaIndex.get(id);
     if (r === undefined) {
       r = this.#replicas.length;
       this.#replicas.push(id);
       this.#replicaIndex.set(id, r);
     }
+    this.#lastId = id;
+    this.#lastNumber = r;
     return r;
   }
 
@@ -239,7 +245,7 @@ export class KeyStore {
     counter: number,
     value: unknown,
   ): void {
-    if (replica < this.replicaAt(slot)) {
+    if (this.#before(replica, this.replicaAt(slot))) {
       // The new value sorts first: the current one moves to the second columns.
       this.#writeSecond(
         slot,
@@ -253,6 +259,20 @@ export class KeyStore {
     } else {
       this.#writeSecond(slot, this.#replicaNumber(replica), seq, wall, counter, value);
     }
+  }
+
+  #cmpA: ReplicaId | undefined;
+  #cmpB: ReplicaId | undefined;
+  #cmpLess = false;
+
+  /** `a < b`, remembering the last pair (a merge compares the same two replicas again and again). */
+  #before(a: ReplicaId, b: ReplicaId): boolean {
+    if (a !== this.#cmpA || b !== this.#cmpB) {
+      this.#cmpA = a;
+      this.#cmpB = b;
+      this.#cmpLess = a < b;
+    }
+    return this.#cmpLess;
   }
 
   /** Removes `key` (stored in `slot`). */

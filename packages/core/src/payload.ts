@@ -335,71 +335,69 @@ export class PayloadDecoder {
   next(max: number, matcher?: KeyMatcher): void {
     if (matcher !== undefined && this.matchedSlots === undefined)
       this.matchedSlots = new Int32Array(this.total).fill(-2);
-    const r: StateReader = this.#reader;
-    const limits = r.limits;
     const end = Math.min(this.total, this.#count + max);
-    let prev = this.#prev;
-    let buf = this.#keyBuf;
-    let prevLen = this.#prevLen;
-    const keys = this.keys;
-    const states = this.states;
-    const resolvers = this.resolvers;
-    for (let i = this.#count; i < end; i++) {
-      const p = r.uint();
-      if (p > prevLen) r.fail(`key prefix ${p} longer than the previous key`);
-      const n = r.uint();
-      if (p + n > limits.maxKeyBytes) r.fail(`key of ${p + n} bytes exceeds the limit ${limits.maxKeyBytes}`);
-      if (p + n > buf.length) {
-        const bigger = new Uint8Array(Math.max(p + n, buf.length * 2));
-        bigger.set(buf.subarray(0, p));
-        buf = bigger;
-      }
-      // Canonical front coding shares the longest prefix: the suffix may not start with the
-      // previous key's next byte.
-      // Order is decided where the key leaves the previous one: at byte p (see keyAfter).
-      const left = p < prevLen ? (buf[p] as number) : -1;
-      if (i > 0 && n > 0 && left >= 0 && left === r.peek())
-        r.fail("key prefix shorter than the shared prefix");
-      r.copyInto(n, buf, p);
-      const order = i === 0 ? 1 : keyAfter(left, n === 0 ? -1 : (buf[p] as number));
-      if (order === 0) r.fail("keys not in strictly increasing order");
-      prevLen = p + n;
-      let key = matcher?.match(buf, prevLen);
-      if (key === undefined) {
-        key = decodeKey(buf, prevLen, r);
-        if (matcher?.absent === true) (this.matchedSlots as Int32Array)[i] = -1;
-      } else (this.matchedSlots as Int32Array)[i] = matcher?.slot ?? -2;
-      if (order < 0 && !(key > prev)) r.fail("keys not in strictly increasing order");
-      const ri = r.uint();
-      const resolver = this.#payloadResolvers[ri];
-      if (resolver === undefined) {
-        r.fail(`resolver index ${ri} outside the table`);
-      }
-      if (this.#used[ri] !== true) {
-        this.#used[ri] = true;
-        this.#usedCount++;
-      }
-      const mine = this.#rules.resolverFor(key);
-      if (mine !== resolver) {
-        throw new ResolverMismatchError(
-          "RESOLVER_MISMATCH",
-          `key ${JSON.stringify(key)} is governed by ${resolverName(mine)} here but by ${resolverName(resolver)} in the payload`,
-        );
-      }
-      states[i] = this.#decodeState(resolver, r, i);
-      keys[i] = key;
-      resolvers[i] = resolver;
-      prev = key;
-      this.#count = i + 1;
-    }
-    this.#prev = prev;
-    this.#keyBuf = buf;
-    this.#prevLen = prevLen;
+    // One call per entry (not one long loop): V8 then compiles the entry decoder once for the life
+    // of the process, where a long loop would be recompiled on stack at every apply.
+    for (let i = this.#count; i < end; i++) this.#entry(i, matcher);
     if (this.done) {
+      const r = this.#reader;
       r.done();
       if (this.#usedCount !== this.#payloadResolvers.length)
         r.fail("resolver table lists a resolver no entry uses");
     }
+  }
+
+  /** Decodes entry `i`: its front-coded key, resolver index and state. */
+  #entry(i: number, matcher: KeyMatcher | undefined): void {
+    const r: StateReader = this.#reader;
+    const prevLen = this.#prevLen;
+    let buf = this.#keyBuf;
+    const p = r.uint();
+    if (p > prevLen) r.fail(`key prefix ${p} longer than the previous key`);
+    const n = r.uint();
+    const maxKeyBytes = r.limits.maxKeyBytes;
+    if (p + n > maxKeyBytes) r.fail(`key of ${p + n} bytes exceeds the limit ${maxKeyBytes}`);
+    if (p + n > buf.length) {
+      const bigger = new Uint8Array(Math.max(p + n, buf.length * 2));
+      bigger.set(buf.subarray(0, p));
+      buf = bigger;
+      this.#keyBuf = bigger;
+    }
+    // Canonical front coding shares the longest prefix: the suffix may not start with the
+    // previous key's next byte. Order is decided where the key leaves the previous one: at byte p
+    // (see keyAfter).
+    const left = p < prevLen ? (buf[p] as number) : -1;
+    if (i > 0 && n > 0 && left >= 0 && left === r.peek()) r.fail("key prefix shorter than the shared prefix");
+    r.copyInto(n, buf, p);
+    const order = i === 0 ? 1 : keyAfter(left, n === 0 ? -1 : (buf[p] as number));
+    if (order === 0) r.fail("keys not in strictly increasing order");
+    const length = p + n;
+    this.#prevLen = length;
+    let key = matcher?.match(buf, length);
+    if (key === undefined) {
+      key = decodeKey(buf, length, r);
+      if (matcher?.absent === true) (this.matchedSlots as Int32Array)[i] = -1;
+    } else (this.matchedSlots as Int32Array)[i] = matcher?.slot ?? -2;
+    if (order < 0 && !(key > this.#prev)) r.fail("keys not in strictly increasing order");
+    const ri = r.uint();
+    const resolver = this.#payloadResolvers[ri];
+    if (resolver === undefined) r.fail(`resolver index ${ri} outside the table`);
+    if (this.#used[ri] !== true) {
+      this.#used[ri] = true;
+      this.#usedCount++;
+    }
+    const mine = this.#rules.resolverFor(key);
+    if (mine !== resolver) {
+      throw new ResolverMismatchError(
+        "RESOLVER_MISMATCH",
+        `key ${JSON.stringify(key)} is governed by ${resolverName(mine)} here but by ${resolverName(resolver)} in the payload`,
+      );
+    }
+    this.states[i] = this.#decodeState(resolver, r, i);
+    this.keys[i] = key;
+    this.resolvers[i] = resolver;
+    this.#prev = key;
+    this.#count = i + 1;
   }
 
   /**
@@ -410,18 +408,6 @@ export class PayloadDecoder {
    */
   #decodeState(resolver: AnyResolver, r: StateReader, i: number): unknown {
     if (r.peek() !== 1 || !this.#fastLane(resolver)) return resolver.decode(r);
-    r.mark();
-    r.uint();
-    const replica = r.replica();
-    const seq = r.seq();
-    const wall = r.time(replica);
-    const counter = r.lastCounter;
-    const value = r.value();
-    if (r.peek() !== 0 || seq > 0xffffffff) {
-      r.reset();
-      return resolver.decode(r);
-    }
-    r.uint();
     if (this.loneSeq.length === 0) {
       this.loneReplica = new Array(this.total);
       this.loneSeq = new Uint32Array(this.total);
@@ -429,12 +415,7 @@ export class PayloadDecoder {
       this.loneCounter = new Uint16Array(this.total);
       this.loneValue = new Array(this.total);
     }
-    this.loneReplica[i] = replica;
-    this.loneSeq[i] = seq;
-    this.loneWall[i] = wall;
-    this.loneCounter[i] = counter;
-    this.loneValue[i] = value;
-    return LONE;
+    return r.lone(this, i) ? LONE : resolver.decode(r);
   }
 
   #lastResolver: AnyResolver | undefined;

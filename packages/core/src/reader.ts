@@ -40,6 +40,16 @@ export class Reader {
     throw new DecodeError("DECODE_TRUNCATED", `payload ends inside ${what}`, this.#pos);
   }
 
+  /** The bytes read (the whole array; reading stops at {@link Reader.end}), for subclasses' fused fast paths. */
+  protected get source(): Uint8Array {
+    return this.#buf;
+  }
+
+  /** Offset where reading stops. */
+  protected get end(): number {
+    return this.#end;
+  }
+
   /** Moves back (or forward) to `offset`, within the reader's range. */
   seek(offset: number): void {
     if (offset < 0 || offset > this.#end) throw new RangeError(`offset ${offset} outside the payload`);

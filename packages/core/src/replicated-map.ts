@@ -55,6 +55,8 @@ const defaultYield = (): Promise<void> =>
  */
 export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMap {
   const rules: KeyRules = compileKeyRules(options.resolvers);
+  /** Whether any resolver batch-reads (see {@link Resolver.prepare}): if none, applies skip that pass. */
+  const anyPrepare = [...rules.resolvers.values()].some((r) => r.prepare !== undefined);
   const { resolverFor } = rules;
   const clock = options.clock ?? createClock(options.clockOptions);
   const id = clock.node;
@@ -311,11 +313,11 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     // by field, with no state objects, when nothing needs the old and new states as objects.
     const fast = !compacted && listeners.size === 0 && newestLink?.deref() === undefined;
     const actions = new Uint8Array(n);
+    const { loneReplica, loneSeq, loneWall, loneCounter, loneValue } = decoder;
     // Compute every merged state first, then commit: nothing is half-applied if a merge throws.
     const olds = new Array<unknown>(n);
     const merged = new Array<unknown>(n);
     for (let i = 0; i < n; i++) {
-      const resolver = resolvers[i] as AnyResolver;
       const slot = slots[i] as number;
       if (fast && incoming[i] === LONE) {
         if (slot < 0) {
@@ -323,12 +325,13 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
           continue;
         }
         if (store.kind(slot) === 1) {
-          const replica = decoder.loneReplica[i] as ReplicaId;
+          const replica = loneReplica[i] as ReplicaId;
           if (replica !== store.replicaAt(slot)) actions[i] = ADD_CONCURRENT;
-          else actions[i] = (decoder.loneSeq[i] as number) > store.seqAt(slot) ? REPLACE_LONE : UNCHANGED;
+          else actions[i] = (loneSeq[i] as number) > store.seqAt(slot) ? REPLACE_LONE : UNCHANGED;
           continue;
         }
       }
+      const resolver = resolvers[i] as AnyResolver;
       const inc = decoder.stateAt(i);
       const old = slot < 0 ? undefined : store.stateAt(slot);
       olds[i] = old;
@@ -343,11 +346,11 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
       const action = actions[i] as number;
       if (action !== GENERIC) {
         if (action === UNCHANGED) continue;
-        const replica = decoder.loneReplica[i] as ReplicaId;
-        const seq = decoder.loneSeq[i] as number;
-        const wall = decoder.loneWall[i] as number;
-        const counter = decoder.loneCounter[i] as number;
-        const value = decoder.loneValue[i];
+        const replica = loneReplica[i] as ReplicaId;
+        const seq = loneSeq[i] as number;
+        const wall = loneWall[i] as number;
+        const counter = loneCounter[i] as number;
+        const value = loneValue[i];
         const slot = slots[i] as number;
         if (action === ADD_CONCURRENT) store.addConcurrent(slot, replica, seq, wall, counter, value);
         else {
@@ -367,7 +370,7 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     }
     context.merge(decoder.context);
     if (rebuildLog) rebuild();
-    prepareReads(resolvers, merged, 0, n);
+    if (anyPrepare) prepareReads(resolvers, merged, 0, n);
     decoder.release();
     emit("remote", changes);
     flush();

@@ -1,6 +1,6 @@
 import { MAX_COUNTER, MAX_WALL } from "@converge/hlc";
 import { Reader } from "./reader.ts";
-import { readValue, type Value, type ValueLimits, writeValue } from "./value.ts";
+import { readValue, Tag, type Value, type ValueLimits, writeValue } from "./value.ts";
 import type { ReplicaId } from "./version-vector.ts";
 import { Writer } from "./writer.ts";
 
@@ -43,6 +43,50 @@ export class StateWriter extends Writer {
   value(v: Value): void {
     writeValue(this, v);
   }
+}
+
+/** Offset after the varint last read by {@link short}. */
+let after = 0;
+
+/**
+ * A minimal unsigned varint of at most four bytes at `pos` (its end in {@link after}), or -1 for
+ * anything else (longer, non-minimal, or running past `end`).
+ */
+function short(buf: Uint8Array, pos: number, end: number): number {
+  if (pos >= end) return -1;
+  const b0 = buf[pos] as number;
+  if (b0 < 0x80) {
+    after = pos + 1;
+    return b0;
+  }
+  if (pos + 1 >= end) return -1;
+  const b1 = buf[pos + 1] as number;
+  if (b1 < 0x80) {
+    if (b1 === 0) return -1;
+    after = pos + 2;
+    return (b0 & 0x7f) | (b1 << 7);
+  }
+  if (pos + 2 >= end) return -1;
+  const b2 = buf[pos + 2] as number;
+  if (b2 < 0x80) {
+    if (b2 === 0) return -1;
+    after = pos + 3;
+    return (b0 & 0x7f) | ((b1 & 0x7f) << 7) | (b2 << 14);
+  }
+  if (pos + 3 >= end) return -1;
+  const b3 = buf[pos + 3] as number;
+  if (b3 >= 0x80 || b3 === 0) return -1;
+  after = pos + 4;
+  return (b0 & 0x7f) | ((b1 & 0x7f) << 7) | ((b2 & 0x7f) << 14) | (b3 << 21);
+}
+
+/** Where {@link StateReader.lone} writes a lone register value: columns indexed by entry. */
+export interface LoneColumns {
+  readonly loneReplica: ReplicaId[];
+  readonly loneSeq: Uint32Array;
+  readonly loneWall: Float64Array;
+  readonly loneCounter: Uint16Array;
+  readonly loneValue: Value[];
 }
 
 /** Size limits enforced while decoding a payload. */
@@ -118,6 +162,11 @@ export class StateReader extends Reader {
     const counter = this.uint();
     if (counter > MAX_COUNTER) this.fail(`HLC counter ${counter} out of range`);
     this.lastCounter = counter;
+    this.#noteTime(wall, counter, node);
+    return wall;
+  }
+
+  #noteTime(wall: number, counter: number, node: ReplicaId): void {
     if (
       wall > this.maxWall ||
       (wall === this.maxWall &&
@@ -127,26 +176,65 @@ export class StateReader extends Reader {
       this.maxCounter = counter;
       this.maxNode = node;
     }
-    return wall;
+  }
+
+  /**
+   * @internal Reads, in one pass over the bytes, a register state holding one value and nothing
+   * else — sibling count 1, replica, seq, time, value, clock count 0 — into `out` at entry `i`.
+   * Takes the plain shape only — varints of at most four bytes around the value — and otherwise
+   * reads nothing and returns false, and the caller decodes the state with its resolver. It never
+   * accepts what the resolver would refuse and reads what it accepts exactly as the resolver would;
+   * a malformed value throws the error the resolver's read would throw at the same offset.
+   */
+  lone(out: LoneColumns, i: number): boolean {
+    const buf = this.source;
+    const end = this.end;
+    const start = this.offset;
+    let pos = start;
+    if (end - pos < 6 || buf[pos] !== 1) return false;
+    const ri = short(buf, pos + 1, end);
+    if (ri < 0) return false;
+    const replica = this.#table[ri];
+    if (replica === undefined) return false;
+    const seq = short(buf, after, end);
+    if (seq <= 0) return false;
+    const z = short(buf, after, end);
+    if (z < 0) return false;
+    const wall = this.#lastWall + (z % 2 === 0 ? z / 2 : -(z + 1) / 2);
+    if (wall < 0 || wall > MAX_WALL) return false;
+    const counter = short(buf, after, end);
+    if (counter < 0 || counter > MAX_COUNTER) return false;
+    pos = after;
+    if (pos >= end) return false;
+    let value: Value;
+    const zv = buf[pos] === Tag.Int ? short(buf, pos + 1, end) : -1;
+    if (zv >= 0) {
+      value = zv % 2 === 0 ? zv / 2 : -(zv + 1) / 2;
+      pos = after;
+    } else {
+      // Any other value: read as the resolver would (no times inside, so nothing else to undo).
+      this.seek(pos);
+      value = this.value();
+      pos = this.offset;
+    }
+    if (pos >= end || buf[pos] !== 0) {
+      this.seek(start);
+      return false;
+    }
+    this.seek(pos + 1);
+    this.#lastWall = wall;
+    this.lastCounter = counter;
+    this.#noteTime(wall, counter, replica);
+    out.loneReplica[i] = replica;
+    out.loneSeq[i] = seq;
+    out.loneWall[i] = wall;
+    out.loneCounter[i] = counter;
+    out.loneValue[i] = value;
+    return true;
   }
 
   /** Reads a {@link Value}. */
   value(): Value {
     return readValue(this, this.limits);
-  }
-
-  #markOffset = 0;
-  #markWall = 0;
-
-  /** @internal Remembers where decoding stands (offset and time base), for {@link StateReader.reset}. */
-  mark(): void {
-    this.#markOffset = this.offset;
-    this.#markWall = this.#lastWall;
-  }
-
-  /** @internal Returns to the last {@link StateReader.mark}. */
-  reset(): void {
-    this.seek(this.#markOffset);
-    this.#lastWall = this.#markWall;
   }
 }

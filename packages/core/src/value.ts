@@ -17,7 +17,8 @@ export interface ValueObject {
 /** Deepest nesting of arrays and objects accepted in a value. */
 export const MAX_VALUE_DEPTH = 64;
 
-const Tag = {
+/** @internal Value tags (see docs/FORMAT.md, "Values"). */
+export const Tag = {
   Null: 0,
   False: 1,
   True: 2,
