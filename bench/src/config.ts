@@ -41,7 +41,7 @@ export interface BenchConfig {
  * merge also pays for compiling it (V8 tiers a hot loop up while it runs), which is not what a
  * long-lived replica pays.
  */
-export const FULL_STATE_WARMUP = 1;
+export const FULL_STATE_WARMUP = 2;
 
 type Env = Readonly<Record<string, string | undefined>>;
 

@@ -16,7 +16,8 @@ export class ChangeLog {
   #entries = 0;
   #stale = 0;
 
-  #lastReplica: ReplicaId | undefined;
+  // The last replica recorded ("" matches no replica id) and its log.
+  #lastReplica: ReplicaId = "";
   #lastLog: Map<number, string[]> | undefined;
 
   record(replica: ReplicaId, seq: number, key: string): void {
@@ -52,7 +53,7 @@ export class ChangeLog {
 
   clear(): void {
     this.#logs.clear();
-    this.#lastReplica = undefined;
+    this.#lastReplica = "";
     this.#lastLog = undefined;
     this.#entries = 0;
     this.#stale = 0;

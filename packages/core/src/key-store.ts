@@ -2,6 +2,15 @@ import { Sibling, Siblings } from "./register.ts";
 import { keepShape } from "./shape-keeper.ts";
 import type { ReplicaId } from "./version-vector.ts";
 
+/** {@link KeyStore.loneAction}: the state in the slot is not a lone packed value; merge in general. */
+export const GENERIC = 0;
+/** {@link KeyStore.loneAction}: the incoming value replaces the stored one (same replica, later). */
+export const REPLACE_LONE = 2;
+/** {@link KeyStore.loneAction}: the incoming value is concurrent with the stored one (another replica). */
+export const ADD_CONCURRENT = 3;
+/** {@link KeyStore.loneAction}: the incoming value is already stored (or older). */
+export const UNCHANGED = 4;
+
 /** Marks a slot whose state is an object in the value column rather than a packed sibling. */
 const OBJECT = 0xffffffff;
 /** Marks a packed slot without a second sibling. */
@@ -87,7 +96,8 @@ export class KeyStore {
     return new Siblings([first, second], undefined);
   }
 
-  #lastId: ReplicaId | undefined;
+  // Last id numbered ("" matches no replica id), kept a string so the check stays monomorphic.
+  #lastId: ReplicaId = "";
   #lastNumber = 0;
 
   #replicaNumber(id: ReplicaId): number {
@@ -198,20 +208,21 @@ export class KeyStore {
     this.#value2[s] = undefined;
   }
 
-  /** 0: the slot holds an object state; 1: a packed lone value; 2: a packed pair. */
-  kind(slot: number): 0 | 1 | 2 {
-    if (this.#replica[slot] === OBJECT) return 0;
-    return (this.#replica2?.[slot] ?? NONE) === NONE ? 1 : 2;
+  /**
+   * How a lone value from `replica` with sequence `seq` merges into `slot`, when the slot holds a
+   * lone packed value too: {@link REPLACE_LONE}, {@link ADD_CONCURRENT} or {@link UNCHANGED}; else
+   * {@link GENERIC} (merge the state objects).
+   */
+  loneAction(slot: number, replica: ReplicaId, seq: number): number {
+    const r = this.#replica[slot] as number;
+    if (r === OBJECT || (this.#replica2 !== undefined && this.#replica2[slot] !== NONE)) return GENERIC;
+    if (replica !== this.#replicas[r]) return ADD_CONCURRENT;
+    return seq > (this.#seq[slot] as number) ? REPLACE_LONE : UNCHANGED;
   }
 
   /** Replica of a packed slot's (first) value. */
   replicaAt(slot: number): ReplicaId {
     return this.#replicas[this.#replica[slot] as number] as ReplicaId;
-  }
-
-  /** Seq of a packed slot's (first) value. */
-  seqAt(slot: number): number {
-    return this.#seq[slot] as number;
   }
 
   /**
@@ -261,8 +272,8 @@ export class KeyStore {
     }
   }
 
-  #cmpA: ReplicaId | undefined;
-  #cmpB: ReplicaId | undefined;
+  #cmpA: ReplicaId = "";
+  #cmpB: ReplicaId = "";
   #cmpLess = false;
 
   /** `a < b`, remembering the last pair (a merge compares the same two replicas again and again). */

@@ -8,7 +8,7 @@ import {
   UnsupportedOperationError,
 } from "./errors.ts";
 import { type AnyResolver, compileKeyRules, type KeyRules } from "./key-rules.ts";
-import { KeyStore } from "./key-store.ts";
+import { ADD_CONCURRENT, GENERIC, KeyStore, UNCHANGED } from "./key-store.ts";
 import { encodePayload, LONE, PayloadDecoder, type PayloadEntry, type PayloadKind } from "./payload.ts";
 import type {
   ApplyAsyncOptions,
@@ -23,12 +23,11 @@ import { ABSENT, makeSnapshot, SnapshotLink } from "./snapshot.ts";
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from "./state-codec.ts";
 import type { ReplicaId } from "./version-vector.ts";
 
-// What the fast lane of applySync does with an entry.
-const GENERIC = 0;
-const NEW_LONE = 1;
-const REPLACE_LONE = 2;
-const ADD_CONCURRENT = 3;
-const UNCHANGED = 4;
+/** Placeholder for per-entry arrays an apply did not need. */
+const EMPTY: unknown[] = [];
+
+// What the fast lane of applySync does with an entry (see KeyStore.loneAction).
+const NEW_LONE = 5;
 
 interface Inflight {
   readonly decoder: PayloadDecoder;
@@ -315,8 +314,9 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     const actions = new Uint8Array(n);
     const { loneReplica, loneSeq, loneWall, loneCounter, loneValue } = decoder;
     // Compute every merged state first, then commit: nothing is half-applied if a merge throws.
-    const olds = new Array<unknown>(n);
-    const merged = new Array<unknown>(n);
+    // Old and merged states of the entries that take the general path (allocated on the first).
+    let olds: unknown[] = EMPTY;
+    let merged: unknown[] = EMPTY;
     for (let i = 0; i < n; i++) {
       const slot = slots[i] as number;
       if (fast && incoming[i] === LONE) {
@@ -324,16 +324,19 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
           actions[i] = NEW_LONE;
           continue;
         }
-        if (store.kind(slot) === 1) {
-          const replica = loneReplica[i] as ReplicaId;
-          if (replica !== store.replicaAt(slot)) actions[i] = ADD_CONCURRENT;
-          else actions[i] = (loneSeq[i] as number) > store.seqAt(slot) ? REPLACE_LONE : UNCHANGED;
+        const action = store.loneAction(slot, loneReplica[i] as ReplicaId, loneSeq[i] as number);
+        if (action !== GENERIC) {
+          actions[i] = action;
           continue;
         }
       }
       const resolver = resolvers[i] as AnyResolver;
       const inc = decoder.stateAt(i);
       const old = slot < 0 ? undefined : store.stateAt(slot);
+      if (olds === EMPTY) {
+        olds = new Array<unknown>(n);
+        merged = new Array<unknown>(n);
+      }
       olds[i] = old;
       const admitted = admitState(resolver, inc, old);
       merged[i] = admitted === undefined ? old : old === undefined ? admitted : resolver.merge(old, admitted);
