@@ -120,7 +120,7 @@ export class KeyStore {
     this.#seq2 = new Uint32Array(cap);
     this.#wall2 = new Float64Array(cap);
     this.#counter2 = new Uint16Array(cap);
-    this.#value2 = new Array(cap).fill(undefined);
+    this.#value2 = new Array(cap); // holes read as undefined
     return this.#replica2;
   }
 
@@ -363,18 +363,19 @@ export class KeyMatcher {
         continue;
       }
       const n = Math.min(key.length, length);
-      let cmp = 0;
-      for (let i = 0; i < n; i++) {
+      let i = 0;
+      while (i < n) {
         const c = key.charCodeAt(i);
-        if (c >= 0x80) return undefined;
-        const b = buf[i] as number;
-        if (b >= 0x80) return undefined;
-        if (c !== b) {
-          cmp = c - b;
-          break;
-        }
+        if (c !== buf[i] || c >= 0x80) break;
+        i++;
       }
-      if (cmp === 0) cmp = key.length - length;
+      let cmp: number;
+      if (i < n) {
+        const c = key.charCodeAt(i);
+        const b = buf[i] as number;
+        if (c >= 0x80 || b >= 0x80) return undefined;
+        cmp = c - b;
+      } else cmp = key.length - length;
       if (cmp < 0) {
         this.#cursor++;
         continue;

@@ -181,10 +181,10 @@ export class StateReader extends Reader {
   /**
    * @internal Reads, in one pass over the bytes, a register state holding one value and nothing
    * else — sibling count 1, replica, seq, time, value, clock count 0 — into `out` at entry `i`.
-   * Takes the plain shape only — varints of at most four bytes around the value — and otherwise
-   * reads nothing and returns false, and the caller decodes the state with its resolver. It never
-   * accepts what the resolver would refuse and reads what it accepts exactly as the resolver would;
-   * a malformed value throws the error the resolver's read would throw at the same offset.
+   * Takes the plain shape only (short varints for the replica, seq and counter) and otherwise reads
+   * nothing and returns false, and the caller decodes the state with its resolver. It never accepts
+   * what the resolver would refuse and reads what it accepts exactly as the resolver would; a
+   * malformed time delta or value throws the error the resolver's read would throw at that offset.
    */
   lone(out: LoneColumns, i: number): boolean {
     const buf = this.source;
@@ -198,14 +198,19 @@ export class StateReader extends Reader {
     if (replica === undefined) return false;
     const seq = short(buf, after, end);
     if (seq <= 0) return false;
-    const z = short(buf, after, end);
-    if (z < 0) return false;
+    let z = short(buf, after, end);
+    if (z < 0) {
+      // A long time delta (the payload's first time, or a jump): read as the resolver would.
+      this.seek(after);
+      z = this.uint();
+      after = this.offset;
+    }
     const wall = this.#lastWall + (z % 2 === 0 ? z / 2 : -(z + 1) / 2);
-    if (wall < 0 || wall > MAX_WALL) return false;
+    if (wall < 0 || wall > MAX_WALL) return this.#undo(start);
     const counter = short(buf, after, end);
-    if (counter < 0 || counter > MAX_COUNTER) return false;
+    if (counter < 0 || counter > MAX_COUNTER) return this.#undo(start);
     pos = after;
-    if (pos >= end) return false;
+    if (pos >= end) return this.#undo(start);
     let value: Value;
     const zv = buf[pos] === Tag.Int ? short(buf, pos + 1, end) : -1;
     if (zv >= 0) {
@@ -217,10 +222,7 @@ export class StateReader extends Reader {
       value = this.value();
       pos = this.offset;
     }
-    if (pos >= end || buf[pos] !== 0) {
-      this.seek(start);
-      return false;
-    }
+    if (pos >= end || buf[pos] !== 0) return this.#undo(start);
     this.seek(pos + 1);
     this.#lastWall = wall;
     this.lastCounter = counter;
@@ -231,6 +233,12 @@ export class StateReader extends Reader {
     out.loneCounter[i] = counter;
     out.loneValue[i] = value;
     return true;
+  }
+
+  /** Returns to `offset` (nothing read) and says so: false. */
+  #undo(offset: number): false {
+    this.seek(offset);
+    return false;
   }
 
   /** Reads a {@link Value}. */
