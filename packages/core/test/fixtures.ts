@@ -1,4 +1,5 @@
 import { type Clock, createClock } from "@converge/hlc";
+import fc from "fast-check";
 import {
   createReplicatedMap,
   type KeyRulesConfig,
@@ -55,3 +56,19 @@ export function caught(f: () => unknown): unknown {
   }
   throw new Error("expected an error");
 }
+
+/** Any storable value. */
+export const valueArb: fc.Arbitrary<Value> = fc.letrec<{ v: Value }>((tie) => ({
+  v: fc.oneof(
+    { depthSize: "small", withCrossShrink: true },
+    fc.constant(null),
+    fc.boolean(),
+    fc.integer(),
+    fc.maxSafeInteger(),
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.string(),
+    fc.uint8Array({ maxLength: 8 }),
+    fc.array(tie("v"), { maxLength: 4 }),
+    fc.dictionary(fc.string({ maxLength: 4 }), tie("v"), { maxKeys: 4 }),
+  ),
+})).v;

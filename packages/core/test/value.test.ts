@@ -2,22 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compareValues, isConvergeError, Reader, toValue, type Value, Writer } from "../src/index.ts";
 import { readValue, writeValue } from "../src/value.ts";
-
-/** Any storable value. */
-export const valueArb: fc.Arbitrary<Value> = fc.letrec<{ v: Value }>((tie) => ({
-  v: fc.oneof(
-    { depthSize: "small", withCrossShrink: true },
-    fc.constant(null),
-    fc.boolean(),
-    fc.integer(),
-    fc.maxSafeInteger(),
-    fc.double({ noNaN: true, noDefaultInfinity: true }),
-    fc.string(),
-    fc.uint8Array({ maxLength: 8 }),
-    fc.array(tie("v"), { maxLength: 4 }),
-    fc.dictionary(fc.string({ maxLength: 4 }), tie("v"), { maxKeys: 4 }),
-  ),
-})).v;
+import { valueArb } from "./fixtures.ts";
 
 const limits = { maxStringBytes: 1 << 20 };
 

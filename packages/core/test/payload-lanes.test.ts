@@ -1,0 +1,80 @@
+import { MAX_COUNTER, MAX_WALL } from "@converge/hlc";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { CausalContext } from "../src/causal-context.ts";
+import { compileKeyRules } from "../src/key-rules.ts";
+import { encodePayload, LONE, PayloadDecoder } from "../src/payload.ts";
+import { Sibling, Siblings } from "../src/register.ts";
+import { DEFAULT_DECODE_LIMITS } from "../src/state-codec.ts";
+import { testLww, valueArb } from "./fixtures.ts";
+
+// The decoder reads a register holding one value in a single pass of its own (StateReader.lone)
+// and hands anything else to the resolver's decode. Both must read back exactly what was written.
+
+const compiled = compileKeyRules({ default: testLww });
+const replicaArb = fc.constantFrom("000000000000000a", "000000000000000b", "00000000000000ff");
+// Sequence numbers and times around the lone reader's short-varint limits (2^28) and beyond.
+const seqArb = fc.oneof(
+  fc.integer({ min: 1, max: 300 }),
+  fc.integer({ min: 1, max: 2 ** 30 }),
+  fc.maxSafeInteger().filter((s) => s > 0),
+);
+const wallArb = fc.oneof(fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 0, max: MAX_WALL }));
+const siblingArb = fc
+  .record({
+    replica: replicaArb,
+    seq: seqArb,
+    wall: wallArb,
+    counter: fc.oneof(fc.integer({ min: 0, max: 200 }), fc.integer({ min: 0, max: MAX_COUNTER })),
+    value: valueArb,
+  })
+  .map((s) => new Sibling(s.replica, s.seq, s.wall, s.counter, s.value));
+const pairArb = fc
+  .tuple(siblingArb, siblingArb)
+  .filter(([a, b]) => a.replica !== b.replica)
+  .map(([a, b]) => new Siblings(a.replica < b.replica ? [a, b] : [b, a], undefined));
+const stateArb = fc.oneof({ weight: 4, arbitrary: siblingArb }, { weight: 1, arbitrary: pairArb });
+
+function fields(state: unknown): unknown {
+  const one = (s: Sibling) => [s.replica, s.seq, s.wall, s.counter, s.value];
+  return state instanceof Sibling ? one(state) : (state as Siblings).siblings.map(one);
+}
+
+describe("payload decoder lanes", () => {
+  it("register states read back field for field, whichever lane reads them", () => {
+    fc.assert(
+      fc.property(fc.array(stateArb, { minLength: 1, maxLength: 30 }), (states) => {
+        const entries = states.map((state, i) => ({
+          key: `k${String(i).padStart(3, "0")}`,
+          resolver: testLww,
+          state,
+        }));
+        const bytes = encodePayload("state", compiled.fingerprint, new CausalContext(), entries);
+        const decoder = new PayloadDecoder(bytes, compiled, DEFAULT_DECODE_LIMITS, (r) => r);
+        decoder.next(Number.POSITIVE_INFINITY);
+        expect(decoder.done).toBe(true);
+        for (let i = 0; i < states.length; i++) {
+          expect(decoder.keys[i]).toBe(entries[i]?.key);
+          expect(fields(decoder.stateAt(i))).toEqual(fields(states[i]));
+        }
+      }),
+    );
+  });
+
+  it("the lone lane takes plain lone values, long first time deltas included", () => {
+    const states = [
+      new Sibling("000000000000000a", 7, 1_764_000_000_000, 3, "x"),
+      new Sibling("000000000000000b", 2 ** 20, 1_764_000_000_005, 0, 12),
+    ];
+    const entries = states.map((state, i) => ({ key: `k${i}`, resolver: testLww, state }));
+    const decoder = new PayloadDecoder(
+      encodePayload("state", compiled.fingerprint, new CausalContext(), entries),
+      compiled,
+      DEFAULT_DECODE_LIMITS,
+      (r) => r,
+    );
+    decoder.next(Number.POSITIVE_INFINITY);
+    expect(decoder.states).toEqual([LONE, LONE]);
+    expect(decoder.maxTime()).toEqual({ wall: 1_764_000_000_005, counter: 0, node: "000000000000000b" });
+  });
+});
