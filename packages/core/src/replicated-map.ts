@@ -98,6 +98,25 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     }
   };
 
+  // Logging the operations an apply brings (see commit's `incoming`).
+  let incomingOld: unknown;
+  let incomingResolver: AnyResolver | undefined;
+  let held = "";
+  let isHeld = false;
+  const findHeld = (r: ReplicaId): void => {
+    if (r === held) isHeld = true;
+  };
+  const logUnseen = (r: ReplicaId, s: number): void => {
+    if (context.has(r, s)) return;
+    log.record(r, s, scratchKey);
+    // The key's previous state may hold an earlier operation of r, whose entry this one supersedes.
+    if (incomingOld === undefined || context.highest(r) === 0) return;
+    held = r;
+    isHeld = false;
+    incomingResolver?.versions(incomingOld, findHeld);
+    if (isHeld && log.superseded()) rebuildLog = true;
+  };
+
   const rebuild = (): void => {
     log.clear();
     for (const [key, slot] of store.slots()) {
@@ -112,8 +131,21 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
   /**
    * Replaces the state of `key` (in `slot`, -1 when new; `next` undefined drops the entry),
    * keeping size, change log and snapshots right. Returns whether anything changed.
+   *
+   * `incoming`, for a merge an apply computed before merging the payload's context: the state it
+   * merged in. Then only the operations of `incoming` this replica has not seen are logged — every
+   * other operation in `next` was logged when it first arrived (a state's operations are always in
+   * the context that came with it) — instead of diffing the old and new states' versions, which
+   * costs the size of the state (16 replicas' counter records) for every key.
    */
-  const commit = (key: string, slot: number, resolver: AnyResolver, old: unknown, next: unknown): boolean => {
+  const commit = (
+    key: string,
+    slot: number,
+    resolver: AnyResolver,
+    old: unknown,
+    next: unknown,
+    incoming?: unknown,
+  ): boolean => {
     if (next === old) return false;
     const link = newestLink?.deref();
     if (link !== undefined) {
@@ -128,6 +160,14 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     } else {
       store.put(key, slot, next, resolver.prepare === undefined);
       scratchKey = key;
+      if (incoming !== undefined) {
+        incomingOld = old;
+        incomingResolver = resolver;
+        resolver.versions(incoming, logUnseen);
+        incomingOld = undefined;
+        incomingResolver = undefined;
+        return true;
+      }
       scratch.length = 0;
       scratchPos = 0;
       if (old !== undefined) resolver.versions(old, collectOld);
@@ -366,7 +406,7 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
         continue;
       }
       const old = olds[i];
-      if (commit(key, slots[i] as number, resolvers[i] as AnyResolver, old, merged[i])) {
+      if (commit(key, slots[i] as number, resolvers[i] as AnyResolver, old, merged[i], decoder.stateAt(i))) {
         changed++;
         if (track) changes.push({ key, value: readState(key, merged[i]), previous: readState(key, old) });
       }

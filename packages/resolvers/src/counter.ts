@@ -87,7 +87,9 @@ function joinTally(a: Tally, b: Tally): Tally {
 
 function merge(a: CounterState, b: CounterState): CounterState {
   if (a === b) return a;
-  const out: Tally[] = [];
+  // Sized for the most records the merge can hold (no regrowth), trimmed at the end.
+  const out = new Array<Tally>(a.length + b.length);
+  let k = 0;
   let i = 0;
   let j = 0;
   let sameAsA = true;
@@ -111,10 +113,11 @@ function merge(a: CounterState, b: CounterState): CounterState {
       i++;
       j++;
     }
-    out.push(t);
+    out[k++] = t;
   }
   if (sameAsA) return a;
   if (sameAsB) return b;
+  out.length = k;
   return out;
 }
 
