@@ -16,11 +16,19 @@ export class ChangeLog {
   #entries = 0;
   #stale = 0;
 
-  // The last replica recorded ("" matches no replica id) and its log.
+  // The last replica recorded ("" matches no replica id), its log, and the last bucket written.
   #lastReplica: ReplicaId = "";
   #lastLog: Map<number, string[]> | undefined;
+  #lastBucketNumber = -1;
+  #lastBucket: string[] = [];
 
   record(replica: ReplicaId, seq: number, key: string): void {
+    const b = Math.floor(seq / (1 << BUCKET_BITS));
+    if (replica === this.#lastReplica && b === this.#lastBucketNumber) {
+      this.#lastBucket.push(key);
+      this.#entries++;
+      return;
+    }
     let log = replica === this.#lastReplica ? this.#lastLog : this.#logs.get(replica);
     if (log === undefined) {
       log = new Map();
@@ -28,10 +36,13 @@ export class ChangeLog {
     }
     this.#lastReplica = replica;
     this.#lastLog = log;
-    const b = Math.floor(seq / (1 << BUCKET_BITS));
-    const bucket = log.get(b);
-    if (bucket === undefined) log.set(b, [key]);
-    else bucket.push(key);
+    let bucket = log.get(b);
+    if (bucket === undefined) {
+      bucket = [key];
+      log.set(b, bucket);
+    } else bucket.push(key);
+    this.#lastBucketNumber = b;
+    this.#lastBucket = bucket;
     this.#entries++;
   }
 
@@ -55,6 +66,8 @@ export class ChangeLog {
     this.#logs.clear();
     this.#lastReplica = "";
     this.#lastLog = undefined;
+    this.#lastBucketNumber = -1;
+    this.#lastBucket = [];
     this.#entries = 0;
     this.#stale = 0;
   }
