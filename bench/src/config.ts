@@ -99,7 +99,7 @@ export function loadConfig(env: Env): BenchConfig {
   return {
     quick,
     sizes: listEnv(env, "BENCH_SIZES", quick ? [10_000] : [100_000, 1_000_000]),
-    reps: Math.max(1, intEnv(env, "BENCH_REPS", quick ? 3 : 5)),
+    reps: Math.max(1, intEnv(env, "BENCH_REPS", quick ? 3 : 7)),
     repsLarge: Math.max(1, intEnv(env, "BENCH_REPS_LARGE", 3)),
     automergeBudgetMs: intEnv(env, "BENCH_AUTOMERGE_BUDGET_S", 60) * 1000,
     automergeMaxKeys: maxKeys,

@@ -8,6 +8,8 @@ export interface ImplResult {
   readonly note: string;
   readonly medianMs: number | null;
   readonly samplesMs: readonly number[];
+  /** Unrecorded warm-up runs, first (cold) run first; empty without warm-up. */
+  readonly warmupMs: readonly number[];
   /** Size of the payload that was decoded, when there is one. */
   readonly payloadBytes: number | null;
 }
@@ -19,10 +21,18 @@ export function timedResult(
   payloadBytes: number | null,
   note = "",
 ): ImplResult {
-  return { impl, status: "ok", note, medianMs: timing.medianMs, samplesMs: timing.samplesMs, payloadBytes };
+  return {
+    impl,
+    status: "ok",
+    note,
+    medianMs: timing.medianMs,
+    samplesMs: timing.samplesMs,
+    warmupMs: timing.warmupMs,
+    payloadBytes,
+  };
 }
 
 /** A skipped result. */
 export function skippedResult(impl: string, note: string): ImplResult {
-  return { impl, status: "skipped", note, medianMs: null, samplesMs: [], payloadBytes: null };
+  return { impl, status: "skipped", note, medianMs: null, samplesMs: [], warmupMs: [], payloadBytes: null };
 }

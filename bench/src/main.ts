@@ -8,7 +8,7 @@
  * bench/results.json (bench/results.quick.json for BENCH_QUICK). Settings (environment):
  *   BENCH_QUICK=1               small sizes, few repetitions
  *   BENCH_SIZES=100000,1000000  full-state merge sizes
- *   BENCH_REPS=5, BENCH_REPS_LARGE=3   repetitions (the latter at ≥ 1M keys)
+ *   BENCH_REPS=7, BENCH_REPS_LARGE=3   repetitions (the latter at ≥ 1M keys)
  *   BENCH_AUTOMERGE_BUDGET_S=60 skip Automerge at a size estimated to take longer
  *   BENCH_AUTOMERGE_MAX_KEYS    skip Automerge above this size (0: never run it)
  *   BENCH_DELTA_SIZES=100000,1000000, BENCH_DELTA_CHANGED=100, BENCH_DELTA_REPS=15

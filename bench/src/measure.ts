@@ -2,6 +2,8 @@
 export interface Timing {
   readonly medianMs: number;
   readonly samplesMs: readonly number[];
+  /** The unrecorded warm-up runs (the first is the cold one). */
+  readonly warmupMs: readonly number[];
 }
 
 /** Holds the last value passed to {@link keep}. */
@@ -62,6 +64,7 @@ export function measure<S>(
   check?: (input: S) => void,
 ): Timing {
   const samples: number[] = [];
+  const warmups: number[] = [];
   const total = (options.warmup ?? 0) + options.reps;
   for (let i = 0; i < total; i++) {
     release();
@@ -72,10 +75,11 @@ export function measure<S>(
     const ms = performance.now() - start;
     keep(result);
     if (i >= total - options.reps) samples.push(ms);
+    else warmups.push(ms);
     if (i === total - 1) check?.(input);
   }
   release();
-  return { medianMs: median(samples), samplesMs: samples };
+  return { medianMs: median(samples), samplesMs: samples, warmupMs: warmups };
 }
 
 /** Runs `f` once and returns its result with the elapsed milliseconds. */

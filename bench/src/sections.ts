@@ -37,12 +37,13 @@ export function renderFullState(results: readonly FullStateResult[]): string {
         r.payloadBytes === null ? "" : fmtBytes(r.payloadBytes),
         r.status === "ok" ? fmtRatio(ratio(r.medianMs, base)) : "",
         r.status === "ok" ? `${r.samplesMs.length}` : "",
+        r.status === "ok" && r.warmupMs.length > 0 ? fmtMs(r.warmupMs[0] ?? null) : "",
         r.note.replace(/^skipped /, ""),
       ]);
     }
   }
   const table = renderTable(
-    "1. Full-state merge: decode + merge of B's full state into A (all keys written concurrently on A and B, lww)",
+    "1. Full-state merge: decode + merge of B's full state into A (all keys written concurrently on A and B, lww); median of the runs after two unrecorded warm-up runs",
     [
       { header: "keys", align: R },
       { header: "implementation" },
@@ -50,6 +51,7 @@ export function renderFullState(results: readonly FullStateResult[]): string {
       { header: "payload", align: R },
       { header: "time / converge", align: R },
       { header: "reps", align: R },
+      { header: "first (cold) run", align: R },
       { header: "note" },
     ],
     rows,
