@@ -218,45 +218,49 @@ export function createScriptEngine(limits: Partial<ScriptLimits> = {}): ScriptEn
     let inst = instantiate(source);
     let instGeneration = generation;
 
+    /** Resolves `lists[from, to)` in one call into the isolate, writing results to `out[from, to)`. */
     const call = (
       kind: "resolve" | "merge",
       lists: readonly (readonly JsonValue[])[],
+      from: number,
+      to: number,
       timeout: number,
-    ): ScriptResult[] => {
+      out: ScriptResult[],
+    ): void => {
       if (isolate === undefined || isolate.isDisposed || instGeneration !== generation) {
         inst = instantiate(source);
         instGeneration = generation;
       }
-      const numeric = numericBatch(lists);
+      const numeric = numericBatch(lists, from, to);
       if (numeric !== undefined) {
         const { nums, extra } = inst.runNumeric.applySync(undefined, [kind, numeric.lengths, numeric.data], {
           timeout,
           arguments: { copy: true },
           result: { copy: true },
         }) as { nums: Float64Array; extra: string };
-        const out: ScriptResult[] = new Array(nums.length);
-        for (let i = 0; i < nums.length; i++) out[i] = { ok: true, value: nums[i] as number };
+        for (let i = 0; i < nums.length; i++) out[from + i] = { ok: true, value: nums[i] as number };
         for (const row of JSON.parse(extra) as ([number, 0, string] | [number, 1, string, string])[]) {
-          out[row[0]] =
+          out[from + row[0]] =
             row[1] === 0
               ? { ok: true, value: deepFreeze(JSON.parse(row[2]) as JsonValue) }
               : { ok: false, error: new ScriptError(KIND_TO_CODE[row[2]] ?? "SCRIPT_THREW", row[3]) };
         }
-        return out;
+        return;
       }
-      const text = inst.run.applySync(undefined, [kind, JSON.stringify(lists)], { timeout });
+      const text = inst.run.applySync(undefined, [kind, JSON.stringify(lists.slice(from, to))], { timeout });
       const rows = JSON.parse(String(text)) as ([0, JsonValue] | [1, string, string])[];
-      return rows.map((row): ScriptResult => {
-        if (row[0] === 1) {
-          return { ok: false, error: new ScriptError(KIND_TO_CODE[row[1]] ?? "SCRIPT_THREW", row[2]) };
-        }
-        // Parsed JSON is plain data; freeze it like every stored value.
-        return { ok: true, value: deepFreeze(row[1]) };
-      });
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i] as [0, JsonValue] | [1, string, string];
+        out[from + i] =
+          row[0] === 1
+            ? { ok: false, error: new ScriptError(KIND_TO_CODE[row[1]] ?? "SCRIPT_THREW", row[2]) }
+            : // Parsed JSON is plain data; freeze it like every stored value.
+              { ok: true, value: deepFreeze(row[1]) };
+      }
     };
 
     const run = (kind: "resolve" | "merge", lists: readonly (readonly JsonValue[])[]): ScriptResult[] => {
-      const out: ScriptResult[] = [];
+      const out: ScriptResult[] = new Array(lists.length);
       let strikes = 0; // consecutive timeouts or out-of-memory: stop early rather than stall
       let last: ScriptError | undefined;
       const one = (list: readonly JsonValue[]): ScriptResult => {
@@ -267,9 +271,10 @@ export function createScriptEngine(limits: Partial<ScriptLimits> = {}): ScriptEn
           };
         }
         try {
-          const [r] = call(kind, [list], lim.timeoutMs);
+          const single: ScriptResult[] = [];
+          call(kind, [list], 0, 1, lim.timeoutMs, single);
           strikes = 0;
-          return r as ScriptResult;
+          return single[0] as ScriptResult;
         } catch (e) {
           strikes++;
           last = classify(e, isolate as IvmIsolate);
@@ -277,14 +282,13 @@ export function createScriptEngine(limits: Partial<ScriptLimits> = {}): ScriptEn
         }
       };
       for (let start = 0; start < lists.length; start += lim.batchSize) {
-        const batch = lists.slice(start, start + lim.batchSize);
+        const end = Math.min(lists.length, start + lim.batchSize);
         try {
           // The whole batch gets the time of its resolutions, capped so that a hung script is found quickly.
-          const results = call(kind, batch, Math.min(lim.timeoutMs * batch.length, lim.timeoutMs + 1000));
-          for (let i = 0; i < results.length; i++) out.push(results[i] as ScriptResult);
+          call(kind, lists, start, end, Math.min(lim.timeoutMs * (end - start), lim.timeoutMs + 1000), out);
         } catch {
           // A resolution in the batch ran out of time or memory: redo the batch one by one.
-          for (const list of batch) out.push(one(list));
+          for (let i = start; i < end; i++) out[i] = one(lists[i] as readonly JsonValue[]);
         }
       }
       return out;
@@ -313,15 +317,17 @@ export function createScriptEngine(limits: Partial<ScriptLimits> = {}): ScriptEn
  */
 function numericBatch(
   lists: readonly (readonly JsonValue[])[],
+  from: number,
+  to: number,
 ): { lengths: Uint32Array; data: Float64Array } | undefined {
-  const lengths = new Uint32Array(lists.length);
+  const lengths = new Uint32Array(to - from);
   // Most lists hold two values: size for that, grow if needed; one pass, bail out on a non-number.
-  let data = new Float64Array(lists.length * 2);
+  let data = new Float64Array((to - from) * 2);
   let p = 0;
-  for (let i = 0; i < lists.length; i++) {
+  for (let i = from; i < to; i++) {
     const list = lists[i] as readonly JsonValue[];
     const n = list.length;
-    lengths[i] = n;
+    lengths[i - from] = n;
     if (p + n > data.length) {
       const bigger = new Float64Array(Math.max(data.length * 2, p + n));
       bigger.set(data);

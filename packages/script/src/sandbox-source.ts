@@ -84,6 +84,21 @@ export const PRELUDE: string = `"use strict";
     for (let i = 1; i < list.length; i++) r = deepFreeze(f.merge(r, deepFreeze(list[i])));
     return r;
   };
+  // One resolution of a list of numbers data[at, at + len).
+  const numericOne = (kind, data, at, len) => {
+    if (kind === "merge") {
+      // Numbers need no list and no freezing: fold merge over them directly.
+      const f = factory();
+      if (typeof f.merge !== "function") throw new Error("the script has no merge(a, b)");
+      let r = data[at];
+      for (let k = 1; k < len; k++) r = deepFreeze(f.merge(r, data[at + k]));
+      return r;
+    }
+    // push, not new Array(len) + stores: with Array.prototype frozen, indexed stores take V8's slow path.
+    const list = [];
+    for (let k = 0; k < len; k++) list.push(data[at + k]);
+    return resolveOne(kind, list);
+  };
   const api = {
     setFactory(f) { if (factory !== undefined) throw new Error("factory already set"); factory = f; },
     shape() { const f = factory(); return JSON.stringify({ merge: typeof f.merge === "function", resolve: typeof f.resolve === "function", values: f.values === undefined ? null : JSON.parse(toJson(f.values, 0)) }); },
@@ -117,19 +132,8 @@ export const PRELUDE: string = `"use strict";
         const at = p;
         p += len;
         try {
-          let r;
-          if (kind === "merge") {
-            // Numbers need no list and no freezing: fold merge over them directly.
-            const f = factory();
-            if (typeof f.merge !== "function") throw new Error("the script has no merge(a, b)");
-            r = data[at];
-            for (let k = 1; k < len; k++) r = deepFreeze(f.merge(r, data[at + k]));
-          } else {
-            // push, not new Array(len) + stores: with Array.prototype frozen, indexed stores take V8's slow path.
-            const list = [];
-            for (let k = 0; k < len; k++) list.push(data[at + k]);
-            r = resolveOne(kind, list);
-          }
+          // One call per list (not one long loop body): compiled once, not on the stack per batch.
+          const r = numericOne(kind, data, at, len);
           if (typeof r === "number" && Number.isFinite(r) && !Object.is(r, -0)) nums[i] = r;
           else {
             const text = toJson(r, 0);
