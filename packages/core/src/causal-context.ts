@@ -20,6 +20,11 @@ export class CausalContext {
     return this.#vv.get(replica) ?? 0;
   }
 
+  /** True when some operation of `replica` has been seen. */
+  knows(replica: ReplicaId): boolean {
+    return this.#vv.has(replica) || this.#cloud.has(replica);
+  }
+
   /** Highest seq of `replica` seen, in the vector or the cloud. */
   highest(replica: ReplicaId): number {
     let top = this.#vv.get(replica) ?? 0;

@@ -21,6 +21,16 @@ const MAGIC_0 = 0x43; // "C"
 const MAGIC_1 = 0x56; // "V"
 const HEADER_BYTES = 12;
 
+/** What a released decoder holds instead of the replica's key rules. */
+const RELEASED_RULES: KeyRules = {
+  resolverFor: () => {
+    throw new Error("a released payload decoder decodes nothing");
+  },
+  resolvers: new Map(),
+  fingerprint: new Uint8Array(8),
+  canonical: "",
+};
+
 /** Marks a decoded entry held in the decoder's lone-value columns. */
 export const LONE: object = Object.freeze({ lone: true });
 
@@ -189,9 +199,10 @@ export interface MaxTime {
  */
 export class PayloadDecoder {
   readonly kind: PayloadKind;
-  readonly context: CausalContext;
+  /** The payload's causal context (emptied by {@link PayloadDecoder.release}). */
+  context: CausalContext;
   /** For a delta: the version vector it was computed since. */
-  readonly since: VersionVector;
+  since: VersionVector;
   readonly total: number;
   /** Decoded keys (allocated for {@link PayloadDecoder.total} entries; complete once {@link PayloadDecoder.done}). */
   readonly keys: string[];
@@ -207,7 +218,7 @@ export class PayloadDecoder {
   /** Entries decoded so far. */
   #count = 0;
   readonly #reader: StateReader;
-  readonly #rules: KeyRules;
+  #rules: KeyRules;
   readonly #payloadResolvers: AnyResolver[] = [];
   #prev = "";
   readonly #used: boolean[] = [];
@@ -359,7 +370,8 @@ export class PayloadDecoder {
     if (p + n > maxKeyBytes) r.fail(`key of ${p + n} bytes exceeds the limit ${maxKeyBytes}`);
     if (p + n > buf.length) {
       const bigger = new Uint8Array(Math.max(p + n, buf.length * 2));
-      bigger.set(buf.subarray(0, p));
+      // The whole previous key: its byte at p decides the order and the canonical-prefix check.
+      bigger.set(buf.subarray(0, prevLen));
       buf = bigger;
       this.#keyBuf = bigger;
     }
@@ -462,6 +474,12 @@ export class PayloadDecoder {
     this.#keyBuf = new Uint8Array(0);
     this.#prev = "";
     this.#lastResolver = undefined;
+    // Nothing of the payload or of the replica that applied it stays reachable.
+    this.context = new CausalContext();
+    this.since = VersionVector.empty;
+    this.#payloadResolvers.length = 0;
+    this.#used.length = 0;
+    this.#rules = RELEASED_RULES;
     this.#reader.release();
     keepShape("PayloadDecoder", this);
   }

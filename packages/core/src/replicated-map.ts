@@ -110,7 +110,7 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     if (context.has(r, s)) return;
     log.record(r, s, scratchKey);
     // The key's previous state may hold an earlier operation of r, whose entry this one supersedes.
-    if (incomingOld === undefined || context.highest(r) === 0) return;
+    if (incomingOld === undefined || !context.knows(r)) return;
     held = r;
     isHeld = false;
     incomingResolver?.versions(incomingOld, findHeld);

@@ -113,7 +113,7 @@ export const DEFAULT_DECODE_LIMITS: DecodeLimits = Object.freeze({
  * clock's drift limit before anything is applied.
  */
 export class StateReader extends Reader {
-  readonly #table: readonly ReplicaId[];
+  #table: readonly ReplicaId[];
   readonly limits: DecodeLimits;
   #lastWall = 0;
   /** Counter of the time read by the last {@link StateReader.time} call. */
@@ -233,6 +233,12 @@ export class StateReader extends Reader {
     out.loneCounter[i] = counter;
     out.loneValue[i] = value;
     return true;
+  }
+
+  /** @internal Drops the bytes and the replica table (the reader then reads nothing). */
+  override release(): void {
+    super.release();
+    this.#table = [];
   }
 
   /** Returns to `offset` (nothing read) and says so: false. */

@@ -263,9 +263,9 @@ describe("key order in a payload", () => {
   for (const [i, k] of keys.entries()) source.set(k, i);
   const compiled = compileKeyRules(rules);
 
-  /** The source's state re-encoded with its entries in `order` (indexes into the sorted keys). */
-  function reordered(order: readonly number[]): Uint8Array {
-    const decoder = new PayloadDecoder(source.encodeState(), compiled, DEFAULT_DECODE_LIMITS, (r) => r);
+  /** A replica's state re-encoded with its entries in `order` (indexes into the sorted keys). */
+  function reordered(order: readonly number[], from = source): Uint8Array {
+    const decoder = new PayloadDecoder(from.encodeState(), compiled, DEFAULT_DECODE_LIMITS, (r) => r);
     decoder.next(Number.POSITIVE_INFINITY);
     const entries = order.map((i) => ({
       key: decoder.keys[i] as string,
@@ -300,5 +300,18 @@ describe("key order in a payload", () => {
       expectRefused(reordered(order), "DECODE_MALFORMED");
     }
     expectRefused(reordered([0, 1, 2, 2, 3]), "DECODE_MALFORMED");
+  });
+
+  it("refuses a long key out of order, where decoding it grows the key buffer", () => {
+    // Regression: the grown buffer kept only the shared prefix, so the previous key's byte that
+    // decides the order read as 0 and "b" followed by a 300-byte "a…" key was accepted.
+    const long = replica(A, t);
+    long.set("b", 1);
+    long.set(`a${"x".repeat(299)}`, 2);
+    expect(() => reordered([0, 1], long)).not.toThrow();
+    expectRefused(reordered([1, 0], long), "DECODE_MALFORMED");
+    const copy = replica(B, t);
+    copy.applyState(reordered([0, 1], long));
+    expect(copy.get(`a${"x".repeat(299)}`)).toBe(2);
   });
 });
