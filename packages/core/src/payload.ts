@@ -31,9 +31,6 @@ const RELEASED_RULES: KeyRules = {
   canonical: "",
 };
 
-/** Marks a decoded entry held in the decoder's lone-value columns. */
-export const LONE: object = Object.freeze({ lone: true });
-
 /** One key's entry in a payload. */
 export interface PayloadEntry {
   readonly key: string;
@@ -206,15 +203,22 @@ export class PayloadDecoder {
   readonly total: number;
   /** Decoded keys (allocated for {@link PayloadDecoder.total} entries; complete once {@link PayloadDecoder.done}). */
   readonly keys: string[];
-  /** Decoded states; {@link LONE} for an entry held in the lone columns (see {@link PayloadDecoder.stateAt}). */
-  readonly states: unknown[];
-  /** Columns of lone register values, by entry index. */
-  loneReplica: ReplicaId[] = [];
+  /** Decoded states of the entries not in the lone columns (allocated on the first such entry). */
+  #states: unknown[] | undefined;
+  /** The payload's replica table (what {@link PayloadDecoder.loneReplica} indexes). */
+  replicaTable: readonly ReplicaId[];
+  /**
+   * Columns of lone register values, by entry index (see {@link PayloadDecoder.isLone}); the
+   * replica as its index in {@link PayloadDecoder.replicaTable}.
+   */
+  loneReplica: Uint32Array = new Uint32Array(0);
   loneSeq: Uint32Array = new Uint32Array(0);
   loneWall: Float64Array = new Float64Array(0);
   loneCounter: Uint16Array = new Uint16Array(0);
   loneValue: Value[] = [];
-  readonly resolvers: AnyResolver[];
+  /** The payload's only resolver, when its table lists one; else each entry's, in `#resolvers`. */
+  #only: AnyResolver | undefined;
+  #resolvers: AnyResolver[] = [];
   /** Entries decoded so far. */
   #count = 0;
   readonly #reader: StateReader;
@@ -322,8 +326,9 @@ export class PayloadDecoder {
     // Sized up front (the count is bounded by the bytes left): filling by index is several times
     // cheaper than growing by push at a million entries.
     this.keys = new Array(this.total);
-    this.states = new Array(this.total);
-    this.resolvers = new Array(this.total);
+    this.#only = this.#payloadResolvers.length === 1 ? this.#payloadResolvers[0] : undefined;
+    if (this.#only === undefined) this.#resolvers = new Array(this.total);
+    this.replicaTable = table;
     this.#reader = r;
   }
 
@@ -405,29 +410,41 @@ export class PayloadDecoder {
         `key ${JSON.stringify(key)} is governed by ${resolverName(mine)} here but by ${resolverName(resolver)} in the payload`,
       );
     }
-    this.states[i] = this.#decodeState(resolver, r, i);
+    this.#decodeState(resolver, r, i);
     this.keys[i] = key;
-    this.resolvers[i] = resolver;
+    if (this.#only === undefined) this.#resolvers[i] = resolver;
     this.#prev = key;
     this.#count = i + 1;
   }
 
   /**
    * A register holding one value and nothing else — what most entries of a state are — is read
-   * into columns instead of an object (entry `i` then holds {@link LONE}); anything else is decoded
-   * by its resolver. Keeps a million-key apply from filling the heap with objects that live only
-   * until the merge.
+   * into columns instead of an object; anything else is decoded by its resolver. Keeps a
+   * million-key apply from filling the heap with objects that live only until the merge.
    */
-  #decodeState(resolver: AnyResolver, r: StateReader, i: number): unknown {
-    if (r.peek() !== 1 || !this.#fastLane(resolver)) return resolver.decode(r);
-    if (this.loneSeq.length === 0) {
-      this.loneReplica = new Array(this.total);
-      this.loneSeq = new Uint32Array(this.total);
-      this.loneWall = new Float64Array(this.total);
-      this.loneCounter = new Uint16Array(this.total);
-      this.loneValue = new Array(this.total);
+  #decodeState(resolver: AnyResolver, r: StateReader, i: number): void {
+    if (r.peek() === 1 && this.#fastLane(resolver)) {
+      if (this.loneSeq.length === 0) {
+        this.loneReplica = new Uint32Array(this.total);
+        this.loneSeq = new Uint32Array(this.total);
+        this.loneWall = new Float64Array(this.total);
+        this.loneCounter = new Uint16Array(this.total);
+        this.loneValue = new Array(this.total);
+      }
+      if (r.lone(this, i)) return;
     }
-    return r.lone(this, i) ? LONE : resolver.decode(r);
+    this.#states ??= new Array(this.total);
+    this.#states[i] = resolver.decode(r);
+  }
+
+  /** Whether entry `i` is held in the lone columns (its seq there is at least 1). */
+  isLone(i: number): boolean {
+    return this.loneSeq.length > 0 && this.loneSeq[i] !== 0;
+  }
+
+  /** The resolver of entry `i`. */
+  resolverAt(i: number): AnyResolver {
+    return this.#only ?? (this.#resolvers[i] as AnyResolver);
   }
 
   #lastResolver: AnyResolver | undefined;
@@ -442,19 +459,16 @@ export class PayloadDecoder {
     return this.#lastFast;
   }
 
-  /** Entry `i`'s state as an object (builds it for an entry read into the lone columns). */
+  /** Entry `i`'s state as an object (a new one for an entry read into the lone columns). */
   stateAt(i: number): unknown {
-    const s = this.states[i];
-    if (s !== LONE) return s;
-    const sibling = new Sibling(
-      this.loneReplica[i] as ReplicaId,
+    if (!this.isLone(i)) return this.#states?.[i];
+    return new Sibling(
+      this.replicaTable[this.loneReplica[i] as number] as ReplicaId,
       this.loneSeq[i] as number,
       this.loneWall[i] as number,
       this.loneCounter[i] as number,
       this.loneValue[i] as Value,
     );
-    this.states[i] = sibling;
-    return sibling;
   }
 
   /**
@@ -463,9 +477,11 @@ export class PayloadDecoder {
    */
   release(): void {
     this.keys.length = 0;
-    this.states.length = 0;
-    this.resolvers.length = 0;
-    this.loneReplica.length = 0;
+    this.#states = undefined;
+    this.#resolvers.length = 0;
+    this.#only = undefined;
+    this.replicaTable = [];
+    this.loneReplica = new Uint32Array(0);
     this.loneValue.length = 0;
     this.loneSeq = new Uint32Array(0);
     this.loneWall = new Float64Array(0);

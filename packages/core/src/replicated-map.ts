@@ -9,7 +9,7 @@ import {
 } from "./errors.ts";
 import { type AnyResolver, compileKeyRules, type KeyRules } from "./key-rules.ts";
 import { ADD_CONCURRENT, GENERIC, KeyStore, UNCHANGED } from "./key-store.ts";
-import { encodePayload, LONE, PayloadDecoder, type PayloadEntry, type PayloadKind } from "./payload.ts";
+import { encodePayload, PayloadDecoder, type PayloadEntry, type PayloadKind } from "./payload.ts";
 import type {
   ApplyAsyncOptions,
   ApplyResult,
@@ -239,7 +239,7 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
       const i = f.pending.get(key);
       if (i === undefined) continue;
       f.pending.delete(key);
-      mergeNow(key, f.decoder.resolvers[i] as AnyResolver, f.decoder.stateAt(i));
+      mergeNow(key, f.decoder.resolverAt(i), f.decoder.stateAt(i));
     }
   };
 
@@ -345,32 +345,34 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
       return { changed: 0, duplicate: true };
     }
     admit(decoder, expected);
-    const { keys, states: incoming, resolvers } = decoder;
+    const { keys } = decoder;
     const n = keys.length;
     const slots = slotsOf(decoder);
     // The fast lane: a lone incoming value meeting nothing or a lone packed value is merged field
     // by field, with no state objects, when nothing needs the old and new states as objects.
     const fast = !compacted && listeners.size === 0 && newestLink?.deref() === undefined;
     const actions = new Uint8Array(n);
-    const { loneReplica, loneSeq, loneWall, loneCounter, loneValue } = decoder;
+    const { replicaTable, loneReplica, loneSeq, loneWall, loneCounter, loneValue } = decoder;
+    const anyLone = fast && loneSeq.length > 0;
     // Compute every merged state first, then commit: nothing is half-applied if a merge throws.
     // Old and merged states of the entries that take the general path (allocated on the first).
     let olds: unknown[] = EMPTY;
     let merged: unknown[] = EMPTY;
     for (let i = 0; i < n; i++) {
       const slot = slots[i] as number;
-      if (fast && incoming[i] === LONE) {
+      if (anyLone && loneSeq[i] !== 0) {
         if (slot < 0) {
           actions[i] = NEW_LONE;
           continue;
         }
-        const action = store.loneAction(slot, loneReplica[i] as ReplicaId, loneSeq[i] as number);
+        const replica = replicaTable[loneReplica[i] as number] as ReplicaId;
+        const action = store.loneAction(slot, replica, loneSeq[i] as number);
         if (action !== GENERIC) {
           actions[i] = action;
           continue;
         }
       }
-      const resolver = resolvers[i] as AnyResolver;
+      const resolver = decoder.resolverAt(i);
       const inc = decoder.stateAt(i);
       const old = slot < 0 ? undefined : store.stateAt(slot);
       if (olds === EMPTY) {
@@ -389,7 +391,7 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
       const action = actions[i] as number;
       if (action !== GENERIC) {
         if (action === UNCHANGED) continue;
-        const replica = loneReplica[i] as ReplicaId;
+        const replica = replicaTable[loneReplica[i] as number] as ReplicaId;
         const seq = loneSeq[i] as number;
         const wall = loneWall[i] as number;
         const counter = loneCounter[i] as number;
@@ -406,14 +408,14 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
         continue;
       }
       const old = olds[i];
-      if (commit(key, slots[i] as number, resolvers[i] as AnyResolver, old, merged[i], decoder.stateAt(i))) {
+      if (commit(key, slots[i] as number, decoder.resolverAt(i), old, merged[i], decoder.stateAt(i))) {
         changed++;
         if (track) changes.push({ key, value: readState(key, merged[i]), previous: readState(key, old) });
       }
     }
     context.merge(decoder.context);
     if (rebuildLog) rebuild();
-    if (anyPrepare) prepareReads(resolvers, merged, 0, n);
+    if (anyPrepare) prepareReads((i) => decoder.resolverAt(i), merged, 0, n);
     decoder.release();
     emit("remote", changes);
     flush();
@@ -422,14 +424,14 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
 
   /** Lets resolvers with expensive reads (scripts) batch-read the states an apply produced. */
   const prepareReads = (
-    resolvers: readonly AnyResolver[],
+    resolverAt: (i: number) => AnyResolver,
     states: readonly unknown[],
     from: number,
     to: number,
   ): void => {
     let groups: Map<AnyResolver, unknown[]> | undefined;
     for (let i = from; i < to; i++) {
-      const r = resolvers[i] as AnyResolver;
+      const r = resolverAt(i);
       if (r.prepare === undefined) continue;
       groups ??= new Map();
       let list = groups.get(r);
@@ -467,7 +469,7 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     inflight.add(flight);
     let changed = 0;
     try {
-      const { keys, resolvers } = decoder;
+      const { keys } = decoder;
       for (let start = 0; start < keys.length; start += chunk) {
         const end = Math.min(keys.length, start + chunk);
         const done: unknown[] = [];
@@ -476,13 +478,13 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
           const key = keys[i] as string;
           if (pending.get(key) !== i) continue; // settled early by a local write
           pending.delete(key);
-          if (mergeNow(key, resolvers[i] as AnyResolver, decoder.stateAt(i))) {
+          if (mergeNow(key, decoder.resolverAt(i), decoder.stateAt(i))) {
             changed++;
             done.push(store.get(key));
-            doneResolvers.push(resolvers[i] as AnyResolver);
+            doneResolvers.push(decoder.resolverAt(i));
           }
         }
-        prepareReads(doneResolvers, done, 0, done.length);
+        prepareReads((k) => doneResolvers[k] as AnyResolver, done, 0, done.length);
         if (end < keys.length) await pause("merge");
       }
       context.merge(decoder.context);

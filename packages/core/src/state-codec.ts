@@ -82,7 +82,8 @@ function short(buf: Uint8Array, pos: number, end: number): number {
 
 /** Where {@link StateReader.lone} writes a lone register value: columns indexed by entry. */
 export interface LoneColumns {
-  readonly loneReplica: ReplicaId[];
+  /** The replica, as its index in the payload's replica table. */
+  readonly loneReplica: Uint32Array;
   readonly loneSeq: Uint32Array;
   readonly loneWall: Float64Array;
   readonly loneCounter: Uint16Array;
@@ -227,7 +228,7 @@ export class StateReader extends Reader {
     this.#lastWall = wall;
     this.lastCounter = counter;
     this.#noteTime(wall, counter, replica);
-    out.loneReplica[i] = replica;
+    out.loneReplica[i] = ri;
     out.loneSeq[i] = seq;
     out.loneWall[i] = wall;
     out.loneCounter[i] = counter;

@@ -8,7 +8,7 @@ import {
   type Value,
   versionVector,
 } from "../src/index.ts";
-import { type AnyResolver, compileKeyRules } from "../src/key-rules.ts";
+import { compileKeyRules } from "../src/key-rules.ts";
 import { encodePayload, PayloadDecoder } from "../src/payload.ts";
 import { DEFAULT_DECODE_LIMITS } from "../src/state-codec.ts";
 import { caught, hex, replica, rules, type TestTime, testLww } from "./fixtures.ts";
@@ -269,7 +269,7 @@ describe("key order in a payload", () => {
     decoder.next(Number.POSITIVE_INFINITY);
     const entries = order.map((i) => ({
       key: decoder.keys[i] as string,
-      resolver: decoder.resolvers[i] as AnyResolver,
+      resolver: decoder.resolverAt(i),
       state: decoder.stateAt(i),
     }));
     return encodePayload("state", compiled.fingerprint, decoder.context, entries);
