@@ -1,5 +1,6 @@
 import { Sibling, Siblings } from "./register.ts";
 import { keepShape } from "./shape-keeper.ts";
+import { SiblingColumns } from "./sibling-columns.ts";
 import type { ReplicaId } from "./version-vector.ts";
 
 /** {@link KeyStore.loneAction}: the state in the slot is not a lone packed value; merge in general. */
@@ -28,17 +29,10 @@ const MAX_PACKED_SEQ = 0xffffffff;
  */
 export class KeyStore {
   readonly #index = new Map<string, number>();
-  #replica = new Uint32Array(1024);
-  #seq = new Uint32Array(1024);
-  #wall = new Float64Array(1024);
-  #counter = new Uint16Array(1024);
-  #value: unknown[] = [];
-  // Second sibling of a packed pair (allocated on the first pair).
-  #replica2: Uint32Array | undefined;
-  #seq2 = new Uint32Array(0);
-  #wall2 = new Float64Array(0);
-  #counter2 = new Uint16Array(0);
-  #value2: unknown[] = [];
+  /** A slot's lone value or the first of a pair; replica OBJECT: the value column holds a state object. */
+  readonly #first = new SiblingColumns(1024);
+  /** The second value of a packed pair (replica NONE: no pair), allocated on the first pair. */
+  #second: SiblingColumns | undefined;
   readonly #keys: (string | undefined)[] = [];
   readonly #free: number[] = [];
   readonly #replicas: ReplicaId[] = [];
@@ -75,25 +69,12 @@ export class KeyStore {
 
   /** The state in `slot` (a fresh object for a packed sibling or pair). */
   stateAt(slot: number): unknown {
-    const r = this.#replica[slot] as number;
-    if (r === OBJECT) return this.#value[slot];
-    const first = new Sibling(
-      this.#replicas[r] as ReplicaId,
-      this.#seq[slot] as number,
-      this.#wall[slot] as number,
-      this.#counter[slot] as number,
-      this.#value[slot] as Sibling["value"],
-    );
-    const r2 = this.#replica2?.[slot] ?? NONE;
-    if (r2 === NONE) return first;
-    const second = new Sibling(
-      this.#replicas[r2] as ReplicaId,
-      this.#seq2[slot] as number,
-      this.#wall2[slot] as number,
-      this.#counter2[slot] as number,
-      this.#value2[slot] as Sibling["value"],
-    );
-    return new Siblings([first, second], undefined);
+    const first = this.#first;
+    if (first.replica[slot] === OBJECT) return first.value[slot];
+    const a = first.sibling(slot, this.#replicas);
+    const second = this.#second;
+    if (second === undefined || second.replica[slot] === NONE) return a;
+    return new Siblings([a, second.sibling(slot, this.#replicas)], undefined);
   }
 
   // Last id numbered ("" matches no replica id), kept a string so the check stays monomorphic.
@@ -113,15 +94,9 @@ export class KeyStore {
     return r;
   }
 
-  #pairColumns(): Uint32Array {
-    if (this.#replica2 !== undefined) return this.#replica2;
-    const cap = this.#replica.length;
-    this.#replica2 = new Uint32Array(cap).fill(NONE);
-    this.#seq2 = new Uint32Array(cap);
-    this.#wall2 = new Float64Array(cap);
-    this.#counter2 = new Uint16Array(cap);
-    this.#value2 = new Array(cap); // holes read as undefined
-    return this.#replica2;
+  #pairs(): SiblingColumns {
+    this.#second ??= new SiblingColumns(this.#first.capacity, NONE);
+    return this.#second;
   }
 
   /** The state of `key`, or undefined. */
@@ -149,10 +124,10 @@ export class KeyStore {
     ) {
       const [a, b] = state.siblings as [Sibling, Sibling];
       this.#writeFirst(s, a.replica, a.seq, a.wall, a.counter, a.value);
-      this.#writeSecond(s, this.#replicaNumber(b.replica), b.seq, b.wall, b.counter, b.value);
+      this.#pairs().write(s, this.#replicaNumber(b.replica), b.seq, b.wall, b.counter, b.value);
     } else {
-      this.#replica[s] = OBJECT;
-      this.#value[s] = state;
+      this.#first.replica[s] = OBJECT;
+      this.#first.value[s] = state;
       this.#clearSecond(s);
     }
     return s;
@@ -161,12 +136,14 @@ export class KeyStore {
   /** A slot for a new key, indexed; tracks whether slots stay in sorted key order. */
   #allocate(key: string): number {
     const reused = this.#free.pop();
-    const s = reused ?? this.#value.length;
-    if (s >= this.#replica.length) this.#grow();
-    if (reused === undefined) {
-      this.#value.push(undefined);
-      this.#keys.push(key);
-    } else {
+    const s = reused ?? this.#keys.length;
+    if (s >= this.#first.capacity) {
+      const capacity = this.#first.capacity * 2;
+      this.#first.grow(capacity);
+      this.#second?.grow(capacity);
+    }
+    if (reused === undefined) this.#keys.push(key);
+    else {
       this.#keys[s] = key;
       this.#inOrder = false;
     }
@@ -186,26 +163,14 @@ export class KeyStore {
     counter: number,
     value: unknown,
   ): void {
-    this.#replica[s] = this.#replicaNumber(replica);
-    this.#seq[s] = seq;
-    this.#wall[s] = wall;
-    this.#counter[s] = counter;
-    this.#value[s] = value;
-  }
-
-  #writeSecond(s: number, replica: number, seq: number, wall: number, counter: number, value: unknown): void {
-    const columns = this.#pairColumns();
-    columns[s] = replica;
-    this.#seq2[s] = seq;
-    this.#wall2[s] = wall;
-    this.#counter2[s] = counter;
-    this.#value2[s] = value;
+    this.#first.write(s, this.#replicaNumber(replica), seq, wall, counter, value);
   }
 
   #clearSecond(s: number): void {
-    if (this.#replica2 === undefined) return;
-    this.#replica2[s] = NONE;
-    this.#value2[s] = undefined;
+    const second = this.#second;
+    if (second === undefined) return;
+    second.replica[s] = NONE;
+    second.value[s] = undefined;
   }
 
   /**
@@ -214,15 +179,16 @@ export class KeyStore {
    * {@link GENERIC} (merge the state objects).
    */
   loneAction(slot: number, replica: ReplicaId, seq: number): number {
-    const r = this.#replica[slot] as number;
-    if (r === OBJECT || (this.#replica2 !== undefined && this.#replica2[slot] !== NONE)) return GENERIC;
+    const first = this.#first;
+    const r = first.replica[slot] as number;
+    if (r === OBJECT || (this.#second !== undefined && this.#second.replica[slot] !== NONE)) return GENERIC;
     if (replica !== this.#replicas[r]) return ADD_CONCURRENT;
-    return seq > (this.#seq[slot] as number) ? REPLACE_LONE : UNCHANGED;
+    return seq > (first.seq[slot] as number) ? REPLACE_LONE : UNCHANGED;
   }
 
   /** Replica of a packed slot's (first) value. */
   replicaAt(slot: number): ReplicaId {
-    return this.#replicas[this.#replica[slot] as number] as ReplicaId;
+    return this.#replicas[this.#first.replica[slot] as number] as ReplicaId;
   }
 
   /**
@@ -258,17 +224,10 @@ export class KeyStore {
   ): void {
     if (this.#before(replica, this.replicaAt(slot))) {
       // The new value sorts first: the current one moves to the second columns.
-      this.#writeSecond(
-        slot,
-        this.#replica[slot] as number,
-        this.#seq[slot] as number,
-        this.#wall[slot] as number,
-        this.#counter[slot] as number,
-        this.#value[slot],
-      );
+      this.#pairs().copy(slot, this.#first, slot);
       this.#writeFirst(slot, replica, seq, wall, counter, value);
     } else {
-      this.#writeSecond(slot, this.#replicaNumber(replica), seq, wall, counter, value);
+      this.#pairs().write(slot, this.#replicaNumber(replica), seq, wall, counter, value);
     }
   }
 
@@ -290,8 +249,8 @@ export class KeyStore {
   delete(key: string, slot: number): void {
     this.#index.delete(key);
     this.#keys[slot] = undefined;
-    this.#replica[slot] = OBJECT;
-    this.#value[slot] = undefined;
+    this.#first.replica[slot] = OBJECT;
+    this.#first.value[slot] = undefined;
     this.#clearSecond(slot);
     this.#free.push(slot);
   }
@@ -304,28 +263,6 @@ export class KeyStore {
   /** Keys in insertion order. */
   keys(): MapIterator<string> {
     return this.#index.keys();
-  }
-
-  #grow(): void {
-    const cap = this.#replica.length * 2;
-    const grow = <T extends Uint32Array | Float64Array | Uint16Array>(old: T, make: (n: number) => T): T => {
-      const next = make(cap);
-      next.set(old);
-      return next;
-    };
-    this.#replica = grow(this.#replica, (n) => new Uint32Array(n));
-    this.#seq = grow(this.#seq, (n) => new Uint32Array(n));
-    this.#wall = grow(this.#wall, (n) => new Float64Array(n));
-    this.#counter = grow(this.#counter, (n) => new Uint16Array(n));
-    if (this.#replica2 !== undefined) {
-      const r2 = new Uint32Array(cap).fill(NONE);
-      r2.set(this.#replica2);
-      this.#replica2 = r2;
-      this.#seq2 = grow(this.#seq2, (n) => new Uint32Array(n));
-      this.#wall2 = grow(this.#wall2, (n) => new Float64Array(n));
-      this.#counter2 = grow(this.#counter2, (n) => new Uint16Array(n));
-      this.#value2.length = cap;
-    }
   }
 }
 

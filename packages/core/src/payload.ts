@@ -2,10 +2,10 @@ import { CausalContext } from "./causal-context.ts";
 import { DecodeError, ResolverMismatchError } from "./errors.ts";
 import { type AnyResolver, type KeyRules, resolverName } from "./key-rules.ts";
 import type { KeyMatcher } from "./key-store.ts";
-import { isRegister, Sibling } from "./register.ts";
+import { isRegister } from "./register.ts";
 import { keepShape } from "./shape-keeper.ts";
+import { SiblingColumns } from "./sibling-columns.ts";
 import { type DecodeLimits, StateReader, StateWriter } from "./state-codec.ts";
-import type { Value } from "./value.ts";
 import { type ReplicaId, VersionVector } from "./version-vector.ts";
 import { Writer } from "./writer.ts";
 
@@ -205,17 +205,10 @@ export class PayloadDecoder {
   readonly keys: string[];
   /** Decoded states of the entries not in the lone columns (allocated on the first such entry). */
   #states: unknown[] | undefined;
-  /** The payload's replica table (what {@link PayloadDecoder.loneReplica} indexes). */
+  /** The payload's replica table (what the replica column of {@link PayloadDecoder.lone} indexes). */
   replicaTable: readonly ReplicaId[];
-  /**
-   * Columns of lone register values, by entry index (see {@link PayloadDecoder.isLone}); the
-   * replica as its index in {@link PayloadDecoder.replicaTable}.
-   */
-  loneReplica: Uint32Array = new Uint32Array(0);
-  loneSeq: Uint32Array = new Uint32Array(0);
-  loneWall: Float64Array = new Float64Array(0);
-  loneCounter: Uint16Array = new Uint16Array(0);
-  loneValue: Value[] = [];
+  /** Lone register values, by entry index (see {@link PayloadDecoder.isLone}); sized on the first. */
+  lone: SiblingColumns = new SiblingColumns(0);
   /** The payload's only resolver, when its table lists one; else each entry's, in `#resolvers`. */
   #only: AnyResolver | undefined;
   #resolvers: AnyResolver[] = [];
@@ -424,14 +417,8 @@ export class PayloadDecoder {
    */
   #decodeState(resolver: AnyResolver, r: StateReader, i: number): void {
     if (r.peek() === 1 && this.#fastLane(resolver)) {
-      if (this.loneSeq.length === 0) {
-        this.loneReplica = new Uint32Array(this.total);
-        this.loneSeq = new Uint32Array(this.total);
-        this.loneWall = new Float64Array(this.total);
-        this.loneCounter = new Uint16Array(this.total);
-        this.loneValue = new Array(this.total);
-      }
-      if (r.lone(this, i)) return;
+      if (this.lone.capacity === 0) this.lone = new SiblingColumns(this.total);
+      if (r.lone(this.lone, i)) return;
     }
     this.#states ??= new Array(this.total);
     this.#states[i] = resolver.decode(r);
@@ -439,7 +426,7 @@ export class PayloadDecoder {
 
   /** Whether entry `i` is held in the lone columns (its seq there is at least 1). */
   isLone(i: number): boolean {
-    return this.loneSeq.length > 0 && this.loneSeq[i] !== 0;
+    return this.lone.capacity > 0 && this.lone.seq[i] !== 0;
   }
 
   /** The resolver of entry `i`. */
@@ -461,14 +448,7 @@ export class PayloadDecoder {
 
   /** Entry `i`'s state as an object (a new one for an entry read into the lone columns). */
   stateAt(i: number): unknown {
-    if (!this.isLone(i)) return this.#states?.[i];
-    return new Sibling(
-      this.replicaTable[this.loneReplica[i] as number] as ReplicaId,
-      this.loneSeq[i] as number,
-      this.loneWall[i] as number,
-      this.loneCounter[i] as number,
-      this.loneValue[i] as Value,
-    );
+    return this.isLone(i) ? this.lone.sibling(i, this.replicaTable) : this.#states?.[i];
   }
 
   /**
@@ -481,11 +461,7 @@ export class PayloadDecoder {
     this.#resolvers.length = 0;
     this.#only = undefined;
     this.replicaTable = [];
-    this.loneReplica = new Uint32Array(0);
-    this.loneValue.length = 0;
-    this.loneSeq = new Uint32Array(0);
-    this.loneWall = new Float64Array(0);
-    this.loneCounter = new Uint16Array(0);
+    this.lone = new SiblingColumns(0);
     this.matchedSlots = undefined;
     this.#keyBuf = new Uint8Array(0);
     this.#prev = "";

@@ -352,7 +352,14 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     // by field, with no state objects, when nothing needs the old and new states as objects.
     const fast = !compacted && listeners.size === 0 && newestLink?.deref() === undefined;
     const actions = new Uint8Array(n);
-    const { replicaTable, loneReplica, loneSeq, loneWall, loneCounter, loneValue } = decoder;
+    const { replicaTable } = decoder;
+    const {
+      replica: loneReplica,
+      seq: loneSeq,
+      wall: loneWall,
+      counter: loneCounter,
+      value: loneValue,
+    } = decoder.lone;
     const anyLone = fast && loneSeq.length > 0;
     // Compute every merged state first, then commit: nothing is half-applied if a merge throws.
     // Old and merged states of the entries that take the general path (allocated on the first).

@@ -1,5 +1,6 @@
 import { MAX_COUNTER, MAX_WALL } from "@converge/hlc";
 import { Reader } from "./reader.ts";
+import type { SiblingColumns } from "./sibling-columns.ts";
 import { readValue, Tag, type Value, type ValueLimits, writeValue } from "./value.ts";
 import type { ReplicaId } from "./version-vector.ts";
 import { Writer } from "./writer.ts";
@@ -78,16 +79,6 @@ function short(buf: Uint8Array, pos: number, end: number): number {
   if (b3 >= 0x80 || b3 === 0) return -1;
   after = pos + 4;
   return (b0 & 0x7f) | ((b1 & 0x7f) << 7) | ((b2 & 0x7f) << 14) | (b3 << 21);
-}
-
-/** Where {@link StateReader.lone} writes a lone register value: columns indexed by entry. */
-export interface LoneColumns {
-  /** The replica, as its index in the payload's replica table. */
-  readonly loneReplica: Uint32Array;
-  readonly loneSeq: Uint32Array;
-  readonly loneWall: Float64Array;
-  readonly loneCounter: Uint16Array;
-  readonly loneValue: Value[];
 }
 
 /** Size limits enforced while decoding a payload. */
@@ -187,7 +178,7 @@ export class StateReader extends Reader {
    * what the resolver would refuse and reads what it accepts exactly as the resolver would; a
    * malformed time delta or value throws the error the resolver's read would throw at that offset.
    */
-  lone(out: LoneColumns, i: number): boolean {
+  lone(out: SiblingColumns, i: number): boolean {
     const buf = this.source;
     const end = this.end;
     const start = this.offset;
@@ -228,11 +219,7 @@ export class StateReader extends Reader {
     this.#lastWall = wall;
     this.lastCounter = counter;
     this.#noteTime(wall, counter, replica);
-    out.loneReplica[i] = ri;
-    out.loneSeq[i] = seq;
-    out.loneWall[i] = wall;
-    out.loneCounter[i] = counter;
-    out.loneValue[i] = value;
+    out.write(i, ri, seq, wall, counter, value);
     return true;
   }
 
