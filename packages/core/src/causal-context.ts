@@ -20,6 +20,11 @@ export class CausalContext {
     return this.#vv.get(replica) ?? 0;
   }
 
+  /** True when some operation of `replica` beyond the contiguous vector has been seen. */
+  hasCloud(replica: ReplicaId): boolean {
+    return this.#cloud.has(replica);
+  }
+
   /** True when some operation of `replica` has been seen. */
   knows(replica: ReplicaId): boolean {
     return this.#vv.has(replica) || this.#cloud.has(replica);

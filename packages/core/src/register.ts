@@ -58,7 +58,9 @@ function clockOf(s: RegisterState): readonly (ReplicaId | number)[] {
   return s instanceof Sibling ? [s.replica, s.seq] : s.clock;
 }
 
-function seen(clock: readonly (ReplicaId | number)[], replica: ReplicaId): number {
+const NO_CLOCK: readonly (ReplicaId | number)[] = [];
+
+function clockSeq(clock: readonly (ReplicaId | number)[], replica: ReplicaId): number {
   for (let i = 0; i < clock.length; i += 2) if (clock[i] === replica) return clock[i + 1] as number;
   return 0;
 }
@@ -122,17 +124,17 @@ function mergeRegister(a: RegisterState, b: RegisterState): RegisterState {
     const x = sa[i];
     const y = sb[j];
     if (y === undefined || (x !== undefined && x.replica < y.replica)) {
-      if ((x as Sibling).seq > seen(cb, (x as Sibling).replica)) out.push(x as Sibling);
+      if ((x as Sibling).seq > clockSeq(cb, (x as Sibling).replica)) out.push(x as Sibling);
       i++;
     } else if (x === undefined || y.replica < x.replica) {
-      if (y.seq > seen(ca, y.replica)) out.push(y);
+      if (y.seq > clockSeq(ca, y.replica)) out.push(y);
       j++;
     } else {
       // Same replica on both sides: the higher seq is the later write of that replica.
       if (x.seq === y.seq) out.push(x);
       else if (x.seq > y.seq) {
-        if (x.seq > seen(cb, x.replica)) out.push(x);
-      } else if (y.seq > seen(ca, y.replica)) out.push(y);
+        if (x.seq > clockSeq(cb, x.replica)) out.push(x);
+      } else if (y.seq > clockSeq(ca, y.replica)) out.push(y);
       i++;
       j++;
     }
@@ -264,24 +266,43 @@ export function registerResolver<In extends Value, Out>(
       for (let i = 0; i < c.length; i += 2) visit(c[i] as ReplicaId, c[i + 1] as number);
     },
     compact: (state, stable: VersionVector) => {
-      // Only a tombstone every replica has seen is collected. Key clocks are kept whole: they are
-      // bounded by the number of replicas that wrote the key, and they are what stops a stale copy
-      // of an overwritten value from coming back.
-      if (state instanceof Sibling || state.siblings.length > 0) return state;
+      // Only a key whose every operation is stable is compacted: then every replica has seen the
+      // writes and deletes that overwrote each non-live clock entry, so none of them is needed
+      // to reach the same read anywhere (stale copies are stopped by `forget`). A tombstone goes;
+      // a live register keeps just its siblings. Otherwise the key clock is kept whole.
+      if (state instanceof Sibling) return state;
       const c = state.clock;
       for (let i = 0; i < c.length; i += 2) {
         if (!stable.includes(c[i] as ReplicaId, c[i + 1] as number)) return state;
       }
-      return undefined;
+      if (state.siblings.length === 0) return undefined;
+      if (state.explicit === undefined) return state;
+      return state.siblings.length === 1
+        ? (state.siblings[0] as Sibling)
+        : new Siblings(state.siblings, undefined);
     },
-    forget: (state, unseen) => {
-      const siblings = siblingsOf(state).filter((s) => unseen(s.replica, s.seq));
+    forget: (state, local, seen) => {
+      // A part made by an operation this replica has seen, beyond what its own key clock holds,
+      // was collected here after every replica saw it overwritten or deleted: a stale copy.
+      const mine = local === undefined ? NO_CLOCK : clockOf(local);
+      const stale = (r: ReplicaId, s: number): boolean => s > clockSeq(mine, r) && seen(r, s);
+      const siblings = siblingsOf(state);
       const clock = clockOf(state);
-      let news = siblings.length > 0;
-      for (let i = 0; !news && i < clock.length; i += 2)
-        news = unseen(clock[i] as ReplicaId, clock[i + 1] as number);
-      if (!news) return undefined;
-      return siblings.length === siblingsOf(state).length ? state : normalize(siblings, clock);
+      let any = false;
+      for (let i = 0; i < clock.length && !any; i += 2)
+        any = stale(clock[i] as ReplicaId, clock[i + 1] as number);
+      if (!any) return state;
+      const keptSiblings = siblings.filter((s) => !stale(s.replica, s.seq));
+      const keptClock: (ReplicaId | number)[] = [];
+      for (let i = 0; i < clock.length; i += 2) {
+        if (!stale(clock[i] as ReplicaId, clock[i + 1] as number))
+          keptClock.push(clock[i] as ReplicaId, clock[i + 1] as number);
+      }
+      if (keptClock.length === 0) return undefined;
+      if (keptSiblings.length >= 2 && keptClock.length === keptSiblings.length * 2) {
+        return new Siblings(keptSiblings, undefined);
+      }
+      return normalize(keptSiblings, keptClock);
     },
     encode: (state, w: StateWriter) => {
       const siblings = siblingsOf(state);

@@ -75,7 +75,6 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
   const inflight = new Set<Inflight>();
   let size = 0;
   let seq = 0;
-  let compacted = false;
   let newestLink: WeakRef<SnapshotLink> | undefined;
   let linkUsed = false;
   let rebuildLog = false;
@@ -209,15 +208,16 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
   };
 
   /**
-   * The part of an incoming state worth merging. Once `compact` has collected entries, a key this
-   * replica holds nothing for may be one every replica deleted: parts made by operations already
-   * seen here are dropped, so a stale copy cannot bring them back.
+   * The part of an incoming state worth merging: the causal barrier behind compaction. Parts made
+   * by operations this replica has seen but its own state for the key no longer holds were
+   * collected by `compact` (this replica's, or a peer's whose state it took) after every replica
+   * saw them overwritten or deleted, so a stale copy cannot bring them back (see
+   * {@link Resolver.forget}). A no-op for states made only of operations not seen yet.
    */
-  const unseen = (r: ReplicaId, s: number): boolean => !context.has(r, s);
+  const seen = (r: ReplicaId, s: number): boolean => context.has(r, s);
   const admitState = (resolver: AnyResolver, incoming: unknown, old: unknown): unknown => {
-    if (!compacted || old !== undefined) return incoming;
-    if (resolver.forget !== undefined) return resolver.forget(incoming, unseen);
-    return known(resolver, incoming) ? undefined : incoming;
+    if (resolver.forget !== undefined) return resolver.forget(incoming, old, seen);
+    return old === undefined && known(resolver, incoming) ? undefined : incoming;
   };
 
   /** Merges `incoming` into `key` right away (used to settle keys an async apply still holds). */
@@ -350,7 +350,7 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     const slots = slotsOf(decoder);
     // The fast lane: a lone incoming value meeting nothing or a lone packed value is merged field
     // by field, with no state objects, when nothing needs the old and new states as objects.
-    const fast = !compacted && listeners.size === 0 && newestLink?.deref() === undefined;
+    const fast = listeners.size === 0 && newestLink?.deref() === undefined;
     const actions = new Uint8Array(n);
     const { replicaTable } = decoder;
     const {
@@ -361,6 +361,14 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
       value: loneValue,
     } = decoder.lone;
     const anyLone = fast && loneSeq.length > 0;
+    // What this replica had seen of each replica in the payload's table, for the barrier check.
+    const seenUpTo = new Float64Array(anyLone ? replicaTable.length : 0);
+    const seenCloud = new Uint8Array(seenUpTo.length);
+    for (let r = 0; r < seenUpTo.length; r++) {
+      const replica = replicaTable[r] as ReplicaId;
+      seenUpTo[r] = context.get(replica);
+      seenCloud[r] = context.hasCloud(replica) ? 1 : 0;
+    }
     // Compute every merged state first, then commit: nothing is half-applied if a merge throws.
     // Old and merged states of the entries that take the general path (allocated on the first).
     let olds: unknown[] = EMPTY;
@@ -368,15 +376,23 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     for (let i = 0; i < n; i++) {
       const slot = slots[i] as number;
       if (anyLone && loneSeq[i] !== 0) {
+        const r = loneReplica[i] as number;
+        const q = loneSeq[i] as number;
+        // A value this replica has already seen but does not hold goes the general way, through
+        // the causal barrier (admitState); one it holds is unchanged.
+        const wasSeen =
+          q <= (seenUpTo[r] as number) || (seenCloud[r] === 1 && seen(replicaTable[r] as ReplicaId, q));
         if (slot < 0) {
-          actions[i] = NEW_LONE;
-          continue;
-        }
-        const replica = replicaTable[loneReplica[i] as number] as ReplicaId;
-        const action = store.loneAction(slot, replica, loneSeq[i] as number);
-        if (action !== GENERIC) {
-          actions[i] = action;
-          continue;
+          if (!wasSeen) {
+            actions[i] = NEW_LONE;
+            continue;
+          }
+        } else {
+          const action = store.loneAction(slot, replicaTable[r] as ReplicaId, q);
+          if (action === UNCHANGED || (action !== GENERIC && !wasSeen)) {
+            actions[i] = action;
+            continue;
+          }
         }
       }
       const resolver = decoder.resolverAt(i);
@@ -645,10 +661,7 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
           count++;
         }
       }
-      if (count > 0) {
-        compacted = true;
-        rebuild();
-      }
+      if (count > 0) rebuild();
       return count;
     },
   };

@@ -76,18 +76,29 @@ export interface ResolverImpl<In, Out, S> {
   /**
    * Collects what every replica has seen (`stable` is the pointwise minimum of all replicas'
    * version vectors). Must not change what `read` returns, nor what merging any state a replica
-   * can still send yields. Returns `undefined` when the whole entry can be dropped (a delete every
-   * replica has seen), `state` itself when nothing can be collected.
+   * can still send yields, once incoming states pass through `forget`. May drop what it holds
+   * about an operation only when every operation on the key is in `stable` (then every replica
+   * has seen all of them, the deleting and overwriting ones included, so no replica needs that
+   * information to reach the same read). Returns `undefined` when the whole entry can be dropped
+   * (a delete every replica has seen), `state` itself when nothing can be collected. Compacting
+   * equal states with equal vectors gives equal bytes.
    */
   readonly compact: (state: S, stable: VersionVector) => S | undefined;
   /**
-   * What is left of an incoming `state` once the parts made by operations this replica has seen
-   * (`unseen` is false for them) are removed; `undefined` when nothing is left. Used for keys this
-   * replica holds no entry for after `compact` collected them, so a stale copy cannot bring back
-   * what every replica deleted. Optional: without it such a state is skipped only when all of it
-   * was seen.
+   * The causal barrier that makes `compact` safe: what is left of an incoming `state` once the
+   * parts made by operations this replica has already `seen` but its own state for the key
+   * (`local`, `undefined` when it holds no entry) no longer holds are removed. Such parts were
+   * collected here by `compact` after every replica had seen them overwritten or deleted, so they
+   * are stale copies and must not come back. Returns `undefined` when nothing is left, `state`
+   * itself when nothing was removed. Called by the map for every incoming state; a resolver whose
+   * `compact` drops nothing may omit it (then an incoming state made only of seen operations is
+   * skipped when the key holds no entry).
    */
-  readonly forget?: (state: S, unseen: (replica: ReplicaId, seq: number) => boolean) => S | undefined;
+  readonly forget?: (
+    state: S,
+    local: S | undefined,
+    seen: (replica: ReplicaId, seq: number) => boolean,
+  ) => S | undefined;
   /**
    * Optional hint that these states were just merged and may soon be read: lets a resolver whose
    * reads are expensive (a sandboxed script) do them in one batch and cache the results. Must not

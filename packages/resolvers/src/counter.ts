@@ -15,10 +15,18 @@ import { Timestamp } from "@converge/hlc";
 /**
  * One replica's record in a counter: its cumulative increments `p` and decrements `n`, how much of
  * each deletes have observed (`dp`, `dn`), and the seq and HLC time of its latest operation on the
- * key (an increment, or a delete it made). Every field only grows; merge is the fieldwise maximum.
+ * key (an increment, or a delete it made). A record counts the replica's operations on the key
+ * with seq above `base`; `(replica, base)` identifies it. Every other field only grows; merge is
+ * the fieldwise maximum of records with the same identity.
+ *
+ * Why `base`: compaction may drop a fully deleted record once every operation on the key is stable.
+ * When its replica later counts on the key again it starts a new record (base = the seq before its
+ * first new operation) instead of restarting the old running totals, which replicas that have not
+ * compacted yet still hold and would otherwise outweigh the new ones under the maximum.
  */
 class Tally {
   readonly replica: ReplicaId;
+  readonly base: number;
   readonly seq: number;
   readonly wall: number;
   readonly counter: number;
@@ -28,6 +36,7 @@ class Tally {
   readonly dn: number;
   constructor(
     replica: ReplicaId,
+    base: number,
     seq: number,
     wall: number,
     counter: number,
@@ -37,6 +46,7 @@ class Tally {
     dn: number,
   ) {
     this.replica = replica;
+    this.base = base;
     this.seq = seq;
     this.wall = wall;
     this.counter = counter;
@@ -47,7 +57,7 @@ class Tally {
   }
 }
 
-/** Records sorted by replica id, at most one per replica. */
+/** Records sorted by replica id then base, at most one per (replica, base). */
 type CounterState = readonly Tally[];
 
 function live(t: Tally): number {
@@ -75,6 +85,7 @@ function joinTally(a: Tally, b: Tally): Tally {
   const t = a.seq >= b.seq ? a : b;
   return new Tally(
     a.replica,
+    a.base,
     t.seq,
     t.wall,
     t.counter,
@@ -83,6 +94,16 @@ function joinTally(a: Tally, b: Tally): Tally {
     Math.max(a.dp, b.dp),
     Math.max(a.dn, b.dn),
   );
+}
+
+/** Record order: replica id, then base. */
+function compareIds(x: Tally, y: Tally): number {
+  if (x.replica !== y.replica) return x.replica < y.replica ? -1 : 1;
+  return x.base - y.base;
+}
+
+function byId(x: Tally, y: Tally): number {
+  return compareIds(x, y);
 }
 
 function merge(a: CounterState, b: CounterState): CounterState {
@@ -98,16 +119,17 @@ function merge(a: CounterState, b: CounterState): CounterState {
     const x = a[i];
     const y = b[j];
     let t: Tally;
-    if (y === undefined || (x !== undefined && x.replica < y.replica)) {
+    const order = x === undefined ? 1 : y === undefined ? -1 : compareIds(x, y);
+    if (order < 0) {
       t = x as Tally;
       sameAsB = false;
       i++;
-    } else if (x === undefined || y.replica < x.replica) {
-      t = y;
+    } else if (order > 0) {
+      t = y as Tally;
       sameAsA = false;
       j++;
     } else {
-      t = joinTally(x, y);
+      t = joinTally(x as Tally, y as Tally);
       if (t !== x) sameAsA = false;
       if (t !== y) sameAsB = false;
       i++;
@@ -124,11 +146,14 @@ function merge(a: CounterState, b: CounterState): CounterState {
 function counterResolver(id: "gcounter" | "pncounter", allowNegative: boolean): Resolver<number, number> {
   return defineResolver<number, number, CounterState>({
     id,
-    version: 1,
+    // 2: records carry a base (see Tally), so a replica's counting after compaction stays exact.
+    version: 2,
     increment: (state = [], amount: number, stamp: Stamp) => {
       if (amount < 0 && !allowNegative) {
         throw new UnsupportedOperationError("a gcounter only grows; use a pncounter to decrement");
       }
+      // A replica holds at most one record of its own: stale copies of one it compacted away are
+      // stopped by `forget`, so it never sees two.
       const out: Tally[] = [];
       let mine: Tally | undefined;
       for (const t of state) {
@@ -142,6 +167,7 @@ function counterResolver(id: "gcounter" | "pncounter", allowNegative: boolean): 
       }
       const next = new Tally(
         stamp.replica,
+        mine?.base ?? stamp.seq - 1,
         stamp.seq,
         stamp.time.wall,
         stamp.time.counter,
@@ -151,7 +177,7 @@ function counterResolver(id: "gcounter" | "pncounter", allowNegative: boolean): 
         mine?.dn ?? 0,
       );
       out.push(next);
-      out.sort((x, y) => (x.replica < y.replica ? -1 : 1));
+      out.sort(byId);
       if (!Number.isSafeInteger(sum(state) + amount)) {
         throw new CounterOverflowError(`counter would leave the safe-integer range`);
       }
@@ -163,18 +189,22 @@ function counterResolver(id: "gcounter" | "pncounter", allowNegative: boolean): 
       for (const t of state) {
         if (t.replica === stamp.replica) {
           seenSelf = true;
-          out.push(new Tally(t.replica, stamp.seq, stamp.time.wall, stamp.time.counter, t.p, t.n, t.p, t.n));
+          out.push(
+            new Tally(t.replica, t.base, stamp.seq, stamp.time.wall, stamp.time.counter, t.p, t.n, t.p, t.n),
+          );
         } else {
           out.push(
             t.dp === t.p && t.dn === t.n
               ? t
-              : new Tally(t.replica, t.seq, t.wall, t.counter, t.p, t.n, t.p, t.n),
+              : new Tally(t.replica, t.base, t.seq, t.wall, t.counter, t.p, t.n, t.p, t.n),
           );
         }
       }
       if (!seenSelf) {
-        out.push(new Tally(stamp.replica, stamp.seq, stamp.time.wall, stamp.time.counter, 0, 0, 0, 0));
-        out.sort((x, y) => (x.replica < y.replica ? -1 : 1));
+        out.push(
+          new Tally(stamp.replica, stamp.seq - 1, stamp.seq, stamp.time.wall, stamp.time.counter, 0, 0, 0, 0),
+        );
+        out.sort(byId);
       }
       return out;
     },
@@ -193,25 +223,40 @@ function counterResolver(id: "gcounter" | "pncounter", allowNegative: boolean): 
           }),
         ),
     versions: (state, visit) => {
-      for (const t of state) visit(t.replica, t.seq);
+      // Records of one replica are adjacent (sorted by replica, then base): visit its highest seq.
+      for (let i = 0; i < state.length; i++) {
+        const t = state[i] as Tally;
+        let top = t.seq;
+        while (i + 1 < state.length && (state[i + 1] as Tally).replica === t.replica) {
+          i++;
+          top = Math.max(top, (state[i] as Tally).seq);
+        }
+        visit(t.replica, top);
+      }
     },
     compact: (state, stable: VersionVector) => {
+      // Only when every operation on the key is stable (every replica has seen the deletes too):
+      // then fully deleted records are dropped, and the entry with them when nothing is live.
+      // Live records keep their running totals, which other replicas' copies still build on.
       for (const t of state) if (!stable.includes(t.replica, t.seq)) return state;
-      // Every replica has seen every operation here. A fully deleted counter can go; otherwise
-      // nothing shrinks (each record is one replica's running total).
-      return state.some((t) => t.p > t.dp || t.n > t.dn) ? state : undefined;
-    },
-    // For a key collected after a delete every replica saw: a record this replica has already
-    // seen was deleted with it; only records of unseen operations are news.
-    forget: (state, unseen) => {
-      const kept = state.filter((t) => unseen(t.replica, t.seq));
+      const kept = state.filter((t) => t.p > t.dp || t.n > t.dn);
       return kept.length === 0 ? undefined : kept.length === state.length ? state : kept;
+    },
+    // A record whose latest operation this replica has seen, but of which it holds no record with
+    // the same identity, was compacted away here after every replica saw it deleted: a stale copy.
+    forget: (state, local, seen) => {
+      const stale = (t: Tally): boolean =>
+        seen(t.replica, t.seq) && !(local ?? []).some((l) => l.replica === t.replica && l.base === t.base);
+      if (!state.some(stale)) return state;
+      const kept = state.filter((t) => !stale(t));
+      return kept.length === 0 ? undefined : kept;
     },
     encode: (state, w: StateWriter) => {
       w.uint(state.length);
       for (const t of state) {
         w.replica(t.replica);
         w.uint(t.seq);
+        w.uint(t.seq - 1 - t.base);
         w.time(t.wall, t.counter);
         w.uint(t.p);
         w.uint(t.p - t.dp);
@@ -220,15 +265,16 @@ function counterResolver(id: "gcounter" | "pncounter", allowNegative: boolean): 
       }
     },
     decode: (r: StateReader) => {
-      const count = r.count(8, "counter record");
+      const count = r.count(9, "counter record");
       if (count === 0) r.fail("counter with no records");
       const out: Tally[] = [];
-      let last = "";
+      let last: Tally | undefined;
       for (let i = 0; i < count; i++) {
         const replica = r.replica();
-        if (!(replica > last)) r.fail("counter records not sorted by replica");
-        last = replica;
         const seq = r.seq();
+        const span = r.uint();
+        if (span >= seq) r.fail("counter record starts before the first operation");
+        const base = seq - 1 - span;
         const wall = r.time(replica);
         const counter = r.lastCounter;
         const p = r.uint();
@@ -237,7 +283,11 @@ function counterResolver(id: "gcounter" | "pncounter", allowNegative: boolean): 
         const nLive = r.uint();
         if (pLive > p || nLive > n) r.fail("counter record deletes more than it counted");
         if (!allowNegative && n !== 0) r.fail("gcounter record with decrements");
-        out.push(new Tally(replica, seq, wall, counter, p, n, p - pLive, n - nLive));
+        const t = new Tally(replica, base, seq, wall, counter, p, n, p - pLive, n - nLive);
+        if (last !== undefined && compareIds(last, t) >= 0)
+          r.fail("counter records not sorted by replica and base");
+        out.push(t);
+        last = t;
       }
       return out;
     },

@@ -5,6 +5,7 @@ import { compileKeyRules } from "../key-rules.ts";
 import { createReplicatedMap } from "../replicated-map.ts";
 import type { ReplicatedMap } from "../replicated-map-types.ts";
 import type { Value } from "../value.ts";
+import type { VersionVector } from "../version-vector.ts";
 import { toHex } from "./encode-state.ts";
 import { replicaNode, SIMULATED_EPOCH } from "./history.ts";
 import { smallValues } from "./laws.ts";
@@ -63,6 +64,10 @@ class Network {
   readonly replicas: ReplicatedMap[];
   readonly seen: Map<string, Map<string, SpecOp>>[];
   readonly inflight: Message[] = [];
+  /** Every message ever sent (the latest 64), kept to be replayed late: stale copies. */
+  readonly archive: Message[] = [];
+  /** Each replica's recent version vectors (newest last), as a peer may report them late. */
+  readonly vectors: VersionVector[][];
   readonly partition: number[];
   readonly log: string[] = [];
   now = SIMULATED_EPOCH;
@@ -86,6 +91,44 @@ class Network {
     this.seen = Array.from({ length: n }, () => new Map());
     this.partition = new Array<number>(n).fill(0);
     this.replicas = Array.from({ length: n }, (_, i) => this.#make(i));
+    this.vectors = this.replicas.map((m) => [m.versionVector()]);
+  }
+
+  /** Sends a message: in flight, and archived for late replays. */
+  post(msg: Message): void {
+    this.inflight.push(msg);
+    this.archive.push(msg);
+    if (this.archive.length > 64) this.archive.shift();
+  }
+
+  /** Remembers every replica's current version vector (a few per replica). */
+  recordVectors(): void {
+    this.replicas.forEach((m, i) => {
+      const list = this.vectors[i] as VersionVector[];
+      list.push(m.versionVector());
+      if (list.length > 4) list.shift();
+    });
+  }
+
+  /**
+   * Compacts replica `i` with a version vector of every other replica, each `ages[j]` reports
+   * old: a vector a peer reported earlier is still a lower bound of what it has seen.
+   */
+  compact(i: number, ages: readonly number[]): void {
+    const peers: VersionVector[] = [];
+    for (let j = 0; j < this.replicas.length; j++) {
+      if (j === i) continue;
+      const list = this.vectors[j] as VersionVector[];
+      peers.push(list[Math.max(0, list.length - 1 - (ages[j] ?? 0))] as VersionVector);
+    }
+    (this.replicas[i] as ReplicatedMap).compact(peers);
+  }
+
+  /** Delivers a copy of an archived message to replica `to` (any payload may arrive anywhere, late). */
+  replay(pick: number, to: number): void {
+    const msg = this.archive[pick % Math.max(1, this.archive.length)];
+    if (msg === undefined) return;
+    this.deliver({ ...msg, to });
   }
 
   #make(i: number, state?: Uint8Array): ReplicatedMap {
@@ -159,7 +202,7 @@ class Network {
     onKey.set(op.id, op);
     const carried = new Map<string, readonly SpecOp[]>([[key, [...onKey.values()]]]);
     for (let to = 0; to < this.replicas.length; to++) {
-      if (to !== replica) this.inflight.push({ from: replica, to, bytes, kind: "op", seen: carried });
+      if (to !== replica) this.post({ from: replica, to, bytes, kind: "op", seen: carried });
     }
   }
 
@@ -167,7 +210,7 @@ class Network {
     const a = this.replicas[from] as ReplicatedMap;
     const b = this.replicas[to] as ReplicatedMap;
     const bytes = how === "state" ? a.encodeState() : a.encodeDelta(b.versionVector());
-    this.inflight.push({ from, to, bytes, kind: how, seen: this.snapshotSeen(from) });
+    this.post({ from, to, bytes, kind: how, seen: this.snapshotSeen(from) });
   }
 
   connected(a: number, b: number): boolean {
@@ -266,10 +309,17 @@ class Network {
       }
     }
     this.checkSpecs();
-    const bytes = this.replicas.map((m) => toHex(m.encodeState()));
     const fresh = rebuild();
     for (const s of states) fresh.applyState(s);
-    bytes.push(toHex(fresh.encodeState()));
+    // Every replica has seen every operation: compacting each with the others' (equal) vectors
+    // must reach one canonical state, whatever each compacted earlier, and read the same.
+    const everyone = [...this.replicas, fresh];
+    const vectors = everyone.map((m) => m.versionVector());
+    everyone.forEach((m, i) => {
+      m.compact(vectors.filter((_, j) => j !== i));
+    });
+    this.checkSpecs();
+    const bytes = everyone.map((m) => toHex(m.encodeState()));
     const distinct = new Set(bytes);
     if (distinct.size !== 1) {
       throw new Violation(
@@ -289,6 +339,7 @@ function command(label: string, run: (net: Network) => void | Promise<void>): Cm
       net.log.push(label);
       await run(net);
       net.checkSpecs();
+      net.recordVectors();
     },
     toString: () => label,
   };
@@ -297,8 +348,9 @@ function command(label: string, run: (net: Network) => void | Promise<void>): Cm
 /**
  * The network simulator: fast-check commands over `n` replicas — local writes, increments and
  * deletes; sending full states and deltas; delivering, duplicating, reordering and dropping
- * messages (ops are broadcast as they happen); partitions and healing; restarts from encoded
- * state; concurrent chunked merges on one replica while it keeps writing; and merges run in
+ * messages (ops are broadcast as they happen); replays of archived (stale) payloads to any
+ * replica; compaction with peers' current or earlier vectors; partitions and healing; restarts
+ * from encoded state; concurrent chunked merges on one replica while it keeps writing; and merges run in
  * worker threads. After every command each replica is checked against the specification.
  */
 function commandsArb(
@@ -358,6 +410,14 @@ function commandsArb(
       }),
     ),
     r.map((i) => command(`restart r${i}`, (net) => net.restart(i))),
+    fc
+      .tuple(r, fc.array(fc.nat(3), { minLength: n, maxLength: n }))
+      .map(([i, ages]) =>
+        command(`r${i}.compact(peers' vectors, ages [${ages.join(",")}])`, (net) => net.compact(i, ages)),
+      ),
+    fc
+      .tuple(fc.nat(), r)
+      .map(([pick, to]) => command(`replay archived #${pick} to r${to}`, (net) => net.replay(pick, to))),
     fc.integer({ min: 1, max: 2000 }).map((ms) =>
       command(`tick ${ms}ms`, (net) => {
         net.now += ms;
