@@ -39,6 +39,8 @@ export class KeyStore {
   readonly #replicaIndex = new Map<ReplicaId, number>();
   #last = "";
   #inOrder = true;
+  /** Keys sorted, when slots are not in order; rebuilt after a key is added or removed. */
+  #sorted: string[] | undefined;
 
   /** Number of stored keys (present or tombstoned). */
   get size(): number {
@@ -148,6 +150,7 @@ export class KeyStore {
       this.#inOrder = false;
     }
     this.#index.set(key, s);
+    this.#sorted = undefined;
     if (this.#inOrder) {
       if (this.#index.size > 1 && !(key > this.#last)) this.#inOrder = false;
       this.#last = key;
@@ -248,6 +251,7 @@ export class KeyStore {
   /** Removes `key` (stored in `slot`). */
   delete(key: string, slot: number): void {
     this.#index.delete(key);
+    this.#sorted = undefined;
     this.#keys[slot] = undefined;
     this.#first.replica[slot] = OBJECT;
     this.#first.value[slot] = undefined;
@@ -263,6 +267,28 @@ export class KeyStore {
   /** Keys in insertion order. */
   keys(): MapIterator<string> {
     return this.#index.keys();
+  }
+
+  /**
+   * Calls `visit` with every `[key, slot]` in ascending key order (UTF-16 code units, the order
+   * of payloads), so replicas holding the same keys iterate alike. Free while slots are in order;
+   * otherwise the sort is paid once per change of the key set.
+   */
+  *sortedSlots(): Generator<[string, number]> {
+    if (this.#inOrder) {
+      const keys = this.#keys;
+      for (let s = 0; s < keys.length; s++) {
+        const key = keys[s];
+        if (key !== undefined) yield [key, s];
+      }
+      return;
+    }
+    this.#sorted ??= [...this.#index.keys()].sort();
+    const sorted = this.#sorted;
+    for (const key of sorted) {
+      const slot = this.#index.get(key);
+      if (slot !== undefined) yield [key, slot];
+    }
   }
 }
 

@@ -19,7 +19,11 @@ export interface ReplicatedMapOptions {
   readonly state?: Uint8Array;
 }
 
-/** One key's change. `value`/`previous` are `undefined` when the key is absent after/before. */
+/**
+ * One key's change. `value`/`previous` are `undefined` when the key is absent after/before. For
+ * large applies they may be accessors read on first access (deterministically, from immutable
+ * inputs); read them by name or copy a change with `JSON.stringify`/`toJSON`, not by spreading.
+ */
 export interface Change {
   readonly key: string;
   readonly value: unknown;
@@ -77,8 +81,12 @@ export interface ReplicatedMap {
   /** The value of `key` as its resolver reads it; `undefined` when absent. Unchecked cast to `T`. */
   readonly get: <T = unknown>(key: string) => T | undefined;
   readonly has: (key: string) => boolean;
-  /** Present keys and values, in no particular order. */
+  /**
+   * Present keys and values in ascending key order (UTF-16 code units, as `Array.prototype.sort`
+   * orders strings): replicas holding the same keys iterate alike.
+   */
   readonly entries: () => IterableIterator<[string, unknown]>;
+  /** Present keys, in the order of {@link ReplicatedMap.entries}. */
   readonly keys: () => IterableIterator<string>;
   /** Writes `value` (registers). @throws UnsupportedOperationError for counters. */
   readonly set: (key: string, value: unknown) => void;

@@ -9,7 +9,9 @@ import {
 } from "./errors.ts";
 import { type AnyResolver, compileKeyRules, type KeyRules } from "./key-rules.ts";
 import { ADD_CONCURRENT, GENERIC, KeyStore, UNCHANGED } from "./key-store.ts";
+import { LoneChange } from "./lone-change.ts";
 import { encodePayload, PayloadDecoder, type PayloadEntry, type PayloadKind } from "./payload.ts";
+import { Sibling } from "./register.ts";
 import type {
   ApplyAsyncOptions,
   ApplyResult,
@@ -32,6 +34,8 @@ const NEW_LONE = 5;
 interface Inflight {
   readonly decoder: PayloadDecoder;
   readonly pending: Map<string, number>;
+  /** Keys a local write merged early (see settle) that changed. */
+  settled: number;
 }
 
 const defaultYield = (): Promise<void> =>
@@ -220,26 +224,33 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     return old === undefined && known(resolver, incoming) ? undefined : incoming;
   };
 
-  /** Merges `incoming` into `key` right away (used to settle keys an async apply still holds). */
-  const mergeNow = (key: string, resolver: AnyResolver, incoming: unknown): boolean => {
+  /**
+   * Merges `incoming` into `key` right away (an async apply's chunk, or a key it still holds that
+   * a local write needs now); the change, if any, goes to `changes` when someone listens.
+   */
+  const mergeNow = (key: string, resolver: AnyResolver, incoming: unknown, changes: Change[]): boolean => {
     const slot = store.slotOf(key);
     const old = slot < 0 ? undefined : store.stateAt(slot);
     const inc = admitState(resolver, incoming, old);
     const next = inc === undefined ? old : old === undefined ? inc : resolver.merge(old, inc);
     const before = listeners.size > 0 ? readState(key, old) : undefined;
     const changed = commit(key, slot, resolver, old, next);
-    if (changed && listeners.size > 0)
-      emit("remote", [{ key, value: readState(key, next), previous: before }]);
+    if (changed && listeners.size > 0) changes.push({ key, value: readState(key, next), previous: before });
     return changed;
   };
 
-  /** Merges what in-flight async applies still hold for `key`, so a local write sees it. */
+  /**
+   * Merges what in-flight async applies still hold for `key`, so a local write sees it: one
+   * remote event before the write's own, counted in that apply's result.
+   */
   const settle = (key: string): void => {
     for (const f of inflight) {
       const i = f.pending.get(key);
       if (i === undefined) continue;
       f.pending.delete(key);
-      mergeNow(key, f.decoder.resolverAt(i), f.decoder.stateAt(i));
+      const changes: Change[] = [];
+      if (mergeNow(key, f.decoder.resolverAt(i), f.decoder.stateAt(i), changes)) f.settled++;
+      emit("remote", changes);
     }
   };
 
@@ -350,7 +361,8 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     const slots = slotsOf(decoder);
     // The fast lane: a lone incoming value meeting nothing or a lone packed value is merged field
     // by field, with no state objects, when nothing needs the old and new states as objects.
-    const fast = listeners.size === 0 && newestLink?.deref() === undefined;
+    // Subscribers get lazily read changes from it (LoneChange); a live snapshot needs old states.
+    const fast = newestLink?.deref() === undefined;
     const actions = new Uint8Array(n);
     const { replicaTable } = decoder;
     const {
@@ -420,6 +432,11 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
         const counter = loneCounter[i] as number;
         const value = loneValue[i];
         const slot = slots[i] as number;
+        if (track) {
+          const old = slot < 0 ? undefined : (store.stateAt(slot) as Sibling);
+          const incoming = new Sibling(replica, seq, wall, counter, value as Sibling["value"]);
+          changes.push(new LoneChange(key, decoder.resolverAt(i), old, incoming, action === ADD_CONCURRENT));
+        }
         if (action === ADD_CONCURRENT) store.addConcurrent(slot, replica, seq, wall, counter, value);
         else {
           if (action === NEW_LONE) size++;
@@ -488,7 +505,7 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     decoder.keys.forEach((k, i) => {
       pending.set(k, i);
     });
-    const flight: Inflight = { decoder, pending };
+    const flight: Inflight = { decoder, pending, settled: 0 };
     inflight.add(flight);
     let changed = 0;
     try {
@@ -497,17 +514,20 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
         const end = Math.min(keys.length, start + chunk);
         const done: unknown[] = [];
         const doneResolvers: AnyResolver[] = [];
+        const changes: Change[] = [];
         for (let i = start; i < end; i++) {
           const key = keys[i] as string;
           if (pending.get(key) !== i) continue; // settled early by a local write
           pending.delete(key);
-          if (mergeNow(key, decoder.resolverAt(i), decoder.stateAt(i))) {
+          if (mergeNow(key, decoder.resolverAt(i), decoder.stateAt(i), changes)) {
             changed++;
             done.push(store.get(key));
             doneResolvers.push(decoder.resolverAt(i));
           }
         }
         prepareReads((k) => doneResolvers[k] as AnyResolver, done, 0, done.length);
+        // One event per chunk, after the chunk's batch reads.
+        emit("remote", changes);
         if (end < keys.length) await pause("merge");
       }
       context.merge(decoder.context);
@@ -517,7 +537,7 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
       decoder.release();
     }
     flush();
-    return { changed, duplicate: false };
+    return { changed: changed + flight.settled, duplicate: false };
   };
 
   /** Payload entries for `keys`, sorted unless they already are. */
@@ -547,14 +567,15 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
       return s !== undefined && resolverFor(key).exists(s);
     },
     entries: function* () {
-      for (const [key, slot] of store.slots()) {
+      for (const [key, slot] of store.sortedSlots()) {
         const r = resolverFor(key);
         const s = store.stateAt(slot);
         if (r.exists(s)) yield [key, r.read(s)];
       }
     },
     keys: function* () {
-      for (const [key, slot] of store.slots()) if (resolverFor(key).exists(store.stateAt(slot))) yield key;
+      for (const [key, slot] of store.sortedSlots())
+        if (resolverFor(key).exists(store.stateAt(slot))) yield key;
     },
     set: (key, value) =>
       local(key, (resolver, old, stamp) => {

@@ -26,7 +26,7 @@ export interface Snapshot {
   readonly get: (key: string) => unknown;
   readonly has: (key: string) => boolean;
   readonly conflicts: (key: string) => readonly Concurrent<unknown>[];
-  /** Present keys with their values, in no particular order. */
+  /** Present keys with their values, in ascending key order (as `ReplicatedMap.entries`). */
   readonly entries: () => IterableIterator<[string, unknown]>;
   readonly keys: () => IterableIterator<string>;
 }
@@ -59,7 +59,7 @@ export function makeSnapshot(
     for (let l: SnapshotLink | undefined = link; l !== undefined; l = l.next)
       for (const key of l.saved.keys()) keys.add(key);
     for (const key of live.keys()) keys.add(key);
-    for (const key of keys) {
+    for (const key of [...keys].sort()) {
       const s = stateOf(key);
       if (s !== undefined && resolverFor(key).exists(s)) yield [key, resolverFor(key).read(s)];
     }

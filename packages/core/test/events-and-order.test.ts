@@ -1,0 +1,111 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { Change, ChangeEvent, ReplicatedMap } from "../src/index.ts";
+import { replica, type TestTime } from "./fixtures.ts";
+
+const A = "00000000000000a1";
+const B = "00000000000000b2";
+
+const plain = (changes: readonly Change[]): { key: string; value: unknown; previous: unknown }[] =>
+  changes
+    .map((c) => ({ key: c.key, value: c.value, previous: c.previous }))
+    .sort((x, y) => (x.key < y.key ? -1 : 1));
+
+/** Writes `ops` on a fresh replica: [key, value] pairs ("mv:" keys are multi-value). */
+function written(node: string, time: TestTime, ops: readonly (readonly [string, number])[]): ReplicatedMap {
+  const m = replica(node, time);
+  for (const [k, v] of ops) m.set(k, v);
+  return m;
+}
+
+const opsArb = fc.array(
+  fc.tuple(
+    fc.constantFrom("a", "b", "c", "mv:x", "mv:y", "z", "é", "\u{1F600}", "A"),
+    fc.integer({ min: 0, max: 9 }),
+  ),
+  { maxLength: 12 },
+);
+
+describe("change events", () => {
+  it("the fast lane emits the same changes as the general path", () => {
+    // With a live snapshot the apply takes the general path; without one, lone values take the
+    // fast lane. A subscriber must see the same changes either way.
+    fc.assert(
+      fc.property(opsArb, opsArb, (mine, theirs) => {
+        const time = { now: 1_000 };
+        const payload = written(B, time, theirs).encodeState();
+        const seenBy = (keepSnapshot: boolean): ReturnType<typeof plain> => {
+          const target = written(A, time, mine);
+          const events: ChangeEvent[] = [];
+          target.subscribe((e) => events.push(e));
+          const snapshot = keepSnapshot ? target.snapshot() : undefined;
+          const { changed } = target.applyState(payload);
+          expect(snapshot === undefined || snapshot.size >= 0).toBe(true);
+          const changes = events.flatMap((e) => e.changes);
+          expect(changes).toHaveLength(changed);
+          expect(events.every((e) => e.origin === "remote")).toBe(true);
+          return plain(changes);
+        };
+        const fast = seenBy(false);
+        expect(fast).toEqual(seenBy(true));
+        // And each change reads what the map now reads.
+        const target = written(A, time, mine);
+        target.applyState(payload);
+        for (const c of fast) expect(c.value).toEqual(target.get(c.key));
+      }),
+    );
+  });
+
+  it("a lazily read change serialises as a plain object", () => {
+    const time = { now: 1_000 };
+    const target = written(A, time, [["k", 1]]);
+    const events: ChangeEvent[] = [];
+    target.subscribe((e) => events.push(e));
+    target.applyState(written(B, time, [["k", 2]]).encodeState());
+    expect(JSON.parse(JSON.stringify(events[0]?.changes))).toEqual([{ key: "k", value: 2, previous: 1 }]);
+  });
+
+  it("applyAsync emits one event per chunk and counts keys a local write merged early", async () => {
+    const time = { now: 1_000 };
+    const source = replica(B, time);
+    for (let i = 0; i < 10; i++) source.set(`k${i}`, i);
+    const target = replica(A, time);
+    const events: ChangeEvent[] = [];
+    target.subscribe((e) => events.push(e));
+    let writes = 0;
+    const result = await target.applyAsync(source.encodeState(), {
+      chunkSize: 4,
+      yieldTo: async (phase) => {
+        // A local write to a key still waiting merges it first (k9 is in the last chunk).
+        if (phase === "merge" && writes++ === 0) target.set("k9", 99);
+      },
+    });
+    expect(result.changed).toBe(10);
+    const remote = events.filter((e) => e.origin === "remote");
+    // Chunks of 4, 4 and 2 keys, k9 merged early by the local write: 4 + 4 + 1 + its own event.
+    expect(remote.map((e) => e.changes.length).sort()).toEqual([1, 1, 4, 4]);
+    expect(remote.flatMap((e) => e.changes.map((c) => c.key)).sort()).toEqual(
+      Array.from({ length: 10 }, (_, i) => `k${i}`).sort(),
+    );
+    expect(target.get("k9")).toBe(99);
+  });
+});
+
+describe("iteration order", () => {
+  it("converged replicas iterate entries and keys in the same, ascending order", () => {
+    fc.assert(
+      fc.property(opsArb, opsArb, (one, two) => {
+        const time = { now: 1_000 };
+        const a = written(A, time, one);
+        const b = written(B, time, two);
+        a.applyState(b.encodeState());
+        b.applyState(a.encodeState());
+        const keysA = [...a.keys()];
+        expect(JSON.stringify([...a.entries()])).toBe(JSON.stringify([...b.entries()]));
+        expect(keysA).toEqual([...b.keys()]);
+        expect(keysA).toEqual([...keysA].sort());
+        expect([...a.snapshot().keys()]).toEqual(keysA);
+      }),
+    );
+  });
+});
