@@ -33,7 +33,10 @@ export class Timestamp {
   /** Id of the node that issued the timestamp. */
   readonly node: NodeId;
 
-  /** @internal Use {@link timestamp}; this constructor does not validate. */
+  /**
+   * Does not validate: use {@link timestamp} for parts not known to be valid. (Public for the
+   * converge packages, which build timestamps from already validated fields.)
+   */
   constructor(wall: number, counter: number, node: NodeId) {
     this.wall = wall;
     this.counter = counter;
