@@ -1,4 +1,5 @@
-import { createReplicatedMap, Reader, Writer } from "@converge/core";
+import { createReplicatedMap } from "@converge/core";
+import { Reader, Writer } from "@converge/core/codec";
 import { lww, multiValue, pncounter } from "@converge/resolvers";
 import { describe, expect, it } from "vitest";
 

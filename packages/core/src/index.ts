@@ -8,11 +8,13 @@
  * machinery of {@link registerResolver}: causally later writes win, concurrent writes stay visible
  * through `conflicts`, deletes are observed-remove.
  *
+ * Resolver authors encoding their own states import the primitives from `@converge/core/codec`;
+ * the convergence harness is `@converge/core/testing`.
+ *
  * @packageDocumentation
  */
 
 export { ConvergeError, isConvergeError } from "@converge/hlc";
-export { CausalContext } from "./causal-context.ts";
 export {
   ConfigError,
   CounterOverflowError,
@@ -23,19 +25,10 @@ export {
   ResolverMismatchError,
   UnsupportedOperationError,
 } from "./errors.ts";
-export {
-  type AnyResolver,
-  compileKeyRules,
-  type KeyRules,
-  type KeyRulesConfig,
-  resolverName,
-} from "./key-rules.ts";
-export { FORMAT_VERSION, type PayloadKind } from "./payload.ts";
-export { Reader } from "./reader.ts";
+export type { AnyResolver, KeyRulesConfig } from "./key-rules.ts";
 export { type RegisterOptions, registerResolver } from "./register.ts";
 export { createReplicatedMap } from "./replicated-map.ts";
 export type {
-  ApplyAsyncOptions,
   ApplyResult,
   Change,
   ChangeEvent,
@@ -44,7 +37,5 @@ export type {
 } from "./replicated-map-types.ts";
 export { type Concurrent, defineResolver, type Resolver, type ResolverImpl, type Stamp } from "./resolver.ts";
 export type { Snapshot } from "./snapshot.ts";
-export { DEFAULT_DECODE_LIMITS, type DecodeLimits, StateReader, StateWriter } from "./state-codec.ts";
-export { compareValues, MAX_VALUE_DEPTH, toValue, type Value, type ValueObject } from "./value.ts";
-export { type Ordering, type ReplicaId, VersionVector, versionVector } from "./version-vector.ts";
-export { Writer } from "./writer.ts";
+export { compareValues, toValue, type Value } from "./value.ts";
+export { type ReplicaId, VersionVector, versionVector } from "./version-vector.ts";

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isConvergeError, Reader, Writer } from "../src/index.ts";
+import { Reader, Writer } from "../src/codec.ts";
+import { isConvergeError } from "../src/index.ts";
 import { caught } from "./fixtures.ts";
 
 describe("Writer and Reader", () => {

@@ -1,12 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  type ChangeEvent,
-  compileKeyRules,
-  createReplicatedMap,
-  isConvergeError,
-  versionVector,
-} from "../src/index.ts";
+import { type ChangeEvent, createReplicatedMap, isConvergeError, versionVector } from "../src/index.ts";
+import { compileKeyRules } from "../src/key-rules.ts";
 import { caught, hex, replica, rules, testLww, testMv } from "./fixtures.ts";
 
 const A = "00000000000000a1";

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { compareValues, isConvergeError, Reader, toValue, type Value, Writer } from "../src/index.ts";
+import { Reader, Writer } from "../src/codec.ts";
+import { compareValues, isConvergeError, toValue, type Value } from "../src/index.ts";
 import { readValue, writeValue } from "../src/value.ts";
 import { valueArb } from "./fixtures.ts";
 

@@ -5,11 +5,10 @@ import {
   type ReplicaId,
   type Resolver,
   type Stamp,
-  type StateReader,
-  type StateWriter,
   UnsupportedOperationError,
   type VersionVector,
 } from "@converge/core";
+import type { StateReader, StateWriter } from "@converge/core/codec";
 import { Timestamp } from "@converge/hlc";
 
 /**
