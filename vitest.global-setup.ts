@@ -7,7 +7,8 @@ export function setup(): void {
   const seed = given !== undefined && given !== "" ? Number(given) : Math.floor(Math.random() * 2 ** 31);
   if (!Number.isSafeInteger(seed)) throw new Error(`CONVERGE_SEED must be an integer, got ${given}`);
   process.env["CONVERGE_SEED"] = String(seed);
-  const scale = process.env["CONVERGE_RUNS_SCALE"] ?? "1";
+  const deep = process.env["CONVERGE_DEEP"] === "1";
+  const scale = deep ? "20, CONVERGE_DEEP" : (process.env["CONVERGE_RUNS_SCALE"] ?? "1");
   console.log(
     `[converge] property-test seed ${seed} (runs scale ${scale}); replay: CONVERGE_SEED=${seed} ./run test`,
   );

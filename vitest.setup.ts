@@ -1,11 +1,13 @@
 import fc from "fast-check";
+import { runConfig } from "./packages/core/src/testing/run-config.ts";
 
-// Every property test in every worker draws from the seed chosen in vitest.global-setup.ts.
-const seed = Number(process.env["CONVERGE_SEED"]);
-const scale = Number(process.env["CONVERGE_RUNS_SCALE"] ?? "1");
+// Every property test in every worker draws from the seed chosen in vitest.global-setup.ts, and
+// runs as often as a check of @converge/core/testing would: 100 times, scaled by
+// CONVERGE_RUNS_SCALE, or 20 times as often with CONVERGE_DEEP=1 (docs/TESTING.md).
+const { seed, numRuns } = runConfig({}, 100);
 fc.configureGlobal({
   seed,
-  numRuns: Math.max(1, Math.round(100 * scale)),
+  numRuns,
   reporter: (details) => {
     if (details.failed) {
       const cause = details.errorInstance;
