@@ -1,5 +1,8 @@
 import { ConvergeError } from "@converge/hlc";
 
+// INVALID_CONFIG and INVALID_VALUE are thrown by @converge/hlc too, so their classes live there.
+export { ConfigError, InvalidValueError } from "@converge/hlc";
+
 /**
  * A payload (state, delta or op) is malformed, truncated, oversized or of an unknown format
  * version. Codes: `DECODE_MALFORMED`, `DECODE_TRUNCATED`, `DECODE_TOO_LARGE`, `FORMAT_VERSION`.
@@ -32,13 +35,6 @@ export class ResolverMismatchError extends ConvergeError {
   }
 }
 
-/** A value is not storable (not JSON-compatible, not finite, too deep or too large). Code `INVALID_VALUE`. */
-export class InvalidValueError extends ConvergeError {
-  constructor(message: string) {
-    super("INVALID_VALUE", message);
-  }
-}
-
 /** A key is not a well-formed string within the size limit. Code `INVALID_KEY`. */
 export class InvalidKeyError extends ConvergeError {
   constructor(message: string) {
@@ -60,13 +56,6 @@ export class CounterOverflowError extends ConvergeError {
   }
 }
 
-/** The configuration given to a factory is invalid. Code `INVALID_CONFIG`. */
-export class ConfigError extends ConvergeError {
-  constructor(message: string) {
-    super("INVALID_CONFIG", message);
-  }
-}
-
 /**
  * A delta was computed since a version this replica has not reached (it lacks operations the
  * delta assumes it has), or a payload of the wrong kind was given. Code `DELTA_UNKNOWN_BASE` or
@@ -76,5 +65,77 @@ export class ConfigError extends ConvergeError {
 export class PayloadKindError extends ConvergeError {
   constructor(code: "DELTA_UNKNOWN_BASE" | "WRONG_PAYLOAD_KIND", message: string) {
     super(code, message);
+  }
+}
+
+/**
+ * @internal How a misused argument is named in error messages: its type, and the value when it is
+ * short. Internal to core (not exported by the package); the same as @converge/hlc's own copy.
+ */
+export function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  switch (typeof value) {
+    case "undefined":
+      return "undefined";
+    case "function":
+      return value.name === "" ? "a function" : `the function ${value.name}`;
+    case "string":
+      return value.length > 40
+        ? `a string of ${value.length} characters`
+        : `the string ${JSON.stringify(value)}`;
+    case "number":
+    case "boolean":
+    case "bigint":
+      return `${typeof value} ${String(value)}${typeof value === "bigint" ? "n" : ""}`;
+    case "symbol":
+      return "a symbol";
+    default: {
+      if (Array.isArray(value)) return `an array of ${value.length}`;
+      const proto: unknown = Object.getPrototypeOf(value);
+      const ctor = (proto as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+      if (typeof ctor !== "string" || ctor === "" || ctor === "Object") return "an object";
+      return `${/^[AEIOU]/.test(ctor) ? "an" : "a"} ${ctor}`;
+    }
+  }
+}
+
+declare module "@converge/hlc" {
+  /** The codes thrown by @converge/core (see docs/ERRORS.md). */
+  interface ConvergeErrorCodes {
+    /** A payload is malformed or not canonical. */
+    DECODE_MALFORMED: DecodeError;
+    /** A payload ends before its data does. */
+    DECODE_TRUNCATED: DecodeError;
+    /** A payload exceeds a decode limit. */
+    DECODE_TOO_LARGE: DecodeError;
+    /** A payload's integrity check does not match its bytes. */
+    DECODE_CHECKSUM: DecodeError;
+    /** A payload has a format version this build does not read. */
+    FORMAT_VERSION: DecodeError;
+    /** A payload uses a resolver id this replica does not know. */
+    UNKNOWN_RESOLVER: ResolverMismatchError;
+    /** A payload uses another version of a resolver this replica knows. */
+    RESOLVER_VERSION: ResolverMismatchError;
+    /** A payload was written under other key rules (fingerprints differ). */
+    CONFIG_MISMATCH: ResolverMismatchError;
+    /** A payload's key is governed by another resolver here. */
+    RESOLVER_MISMATCH: ResolverMismatchError;
+    /** A key is not a well-formed string within the size limit. */
+    INVALID_KEY: InvalidKeyError;
+    /** The key's resolver has no such operation. */
+    UNSUPPORTED_OPERATION: UnsupportedOperationError;
+    /** A counter would leave the safe-integer range. */
+    COUNTER_OVERFLOW: CounterOverflowError;
+    /** A delta's base is a version this replica has not reached. */
+    DELTA_UNKNOWN_BASE: PayloadKindError;
+    /** A payload of another kind than the apply function takes. */
+    WRONG_PAYLOAD_KIND: PayloadKindError;
+    /**
+     * `@converge/core/testing`: replicas did not converge (`ConvergenceError`, typed here as its
+     * base class so the main entry point does not depend on the testing one).
+     */
+    CONVERGENCE_VIOLATION: ConvergeError;
+    /** `@converge/core/testing`: a resolver broke a law (`LawViolationError`, typed as its base class). */
+    LAW_VIOLATION: ConvergeError;
   }
 }

@@ -14,7 +14,7 @@
  * @packageDocumentation
  */
 
-export { ConvergeError, isConvergeError } from "@converge/hlc";
+export { ConvergeError, type ConvergeErrorCode, isConvergeError } from "@converge/hlc";
 export {
   ConfigError,
   CounterOverflowError,

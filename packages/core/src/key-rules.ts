@@ -1,5 +1,5 @@
-import { ConfigError } from "./errors.ts";
-import type { Resolver } from "./resolver.ts";
+import { ConfigError, describeValue } from "./errors.ts";
+import { checkResolverShape, type Resolver } from "./resolver.ts";
 
 /** Any resolver, whatever its value types; the map stores states of many kinds side by side. */
 // biome-ignore lint/suspicious/noExplicitAny: existential type — each state only ever goes back to the resolver that made it
@@ -45,10 +45,12 @@ function fnv1a(text: string, seed: number): number {
 /**
  * Compiles key rules.
  *
- * @throws ConfigError (`INVALID_CONFIG`) when a pattern has a `*` anywhere but at its end, or when
- *   two different resolvers share an `id@version`.
+ * @throws ConfigError (`INVALID_CONFIG`) when the config is not `{ default, keys? }`, a resolver is
+ *   not a resolver (e.g. the factory `lww` instead of `lww()`), a pattern is not a well-formed
+ *   string or has a `*` anywhere but at its end, or two different resolvers share an `id@version`.
  */
 export function compileKeyRules(config: KeyRulesConfig): KeyRules {
+  checkRulesConfig(config);
   const exact = new Map<string, AnyResolver>();
   const prefixes: [string, AnyResolver][] = [];
   const resolvers = new Map<string, AnyResolver>();
@@ -96,4 +98,35 @@ export function compileKeyRules(config: KeyRulesConfig): KeyRules {
     return fallback;
   };
   return { resolverFor, resolvers, fingerprint, canonical };
+}
+
+const RULE_FIELDS = new Set(["default", "keys"]);
+
+function checkRulesConfig(config: KeyRulesConfig): void {
+  if (typeof config !== "object" || config === null || Array.isArray(config)) {
+    throw new ConfigError(
+      `resolvers must be an object { default, keys? } such as { default: lww() }, got ${describeValue(config)}`,
+    );
+  }
+  for (const name of Object.keys(config)) {
+    if (!RULE_FIELDS.has(name)) {
+      throw new ConfigError(
+        `resolvers: unknown field ${JSON.stringify(name)}; expected { default, keys? } (patterns go under keys: { keys: { ${JSON.stringify(name)}: … } })`,
+      );
+    }
+  }
+  checkResolverShape(config.default, "resolvers.default");
+  const keys: unknown = config.keys;
+  if (keys === undefined) return;
+  if (typeof keys !== "object" || keys === null || Array.isArray(keys)) {
+    throw new ConfigError(
+      `resolvers.keys must be an object mapping keys or "prefix*" patterns to resolvers, got ${describeValue(keys)}`,
+    );
+  }
+  for (const [pattern, r] of Object.entries(keys)) {
+    if (!pattern.isWellFormed()) {
+      throw new ConfigError(`resolvers.keys: pattern ${JSON.stringify(pattern)} contains a lone surrogate`);
+    }
+    checkResolverShape(r, `resolvers.keys[${JSON.stringify(pattern)}]`);
+  }
 }

@@ -1,6 +1,7 @@
 import { Timestamp } from "@converge/hlc";
 import { type Concurrent, defineResolver, type Resolver, type Stamp } from "./resolver.ts";
 import type { StateReader, StateWriter } from "./state-codec.ts";
+import { checkRegisterOptions } from "./validate-options.ts";
 import { toValue, type Value } from "./value.ts";
 import type { ReplicaId, VersionVector } from "./version-vector.ts";
 
@@ -209,6 +210,7 @@ export interface RegisterOptions<In, Out> {
 export function registerResolver<In extends Value, Out>(
   options: RegisterOptions<In, Out>,
 ): Resolver<In, Out> {
+  checkRegisterOptions(options);
   const { resolve, resolveMany } = options;
   const accept = options.accept ?? ((v: In) => toValue(v) as In);
   // Reads of multi-value states computed in a batch by `resolveMany`, per (immutable) state.

@@ -1,13 +1,8 @@
 import { createClock, Timestamp } from "@converge/hlc";
 import { CausalContext } from "./causal-context.ts";
 import { ChangeLog } from "./change-log.ts";
-import {
-  CounterOverflowError,
-  InvalidKeyError,
-  PayloadKindError,
-  UnsupportedOperationError,
-} from "./errors.ts";
-import { type AnyResolver, compileKeyRules, type KeyRules } from "./key-rules.ts";
+import { InvalidKeyError, PayloadKindError, UnsupportedOperationError } from "./errors.ts";
+import type { AnyResolver, KeyRules } from "./key-rules.ts";
 import { ADD_CONCURRENT, GENERIC, KeyStore, UNCHANGED } from "./key-store.ts";
 import { LoneChange } from "./lone-change.ts";
 import { encodePayload, PayloadDecoder, type PayloadEntry, type PayloadKind } from "./payload.ts";
@@ -23,6 +18,16 @@ import type {
 import type { Stamp } from "./resolver.ts";
 import { ABSENT, makeSnapshot, SnapshotLink } from "./snapshot.ts";
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from "./state-codec.ts";
+import {
+  checkAmount,
+  checkApplyAsyncOptions,
+  checkListener,
+  checkMapOptions,
+  checkPayload,
+  checkReadKey,
+  checkVersionVector,
+  checkVersionVectors,
+} from "./validate-options.ts";
 import type { ReplicaId } from "./version-vector.ts";
 
 /** Placeholder for per-entry arrays an apply did not need. */
@@ -57,7 +62,7 @@ const defaultYield = (): Promise<void> =>
  * peer.applyDelta(shop.encodeDelta(peer.versionVector()));
  */
 export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMap {
-  const rules: KeyRules = compileKeyRules(options.resolvers);
+  const rules: KeyRules = checkMapOptions(options);
   /** Whether any resolver batch-reads (see {@link Resolver.prepare}): if none, applies skip that pass. */
   const anyPrepare = [...rules.resolvers.values()].some((r) => r.prepare !== undefined);
   const { resolverFor } = rules;
@@ -283,12 +288,6 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     if (listeners.size > 0)
       emit("local", [{ key, value: readState(key, next), previous: readState(key, old) }]);
     flush();
-  };
-
-  const checkAmount = (amount: number): void => {
-    if (!Number.isSafeInteger(amount)) {
-      throw new CounterOverflowError(`amount ${amount} is not a safe integer`);
-    }
   };
 
   /** Checks everything that could refuse a decoded payload, changing nothing but the clock. */
@@ -559,10 +558,12 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
       return size;
     },
     get: <T>(key: string): T | undefined => {
+      checkReadKey(key, "get");
       const s = store.get(key);
       return s === undefined ? undefined : (resolverFor(key).read(s) as T | undefined);
     },
     has: (key) => {
+      checkReadKey(key, "has");
       const s = store.get(key);
       return s !== undefined && resolverFor(key).exists(s);
     },
@@ -587,7 +588,7 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
         return resolver.set(old, value, stamp);
       }),
     increment: (key, amount = 1) => {
-      checkAmount(amount);
+      checkAmount(amount, "increment");
       if (amount === 0) {
         // Adding 0 is no operation: nothing is stamped, sent or stored.
         checkKey(key);
@@ -608,7 +609,7 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
       });
     },
     decrement: (key, amount = 1) => {
-      checkAmount(amount);
+      checkAmount(amount, "decrement");
       map.increment(key, -amount);
     },
     delete: (key) => {
@@ -621,17 +622,18 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
       return true;
     },
     conflicts: (key) => {
+      checkReadKey(key, "conflicts");
       const s = store.get(key);
       return s === undefined ? [] : resolverFor(key).conflicts(s);
     },
     subscribe: (listener) => {
-      listeners.add(listener);
+      listeners.add(checkListener(listener, "subscribe"));
       return () => {
         listeners.delete(listener);
       };
     },
     onOp: (listener) => {
-      opListeners.add(listener);
+      opListeners.add(checkListener(listener, "onOp"));
       return () => {
         opListeners.delete(listener);
       };
@@ -651,6 +653,7 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     encodeState: () =>
       encodePayload("state", rules.fingerprint, context, sortedEntries(store.keys(), store.inOrder)),
     encodeDelta: (since) => {
+      checkVersionVector(since, "encodeDelta");
       const candidates = log.keysAfter(since);
       const keys: string[] = [];
       for (const key of candidates) {
@@ -664,12 +667,15 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
       }
       return encodePayload("delta", rules.fingerprint, context, sortedEntries(keys, false), since);
     },
-    applyState: (bytes) => applySync(bytes, "state"),
-    applyDelta: (bytes) => applySync(bytes, "delta"),
-    applyOp: (bytes) => applySync(bytes, "op"),
-    apply: (bytes) => applySync(bytes, undefined),
-    applyAsync,
+    applyState: (bytes) => applySync(checkPayload(bytes, "applyState"), "state"),
+    applyDelta: (bytes) => applySync(checkPayload(bytes, "applyDelta"), "delta"),
+    applyOp: (bytes) => applySync(checkPayload(bytes, "applyOp"), "op"),
+    apply: (bytes) => applySync(checkPayload(bytes, "apply"), undefined),
+    // async: a misuse rejects the returned promise, as a refused payload does.
+    applyAsync: async (bytes, opts) =>
+      applyAsync(checkPayload(bytes, "applyAsync"), checkApplyAsyncOptions(opts)),
     compact: (peers) => {
+      checkVersionVectors(peers, "compact");
       let stable = context.versionVector();
       for (const p of peers) stable = stable.meet(p);
       let count = 0;

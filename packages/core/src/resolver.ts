@@ -1,5 +1,5 @@
 import type { Timestamp } from "@converge/hlc";
-import { ConfigError } from "./errors.ts";
+import { ConfigError, describeValue } from "./errors.ts";
 import type { StateReader, StateWriter } from "./state-codec.ts";
 import type { ReplicaId, VersionVector } from "./version-vector.ts";
 
@@ -118,6 +118,7 @@ export interface ResolverImpl<In, Out, S> {
  * @throws ConfigError (`INVALID_CONFIG`) for a malformed id or version.
  */
 export function defineResolver<In, Out, S>(impl: ResolverImpl<In, Out, S>): Resolver<In, Out> {
+  checkResolverShape(impl, "defineResolver");
   if (!/^[A-Za-z0-9._\-/:@]{1,128}$/.test(impl.id)) {
     throw new ConfigError(`resolver id ${JSON.stringify(impl.id)} must be 1-128 of A-Z a-z 0-9 . _ - / : @`);
   }
@@ -126,4 +127,55 @@ export function defineResolver<In, Out, S>(impl: ResolverImpl<In, Out, S>): Reso
   }
   // The map hands each state back only to the resolver that produced it, so erasing S is sound.
   return Object.freeze({ ...impl }) as unknown as Resolver<In, Out>;
+}
+
+/** The functions every resolver has, and those it may have. */
+const REQUIRED = [
+  "remove",
+  "merge",
+  "read",
+  "exists",
+  "conflicts",
+  "versions",
+  "compact",
+  "encode",
+  "decode",
+] as const;
+const OPTIONAL = ["set", "increment", "forget", "prepare"] as const;
+
+/**
+ * @internal Throws `INVALID_CONFIG` unless `value` has a resolver's shape: an object with a string
+ * id, a number version and the resolver functions. A function in its place is most likely a
+ * resolver factory passed without calling it (`lww` instead of `lww()`), and the message says so.
+ */
+export function checkResolverShape(value: unknown, where: string): void {
+  if (typeof value === "function") {
+    const name = value.name === "" ? "factory" : value.name;
+    throw new ConfigError(
+      `${where}: expected a resolver, got the function ${name} itself; call it: ${name}()`,
+    );
+  }
+  if (typeof value !== "object" || value === null) {
+    throw new ConfigError(`${where}: expected a resolver (e.g. lww()), got ${describeValue(value)}`);
+  }
+  const r = value as Record<string, unknown>;
+  if (typeof r["id"] !== "string") {
+    throw new ConfigError(`${where}: expected a resolver with a string id, got id ${describeValue(r["id"])}`);
+  }
+  if (typeof r["version"] !== "number") {
+    throw new ConfigError(
+      `${where}: resolver ${r["id"]} needs a number version, got ${describeValue(r["version"])}`,
+    );
+  }
+  const missing = REQUIRED.filter((f) => typeof r[f] !== "function");
+  if (missing.length > 0) {
+    throw new ConfigError(`${where}: resolver ${r["id"]} has no ${missing.join(", ")} function`);
+  }
+  for (const f of OPTIONAL) {
+    if (r[f] !== undefined && typeof r[f] !== "function") {
+      throw new ConfigError(
+        `${where}: resolver ${r["id"]}: ${f} must be a function when given, got ${describeValue(r[f])}`,
+      );
+    }
+  }
 }

@@ -114,6 +114,10 @@ export class VersionVector {
 export function versionVector(
   entries: Iterable<readonly [ReplicaId, number]> | Readonly<Record<ReplicaId, number>> = [],
 ): VersionVector {
+  if (typeof entries !== "object" || entries === null)
+    throw new ConfigError(
+      `versionVector: expected [replica, seq] pairs or a { replica: seq } record, got ${String(entries)}`,
+    );
   const pairs: Iterable<readonly [string, number]> =
     Symbol.iterator in entries
       ? (entries as Iterable<readonly [ReplicaId, number]>)

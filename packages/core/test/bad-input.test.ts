@@ -2,6 +2,7 @@ import { createClock, timestamp } from "@converge/hlc";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  type ConvergeErrorCode,
   createReplicatedMap,
   isConvergeError,
   type ReplicatedMap,
@@ -32,7 +33,7 @@ function populated(time: TestTime) {
 }
 
 /** Applies `bytes` with every apply function and checks each fails with a typed error, changing nothing. */
-function expectRefused(bytes: Uint8Array, code?: string): void {
+function expectRefused(bytes: Uint8Array, code?: ConvergeErrorCode): void {
   const time = { now: 1_700_000_000_000 };
   const { b } = populated(time);
   const before = hex(b.encodeState());
@@ -106,7 +107,7 @@ describe("bad input is refused with a typed error and changes nothing", () => {
     const kind = state.slice();
     kind[3] = 7;
     expectRefused(kind, "DECODE_MALFORMED");
-    expectRefused("not bytes" as unknown as Uint8Array, "DECODE_MALFORMED");
+    expectRefused("not bytes" as unknown as Uint8Array, "INVALID_VALUE");
   });
 
   it("oversized payloads are refused before decoding", () => {

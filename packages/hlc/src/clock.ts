@@ -1,6 +1,22 @@
-import { ClockDriftError, ClockOverflowError, PhysicalTimeError, TimestampRangeError } from "./errors.ts";
+import {
+  ClockDriftError,
+  ClockOverflowError,
+  ConfigError,
+  describeValue,
+  InvalidValueError,
+  PhysicalTimeError,
+  TimestampRangeError,
+} from "./errors.ts";
 import { randomNodeId } from "./node-id.ts";
-import { compareTimestamps, isNodeId, MAX_COUNTER, MAX_WALL, type NodeId, Timestamp } from "./timestamp.ts";
+import {
+  checkTimestamp,
+  compareTimestamps,
+  isNodeId,
+  MAX_COUNTER,
+  MAX_WALL,
+  type NodeId,
+  Timestamp,
+} from "./timestamp.ts";
 
 /** Default `maxDrift`: five minutes. */
 export const DEFAULT_MAX_DRIFT_MS: number = 5 * 60 * 1000;
@@ -82,6 +98,7 @@ export interface Clock {
  * const t2 = clock.observe(remoteTimestamp); // t2 > t1 and t2 > remoteTimestamp
  */
 export function createClock(options: ClockOptions = {}): Clock {
+  checkClockOptions(options);
   const node = options.node ?? randomNodeId();
   if (!isNodeId(node))
     throw new TimestampRangeError(`node id ${JSON.stringify(node)} is not 16 lowercase hex digits`);
@@ -147,12 +164,14 @@ export function createClock(options: ClockOptions = {}): Clock {
   };
 
   const check = (remote: Timestamp): void => {
+    checkTimestamp(remote, "clock.check");
     const pt = now();
     if (!Number.isInteger(pt) || pt < 0 || pt > MAX_WALL) throw new PhysicalTimeError(pt);
     driftCheck(remote, pt);
   };
 
   const observe = (remote: Timestamp): Timestamp => {
+    checkTimestamp(remote, "clock.observe");
     const pt = physical();
     driftCheck(remote, pt);
     const w = Math.max(wall, remote.wall, pt);
@@ -163,8 +182,16 @@ export function createClock(options: ClockOptions = {}): Clock {
   };
 
   const observeBatch = (remotes: Iterable<Timestamp>): Timestamp | undefined => {
+    if (typeof (remotes as { [Symbol.iterator]?: unknown } | null)?.[Symbol.iterator] !== "function") {
+      throw new InvalidValueError(
+        `clock.observeBatch: expected an iterable of Timestamps, got ${describeValue(remotes)}`,
+      );
+    }
     let max: Timestamp | undefined;
-    for (const r of remotes) if (max === undefined || compareTimestamps(r, max) > 0) max = r;
+    for (const r of remotes) {
+      checkTimestamp(r, "clock.observeBatch");
+      if (max === undefined || compareTimestamps(r, max) > 0) max = r;
+    }
     return max === undefined ? undefined : observe(max);
   };
 
@@ -178,4 +205,38 @@ export function createClock(options: ClockOptions = {}): Clock {
     last: () => new Timestamp(wall, counter, node),
     state: () => ({ wall, counter, node }),
   };
+}
+
+const CLOCK_OPTIONS = new Set(["node", "now", "maxDrift", "onBackwards", "restore"]);
+
+/** Type checks of {@link createClock}'s options (ranges are checked where the values are used). */
+function checkClockOptions(options: ClockOptions): void {
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new ConfigError(`createClock: options must be an object, got ${describeValue(options)}`);
+  }
+  for (const name of Object.keys(options)) {
+    if (!CLOCK_OPTIONS.has(name)) {
+      throw new ConfigError(
+        `createClock: unknown option ${JSON.stringify(name)}; expected one of ${[...CLOCK_OPTIONS].join(", ")}`,
+      );
+    }
+  }
+  const { node, now, maxDrift, onBackwards, restore } = options;
+  if (node !== undefined && typeof node !== "string") {
+    throw new ConfigError(`createClock: node must be 16 lowercase hex digits, got ${describeValue(node)}`);
+  }
+  if (now !== undefined && typeof now !== "function") {
+    throw new ConfigError(`createClock: now must be a function returning ms, got ${describeValue(now)}`);
+  }
+  if (maxDrift !== undefined && typeof maxDrift !== "number") {
+    throw new ConfigError(`createClock: maxDrift must be a number of ms, got ${describeValue(maxDrift)}`);
+  }
+  if (onBackwards !== undefined && typeof onBackwards !== "function") {
+    throw new ConfigError(`createClock: onBackwards must be a function, got ${describeValue(onBackwards)}`);
+  }
+  if (restore !== undefined && (typeof restore !== "object" || restore === null)) {
+    throw new ConfigError(
+      `createClock: restore must be the object clock.state() returned, got ${describeValue(restore)}`,
+    );
+  }
 }

@@ -1,5 +1,5 @@
-import { TimestampDecodeError } from "./errors.ts";
-import { MAX_WALL, Timestamp } from "./timestamp.ts";
+import { describeValue, InvalidValueError, TimestampDecodeError, TimestampRangeError } from "./errors.ts";
+import { checkTimestamp, MAX_WALL, Timestamp } from "./timestamp.ts";
 
 /** Encoded size of a timestamp in bytes. */
 export const TIMESTAMP_BYTES = 16;
@@ -13,11 +13,20 @@ const HEX = "0123456789abcdef";
  * lexicographic order of the output equals {@link compareTimestamps} order.
  *
  * Writes into `target` at `offset` when given, otherwise into a new array.
+ *
+ * @throws InvalidValueError (`INVALID_VALUE`) when `ts` is not a Timestamp or `target` not a
+ *   Uint8Array; TimestampRangeError (`HLC_RANGE`) when `target` has no room at `offset`.
  */
 export function encodeTimestamp(ts: Timestamp, target?: Uint8Array, offset = 0): Uint8Array {
+  checkTimestamp(ts, "encodeTimestamp");
+  if (target !== undefined && !(target instanceof Uint8Array)) {
+    throw new InvalidValueError(`encodeTimestamp: target must be a Uint8Array, got ${describeValue(target)}`);
+  }
   const out = target ?? new Uint8Array(TIMESTAMP_BYTES);
-  if (offset < 0 || offset + TIMESTAMP_BYTES > out.length) {
-    throw new RangeError(`no room for a timestamp at offset ${offset}`);
+  if (!Number.isInteger(offset) || offset < 0 || offset + TIMESTAMP_BYTES > out.length) {
+    throw new TimestampRangeError(
+      `encodeTimestamp: no room for ${TIMESTAMP_BYTES} bytes at offset ${String(offset)} of ${out.length}`,
+    );
   }
   const high = Math.floor(ts.wall / 2 ** 32);
   const low = ts.wall >>> 0;
@@ -73,7 +82,8 @@ export function decodeTimestamp(bytes: Uint8Array, offset?: number): Timestamp {
  * so string order equals timestamp order.
  */
 export function timestampToHex(ts: Timestamp): string {
-  return ts.toString();
+  checkTimestamp(ts, "timestampToHex");
+  return Timestamp.prototype.toString.call(ts);
 }
 
 const HEX_RE = /^[0-9a-f]{32}$/;

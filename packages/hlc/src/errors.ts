@@ -57,3 +57,55 @@ export class PhysicalTimeError extends ConvergeError {
     );
   }
 }
+
+/**
+ * A configuration is invalid: an options object, a factory's argument, a resolver or key rule.
+ * Code `INVALID_CONFIG`. Thrown by the call given the configuration; nothing was created or changed.
+ */
+export class ConfigError extends ConvergeError {
+  constructor(message: string) {
+    super("INVALID_CONFIG", message);
+  }
+}
+
+/**
+ * An argument has the wrong type (a listener that is not a function, a payload that is not a
+ * `Uint8Array`, a non-integer amount…) or a value is not storable (not JSON-compatible, not finite,
+ * too deep or too large). Code `INVALID_VALUE`. Nothing changed.
+ */
+export class InvalidValueError extends ConvergeError {
+  constructor(message: string) {
+    super("INVALID_VALUE", message);
+  }
+}
+
+/**
+ * @internal How a misused argument is named in error messages: its type, and the value when it is
+ * short. Not exported by the package; @converge/core keeps its own copy (core/src/errors.ts).
+ */
+export function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  switch (typeof value) {
+    case "undefined":
+      return "undefined";
+    case "function":
+      return value.name === "" ? "a function" : `the function ${value.name}`;
+    case "string":
+      return value.length > 40
+        ? `a string of ${value.length} characters`
+        : `the string ${JSON.stringify(value)}`;
+    case "number":
+    case "boolean":
+    case "bigint":
+      return `${typeof value} ${String(value)}${typeof value === "bigint" ? "n" : ""}`;
+    case "symbol":
+      return "a symbol";
+    default: {
+      if (Array.isArray(value)) return `an array of ${value.length}`;
+      const proto: unknown = Object.getPrototypeOf(value);
+      const ctor = (proto as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+      if (typeof ctor !== "string" || ctor === "" || ctor === "Object") return "an object";
+      return `${/^[AEIOU]/.test(ctor) ? "an" : "a"} ${ctor}`;
+    }
+  }
+}

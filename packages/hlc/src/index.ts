@@ -25,10 +25,18 @@ export {
   timestampFromHex,
   timestampToHex,
 } from "./codec.ts";
-export { CONVERGE_ERROR, ConvergeError, isConvergeError } from "./converge-error.ts";
+export {
+  CONVERGE_ERROR,
+  ConvergeError,
+  type ConvergeErrorCode,
+  type ConvergeErrorCodes,
+  isConvergeError,
+} from "./converge-error.ts";
 export {
   ClockDriftError,
   ClockOverflowError,
+  ConfigError,
+  InvalidValueError,
   PhysicalTimeError,
   TimestampDecodeError,
   TimestampRangeError,

@@ -1,4 +1,4 @@
-import { TimestampRangeError } from "./errors.ts";
+import { describeValue, InvalidValueError, TimestampRangeError } from "./errors.ts";
 
 /** Largest wall time a timestamp can carry: 2^48 - 1 ms (about year 10889). */
 export const MAX_WALL: number = 2 ** 48 - 1;
@@ -88,4 +88,22 @@ export function compareTimestamps(a: Timestamp, b: Timestamp): -1 | 0 | 1 {
 /** The larger of two timestamps under {@link compareTimestamps}. */
 export function maxTimestamp(a: Timestamp, b: Timestamp): Timestamp {
   return compareTimestamps(a, b) >= 0 ? a : b;
+}
+
+/**
+ * @internal Throws `INVALID_VALUE` unless `value` has a Timestamp's shape (checked by shape, not
+ * `instanceof`, so a Timestamp from another copy of this package passes). Ranges are not checked.
+ */
+export function checkTimestamp(value: unknown, where: string): asserts value is Timestamp {
+  if (
+    typeof value !== "object" ||
+    value === null ||
+    typeof (value as Timestamp).wall !== "number" ||
+    typeof (value as Timestamp).counter !== "number" ||
+    typeof (value as Timestamp).node !== "string"
+  ) {
+    throw new InvalidValueError(
+      `${where}: expected a Timestamp (from timestamp(), a clock or decodeTimestamp()), got ${describeValue(value)}`,
+    );
+  }
 }

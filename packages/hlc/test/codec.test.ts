@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  type ConvergeErrorCode,
   compareTimestamps,
   decodeTimestamp,
   encodeTimestamp,
@@ -19,7 +20,7 @@ interface Vectors {
 }
 const vectors = JSON.parse(readFileSync(new URL("./vectors.json", import.meta.url), "utf8")) as Vectors;
 
-function expectCode(code: string, f: () => unknown): void {
+function expectCode(code: ConvergeErrorCode, f: () => unknown): void {
   let caught: unknown;
   try {
     f();

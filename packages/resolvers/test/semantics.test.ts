@@ -95,7 +95,7 @@ describe("counters", () => {
     expect(
       isConvergeError(
         caught(() => a.increment("pn:big", 0.5)),
-        "COUNTER_OVERFLOW",
+        "INVALID_VALUE",
       ),
     ).toBe(true);
     expect(a.get("pn:big")).toBe(Number.MAX_SAFE_INTEGER - 1);

@@ -25,3 +25,8 @@ export class ScriptError extends ConvergeError {
     this.code = code;
   }
 }
+
+// Every ScriptErrorCode joins the registry of converge codes (docs/ERRORS.md), carried by ScriptError.
+declare module "@converge/hlc" {
+  interface ConvergeErrorCodes extends Record<ScriptErrorCode, ScriptError> {}
+}
