@@ -27,13 +27,41 @@ export class DecodeError extends ConvergeError {
  * differently (`CONFIG_MISMATCH`, `RESOLVER_MISMATCH`). Nothing was merged.
  */
 export class ResolverMismatchError extends ConvergeError {
+  /** For `CONFIG_MISMATCH`: this replica's key-rule fingerprint, 16 hex digits. */
+  readonly expected: string | undefined;
+  /** For `CONFIG_MISMATCH`: the fingerprint the payload carries (the sender's), 16 hex digits. */
+  readonly received: string | undefined;
+  /** For `CONFIG_MISMATCH`: what is known to differ between the two configurations. */
+  readonly differences: readonly ConfigDifference[];
   constructor(
     code: "UNKNOWN_RESOLVER" | "RESOLVER_VERSION" | "CONFIG_MISMATCH" | "RESOLVER_MISMATCH",
     message: string,
+    detail?: {
+      readonly expected: string;
+      readonly received: string;
+      readonly differences: readonly ConfigDifference[];
+    },
   ) {
     super(code, message);
+    this.expected = detail?.expected;
+    this.received = detail?.received;
+    this.differences = Object.freeze([...(detail?.differences ?? [])]);
   }
 }
+
+/**
+ * One known difference between the key rules of a payload's sender and the receiver's, as far as
+ * the payload shows it (its header carries the sender's rule fingerprint and the resolvers its
+ * entries use, not the sender's patterns):
+ * - `fingerprint`: the fingerprints differ (always present in a `CONFIG_MISMATCH`);
+ * - `resolver-not-in-payload`: a resolver of this replica's rules that no entry of the payload
+ *   uses — the sender may lack a rule for it (or simply wrote no key under it).
+ *
+ * The message also lists this replica's rules in canonical form, to compare with the sender's.
+ */
+export type ConfigDifference =
+  | { readonly kind: "fingerprint"; readonly expected: string; readonly received: string }
+  | { readonly kind: "resolver-not-in-payload"; readonly resolver: string };
 
 /** A key is not a well-formed string within the size limit. Code `INVALID_KEY`. */
 export class InvalidKeyError extends ConvergeError {

@@ -1,4 +1,4 @@
-import { ConfigError, describeValue } from "./errors.ts";
+import { type ConfigDifference, ConfigError, describeValue, ResolverMismatchError } from "./errors.ts";
 import { checkResolverShape, type Resolver } from "./resolver.ts";
 
 /** Any resolver, whatever its value types; the map stores states of many kinds side by side. */
@@ -129,4 +129,44 @@ function checkRulesConfig(config: KeyRulesConfig): void {
     }
     checkResolverShape(r, `resolvers.keys[${JSON.stringify(pattern)}]`);
   }
+}
+
+function toHex(bytes: Uint8Array): string {
+  let out = "";
+  for (const b of bytes) out += b.toString(16).padStart(2, "0");
+  return out;
+}
+
+/**
+ * The `CONFIG_MISMATCH` error for a payload whose key-rule fingerprint (`received`, the sender's)
+ * differs from these rules'. A payload carries the sender's fingerprint and the resolvers its
+ * entries use (all known here by then: unknown ones were refused first), not the sender's
+ * patterns; so the error reports both fingerprints, the resolvers of these rules that the payload
+ * does not use, and these rules in canonical form.
+ */
+export function configMismatch(
+  rules: KeyRules,
+  received: Uint8Array,
+  payloadResolvers: readonly AnyResolver[],
+): ResolverMismatchError {
+  const expected = toHex(rules.fingerprint);
+  const there = toHex(received);
+  const used = new Set(payloadResolvers.map(resolverName));
+  const unused = [...rules.resolvers.keys()].filter((name) => !used.has(name)).sort();
+  const differences: ConfigDifference[] = [
+    { kind: "fingerprint", expected, received: there },
+    ...unused.map((resolver): ConfigDifference => ({ kind: "resolver-not-in-payload", resolver })),
+  ];
+  const usedText = used.size === 0 ? "no resolver" : [...used].sort().join(", ");
+  const unusedText =
+    unused.length === 0
+      ? ""
+      : `; this replica's rules also use ${unused.join(", ")}, which no entry of the payload uses`;
+  return new ResolverMismatchError(
+    "CONFIG_MISMATCH",
+    `payload was written under other key rules: its key-rule fingerprint is ${there}, this replica's is ${expected}. ` +
+      `Its entries use ${usedText} (known here${unusedText}); the payload does not carry the sender's patterns, ` +
+      `so compare them with this replica's rules:\n${rules.canonical}`,
+    { expected, received: there, differences },
+  );
 }

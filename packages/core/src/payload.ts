@@ -1,6 +1,6 @@
 import { CausalContext } from "./causal-context.ts";
 import { DecodeError, ResolverMismatchError } from "./errors.ts";
-import { type AnyResolver, type KeyRules, resolverName } from "./key-rules.ts";
+import { type AnyResolver, configMismatch, type KeyRules, resolverName } from "./key-rules.ts";
 import type { KeyMatcher } from "./key-store.ts";
 import { isRegister } from "./register.ts";
 import { keepShape } from "./shape-keeper.ts";
@@ -281,10 +281,7 @@ export class PayloadDecoder {
     }
     const fp = bytes.subarray(4, HEADER_BYTES);
     if (fp.some((b, i) => b !== rules.fingerprint[i])) {
-      throw new ResolverMismatchError(
-        "CONFIG_MISMATCH",
-        `payload was written by a replica whose key rules differ from this replica's:\n${rules.canonical}`,
-      );
+      throw configMismatch(rules, fp, this.#payloadResolvers);
     }
     const nt = r.count(8, "replica");
     const seen = new Set<ReplicaId>();
