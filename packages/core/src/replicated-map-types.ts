@@ -44,7 +44,8 @@ export interface ApplyAsyncOptions {
   /**
    * How to yield; default `setImmediate` where it exists, else `setTimeout(0)`. Called with the
    * phase it interrupts: `"decode"` (nothing applied yet; the payload can still be refused) or
-   * `"merge"` (the payload was admitted and is being merged).
+   * `"merge"` (the payload was admitted and is being merged; called before each chunk, the first
+   * included, so a caller sees the moment from which the payload counts as applied).
    */
   readonly yieldTo?: (phase: "decode" | "merge") => Promise<void>;
 }

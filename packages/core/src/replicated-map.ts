@@ -510,6 +510,9 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     try {
       const { keys } = decoder;
       for (let start = 0; start < keys.length; start += chunk) {
+        // Before every chunk, the first included: from the first "merge" yield on, the payload
+        // counts as applied (writes made then observe it), which a caller can see happen.
+        await pause("merge");
         const end = Math.min(keys.length, start + chunk);
         const done: unknown[] = [];
         const doneResolvers: AnyResolver[] = [];
@@ -527,7 +530,6 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
         prepareReads((k) => doneResolvers[k] as AnyResolver, done, 0, done.length);
         // One event per chunk, after the chunk's batch reads.
         emit("remote", changes);
-        if (end < keys.length) await pause("merge");
       }
       context.merge(decoder.context);
       if (rebuildLog) rebuild();

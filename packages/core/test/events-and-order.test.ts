@@ -91,6 +91,30 @@ describe("change events", () => {
   });
 });
 
+describe("applyAsync's admission point", () => {
+  it("yields once after admission, before merging, so writes from then on observe the payload", async () => {
+    // Regression (seed 115066700 of the network simulator): a one-entry payload used to be
+    // admitted and merged without any "merge" yield, so a caller could not tell when it took
+    // effect, and the simulator's oracle missed that a concurrent write had observed it.
+    const time = { now: 1_000 };
+    const source = replica(B, time);
+    source.set("mv:n", 1);
+    const target = replica(A, time);
+    const phases: string[] = [];
+    await target.applyAsync(source.encodeState(), {
+      yieldTo: async (phase) => {
+        phases.push(phase);
+        if (phases.length === 1) {
+          expect(target.has("mv:n")).toBe(false); // admitted, not merged yet
+          target.set("mv:n", 2); // observes the payload's write: replaces it
+        }
+      },
+    });
+    expect(phases).toEqual(["merge"]);
+    expect(target.get("mv:n")).toEqual([2]);
+  });
+});
+
 describe("iteration order", () => {
   it("converged replicas iterate entries and keys in the same, ascending order", () => {
     fc.assert(
