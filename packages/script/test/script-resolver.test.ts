@@ -165,3 +165,33 @@ describe.each([
     expect(ivm.id).not.toBe(qjs.id);
   }, 30_000);
 });
+
+describe("the example scripts read the same on both engines", () => {
+  it("every example gives the same verdicts on QuickJS and on supervised isolated-vm", async () => {
+    const { readdirSync, readFileSync } = await import("node:fs");
+    const fc = (await import("fast-check")).default;
+    const quickjs = createScriptEngine({ engine: "quickjs" });
+    const ivm = createScriptEngine({ engine: "isolated-vm" });
+    const files = readdirSync(examples).filter((f) => f.endsWith(".js"));
+    expect(files.length).toBeGreaterThan(3);
+    // Seeded sample values: small integers, strings from a few words, records of them.
+    const word = fc.constantFrom("apple", "fig", "pear", "kiwi");
+    const value = fc.oneof(
+      fc.integer({ min: 0, max: 9 }),
+      fc.array(word, { maxLength: 4 }),
+      fc.dictionary(word, fc.integer({ min: 1, max: 5 }), { maxKeys: 3 }),
+      fc.record({ price: fc.integer({ min: 1, max: 9 }), seller: word }),
+    );
+    const lists = fc.sample(fc.array(value, { minLength: 2, maxLength: 4 }), { numRuns: 60, seed: 11 });
+    for (const file of files) {
+      const source = readFileSync(`${examples}${file}`, "utf8");
+      const a = quickjs.load(source);
+      const b = ivm.load(source);
+      const kind = a.shape.resolve ? "resolve" : "merge";
+      const read = (h: typeof a) => h.run(kind, lists).map((r) => (r.ok ? r.value : r.error.code));
+      expect(read(a), file).toEqual(read(b));
+    }
+    quickjs.dispose();
+    ivm.dispose();
+  }, 60_000);
+});
