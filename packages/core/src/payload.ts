@@ -52,7 +52,7 @@ function bytes8ToHex(bytes: Uint8Array): ReplicaId {
 }
 
 const utf8 = new TextEncoder();
-const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
+const utf8Decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** UTF-8 bytes of `key`, into `scratch` when it is ASCII and fits (no allocation), else a new array. */
 function keyBytes(key: string, scratch: Uint8Array): Uint8Array {
@@ -179,8 +179,9 @@ function seal(parts: readonly Uint8Array[]): Uint8Array {
 }
 
 /**
- * @internal For tests that forge payloads: what {@link sealPayload} seals — the payload without
- * its length field and checksum. `bytes` must be a payload of this format version.
+ * For tests that forge payloads (exported by `@converge/core/testing`): what {@link sealPayload}
+ * seals — the payload without its length field and checksum. `bytes` must be a payload of this
+ * format version.
  */
 export function unsealPayload(bytes: Uint8Array): Uint8Array {
   const r = new Reader(bytes, FIXED_HEADER_BYTES, bytes.length);
@@ -192,8 +193,10 @@ export function unsealPayload(bytes: Uint8Array): Uint8Array {
 }
 
 /**
- * @internal For tests that forge payloads: adds the length field and the checksum to `content`
- * (the fixed header bytes, then the rest), as the encoder does, so that a decoder reads past them.
+ * For tests that forge payloads (exported by `@converge/core/testing`): adds the length field and
+ * the checksum to `content` (the 12 fixed header bytes, then the rest), as the encoder does, so
+ * that a decoder checks everything past them. `unsealPayload`, edit, `sealPayload`: a fuzzer
+ * that reaches the decoder's structural checks.
  */
 export function sealPayload(content: Uint8Array): Uint8Array {
   if (content.length < FIXED_HEADER_BYTES)
@@ -280,7 +283,7 @@ export class PayloadDecoder {
   #rules: KeyRules;
   readonly #payloadResolvers: AnyResolver[] = [];
   #prev = "";
-  readonly #used: boolean[] = [];
+  /** Resolver-table entries referenced so far (the table lists resolvers in order of first use). */
   #usedCount = 0;
   #keyBuf: Uint8Array = new Uint8Array(256);
   #prevLen = 0;
@@ -445,6 +448,8 @@ export class PayloadDecoder {
       r.done();
       if (this.#usedCount !== this.#payloadResolvers.length)
         r.fail("resolver table lists a resolver no entry uses");
+      if (r.replicasUsed !== this.replicaTable.length)
+        r.fail("replica table lists a replica nothing in the payload refers to");
     }
   }
 
@@ -484,8 +489,8 @@ export class PayloadDecoder {
     const ri = r.uint();
     const resolver = this.#payloadResolvers[ri];
     if (resolver === undefined) r.fail(`resolver index ${ri} outside the table`);
-    if (this.#used[ri] !== true) {
-      this.#used[ri] = true;
+    if (ri >= this.#usedCount) {
+      if (ri !== this.#usedCount) r.fail(`resolver index ${ri} before index ${this.#usedCount} was used`);
       this.#usedCount++;
     }
     const mine = this.#rules.resolverFor(key);
@@ -562,7 +567,7 @@ export class PayloadDecoder {
     this.context = new CausalContext();
     this.since = VersionVector.empty;
     this.#payloadResolvers.length = 0;
-    this.#used.length = 0;
+    this.#usedCount = 0;
     this.#rules = RELEASED_RULES;
     this.#reader.release();
     keepShape("PayloadDecoder", this);
