@@ -4,15 +4,16 @@ import { ConvergeError } from "@converge/hlc";
 export { ConfigError, InvalidValueError } from "@converge/hlc";
 
 /**
- * A payload (state, delta or op) is malformed, truncated, oversized or of an unknown format
- * version. Codes: `DECODE_MALFORMED`, `DECODE_TRUNCATED`, `DECODE_TOO_LARGE`, `FORMAT_VERSION`.
+ * A payload (state, delta or op) is malformed, truncated, oversized, corrupted (its checksum does
+ * not match) or of an unknown format version. Codes: `DECODE_MALFORMED`, `DECODE_TRUNCATED`,
+ * `DECODE_TOO_LARGE`, `DECODE_CHECKSUM` (offset: the stored checksum), `FORMAT_VERSION`.
  * The replica that refused it is unchanged.
  */
 export class DecodeError extends ConvergeError {
   /** Byte offset at which decoding stopped. */
   readonly offset: number;
   constructor(
-    code: "DECODE_MALFORMED" | "DECODE_TRUNCATED" | "DECODE_TOO_LARGE" | "FORMAT_VERSION",
+    code: "DECODE_MALFORMED" | "DECODE_TRUNCATED" | "DECODE_TOO_LARGE" | "DECODE_CHECKSUM" | "FORMAT_VERSION",
     message: string,
     offset: number,
   ) {

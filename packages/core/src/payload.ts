@@ -1,7 +1,9 @@
 import { CausalContext } from "./causal-context.ts";
+import { CHECKSUM_BYTES, checksumMatches, writeChecksum } from "./checksum.ts";
 import { DecodeError, ResolverMismatchError } from "./errors.ts";
 import { type AnyResolver, configMismatch, type KeyRules, resolverName } from "./key-rules.ts";
 import type { KeyMatcher } from "./key-store.ts";
+import { Reader } from "./reader.ts";
 import { isRegister } from "./register.ts";
 import { keepShape } from "./shape-keeper.ts";
 import { SiblingColumns } from "./sibling-columns.ts";
@@ -10,7 +12,7 @@ import { type ReplicaId, VersionVector } from "./version-vector.ts";
 import { Writer } from "./writer.ts";
 
 /** Version of the binary format written by this package (see docs/FORMAT.md). */
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 
 /** What a payload carries: a full state, a delta since a version vector, or one operation. */
 export type PayloadKind = "state" | "delta" | "op";
@@ -19,7 +21,8 @@ const KIND_CODES: Record<PayloadKind, number> = { state: 1, delta: 2, op: 3 };
 const KINDS: readonly (PayloadKind | undefined)[] = [undefined, "state", "delta", "op"];
 const MAGIC_0 = 0x43; // "C"
 const MAGIC_1 = 0x56; // "V"
-const HEADER_BYTES = 12;
+/** Magic, version, kind and fingerprint; the total length follows. */
+const FIXED_HEADER_BYTES = 12;
 
 /** What a released decoder holds instead of the replica's key rules. */
 const RELEASED_RULES: KeyRules = {
@@ -49,7 +52,7 @@ function bytes8ToHex(bytes: Uint8Array): ReplicaId {
 }
 
 const utf8 = new TextEncoder();
-const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
+const utf8Decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** UTF-8 bytes of `key`, into `scratch` when it is ASCII and fits (no allocation), else a new array. */
 function keyBytes(key: string, scratch: Uint8Array): Uint8Array {
@@ -117,28 +120,90 @@ export function encodePayload(
     e.resolver.encode(e.state, body);
   }
 
-  const head = new Writer(64 + table.length * 9);
+  const head = new Writer(FIXED_HEADER_BYTES);
   head.raw(new Uint8Array([MAGIC_0, MAGIC_1, FORMAT_VERSION, KIND_CODES[kind]]));
   head.raw(fingerprint);
-  head.uint(resolvers.length);
+  const tables = new Writer(64 + table.length * 9);
+  tables.uint(resolvers.length);
   for (const r of resolvers) {
-    head.string(r.id);
-    head.uint(r.version);
+    tables.string(r.id);
+    tables.uint(r.version);
   }
-  head.uint(table.length);
+  tables.uint(table.length);
   const id = new Uint8Array(8);
   for (const r of table) {
     hexToBytes8(r, id);
-    head.raw(id);
+    tables.raw(id);
   }
-  const a = head.finish();
-  const b = ctx.finish();
-  const c = body.finish();
-  const out = new Uint8Array(a.length + b.length + c.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  out.set(c, a.length + b.length);
+  return seal([head.finish(), tables.finish(), ctx.finish(), body.finish()]);
+}
+
+/** Bytes of `n` as a `uint`. */
+function uintBytes(n: number): number {
+  let bytes = 1;
+  for (let v = n; v >= 0x80; v = Math.floor(v / 0x80)) bytes++;
+  return bytes;
+}
+
+/**
+ * Joins the parts of a payload — the 12 fixed header bytes first, then the rest — into one array
+ * with the total length after the fixed header and the checksum at the end.
+ */
+function seal(parts: readonly Uint8Array[]): Uint8Array {
+  let content = 0;
+  for (const p of parts) content += p.length;
+  // The length counts itself: the smallest varint size that fits the total it makes.
+  let lengthBytes = 1;
+  while (uintBytes(content + lengthBytes + CHECKSUM_BYTES) !== lengthBytes) lengthBytes++;
+  const total = content + lengthBytes + CHECKSUM_BYTES;
+  const out = new Uint8Array(total);
+  const first = parts[0] as Uint8Array;
+  out.set(first, 0);
+  let at = FIXED_HEADER_BYTES;
+  for (let v = total; ; v = Math.floor(v / 0x80)) {
+    if (v < 0x80) {
+      out[at++] = v;
+      break;
+    }
+    out[at++] = (v % 0x80) | 0x80;
+  }
+  out.set(first.subarray(FIXED_HEADER_BYTES), at);
+  at += first.length - FIXED_HEADER_BYTES;
+  for (let i = 1; i < parts.length; i++) {
+    const p = parts[i] as Uint8Array;
+    out.set(p, at);
+    at += p.length;
+  }
+  writeChecksum(out, at);
   return out;
+}
+
+/**
+ * For tests that forge payloads (exported by `@converge/core/testing`): what {@link sealPayload}
+ * seals — the payload without its length field and checksum. `bytes` must be a payload of this
+ * format version.
+ */
+export function unsealPayload(bytes: Uint8Array): Uint8Array {
+  const r = new Reader(bytes, FIXED_HEADER_BYTES, bytes.length);
+  r.uint();
+  const out = new Uint8Array(FIXED_HEADER_BYTES + bytes.length - r.offset - CHECKSUM_BYTES);
+  out.set(bytes.subarray(0, FIXED_HEADER_BYTES));
+  out.set(bytes.subarray(r.offset, bytes.length - CHECKSUM_BYTES), FIXED_HEADER_BYTES);
+  return out;
+}
+
+/**
+ * For tests that forge payloads (exported by `@converge/core/testing`): adds the length field and
+ * the checksum to `content` (the 12 fixed header bytes, then the rest), as the encoder does, so
+ * that a decoder checks everything past them. `unsealPayload`, edit, `sealPayload`: a fuzzer
+ * that reaches the decoder's structural checks.
+ */
+export function sealPayload(content: Uint8Array): Uint8Array {
+  if (content.length < FIXED_HEADER_BYTES)
+    throw new RangeError(
+      `payload content of ${content.length} bytes lacks the ${FIXED_HEADER_BYTES}-byte header`,
+    );
+  return seal([content]);
 }
 
 /**
@@ -218,7 +283,7 @@ export class PayloadDecoder {
   #rules: KeyRules;
   readonly #payloadResolvers: AnyResolver[] = [];
   #prev = "";
-  readonly #used: boolean[] = [];
+  /** Resolver-table entries referenced so far (the table lists resolvers in order of first use). */
   #usedCount = 0;
   #keyBuf: Uint8Array = new Uint8Array(256);
   #prevLen = 0;
@@ -238,26 +303,56 @@ export class PayloadDecoder {
         0,
       );
     }
-    if (bytes.length < HEADER_BYTES)
-      throw new DecodeError("DECODE_TRUNCATED", "payload shorter than its header", 0);
-    if (bytes[0] !== MAGIC_0 || bytes[1] !== MAGIC_1) {
+    // Integrity before anything else: what identifies the format, then the declared length
+    // (fewer bytes than it says is a truncation, whatever they hold), then the checksum.
+    const length = bytes.length;
+    if ((length > 0 && bytes[0] !== MAGIC_0) || (length > 1 && bytes[1] !== MAGIC_1)) {
       throw new DecodeError("DECODE_MALFORMED", "not a converge payload (bad magic bytes)", 0);
     }
-    if (bytes[2] !== FORMAT_VERSION) {
+    if (length > 2 && bytes[2] !== FORMAT_VERSION) {
       throw new DecodeError(
         "FORMAT_VERSION",
-        `unknown format version ${bytes[2]}; this build reads ${FORMAT_VERSION}`,
+        `payload is in format version ${bytes[2]}; this build reads version ${FORMAT_VERSION} only`,
         2,
       );
+    }
+    if (length <= FIXED_HEADER_BYTES)
+      throw new DecodeError("DECODE_TRUNCATED", "payload shorter than its header", length);
+    const lengthField = new Reader(bytes, FIXED_HEADER_BYTES, length);
+    const declared = lengthField.uint();
+    const start = lengthField.offset;
+    if (declared < start + CHECKSUM_BYTES) {
+      throw new DecodeError(
+        "DECODE_MALFORMED",
+        `declared length ${declared} is shorter than the header and checksum`,
+        FIXED_HEADER_BYTES,
+      );
+    }
+    if (length < declared) {
+      throw new DecodeError(
+        "DECODE_TRUNCATED",
+        `payload ends after ${length} of its ${declared} bytes`,
+        length,
+      );
+    }
+    if (length > declared) {
+      throw new DecodeError(
+        "DECODE_MALFORMED",
+        `${length - declared} unexpected trailing bytes after the declared length ${declared}`,
+        declared,
+      );
+    }
+    const end = declared - CHECKSUM_BYTES;
+    if (!checksumMatches(bytes, end)) {
+      throw new DecodeError("DECODE_CHECKSUM", "payload checksum does not match its bytes", end);
     }
     const kind = KINDS[bytes[3] as number];
     if (kind === undefined) throw new DecodeError("DECODE_MALFORMED", `unknown payload kind ${bytes[3]}`, 3);
     this.kind = kind;
     this.#rules = rules;
-
     // Tables first: the resolver table names what the payload was written with.
     const table: ReplicaId[] = [];
-    const r = new StateReader(bytes, HEADER_BYTES, bytes.length, table, limits);
+    const r = new StateReader(bytes, start, end, table, limits);
     const nr = r.count(2, "resolver");
     for (let i = 0; i < nr; i++) {
       const id = r.string(256);
@@ -279,7 +374,7 @@ export class PayloadDecoder {
       if (this.#payloadResolvers.includes(match)) r.fail(`resolver ${id}@${version} listed twice`);
       this.#payloadResolvers.push(match);
     }
-    const fp = bytes.subarray(4, HEADER_BYTES);
+    const fp = bytes.subarray(4, FIXED_HEADER_BYTES);
     if (fp.some((b, i) => b !== rules.fingerprint[i])) {
       throw configMismatch(rules, fp, this.#payloadResolvers);
     }
@@ -350,6 +445,8 @@ export class PayloadDecoder {
       r.done();
       if (this.#usedCount !== this.#payloadResolvers.length)
         r.fail("resolver table lists a resolver no entry uses");
+      if (r.replicasUsed !== this.replicaTable.length)
+        r.fail("replica table lists a replica nothing in the payload refers to");
     }
   }
 
@@ -389,8 +486,8 @@ export class PayloadDecoder {
     const ri = r.uint();
     const resolver = this.#payloadResolvers[ri];
     if (resolver === undefined) r.fail(`resolver index ${ri} outside the table`);
-    if (this.#used[ri] !== true) {
-      this.#used[ri] = true;
+    if (ri >= this.#usedCount) {
+      if (ri !== this.#usedCount) r.fail(`resolver index ${ri} before index ${this.#usedCount} was used`);
       this.#usedCount++;
     }
     const mine = this.#rules.resolverFor(key);
@@ -467,7 +564,7 @@ export class PayloadDecoder {
     this.context = new CausalContext();
     this.since = VersionVector.empty;
     this.#payloadResolvers.length = 0;
-    this.#used.length = 0;
+    this.#usedCount = 0;
     this.#rules = RELEASED_RULES;
     this.#reader.release();
     keepShape("PayloadDecoder", this);

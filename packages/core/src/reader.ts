@@ -1,6 +1,8 @@
 import { DecodeError } from "./errors.ts";
 
-const decoder = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM: a leading U+FEFF is part of the string (by default TextDecoder would drop it, so
+// "\uFEFFx" would decode as "x").
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const EMPTY = new Uint8Array(0);
 
 /**

@@ -128,11 +128,27 @@ export class StateReader extends Reader {
     this.limits = limits;
   }
 
+  /**
+   * Table entries referred to so far. The encoder lists replicas in the order the payload first
+   * refers to them, so a reference to a new entry must be to the next one.
+   */
+  #replicasUsed = 0;
+
+  /** @internal How many replica-table entries have been referred to. */
+  get replicasUsed(): number {
+    return this.#replicasUsed;
+  }
+
   /** Reads a replica id (an index into the payload's replica table). */
   replica(): ReplicaId {
     const i = this.uint();
     const id = this.#table[i];
     if (id === undefined) this.fail(`replica index ${i} outside the table of ${this.#table.length}`);
+    if (i >= this.#replicasUsed) {
+      if (i !== this.#replicasUsed)
+        this.fail(`replica index ${i} before index ${this.#replicasUsed} was used (table out of order)`);
+      this.#replicasUsed++;
+    }
     return id;
   }
 
@@ -187,7 +203,7 @@ export class StateReader extends Reader {
     const ri = short(buf, pos + 1, end);
     if (ri < 0) return false;
     const replica = this.#table[ri];
-    if (replica === undefined) return false;
+    if (replica === undefined || ri > this.#replicasUsed) return false;
     const seq = short(buf, after, end);
     if (seq <= 0) return false;
     let z = short(buf, after, end);
@@ -216,6 +232,7 @@ export class StateReader extends Reader {
     }
     if (pos >= end || buf[pos] !== 0) return this.#undo(start);
     this.seek(pos + 1);
+    if (ri === this.#replicasUsed) this.#replicasUsed++;
     this.#lastWall = wall;
     this.lastCounter = counter;
     this.#noteTime(wall, counter, replica);
@@ -227,6 +244,7 @@ export class StateReader extends Reader {
   override release(): void {
     super.release();
     this.#table = [];
+    this.#replicasUsed = 0;
   }
 
   /** Returns to `offset` (nothing read) and says so: false. */

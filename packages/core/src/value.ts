@@ -191,6 +191,24 @@ export interface ValueLimits {
   readonly maxStringBytes: number;
 }
 
+/** Largest array index: JavaScript enumerates keys "0" to "4294967294" first, in numeric order. */
+const MAX_ARRAY_INDEX = 2 ** 32 - 2;
+
+/** `key` as an array index (a canonical decimal integer in 0..2^32 - 2), else -1. */
+function arrayIndex(key: string): number {
+  const n = key.length;
+  if (n === 0 || n > 10) return -1;
+  const c0 = key.charCodeAt(0);
+  if (c0 < 0x30 || c0 > 0x39 || (c0 === 0x30 && n > 1)) return -1;
+  let v = 0;
+  for (let i = 0; i < n; i++) {
+    const c = key.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return -1;
+    v = v * 10 + (c - 0x30);
+  }
+  return v <= MAX_ARRAY_INDEX ? v : -1;
+}
+
 /** Reads a value written by {@link writeValue}; the result is deep-frozen. */
 export function readValue(r: Reader, limits: ValueLimits, depth = 0): Value {
   const tag = r.byte();
@@ -229,8 +247,21 @@ export function readValue(r: Reader, limits: ValueLimits, depth = 0): Value {
       if (depth >= MAX_VALUE_DEPTH) r.fail("value nested too deep");
       const n = r.count(2, "object entry");
       const out: Record<string, Value> = {};
+      // The keys must come in the order JavaScript enumerates them (array-index keys first, in
+      // ascending order, then the others), which is the order the writer found them in; an object
+      // built from any other order would enumerate, and so re-encode, differently.
+      let named = false;
+      let lastIndex = -1;
       for (let i = 0; i < n; i++) {
         const k = r.string(limits.maxStringBytes);
+        const index = arrayIndex(k);
+        if (index >= 0) {
+          if (named || index <= lastIndex)
+            r.fail(
+              `object key ${JSON.stringify(k)} out of JavaScript property order (array-index keys first, ascending)`,
+            );
+          lastIndex = index;
+        } else named = true;
         if (Object.hasOwn(out, k)) r.fail(`duplicate object key ${JSON.stringify(k)}`);
         // defineProperty, so a key named "__proto__" is stored as data and never changes the prototype.
         Object.defineProperty(out, k, {

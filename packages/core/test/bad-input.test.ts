@@ -12,7 +12,7 @@ import {
   versionVector,
 } from "../src/index.ts";
 import { compileKeyRules } from "../src/key-rules.ts";
-import { encodePayload, PayloadDecoder } from "../src/payload.ts";
+import { encodePayload, PayloadDecoder, sealPayload, unsealPayload } from "../src/payload.ts";
 import { DEFAULT_DECODE_LIMITS } from "../src/state-codec.ts";
 import { caught, hex, replica, rules, type TestTime, testLww } from "./fixtures.ts";
 
@@ -72,13 +72,13 @@ describe("bad input is refused with a typed error and changes nothing", () => {
   const state = a.encodeState();
   const delta = a.encodeDelta(versionVector());
 
-  it("every truncation of a state and of a delta", () => {
+  it("every truncation of a state and of a delta is DECODE_TRUNCATED", () => {
     for (const payload of [state, delta]) {
-      for (let n = 0; n < payload.length; n++) expectRefused(payload.subarray(0, n));
+      for (let n = 0; n < payload.length; n++) expectRefused(payload.subarray(0, n), "DECODE_TRUNCATED");
     }
   });
 
-  it("random corruption never escapes as an untyped error nor half-applies", () => {
+  it("a corrupted byte is always refused and never half-applies", () => {
     fc.assert(
       fc.property(fc.nat(state.length - 1), fc.integer({ min: 1, max: 255 }), (at, xor) => {
         const bad = state.slice();
@@ -86,14 +86,34 @@ describe("bad input is refused with a typed error and changes nothing", () => {
         const t = { now: 1_700_000_000_000 };
         const { b } = populated(t);
         const before = hex(b.encodeState());
-        try {
-          b.applyState(bad);
-        } catch (e) {
-          expect(isConvergeError(e), String(e)).toBe(true);
-          expect(hex(b.encodeState())).toBe(before);
-        }
+        const error = caught(() => b.applyState(bad));
+        expect(isConvergeError(error), String(error)).toBe(true);
+        expect(hex(b.encodeState())).toBe(before);
       }),
     );
+  });
+
+  it("a corrupted byte past the header is DECODE_CHECKSUM, at the stored sum's offset", () => {
+    for (const payload of [state, delta]) {
+      for (const at of [3, 4, 20, payload.length - 9, payload.length - 1]) {
+        const bad = payload.slice();
+        bad[at] = (bad[at] as number) ^ 0x40;
+        expectRefused(bad, "DECODE_CHECKSUM");
+        const error = caught(() => a.apply(bad));
+        expect((error as { offset: number }).offset).toBe(payload.length - 8);
+      }
+    }
+  });
+
+  it("a declared length that disagrees with the bytes", () => {
+    // Sealed with a length one byte too long (the last byte missing) or too short (one extra).
+    const content = unsealPayload(state);
+    const longer = sealPayload(new Uint8Array([...content, 0]));
+    expectRefused(longer.subarray(0, longer.length - 1), "DECODE_TRUNCATED");
+    expectRefused(new Uint8Array([...state, 0]), "DECODE_MALFORMED");
+    const tiny = state.slice(0, 14);
+    tiny[12] = 13; // declared: 13 bytes, shorter than header and checksum
+    expectRefused(tiny.subarray(0, 13), "DECODE_MALFORMED");
   });
 
   it("trailing garbage, bad magic, unknown format version, unknown kind", () => {
@@ -104,9 +124,13 @@ describe("bad input is refused with a typed error and changes nothing", () => {
     const version = state.slice();
     version[2] = 9;
     expectRefused(version, "FORMAT_VERSION");
-    const kind = state.slice();
+    const kind = unsealPayload(state);
     kind[3] = 7;
-    expectRefused(kind, "DECODE_MALFORMED");
+    expectRefused(sealPayload(kind), "DECODE_MALFORMED");
+    const v1 = state.slice();
+    v1[2] = 1;
+    expectRefused(v1, "FORMAT_VERSION");
+    expect(String(caught(() => a.apply(v1)))).toContain("format version 1; this build reads version 2");
     expectRefused("not bytes" as unknown as Uint8Array, "INVALID_VALUE");
   });
 

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { checksumMatches, writeChecksum } from "../src/checksum.ts";
 import { Reader, Writer } from "../src/codec.ts";
 import { isConvergeError } from "../src/index.ts";
 import { caught } from "./fixtures.ts";
@@ -111,5 +112,62 @@ describe("Writer and Reader", () => {
         "DECODE_MALFORMED",
       ),
     ).toBe(true);
+  });
+});
+
+describe("payload checksum", () => {
+  /** `body` with its checksum appended. */
+  const summed = (body: Uint8Array): Uint8Array => {
+    const out = new Uint8Array(body.length + 8);
+    out.set(body);
+    writeChecksum(out, body.length);
+    return out;
+  };
+
+  it("detects every single-bit flip, of the bytes and of the sum, at every length and alignment", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 70 }), fc.nat(7), (body, shift) => {
+        // At an offset inside a larger buffer, so the DataView reads are unaligned too.
+        const bytes = new Uint8Array(body.length + 8 + shift).subarray(shift);
+        bytes.set(summed(body));
+        expect(checksumMatches(bytes, body.length)).toBe(true);
+        for (let bit = 0; bit < bytes.length * 8; bit++) {
+          bytes[bit >> 3] = (bytes[bit >> 3] as number) ^ (1 << (bit & 7));
+          expect(checksumMatches(bytes, body.length), `bit ${bit}`).toBe(false);
+          bytes[bit >> 3] = (bytes[bit >> 3] as number) ^ (1 << (bit & 7));
+        }
+      }),
+    );
+  });
+
+  it("detects any change confined to one 8-byte block", () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 1, maxLength: 200 }),
+        fc.nat(),
+        fc.uint8Array({ minLength: 8, maxLength: 8 }).filter((x) => x.some((b) => b !== 0)),
+        (body, at, xor) => {
+          const bytes = summed(body);
+          const block = (at % Math.ceil(body.length / 8)) * 8;
+          let changed = false;
+          for (let j = 0; j < 8 && block + j < body.length; j++) {
+            bytes[block + j] = (bytes[block + j] as number) ^ (xor[j] as number);
+            changed ||= xor[j] !== 0;
+          }
+          expect(checksumMatches(bytes, body.length)).toBe(!changed);
+        },
+      ),
+    );
+  });
+
+  it("depends on the length: a zero byte more or less is a mismatch", () => {
+    const body = new Uint8Array(13);
+    const bytes = summed(body);
+    const longer = new Uint8Array(22);
+    longer.set(bytes.subarray(13), 14);
+    expect(checksumMatches(longer, 14)).toBe(false);
+    const shorter = new Uint8Array(20);
+    shorter.set(bytes.subarray(13), 12);
+    expect(checksumMatches(shorter, 12)).toBe(false);
   });
 });

@@ -1,14 +1,43 @@
 import { readFileSync, writeFileSync } from "node:fs";
-import { createReplicatedMap, type ReplicatedMap, versionVector } from "@converge/core";
+import {
+  createReplicatedMap,
+  DecodeError,
+  isConvergeError,
+  type ReplicatedMap,
+  versionVector,
+} from "@converge/core";
+import { FORMAT_VERSION } from "@converge/core/codec";
+import { sealPayload, unsealPayload } from "@converge/core/testing";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { allResolvers, hex } from "./harness.ts";
 
 /**
  * Committed payloads pinning the binary format. A change to these bytes is a format change: bump
  * FORMAT_VERSION or the resolver's version, and update docs/FORMAT.md. Regenerate deliberately
- * with CONVERGE_WRITE_VECTORS=1.
+ * with CONVERGE_WRITE_VECTORS=1. vectors-v1.json keeps the same scenario's payloads in format
+ * version 1 (before the checksum; without the gcounter key), which this build must refuse.
  */
 const file = new URL("./vectors.json", import.meta.url);
+const v1File = new URL("./vectors-v1.json", import.meta.url);
+
+function fresh(): ReplicatedMap {
+  return createReplicatedMap({
+    resolvers: allResolvers,
+    clockOptions: { node: "00000000000000ff", now: () => 1_764_150_000_000 },
+  });
+}
+
+/** The code of the error `f` throws (fails the test when it throws none or an untyped one). */
+function codeOf(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    if (!isConvergeError(e)) throw e;
+    return e.code;
+  }
+  throw new Error("expected a typed error");
+}
 
 function scenario(): Record<string, Uint8Array> {
   let now = 1_764_150_000_000;
@@ -30,6 +59,7 @@ function scenario(): Record<string, Uint8Array> {
   a.set("mv:tags", "y");
   a.set("max:m", 3);
   a.set("min:ü", "ünïcode");
+  a.increment("g:visits", 3);
   const empty = make("00000000000000c3");
   return {
     empty: empty.encodeState(),
@@ -53,12 +83,130 @@ describe("committed payload vectors", () => {
 
   it("every committed state decodes and re-encodes to the same bytes", () => {
     for (const name of ["empty", "stateA", "stateB"]) {
-      const m = createReplicatedMap({
-        resolvers: allResolvers,
-        clockOptions: { node: "00000000000000ff", now: () => 1_764_150_000_000 },
-      });
+      const m = fresh();
       m.applyState(Buffer.from(committed[name] as string, "hex"));
       expect(hex(m.encodeState())).toBe(committed[name]);
     }
   });
+
+  it("the samples cover every resolver kind and payload kind", () => {
+    const all = Object.values(committed).join("");
+    for (const id of ["lww", "mv", "max", "min", "gcounter", "pncounter"])
+      expect(all, id).toContain(hex(new TextEncoder().encode(`${id}`)));
+    expect(Object.keys(committed)).toEqual(expect.arrayContaining(["stateA", "deltaBtoA", "firstOp"]));
+  });
+
+  // The replica a corrupted payload is applied to: it holds the sender's state already (so an
+  // accepted flip could change values it reads) and another replica's writes.
+  const target = (): ReplicatedMap => {
+    const m = fresh();
+    m.applyState(Buffer.from(committed["stateB"] as string, "hex"));
+    m.set("local", 1);
+    return m;
+  };
+
+  it.each(Object.keys(committed))("every single-bit flip of %s is refused and changes nothing", (name) => {
+    const bytes = Buffer.from(committed[name] as string, "hex");
+    const m = target();
+    const before = hex(m.encodeState());
+    const codes = new Map<string, number>();
+    for (let bit = 0; bit < bytes.length * 8; bit++) {
+      const bad = new Uint8Array(bytes);
+      bad[bit >> 3] = (bad[bit >> 3] as number) ^ (1 << (bit & 7));
+      const code = codeOf(() => m.apply(bad));
+      codes.set(code, (codes.get(code) ?? 0) + 1);
+      expect(hex(m.encodeState())).toBe(before);
+    }
+    // Past the magic, version and length bytes, only the checksum can tell a flip: it always does.
+    for (const code of codes.keys())
+      expect(["DECODE_CHECKSUM", "DECODE_MALFORMED", "DECODE_TRUNCATED", "FORMAT_VERSION"]).toContain(code);
+    expect(codes.get("DECODE_CHECKSUM")).toBeGreaterThanOrEqual((bytes.length - 16) * 8);
+  });
+
+  it.each(Object.keys(committed))("every truncation of %s is DECODE_TRUNCATED", (name) => {
+    const bytes = Buffer.from(committed[name] as string, "hex");
+    const m = target();
+    const before = hex(m.encodeState());
+    for (let n = 0; n < bytes.length; n++) {
+      expect(
+        codeOf(() => m.apply(bytes.subarray(0, n))),
+        `${n} bytes`,
+      ).toBe("DECODE_TRUNCATED");
+    }
+    expect(hex(m.encodeState())).toBe(before);
+  });
+
+  it("a checksum mismatch names the offset of the stored sum", () => {
+    const bytes = new Uint8Array(Buffer.from(committed["stateA"] as string, "hex"));
+    bytes[40] = (bytes[40] as number) ^ 0x10;
+    const error = (() => {
+      try {
+        fresh().apply(bytes);
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(DecodeError);
+    expect((error as DecodeError).code).toBe("DECODE_CHECKSUM");
+    expect((error as DecodeError).offset).toBe(bytes.length - 8);
+  });
+
+  it("format version 1 payloads are refused, naming both versions", () => {
+    expect(FORMAT_VERSION).toBe(2);
+    const v1 = JSON.parse(readFileSync(v1File, "utf8")) as Record<string, string>;
+    for (const [name, h] of Object.entries(v1)) {
+      const m = target();
+      const before = hex(m.encodeState());
+      try {
+        m.apply(Buffer.from(h, "hex"));
+        expect.unreachable(`${name} was accepted`);
+      } catch (e) {
+        expect(isConvergeError(e, "FORMAT_VERSION"), String(e)).toBe(true);
+        expect(String(e)).toMatch(/version 1\b.*version 2\b/);
+      }
+      expect(hex(m.encodeState())).toBe(before);
+    }
+  });
+
+  it("edited samples (checksum fixed up) that the decoder accepts re-encode to the same bytes", () => {
+    const states = ["stateA", "stateB"].map((n) => unsealPayload(Buffer.from(committed[n] as string, "hex")));
+    const empty = hex(fresh().encodeState());
+    // Small values (counts, table indexes) and digits (array-index object keys) are drawn more
+    // often: one such byte is what makes a payload non-canonical.
+    const byteArb = fc.oneof(fc.nat(255), fc.nat(3), fc.integer({ min: 0x30, max: 0x39 }));
+    const edit = fc.record({
+      kind: fc.constantFrom("flip", "set", "insert", "delete"),
+      at: fc.nat(),
+      byte: byteArb,
+    });
+    fc.assert(
+      fc.property(
+        fc.nat(states.length - 1),
+        fc.array(edit, { minLength: 1, maxLength: 3 }),
+        (which, edits) => {
+          const content = [...(states[which] as Uint8Array)];
+          for (const e of edits) {
+            const at = 3 + (e.at % (content.length - 2)); // magic and version stay
+            if (e.kind === "flip" && at < content.length)
+              content[at] = (content[at] as number) ^ (1 << (e.byte & 7));
+            else if (e.kind === "set" && at < content.length) content[at] = e.byte;
+            else if (e.kind === "insert") content.splice(at, 0, e.byte);
+            else content.splice(at, 1);
+          }
+          const bytes = sealPayload(new Uint8Array(content));
+          const m = fresh();
+          try {
+            m.applyState(bytes);
+          } catch (error) {
+            expect(isConvergeError(error), String(error)).toBe(true);
+            expect(hex(m.encodeState())).toBe(empty);
+            return;
+          }
+          expect(hex(m.encodeState())).toBe(hex(bytes));
+        },
+      ),
+      { numRuns: 20 * (fc.readConfigureGlobal().numRuns ?? 100) },
+    );
+  }, 120_000);
 });

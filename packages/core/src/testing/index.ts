@@ -9,6 +9,8 @@
  *   commands) over 2–7 replicas with drops, duplicates, reordering, partitions, restarts, chunked
  *   and worker-thread merges, checking every replica against a declarative specification at every
  *   step and byte-identical convergence at quiescence.
+ * - {@link sealPayload} / {@link unsealPayload}: take a payload's length field and checksum off
+ *   and put them back, so that a fuzzer's edits reach the decoder's structural checks.
  *
  * Every check prints its seed; a failure carries the shrunk counterexample and `{ seed, path }`
  * to replay it. `CONVERGE_SEED` fixes the seed, `CONVERGE_RUNS_SCALE` scales the number of runs,
@@ -16,6 +18,8 @@
  *
  * @packageDocumentation
  */
+
+export { sealPayload, unsealPayload } from "../payload.ts";
 export {
   ALL_LAWS,
   assertLaws,
