@@ -20,13 +20,16 @@
  *   BENCH_HLC_ITERATIONS=1000000, BENCH_HLC_REPS=5
  *   BENCH_ONLY=round,op-path,full-state,delta,memory,counters,hlc,scripts   run only these
  *   BENCH_OUT=path              where to write the JSON document
-
+ *
+ * A run that writes the default bench/results.json also regenerates bench/README.md from it
+ * (`pnpm --filter @converge/bench run report` does that alone).
  */
 import { writeFileSync } from "node:fs";
 import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadConfig, type Workload } from "./config.ts";
 import { machineInfo } from "./machine.ts";
+import { DEFAULT_RESULTS, writeReadme } from "./readme.ts";
 import {
   renderCounters,
   renderDelta,
@@ -113,4 +116,5 @@ const document = {
 const json = JSON.stringify(document, null, 2);
 writeFileSync(config.out, `${json}\n`);
 print(`JSON (also written to ${config.out}):\n${json}`);
+if (config.out === DEFAULT_RESULTS) log(`regenerated ${writeReadme(DEFAULT_RESULTS)}`);
 log(`done in ${totalSeconds.toFixed(1)} s`);
