@@ -4,6 +4,12 @@ import { fileURLToPath } from "node:url";
 export interface BenchConfig {
   /** BENCH_QUICK=1: small sizes and few repetitions, for a smoke run. */
   readonly quick: boolean;
+  /** Whole round: key counts (BENCH_ROUND_SIZES, comma-separated). */
+  readonly roundSizes: readonly number[];
+  /** Op path: single-key writes shipped one op each (BENCH_OPS). */
+  readonly ops: number;
+  /** Op path: an implementation whose first run takes longer than this runs fewer rounds (BENCH_SLOW_S). */
+  readonly slowMs: number;
   /** Full-state merge: key counts (BENCH_SIZES, comma-separated). */
   readonly sizes: readonly number[];
   /** Repetitions below one million keys (BENCH_REPS). */
@@ -46,7 +52,19 @@ export const FULL_STATE_WARMUP = 2;
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** The workloads, in the order they run. */
-export const WORKLOADS: readonly ["full-state", "delta", "memory", "counters", "hlc", "scripts"] = [
+export const WORKLOADS: readonly [
+  "round",
+  "op-path",
+  "full-state",
+  "delta",
+  "memory",
+  "counters",
+  "hlc",
+  "scripts",
+] = [
+  // The whole round first: its first rounds are then the process's cold ones.
+  "round",
+  "op-path",
   "full-state",
   "delta",
   "memory",
@@ -98,6 +116,9 @@ export function loadConfig(env: Env): BenchConfig {
   const maxKeys = intEnv(env, "BENCH_AUTOMERGE_MAX_KEYS", Number.MAX_SAFE_INTEGER);
   return {
     quick,
+    roundSizes: listEnv(env, "BENCH_ROUND_SIZES", quick ? [10_000] : [100_000, 1_000_000]),
+    ops: Math.max(1, intEnv(env, "BENCH_OPS", quick ? 10_000 : 100_000)),
+    slowMs: intEnv(env, "BENCH_SLOW_S", 15) * 1000,
     sizes: listEnv(env, "BENCH_SIZES", quick ? [10_000] : [100_000, 1_000_000]),
     reps: Math.max(1, intEnv(env, "BENCH_REPS", quick ? 3 : 7)),
     repsLarge: Math.max(1, intEnv(env, "BENCH_REPS_LARGE", 3)),

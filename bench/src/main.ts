@@ -7,6 +7,9 @@
  * Prints aligned tables (progress goes to stderr) and a JSON document, also written to
  * bench/results.json (bench/results.quick.json for BENCH_QUICK). Settings (environment):
  *   BENCH_QUICK=1               small sizes, few repetitions
+ *   BENCH_ROUND_SIZES=100000,1000000  whole-round sizes (encode, apply into a written replica, read all)
+ *   BENCH_OPS=100000            op path: single-key writes shipped one op each
+ *   BENCH_SLOW_S=15             op path: an implementation whose first run is slower runs 2 runs
  *   BENCH_SIZES=100000,1000000  full-state merge sizes
  *   BENCH_REPS=7, BENCH_REPS_LARGE=3   repetitions (the latter at ≥ 1M keys)
  *   BENCH_AUTOMERGE_BUDGET_S=60 skip Automerge at a size estimated to take longer
@@ -15,12 +18,18 @@
  *   BENCH_MEMORY_SIZE=1000000
  *   BENCH_COUNTER_REPLICAS=16, BENCH_COUNTER_KEYS=100000
  *   BENCH_HLC_ITERATIONS=1000000, BENCH_HLC_REPS=5
- *   BENCH_ONLY=full-state,delta,memory,counters,hlc,scripts   run only these workloads
+ *   BENCH_ONLY=round,op-path,full-state,delta,memory,counters,hlc,scripts   run only these
  *   BENCH_OUT=path              where to write the JSON document
+ *
+ * A run that writes the default bench/results.json also regenerates bench/README.md from it
+ * (`pnpm --filter @converge/bench run report` does that alone).
  */
 import { writeFileSync } from "node:fs";
+import { relative } from "node:path";
+import { fileURLToPath } from "node:url";
 import { loadConfig, type Workload } from "./config.ts";
 import { machineInfo } from "./machine.ts";
+import { DEFAULT_RESULTS, writeReadme } from "./readme.ts";
 import {
   renderCounters,
   renderDelta,
@@ -28,6 +37,8 @@ import {
   renderHeader,
   renderHlc,
   renderMemory,
+  renderOpPath,
+  renderRound,
   renderTargets,
 } from "./sections.ts";
 import { sourceInfo } from "./source-info.ts";
@@ -37,6 +48,8 @@ import { runDelta } from "./workloads/delta.ts";
 import { runFullState } from "./workloads/full-state.ts";
 import { runHlc } from "./workloads/hlc.ts";
 import { runMemory } from "./workloads/memory.ts";
+import { runOpPath } from "./workloads/op-path.ts";
+import { runRound } from "./workloads/round.ts";
 import { renderScripts, runScripts } from "./workloads/scripts.ts";
 
 const started = performance.now();
@@ -53,6 +66,12 @@ const machine = machineInfo();
 const source = sourceInfo();
 print(renderHeader(machine, source, config));
 const runs = (w: Workload): boolean => config.only.includes(w);
+
+const round = runs("round") ? config.roundSizes.map((n, i) => runRound(config, n, i === 0, log)) : [];
+if (round.length > 0) print(renderRound(round));
+
+const opPath = runs("op-path") ? runOpPath(config, log) : undefined;
+if (opPath !== undefined) print(renderOpPath(opPath));
 
 const fullState = runs("full-state") ? config.sizes.map((n) => runFullState(config, n, log)) : [];
 if (fullState.length > 0) print(renderFullState(fullState));
@@ -72,7 +91,7 @@ if (hlc.length > 0) print(renderHlc(hlc));
 const scripts = runs("scripts") ? runScripts(config, log) : undefined;
 if (scripts !== undefined) print(renderScripts(scripts));
 
-const targets = checkTargets(fullState, delta, memory);
+const targets = checkTargets({ round, opPath, fullState, delta, memory });
 if (targets.length > 0) print(renderTargets(targets));
 
 const totalSeconds = (performance.now() - started) / 1000;
@@ -82,7 +101,10 @@ const document = {
   totalSeconds: Math.round(totalSeconds * 10) / 10,
   machine,
   source,
-  config,
+  // No machine paths in the document: the output file relative to the bench package.
+  config: { ...config, out: relative(fileURLToPath(new URL("..", import.meta.url)), config.out) },
+  round,
+  opPath: opPath ?? null,
   fullState,
   delta,
   memory: memory ?? null,
@@ -94,4 +116,5 @@ const document = {
 const json = JSON.stringify(document, null, 2);
 writeFileSync(config.out, `${json}\n`);
 print(`JSON (also written to ${config.out}):\n${json}`);
+if (config.out === DEFAULT_RESULTS) log(`regenerated ${writeReadme(DEFAULT_RESULTS)}`);
 log(`done in ${totalSeconds.toFixed(1)} s`);

@@ -4,12 +4,35 @@ export interface Column {
   readonly align?: "left" | "right";
 }
 
-/** Renders an aligned plain-text table under a title. */
+/** How tables are rendered: aligned plain text (the terminal) or Markdown (bench/README.md). */
+export type TableFormat = "text" | "markdown";
+
+let format: TableFormat = "text";
+
+/** Switches every later {@link renderTable} call to `f` (the README generator renders Markdown). */
+export function setTableFormat(f: TableFormat): void {
+  format = f;
+}
+
+function renderMarkdown(
+  title: string,
+  columns: readonly Column[],
+  rows: readonly (readonly string[])[],
+): string {
+  const cell = (text: string): string => text.trim().replace(/\|/g, "\\|");
+  const line = (cells: readonly string[]): string => `| ${cells.map(cell).join(" | ")} |`;
+  const rule = `| ${columns.map((c) => (c.align === "right" ? "---:" : "---")).join(" | ")} |`;
+  const heading = title.trim().startsWith("ratios") ? `*${title.trim()}*` : `#### ${title.trim()}`;
+  return [heading, "", line(columns.map((c) => c.header)), rule, ...rows.map(line)].join("\n");
+}
+
+/** Renders an aligned plain-text table (or a Markdown one, see {@link setTableFormat}) under a title. */
 export function renderTable(
   title: string,
   columns: readonly Column[],
   rows: readonly (readonly string[])[],
 ): string {
+  if (format === "markdown") return `${renderMarkdown(title, columns, rows)}\n`;
   const widths = columns.map((c, i) => Math.max(c.header.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: readonly string[]): string =>
     columns

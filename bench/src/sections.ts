@@ -8,6 +8,8 @@ import type { DeltaResult } from "./workloads/delta.ts";
 import type { FullStateResult } from "./workloads/full-state.ts";
 import type { HlcResult } from "./workloads/hlc.ts";
 import type { MemoryResult } from "./workloads/memory.ts";
+import type { OpPathResult } from "./workloads/op-path.ts";
+import type { RoundResult, RoundSample } from "./workloads/round.ts";
 
 const R = "right" as const;
 
@@ -22,6 +24,81 @@ export function renderHeader(machine: MachineInfo, source: SourceInfo, config: B
     `source: commit ${source.commit ?? "unknown"}${changes.length > 0 ? ` + uncommitted changes in ${changes.join(", ")}` : ""}`,
     "all times: median of repetitions (timings on a shared machine are noisy; compare ratios within one run)",
   ].join("\n");
+}
+
+/** The whole round: one table per size, warm medians with the cold round beside them. */
+export function renderRound(results: readonly RoundResult[]): string {
+  const out: string[] = [];
+  for (const r of results) {
+    const base = r.results.find((x) => x.impl === "converge")?.warm ?? null;
+    const cell = (s: RoundSample | null, f: (s: RoundSample) => number | null): string =>
+      s === null ? "" : fmtMs(f(s));
+    const rows = r.results.map((x) =>
+      x.status !== "ok"
+        ? [x.impl, "skipped", "", "", "", "", "", "", "", x.note.replace(/^skipped /, "")]
+        : [
+            x.impl,
+            cell(x.warm, (s) => s.encodeMs),
+            cell(x.warm, (s) => s.applyMs),
+            cell(x.warm, (s) => s.readMs),
+            cell(x.warm, (s) => s.roundMs),
+            fmtRatio(ratio(x.warm?.roundMs, base?.roundMs)),
+            cell(x.cold, (s) => s.roundMs),
+            cell(x.warm, (s) => s.applyRedecodedMs),
+            x.warm?.payloadBytes === null || x.warm === null ? "" : fmtBytes(x.warm.payloadBytes),
+            x.note,
+          ],
+    );
+    out.push(
+      renderTable(
+        `Whole round, ${fmtCount(r.keys)} concurrent lww keys: encode on the source, apply (decode + merge) into a target built by its own writes, read every key; implementations interleaved round by round; median of ${r.reps} rounds after ${r.warmup} warm-up rounds${r.firstInProcess ? "" : " (cold: first round at this size, after smaller sizes ran)"}`,
+        [
+          { header: "implementation" },
+          { header: "encode", align: R },
+          { header: "apply", align: R },
+          { header: "read all", align: R },
+          { header: "whole round", align: R },
+          { header: "round / converge", align: R },
+          { header: "cold round", align: R },
+          { header: "apply into re-decoded", align: R },
+          { header: "payload", align: R },
+          { header: "note" },
+        ],
+        rows,
+      ),
+    );
+  }
+  return out.join("\n\n");
+}
+
+/** The op path. */
+export function renderOpPath(r: OpPathResult): string {
+  const base = r.results.find((x) => x.impl === "converge")?.opsPerSec ?? null;
+  return renderTable(
+    `Op path: ${fmtInt(r.ops)} single-key writes on A, each shipped to B as one op the moment it is made (write + encode + apply); median of ${r.reps} runs after two warm-up runs`,
+    [
+      { header: "implementation" },
+      { header: "median", align: R },
+      { header: "ops/sec", align: R },
+      { header: "bytes/op", align: R },
+      { header: "ops/sec / converge", align: R },
+      { header: "cold run", align: R },
+      { header: "note" },
+    ],
+    r.results.map((x) =>
+      x.status !== "ok"
+        ? [x.impl, "skipped", "", "", "", "", x.note]
+        : [
+            x.impl,
+            fmtMs(x.medianMs),
+            x.opsPerSec === null ? "-" : fmtOps(x.opsPerSec),
+            x.bytesPerOp === null ? "-" : x.bytesPerOp.toFixed(1),
+            fmtRatio(ratio(x.opsPerSec, base)),
+            fmtMs(x.coldMs),
+            x.note,
+          ],
+    ),
+  );
 }
 
 /** Workload 1. */
@@ -64,6 +141,7 @@ export function renderFullState(results: readonly FullStateResult[]): string {
       { header: "vs Automerge", align: R },
       { header: "converge / plain JS (JSON)", align: R },
       { header: "converge / plain JS (in-memory)", align: R },
+      { header: "with subscriber / without", align: R },
     ],
     results.map((f) => [
       fmtCount(f.keys),
@@ -71,6 +149,7 @@ export function renderFullState(results: readonly FullStateResult[]): string {
       fmtRatio(f.automergeOverConverge),
       fmtRatio(f.convergeOverPlainJson),
       fmtRatio(f.convergeOverPlainMemory),
+      fmtRatio(f.subscriberSlowdown),
     ]),
   );
   return `${table}\n\n${ratios}`;
@@ -111,28 +190,37 @@ export function renderDelta(results: readonly DeltaResult[]): string {
     const b = last.results.find((r) => r.impl === impl)?.medianMs;
     return fmtRatio(ratio(b, a));
   };
-  return `${table}\n   time at ${fmtCount(last.keys)} / time at ${fmtCount(first.keys)} keys (≈1× means O(changed)): converge ${scaling("converge")}, Yjs ${scaling("Yjs")}`;
+  return `${table}\n   time at ${fmtCount(last.keys)} / time at ${fmtCount(first.keys)} keys (≈1× means O(changed)): converge ${scaling("converge")}, Yjs ${scaling("Yjs")}, Loro ${scaling("Loro")}`;
 }
 
 /** Workload 3. */
 export function renderMemory(m: MemoryResult): string {
-  const base = m.results.find((r) => r.impl === "converge")?.bytesPerKey ?? null;
+  const rows = m.results.map((r) => {
+    const base = m.results.find((x) => x.impl === "converge" && x.phase === r.phase)?.bytesPerKey ?? null;
+    return [
+      r.impl,
+      r.phase === "written" ? "one writer" : "after a concurrent merge",
+      fmtBytes(r.heapBytes),
+      fmtBytes(r.arrayBufferBytes),
+      r.bytesPerKey.toFixed(1),
+      r.heapBytesPerKey.toFixed(1),
+      fmtRatio(ratio(r.bytesPerKey, base)),
+    ];
+  });
   const table = renderTable(
-    `3. Memory held by a ${fmtCount(m.keys)}-key lww map, one writer (heapUsed after − before, after full GC)${m.gcExposed ? "" : " [NO --expose-gc: unreliable]"}`,
+    `3. Memory held by a ${fmtCount(m.keys)}-key lww map (heapUsed + arrayBuffers after − before, after full GC)${m.gcExposed ? "" : " [NO --expose-gc: unreliable]"}`,
     [
       { header: "implementation" },
+      { header: "map" },
       { header: "heap", align: R },
+      { header: "array buffers", align: R },
       { header: "bytes/key", align: R },
+      { header: "heap only /key", align: R },
       { header: "vs converge", align: R },
     ],
-    m.results.map((r) => [
-      r.impl,
-      fmtBytes(r.heapBytes),
-      r.bytesPerKey.toFixed(1),
-      fmtRatio(ratio(r.bytesPerKey, base)),
-    ]),
+    rows,
   );
-  return `${table}\n   converge / Yjs per key: ${fmtRatio(m.convergeOverYjs)}; converge / plain JS per key: ${fmtRatio(m.convergeOverPlain)}`;
+  return `${table}\n   converge / Yjs per key: ${fmtRatio(m.convergeOverYjs)} written, ${fmtRatio(m.mergedConvergeOverYjs)} after a merge; converge / plain JS per key: ${fmtRatio(m.convergeOverPlain)} written, ${fmtRatio(m.mergedConvergeOverPlain)} after a merge`;
 }
 
 /** Workload 4. */

@@ -1,6 +1,9 @@
+import { fmtCount } from "./report.ts";
 import type { DeltaResult } from "./workloads/delta.ts";
-import type { FullStateResult } from "./workloads/full-state.ts";
+import { type FullStateResult, WITH_SUBSCRIBER } from "./workloads/full-state.ts";
 import type { MemoryResult } from "./workloads/memory.ts";
+import type { OpPathResult } from "./workloads/op-path.ts";
+import type { RoundResult, RoundSample } from "./workloads/round.ts";
 
 /** One performance target and whether this run met it. */
 export interface TargetCheck {
@@ -10,40 +13,157 @@ export interface TargetCheck {
   readonly met: boolean | null;
 }
 
+/** Everything the targets are checked against (each part absent when its workload did not run). */
+export interface TargetInputs {
+  readonly round: readonly RoundResult[];
+  readonly opPath: OpPathResult | undefined;
+  readonly fullState: readonly FullStateResult[];
+  readonly delta: readonly DeltaResult[];
+  readonly memory: MemoryResult | undefined;
+}
+
 const x = (v: number | null): string => (v === null ? "-" : `${v.toFixed(2)}×`);
 
+/** a / b, or null when either is missing. */
+function over(a: number | null | undefined, b: number | null | undefined): number | null {
+  if (a === null || a === undefined || b === null || b === undefined || b === 0 || !Number.isFinite(a))
+    return null;
+  return a / b;
+}
+
+/** A check of `value` against `goal`; not measured (met: null) when value is null. */
+function check(
+  target: string,
+  value: number | null,
+  measured: string,
+  ok: (v: number) => boolean,
+): TargetCheck {
+  return {
+    target,
+    measured: value === null ? "not measured" : measured,
+    met: value === null ? null : ok(value),
+  };
+}
+
+function roundTargets(r: RoundResult): TargetCheck[] {
+  const warm = (impl: string): RoundSample | null =>
+    r.results.find((i) => i.impl === impl && i.status === "ok")?.warm ?? null;
+  const c = warm("converge");
+  const y = warm("Yjs");
+  const l = warm("Loro");
+  const j = warm("plain JS (JSON)");
+  const m = warm("plain JS (in-memory)");
+  const at = `whole round ${fmtCount(r.keys)}`;
+  const vsYjs = over(y?.roundMs, c?.roundMs);
+  const vsJson = over(j?.roundMs, c?.roundMs);
+  const vsLoro = over(l?.roundMs, c?.roundMs);
+  const encode = over(c?.encodeMs, y?.encodeMs);
+  const read = over(c?.readMs, m?.readMs);
+  const applyLocal = over(y?.applyMs, c?.applyMs);
+  const applyRedecoded = over(y?.applyRedecodedMs, c?.applyRedecodedMs);
+  return [
+    check(`${at}: converge ≥ 5× faster than Yjs`, vsYjs, `speedup ${x(vsYjs)}`, (v) => v >= 5),
+    check(`${at}: converge faster than the plain-JS JSON loop`, vsJson, `speedup ${x(vsJson)}`, (v) => v > 1),
+    check(`${at}: converge faster than Loro`, vsLoro, `speedup ${x(vsLoro)}`, (v) => v > 1),
+    check(`${at}: converge encode ≤ ½ Yjs's encode`, encode, `${x(encode)} Yjs's time`, (v) => v <= 0.5),
+    check(
+      `${at}: read all keys after the merge ≤ 1.5× the in-memory Map's reads`,
+      read,
+      `${x(read)} the Map's reads`,
+      (v) => v <= 1.5,
+    ),
+    check(
+      `${at}: decode + merge into a replica built by its own writes ≥ 10× Yjs`,
+      applyLocal,
+      `speedup ${x(applyLocal)}`,
+      (v) => v >= 10,
+    ),
+    check(
+      `${at}: decode + merge into a re-decoded replica ≥ 10× Yjs`,
+      applyRedecoded,
+      `speedup ${x(applyRedecoded)}`,
+      (v) => v >= 10,
+    ),
+  ];
+}
+
+function opPathTargets(o: OpPathResult): TargetCheck[] {
+  const find = (impl: string) => o.results.find((r) => r.impl === impl && r.status === "ok");
+  const c = find("converge");
+  const y = find("Yjs");
+  const ops = c?.opsPerSec ?? null;
+  const vsYjs = over(c?.opsPerSec, y?.opsPerSec);
+  const bytes = c?.bytesPerOp ?? null;
+  const at = `op path ${fmtCount(o.ops)} writes`;
+  return [
+    check(
+      `${at}: converge ≥ 200k ops/s`,
+      ops,
+      `${Math.round((ops ?? 0) / 1000)}k ops/s`,
+      (v) => v >= 200_000,
+    ),
+    check(`${at}: converge ≥ 4× Yjs's ops/s`, vsYjs, `${x(vsYjs)} Yjs`, (v) => v >= 4),
+    check(`${at}: converge ≤ 40 bytes per op`, bytes, `${bytes?.toFixed(1)} B/op`, (v) => v <= 40),
+  ];
+}
+
 /** Checks the project's performance targets against this run's numbers (ratios within the run). */
-export function checkTargets(
-  fullState: readonly FullStateResult[],
-  delta: readonly DeltaResult[],
-  memory: MemoryResult | undefined,
-): TargetCheck[] {
+export function checkTargets(inputs: TargetInputs): TargetCheck[] {
   const out: TargetCheck[] = [];
-  for (const f of fullState) {
+  for (const r of inputs.round) out.push(...roundTargets(r));
+  if (inputs.opPath !== undefined) out.push(...opPathTargets(inputs.opPath));
+  for (const f of inputs.fullState) {
     out.push({
-      target: `full-state ${f.keys} keys: converge ≥ 10× faster than Yjs`,
+      target: `full-state ${fmtCount(f.keys)} keys: converge ≥ 10× faster than Yjs`,
       measured: `${x(f.yjsOverConverge)} faster`,
       met: f.yjsOverConverge === null ? null : f.yjsOverConverge >= 10,
     });
     out.push({
-      target: `full-state ${f.keys} keys: converge ≤ 2× plain JS (JSON)`,
+      target: `full-state ${fmtCount(f.keys)} keys: converge ≤ 2× plain JS (JSON)`,
       measured: `${x(f.convergeOverPlainJson)} plain JS`,
       met: f.convergeOverPlainJson === null ? null : f.convergeOverPlainJson <= 2,
     });
+    const subscribed = f.results.some((r) => r.impl === WITH_SUBSCRIBER && r.status === "ok");
+    out.push(
+      check(
+        `full-state ${fmtCount(f.keys)} keys: merge with a subscriber ≤ 1.25× without`,
+        subscribed ? f.subscriberSlowdown : null,
+        `${x(f.subscriberSlowdown)}`,
+        (v) => v <= 1.25,
+      ),
+    );
   }
-  for (const d of delta) {
-    const c = d.results.find((r) => r.impl === "converge");
-    const y = d.results.find((r) => r.impl === "Yjs");
-    if (c === undefined || y === undefined) continue;
-    out.push({
-      target: `delta ${d.keys} keys, ${d.changed} changed: converge size ≤ Yjs size`,
-      measured: `${c.deltaBytes} B vs ${y.deltaBytes} B`,
-      met: c.deltaBytes <= y.deltaBytes,
-    });
+  for (const d of inputs.delta) {
+    const find = (impl: string) => d.results.find((r) => r.impl === impl);
+    const c = find("converge");
+    const y = find("Yjs");
+    const l = find("Loro");
+    if (c === undefined) continue;
+    const at = `delta ${fmtCount(d.keys)} keys, ${d.changed} changed`;
+    if (y !== undefined) {
+      out.push({
+        target: `${at}: converge size ≤ Yjs size`,
+        measured: `${c.deltaBytes} B vs ${y.deltaBytes} B`,
+        met: c.deltaBytes <= y.deltaBytes,
+      });
+    }
+    if (l !== undefined) {
+      out.push({
+        target: `${at}: converge faster than Loro`,
+        measured: `${c.medianMs.toFixed(2)} ms vs ${l.medianMs.toFixed(2)} ms`,
+        met: c.medianMs < l.medianMs,
+      });
+      out.push({
+        target: `${at}: converge smaller than Loro`,
+        measured: `${c.deltaBytes} B vs ${l.deltaBytes} B`,
+        met: c.deltaBytes < l.deltaBytes,
+      });
+    }
   }
+  const memory = inputs.memory;
   if (memory === undefined) return out;
   out.push({
-    target: `memory ${memory.keys} keys: converge ≤ 1/3 of Yjs per key`,
+    target: `memory ${fmtCount(memory.keys)} keys: converge ≤ 1/3 of Yjs per key (heap + array buffers)`,
     measured: `${x(memory.convergeOverYjs)} Yjs`,
     met: memory.convergeOverYjs === null || !memory.gcExposed ? null : memory.convergeOverYjs <= 1 / 3,
   });

@@ -1,3 +1,4 @@
+import { LoroDoc } from "loro-crdt";
 import * as Y from "yjs";
 import type { BenchConfig } from "../config.ts";
 import { keyOf, spreadIndexes } from "../keys.ts";
@@ -107,6 +108,47 @@ function yjsDelta(n: number, changed: number, reps: number): DeltaImplResult {
   return result("Yjs", timing, sizes.slice(WARMUP));
 }
 
+/** Loro: an update export since B's oplog version, imported on B. */
+function loroDelta(n: number, changed: number, reps: number): DeltaImplResult {
+  const a = new LoroDoc();
+  a.setPeerId(1);
+  const ma = a.getMap("m");
+  for (let i = 0; i < n; i++) ma.set(keyOf(i), i & 1023);
+  a.commit();
+  const b = new LoroDoc();
+  b.setPeerId(2);
+  b.import(a.export({ mode: "snapshot" }));
+  const mb = b.getMap("m");
+  let round = 0;
+  let last: number[] = [];
+  const sizes: number[] = [];
+  const timing = measure(
+    { reps, warmup: WARMUP },
+    () => {
+      last = spreadIndexes(n, changed, round);
+      for (const i of last) ma.set(keyOf(i), 2000 + round);
+      a.commit();
+      round++;
+      return undefined;
+    },
+    () => {
+      const update = a.export({ mode: "update", from: b.oplogVersion() });
+      b.import(update);
+      sizes.push(update.length);
+      return update;
+    },
+    () => {
+      for (const i of last) {
+        if (mb.get(keyOf(i)) !== 2000 + round - 1) throw new Error(`loro delta: ${keyOf(i)} not synced`);
+      }
+      if (mb.size !== n) throw new Error(`loro delta: B has ${mb.size} keys, expected ${n}`);
+    },
+  );
+  a.free();
+  b.free();
+  return result("Loro", timing, sizes.slice(WARMUP));
+}
+
 /** Delta encode + apply after a few keys changed on an otherwise synced large replica. */
 export function runDelta(config: BenchConfig, n: number, log: (msg: string) => void): DeltaResult {
   const { deltaChanged: changed, deltaReps: reps } = config;
@@ -116,5 +158,8 @@ export function runDelta(config: BenchConfig, n: number, log: (msg: string) => v
   log(`delta ${n}: Yjs`);
   const yjs = yjsDelta(n, changed, reps);
   collectGarbage();
-  return { keys: n, changed, reps, results: [converge, yjs] };
+  log(`delta ${n}: Loro`);
+  const loro = loroDelta(n, changed, reps);
+  collectGarbage();
+  return { keys: n, changed, reps, results: [converge, yjs, loro] };
 }

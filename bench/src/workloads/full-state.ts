@@ -29,6 +29,8 @@ export interface FullStateResult {
   readonly convergeOverPlainJson: number | null;
   /** converge time / plain-JS (in-memory) time. */
   readonly convergeOverPlainMemory: number | null;
+  /** converge time with a subscriber / converge time without one. */
+  readonly subscriberSlowdown: number | null;
 }
 
 const valueA = (i: number): number => i & 1023;
@@ -59,16 +61,29 @@ function convergeInputs(keys: readonly string[]): ConvergeInputs {
   };
 }
 
+/** The converge row's name with a `subscribe` listener attached to the target. */
+export const WITH_SUBSCRIBER = "converge (with subscriber)";
+
 function convergeMerge(
   inputs: ConvergeInputs,
   expected: ReadonlyMap<string, LwwEntry>,
   reps: number,
+  subscriber: boolean,
 ): ImplResult {
+  let events = 0;
+  let changes = 0;
   const timing = measure(
     { reps, warmup: FULL_STATE_WARMUP },
     () => {
       const fresh = lwwReplica(NODE_A);
       fresh.applyState(inputs.aBytes);
+      // What a synced UI does: one listener that looks at every change it is told about.
+      if (subscriber) {
+        fresh.subscribe((event) => {
+          events++;
+          changes += event.changes.length;
+        });
+      }
       return fresh;
     },
     (fresh) => fresh.applyState(inputs.bBytes),
@@ -82,7 +97,14 @@ function convergeMerge(
       }
     },
   );
-  return timedResult("converge", timing, inputs.bBytes.length);
+  if (!subscriber) return timedResult("converge", timing, inputs.bBytes.length);
+  const runs = timing.samplesMs.length + timing.warmupMs.length;
+  return timedResult(
+    WITH_SUBSCRIBER,
+    timing,
+    inputs.bBytes.length,
+    `${events / runs} event(s), ${changes / runs} changes per merge`,
+  );
 }
 
 function yjsDoc(clientID: number, keys: readonly string[], value: (i: number) => number): Y.Doc {
@@ -153,7 +175,10 @@ export function runFullState(config: BenchConfig, n: number, log: (msg: string) 
   mergeEntries(expected, inputs.plainB);
   collectGarbage();
   log(`full-state ${n}: converge`);
-  const converge = convergeMerge(inputs, expected, reps);
+  const converge = convergeMerge(inputs, expected, reps, false);
+  collectGarbage();
+  log(`full-state ${n}: converge with a subscriber`);
+  const subscribed = convergeMerge(inputs, expected, reps, true);
   expected.clear();
   collectGarbage();
   log(`full-state ${n}: Yjs`);
@@ -170,10 +195,11 @@ export function runFullState(config: BenchConfig, n: number, log: (msg: string) 
   return {
     keys: n,
     reps,
-    results: [converge, yjs, automerge, json, memory],
+    results: [converge, subscribed, yjs, automerge, json, memory],
     yjsOverConverge: ratio(yjs.medianMs, c),
     automergeOverConverge: ratio(automerge.medianMs, c),
     convergeOverPlainJson: ratio(c, json.medianMs),
     convergeOverPlainMemory: ratio(c, memory.medianMs),
+    subscriberSlowdown: ratio(subscribed.medianMs, c),
   };
 }

@@ -1,0 +1,55 @@
+/**
+ * Small converge-only loops to run under a profiler:
+ *
+ *   node --conditions=@converge/source --expose-gc --cpu-prof --cpu-prof-dir=.prof src/profile.ts op-path 100000
+ *   node --conditions=@converge/source --expose-gc --cpu-prof --cpu-prof-dir=.prof src/profile.ts round 100000
+ *
+ * op-path: N single-key writes on A, each shipped to B (onOp → applyOp), three times.
+ * round: A and B write every key, then encode A, apply into B, read every key of B, three times.
+ * Prints each phase's time; the .cpuprofile files open in Chrome DevTools or speedscope.
+ */
+import { makeKeys } from "./keys.ts";
+import { collectGarbage } from "./measure.ts";
+import { lwwReplica, NODE_A, NODE_B } from "./replicas.ts";
+
+const mode = process.argv[2] ?? "op-path";
+const n = Number(process.argv[3] ?? 100_000);
+const keys = makeKeys(n);
+const ms = (start: number): string => `${(performance.now() - start).toFixed(1)} ms`;
+
+function opPath(): void {
+  const a = lwwReplica(NODE_A);
+  const b = lwwReplica(NODE_B);
+  let bytes = 0;
+  a.onOp((op) => {
+    bytes += op.length;
+    b.applyOp(op);
+  });
+  collectGarbage();
+  const start = performance.now();
+  for (let i = 0; i < n; i++) a.set(keys[i] as string, i & 1023);
+  process.stdout.write(`op path: ${n} ops in ${ms(start)}, ${(bytes / n).toFixed(1)} B/op\n`);
+}
+
+function round(): void {
+  const b = lwwReplica(NODE_A);
+  for (let i = 0; i < n; i++) b.set(keys[i] as string, (i * 7) & 1023);
+  const a = lwwReplica(NODE_B);
+  for (let i = 0; i < n; i++) a.set(keys[i] as string, i & 1023);
+  collectGarbage();
+  let t = performance.now();
+  const payload = a.encodeState();
+  const encode = ms(t);
+  t = performance.now();
+  b.applyState(payload);
+  const apply = ms(t);
+  t = performance.now();
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += b.get(keys[i] as string) as number;
+  process.stdout.write(`round: encode ${encode}, apply ${apply}, read ${ms(t)} (sum ${sum})\n`);
+}
+
+for (let r = 0; r < 3; r++) {
+  if (mode === "round") round();
+  else opPath();
+}

@@ -1,0 +1,112 @@
+/**
+ * Writes bench/README.md from a results document (default bench/results.json):
+ *
+ *   pnpm --filter @converge/bench run report [path/to/results.json]
+ *
+ * The same tables as the terminal, as Markdown, with the machine and the date of the run.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { BenchConfig } from "./config.ts";
+import type { MachineInfo } from "./machine.ts";
+import { fmtBytes, fmtCount, setTableFormat } from "./report.ts";
+import {
+  renderCounters,
+  renderDelta,
+  renderFullState,
+  renderHlc,
+  renderMemory,
+  renderOpPath,
+  renderRound,
+  renderTargets,
+} from "./sections.ts";
+import type { SourceInfo } from "./source-info.ts";
+import type { TargetCheck } from "./targets.ts";
+import type { CountersResult } from "./workloads/counters.ts";
+import type { DeltaResult } from "./workloads/delta.ts";
+import type { FullStateResult } from "./workloads/full-state.ts";
+import type { HlcResult } from "./workloads/hlc.ts";
+import type { MemoryResult } from "./workloads/memory.ts";
+import type { OpPathResult } from "./workloads/op-path.ts";
+import type { RoundResult } from "./workloads/round.ts";
+import { renderScripts, type ScriptsResult } from "./workloads/scripts.ts";
+
+/** The JSON document a bench run writes (bench/results.json). */
+export interface ResultsDocument {
+  readonly benchmark: string;
+  readonly date: string;
+  readonly totalSeconds: number;
+  readonly machine: MachineInfo;
+  readonly source: SourceInfo;
+  readonly config: BenchConfig;
+  /** Absent in documents written before the whole round was measured. */
+  readonly round?: readonly RoundResult[];
+  readonly opPath?: OpPathResult | null;
+  readonly fullState: readonly FullStateResult[];
+  readonly delta: readonly DeltaResult[];
+  readonly memory: MemoryResult | null;
+  readonly counters: CountersResult | null;
+  readonly hlc: readonly HlcResult[];
+  readonly scripts: ScriptsResult | null;
+  readonly targets: readonly TargetCheck[];
+}
+
+/** bench/results.json. */
+export const DEFAULT_RESULTS: string = fileURLToPath(new URL("../results.json", import.meta.url));
+const README = fileURLToPath(new URL("../README.md", import.meta.url));
+
+/** The Markdown text of a results document. */
+export function renderReadme(doc: ResultsDocument): string {
+  setTableFormat("markdown");
+  try {
+    const m = doc.machine;
+    const sections: string[] = [];
+    const add = (text: string): void => {
+      sections.push(text);
+    };
+    if (doc.targets.length > 0) add(renderTargets(doc.targets));
+    if (doc.round !== undefined && doc.round.length > 0) add(renderRound(doc.round));
+    if (doc.opPath !== undefined && doc.opPath !== null) add(renderOpPath(doc.opPath));
+    if (doc.fullState.length > 0) add(renderFullState(doc.fullState));
+    if (doc.delta.length > 0) add(renderDelta(doc.delta));
+    if (doc.memory !== null) add(renderMemory(doc.memory));
+    if (doc.counters !== null) add(renderCounters(doc.counters));
+    if (doc.hlc.length > 0) add(renderHlc(doc.hlc));
+    if (doc.scripts !== null) add(renderScripts(doc.scripts));
+    const uncommitted = doc.source.uncommitted.length > 0 ? " plus uncommitted changes under packages/" : "";
+    return [
+      "# converge benchmarks",
+      "",
+      "Generated from [`results.json`](results.json) by `pnpm --filter @converge/bench run report`",
+      "(a full `./run bench` regenerates both). Do not edit by hand.",
+      "",
+      `- date: ${doc.date.slice(0, 16).replace("T", " ")} UTC; the run took ${Math.round(doc.totalSeconds)} s`,
+      `- source: commit ${doc.source.commit ?? "unknown"}${uncommitted}`,
+      `- machine: ${m.cpu}, ${m.cores} cores, ${fmtBytes(m.totalMemoryBytes)} RAM, ${m.platform}`,
+      `- runtime: Node ${m.node} (V8 ${m.v8}), heap limit ${fmtBytes(m.heapLimitBytes)}, GC exposed: ${m.gcExposed ? "yes" : "no"}`,
+      `- workloads run: ${doc.config.only.join(", ")}; whole round at ${doc.config.roundSizes.map(fmtCount).join(", ")} keys, op path ${fmtCount(doc.config.ops)} writes, full-state ${doc.config.sizes.map(fmtCount).join(", ")}, deltas ${doc.config.deltaSizes.map(fmtCount).join(", ")}, memory ${fmtCount(doc.config.memorySize)}`,
+      `- settings: ${doc.config.quick ? "BENCH_QUICK (smoke-run sizes, not representative); " : ""}repetitions ${doc.config.reps} (${doc.config.repsLarge} at 1M keys)`,
+      "",
+      'Times are medians of the recorded runs; "cold" is the first run in the process. The machine',
+      "may be shared with other work, so compare ratios within this run rather than absolute times.",
+      "",
+      sections.join("\n\n"),
+      "",
+    ].join("\n");
+  } finally {
+    setTableFormat("text");
+  }
+}
+
+/** Reads `resultsPath`, writes bench/README.md, returns the README's path. */
+export function writeReadme(resultsPath: string = DEFAULT_RESULTS): string {
+  // Our own document, written by main.ts with this shape.
+  const doc = JSON.parse(readFileSync(resultsPath, "utf8")) as ResultsDocument;
+  writeFileSync(README, renderReadme(doc));
+  return README;
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const written = writeReadme(process.argv[2] ?? DEFAULT_RESULTS);
+  process.stdout.write(`wrote ${written}\n`);
+}
