@@ -407,7 +407,7 @@ export class PayloadDecoder {
         r.offset,
       );
     }
-    if (kind === "op" && this.total !== 1) r.fail("an op payload holds exactly one entry");
+    if (kind === "op" && this.total === 0) r.fail("an op payload holds at least one entry");
     // Sized up front (the count is bounded by the bytes left): filling by index is several times
     // cheaper than growing by push at a million entries.
     this.keys = new Array(this.total);

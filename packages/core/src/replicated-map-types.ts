@@ -105,8 +105,21 @@ export interface ReplicatedMap {
    * is rethrown by the operation once it is done.
    */
   readonly subscribe: (listener: (event: ChangeEvent) => void) => () => void;
-  /** Listens to this replica's own operations as encoded op payloads (the op path). */
+  /**
+   * Listens to this replica's own operations as encoded op payloads (the op path): one payload
+   * per operation, or one per {@link ReplicatedMap.batch}.
+   */
   readonly onOp: (listener: (op: Uint8Array) => void) => () => void;
+  /**
+   * Runs `work`, whose local operations are sent as one op payload (every key they wrote, in its
+   * final state, with their dots) and reported as one local event when it returns or throws.
+   * Each operation takes effect at once, as outside a batch; what `work` wrote before throwing
+   * stays written and is sent. A batch inside a batch joins it. Returns what `work` returns.
+   *
+   * @example
+   * map.batch(() => { map.set("price:apple", 120); map.increment("stock:apple", 5); });
+   */
+  readonly batch: <T>(work: () => T) => T;
   /** An immutable view of the current state: O(1) to take, O(1) per key later written. */
   readonly snapshot: () => Snapshot;
   /** What this replica has seen: every operation 1..n of each replica. */

@@ -1,7 +1,7 @@
 import { createClock, Timestamp } from "@converge/hlc";
 import { CausalContext } from "./causal-context.ts";
 import { ChangeLog } from "./change-log.ts";
-import { InvalidKeyError, PayloadKindError, UnsupportedOperationError } from "./errors.ts";
+import { InvalidKeyError, InvalidValueError, PayloadKindError, UnsupportedOperationError } from "./errors.ts";
 import type { AnyResolver, KeyRules } from "./key-rules.ts";
 import { ADD_CONCURRENT, GENERIC, KeyStore, UNCHANGED } from "./key-store.ts";
 import { LoneChange } from "./lone-change.ts";
@@ -267,6 +267,12 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     }
   };
 
+  /**
+   * An open {@link ReplicatedMap.batch}: the keys it wrote (first previous value, for its event)
+   * and its dots, sent as one op payload and one event when the batch ends.
+   */
+  let batch: { readonly keys: Map<string, unknown>; readonly dots: CausalContext } | undefined;
+
   /** Runs one local operation: stamp, compute, then commit (a throwing resolver consumes nothing). */
   const local = (key: string, op: (resolver: AnyResolver, old: unknown, stamp: Stamp) => unknown): void => {
     checkKey(key);
@@ -279,6 +285,11 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     seq = stamp.seq;
     context.add(id, seq);
     commit(key, slot, resolver, old, next);
+    if (batch !== undefined) {
+      batch.dots.add(id, seq);
+      if (!batch.keys.has(key)) batch.keys.set(key, listeners.size > 0 ? readState(key, old) : undefined);
+      return;
+    }
     if (opListeners.size > 0) {
       const dot = new CausalContext();
       dot.add(id, seq);
@@ -287,6 +298,24 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     }
     if (listeners.size > 0)
       emit("local", [{ key, value: readState(key, next), previous: readState(key, old) }]);
+    flush();
+  };
+
+  /** Ends the outermost batch: one op payload with every key it wrote, one local event. */
+  const endBatch = (): void => {
+    const open = batch;
+    batch = undefined;
+    if (open === undefined || open.keys.size === 0) return;
+    if (opListeners.size > 0) {
+      const op = encodePayload("op", rules.fingerprint, open.dots, sortedEntries(open.keys.keys(), false));
+      for (const l of [...opListeners]) call(l, op);
+    }
+    if (listeners.size > 0) {
+      const changes: Change[] = [];
+      for (const [key, previous] of [...open.keys].sort((x, y) => (x[0] < y[0] ? -1 : 1)))
+        changes.push({ key, value: readState(key, store.get(key)), previous });
+      emit("local", changes);
+    }
     flush();
   };
 
@@ -676,6 +705,17 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     // async: a misuse rejects the returned promise, as a refused payload does.
     applyAsync: async (bytes, opts) =>
       applyAsync(checkPayload(bytes, "applyAsync"), checkApplyAsyncOptions(opts)),
+    batch: <T>(work: () => T): T => {
+      if (typeof work !== "function")
+        throw new InvalidValueError(`batch takes a function, got ${typeof work}`);
+      if (batch !== undefined) return work(); // nested: part of the outer batch
+      batch = { keys: new Map(), dots: new CausalContext() };
+      try {
+        return work();
+      } finally {
+        endBatch();
+      }
+    },
     compact: (peers) => {
       checkVersionVectors(peers, "compact");
       let stable = context.versionVector();

@@ -133,3 +133,62 @@ describe("iteration order", () => {
     );
   });
 });
+
+describe("batch", () => {
+  it("sends one op frame and one event for many writes, and applies like the single ops", () => {
+    fc.assert(
+      fc.property(opsArb, opsArb, (before, inside) => {
+        const time = { now: 1_000 };
+        const a = written(A, time, before);
+        const single = replica(B, time);
+        const batched = replica(B, time);
+        single.applyState(a.encodeState());
+        batched.applyState(a.encodeState());
+        const singles: Uint8Array[] = [];
+        const frames: Uint8Array[] = [];
+        const events: ChangeEvent[] = [];
+        const stopSingle = a.onOp((op) => singles.push(op));
+        const copy = written(A, time, before); // same replica history, sent one op at a time
+        const stopCopy = copy.onOp((op) => singles.push(op));
+        stopSingle();
+        for (const [k, v] of inside) copy.set(k, v);
+        stopCopy();
+        a.onOp((op) => frames.push(op));
+        a.subscribe((e) => events.push(e));
+        const result = a.batch(() => {
+          for (const [k, v] of inside) a.set(k, v);
+          return "done";
+        });
+        expect(result).toBe("done");
+        expect(frames).toHaveLength(inside.length === 0 ? 0 : 1);
+        expect(events).toHaveLength(inside.length === 0 ? 0 : 1);
+        expect(events[0]?.changes.map((c) => c.key) ?? []).toEqual(
+          [...new Set(inside.map(([k]) => k))].sort(),
+        );
+        for (const f of frames) expect(batched.applyOp(f).duplicate).toBe(false);
+        for (const s of singles) single.applyOp(s);
+        expect(JSON.stringify([...batched.entries()])).toBe(JSON.stringify([...single.entries()]));
+        expect(JSON.stringify([...batched.entries()])).toBe(JSON.stringify([...a.entries()]));
+        expect(batched.versionVector().get(A)).toBe(a.versionVector().get(A));
+        // A duplicate frame changes nothing.
+        for (const f of frames) expect(batched.applyOp(f).duplicate).toBe(true);
+      }),
+    );
+  });
+
+  it("a throwing batch keeps and sends what it wrote; nested batches join the outer", () => {
+    const time = { now: 1_000 };
+    const a = replica(A, time);
+    const b = replica(B, time);
+    a.onOp((op) => b.applyOp(op));
+    expect(() =>
+      a.batch(() => {
+        a.set("x", 1);
+        a.batch(() => a.set("y", 2));
+        throw new Error("stop");
+      }),
+    ).toThrow("stop");
+    expect([b.get("x"), b.get("y")]).toEqual([1, 2]);
+    expect(() => a.batch("no" as unknown as () => void)).toThrow(/batch takes a function/);
+  });
+});
