@@ -12,6 +12,9 @@ export const ADD_CONCURRENT = 3;
 /** {@link KeyStore.loneAction}: the incoming value is already stored (or older). */
 export const UNCHANGED = 4;
 
+/** {@link KeyStore.newestValue}: the slot holds a state object. */
+export const NOT_PACKED: unique symbol = Symbol("not packed");
+
 /** Marks a slot whose state is an object in the value column rather than a packed sibling. */
 const OBJECT = 0xffffffff;
 /** Marks a packed slot without a second sibling. */
@@ -187,6 +190,28 @@ export class KeyStore {
     if (r === OBJECT || (this.#second !== undefined && this.#second.replica[slot] !== NONE)) return GENERIC;
     if (replica !== this.#replicas[r]) return ADD_CONCURRENT;
     return seq > (first.seq[slot] as number) ? REPLACE_LONE : UNCHANGED;
+  }
+
+  /**
+   * The value of the newest write (HLC time, node id breaking ties) held packed in `slot`, or
+   * {@link NOT_PACKED} when the slot holds a state object: lets a resolver that reads the newest
+   * value (lww) answer reads from the columns with no state objects.
+   */
+  newestValue(slot: number): unknown {
+    const first = this.#first;
+    const r = first.replica[slot] as number;
+    if (r === OBJECT) return NOT_PACKED;
+    const second = this.#second;
+    if (second === undefined || second.replica[slot] === NONE) return first.value[slot];
+    const wa = first.wall[slot] as number;
+    const wb = second.wall[slot] as number;
+    if (wa !== wb) return wa > wb ? first.value[slot] : second.value[slot];
+    const ca = first.counter[slot] as number;
+    const cb = second.counter[slot] as number;
+    if (ca !== cb) return ca > cb ? first.value[slot] : second.value[slot];
+    const ra = this.#replicas[r] as ReplicaId;
+    const rb = this.#replicas[second.replica[slot] as number] as ReplicaId;
+    return ra > rb ? first.value[slot] : second.value[slot];
   }
 
   /** Replica of a packed slot's (first) value. */

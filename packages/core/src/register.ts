@@ -166,6 +166,14 @@ function byTimeDesc(x: Sibling, y: Sibling): number {
 /** Resolvers built by {@link registerResolver}: their lone values may take the decoder's fast lane. */
 const registers = new WeakSet<object>();
 
+/** Registers whose read is the newest write's value (`readsNewest`). */
+const newestReaders = new WeakSet<object>();
+
+/** @internal True for registers declared `readsNewest`: reads may come straight from packed columns. */
+export function readsNewest(resolver: object): boolean {
+  return newestReaders.has(resolver);
+}
+
 /** @internal True for resolvers made by {@link registerResolver}. */
 export function isRegister(resolver: object): boolean {
   return registers.has(resolver);
@@ -191,6 +199,12 @@ export interface RegisterOptions<In, Out> {
    * apply are read in one batch and cached per state.
    */
   readonly resolveMany?: (lists: readonly (readonly Concurrent<In>[])[]) => readonly (Out | undefined)[];
+  /**
+   * Declares that `resolve` always returns the newest write's value (`values[0].value`), as lww
+   * does. Reads then skip building the list of concurrent values (and can come straight from the
+   * map's packed columns); `resolve` is not called. Default false.
+   */
+  readonly readsNewest?: boolean;
 }
 
 /**
@@ -212,6 +226,7 @@ export function registerResolver<In extends Value, Out>(
 ): Resolver<In, Out> {
   checkRegisterOptions(options);
   const { resolve, resolveMany } = options;
+  const newest = options.readsNewest === true;
   const accept = options.accept ?? ((v: In) => toValue(v) as In);
   // Reads of multi-value states computed in a batch by `resolveMany`, per (immutable) state.
   const cache = new WeakMap<Siblings, Out>();
@@ -231,6 +246,16 @@ export function registerResolver<In extends Value, Out>(
     remove: (state, stamp) => new Siblings([], joinClocks(clockOf(state), [stamp.replica, stamp.seq])),
     merge: mergeRegister,
     read: (state) => {
+      if (newest) {
+        if (state instanceof Sibling) return state.value as Out;
+        const list = state.siblings;
+        let best = list[0];
+        for (let i = 1; i < list.length; i++) {
+          const s = list[i] as Sibling;
+          if (byTimeDesc(s, best as Sibling) < 0) best = s;
+        }
+        return best === undefined ? undefined : (best.value as Out);
+      }
       if (state instanceof Sibling) return resolve([toConcurrent<In>(state)]);
       if (state.siblings.length === 0) return undefined;
       if (cache.has(state)) return cache.get(state);
@@ -375,5 +400,6 @@ export function registerResolver<In extends Value, Out>(
     },
   });
   registers.add(resolver);
+  if (newest) newestReaders.add(resolver);
   return resolver;
 }

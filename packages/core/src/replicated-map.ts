@@ -3,10 +3,10 @@ import { CausalContext } from "./causal-context.ts";
 import { ChangeLog } from "./change-log.ts";
 import { InvalidKeyError, InvalidValueError, PayloadKindError, UnsupportedOperationError } from "./errors.ts";
 import type { AnyResolver, KeyRules } from "./key-rules.ts";
-import { ADD_CONCURRENT, GENERIC, KeyStore, UNCHANGED } from "./key-store.ts";
+import { ADD_CONCURRENT, GENERIC, KeyStore, NOT_PACKED, UNCHANGED } from "./key-store.ts";
 import { LoneChange } from "./lone-change.ts";
 import { encodePayload, PayloadDecoder, type PayloadEntry, type PayloadKind } from "./payload.ts";
-import { Sibling } from "./register.ts";
+import { readsNewest, Sibling } from "./register.ts";
 import type {
   ApplyAsyncOptions,
   ApplyResult,
@@ -590,8 +590,14 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     },
     get: <T>(key: string): T | undefined => {
       checkReadKey(key, "get");
-      const s = store.get(key);
-      return s === undefined ? undefined : (resolverFor(key).read(s) as T | undefined);
+      const slot = store.slotOf(key);
+      if (slot < 0) return undefined;
+      const resolver = resolverFor(key);
+      if (readsNewest(resolver)) {
+        const v = store.newestValue(slot);
+        if (v !== NOT_PACKED) return v as T;
+      }
+      return resolver.read(store.stateAt(slot)) as T | undefined;
     },
     has: (key) => {
       checkReadKey(key, "has");
@@ -601,6 +607,13 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     entries: function* () {
       for (const [key, slot] of store.sortedSlots()) {
         const r = resolverFor(key);
+        if (readsNewest(r)) {
+          const v = store.newestValue(slot);
+          if (v !== NOT_PACKED) {
+            yield [key, v];
+            continue;
+          }
+        }
         const s = store.stateAt(slot);
         if (r.exists(s)) yield [key, r.read(s)];
       }

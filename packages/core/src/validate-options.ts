@@ -193,4 +193,9 @@ export function checkRegisterOptions<In, Out>(options: RegisterOptions<In, Out>)
       );
     }
   }
+  if (options.readsNewest !== undefined && typeof options.readsNewest !== "boolean") {
+    throw new ConfigError(
+      `registerResolver ${String(options.id)}: readsNewest must be a boolean, got ${describeValue(options.readsNewest)}`,
+    );
+  }
 }

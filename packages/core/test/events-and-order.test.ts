@@ -1,6 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { Change, ChangeEvent, ReplicatedMap } from "../src/index.ts";
+import {
+  type Change,
+  type ChangeEvent,
+  type ReplicatedMap,
+  registerResolver,
+  type Value,
+} from "../src/index.ts";
 import { replica, type TestTime } from "./fixtures.ts";
 
 const A = "00000000000000a1";
@@ -190,5 +196,40 @@ describe("batch", () => {
     ).toThrow("stop");
     expect([b.get("x"), b.get("y")]).toEqual([1, 2]);
     expect(() => a.batch("no" as unknown as () => void)).toThrow(/batch takes a function/);
+  });
+});
+
+describe("readsNewest registers", () => {
+  it("read exactly what their resolve would, from packed columns and from state objects", () => {
+    const newest = registerResolver<Value, Value>({
+      id: "newest",
+      version: 1,
+      resolve: (values) => (values[0] as { value: Value }).value,
+      readsNewest: true,
+    });
+    const listed = registerResolver<Value, Value>({
+      id: "listed",
+      version: 1,
+      resolve: (values) => (values[0] as { value: Value }).value,
+    });
+    fc.assert(
+      fc.property(opsArb, opsArb, opsArb, fc.boolean(), (one, two, three, del) => {
+        const reads = (resolver: typeof newest): string => {
+          const time = { now: 1_000 };
+          const rules = { default: resolver };
+          const ms = [A, B, "00000000000000c3"].map((n) => replica(n, time, rules));
+          [one, two, three].forEach((ops, i) => {
+            for (const [k, v] of ops) (ms[i] as ReplicatedMap).set(k, v);
+          });
+          if (del) (ms[0] as ReplicatedMap).delete("a");
+          const [x, y, z] = ms as [ReplicatedMap, ReplicatedMap, ReplicatedMap];
+          x.applyState(y.encodeState());
+          x.applyState(z.encodeState()); // three concurrent values: a state object, not packed
+          const keys = ["a", "b", "c", "mv:x", "z", "A"];
+          return JSON.stringify([[...x.entries()], keys.map((k) => x.get(k)), keys.map((k) => y.get(k))]);
+        };
+        expect(reads(newest)).toBe(reads(listed));
+      }),
+    );
   });
 });
