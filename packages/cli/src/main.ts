@@ -62,6 +62,7 @@ function print(report: VerifyReport, replayPrefix: string): string {
     );
   }
   for (const law of report.skipped) lines.push(`  - ${law.padEnd(17)} not checked`);
+  for (const w of report.warnings) lines.push(`  ! warning: ${w}`);
   for (const l of report.laws) {
     if (l.ok || l.sandbox !== undefined) continue;
     lines.push("", `✗ ${l.law}: counterexample`);

@@ -56,6 +56,8 @@ export interface VerifyReport {
   readonly sandbox?: SandboxRefusal;
   /** True when the verifying process itself was killed (the refusal is a crash). */
   readonly crash?: boolean;
+  /** What makes the verdict weaker than it looks (a `values` schema with a single value). */
+  readonly warnings: readonly string[];
 }
 
 /** Options of {@link verifyScript}. */
@@ -167,6 +169,13 @@ export async function verifyScript(
     const values = handle.shape.values === null ? genericJson : schemaArbitrary(handle.shape.values);
     const kind = handle.shape.resolve ? "resolve" : "merge";
     const laws: LawVerdict[] = [];
+    const warnings: string[] = [];
+    const distinct = new Set(fc.sample(values, { seed, numRuns: 200 }).map((v) => JSON.stringify(v)));
+    if (distinct.size < 2) {
+      warnings.push(
+        "the values schema allows a single value, so the laws hold trivially; a map passes the script whatever users write",
+      );
+    }
     let refusal: SandboxRefusal | undefined;
     let current = "";
 
@@ -456,6 +465,7 @@ export async function verifyScript(
       laws,
       skipped,
       ...(refusal === undefined ? {} : { sandbox: refusal }),
+      warnings,
     };
   } finally {
     engine.dispose();
@@ -487,6 +497,7 @@ export function crashReport(
     skipped: [...LAW_NAMES],
     sandbox,
     crash: true,
+    warnings: [],
   };
 }
 

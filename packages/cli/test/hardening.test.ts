@@ -270,6 +270,7 @@ describe("reports", () => {
         },
       ],
       skipped: [],
+      warnings: [],
     };
     expect(() => wellFormed(junitReport(report))).not.toThrow();
   });
@@ -306,6 +307,21 @@ describe("reports", () => {
 });
 
 describe("loading and flags", () => {
+  it("warns when the values schema allows a single value (the laws then hold trivially)", async () => {
+    const report = await verifyScript(
+      "const.js",
+      `export const values = { const: 1 };\nexport function merge(a, b) { return a - b; }\n`,
+      { seed, runs: 10 },
+    );
+    expect(report.warnings.join()).toMatch(/single value/);
+    const fine = await verifyScript(
+      "bool.js",
+      `export const values = { type: "boolean" };\nexport function merge(a, b) { return a || b; }\n`,
+      { seed, runs: 10 },
+    );
+    expect(fine.warnings).toEqual([]);
+  }, 60_000);
+
   it("a syntax error names the file and the script's own line", () => {
     const source = `// header\n\nexport const values = { type: "integer" };\n\nexport function merge(a, b) {\n  return a +;\n}\n`;
     expect(() => checkSyntax("s.js", source)).toThrow(/^s\.js:6: the script does not compile: SyntaxError/);
