@@ -1,4 +1,4 @@
-import { Script } from "node:vm";
+import { compileFunction } from "node:vm";
 import { ConvergeError } from "@converge/hlc";
 
 /**
@@ -23,9 +23,11 @@ export class ScriptSyntaxError extends ConvergeError {
 const EXPORT = /^(\s*)export(\s+)(?=(?:async\s+)?function\b|const\b|let\b|var\b|class\b)/;
 
 /**
- * Compiles (never runs) `source` in the host the way the sandbox wraps it — the body of a strict
+ * Compiles (never runs) `source` in the host as the sandbox treats it — the body of a strict
  * function, `export` allowed before top-level declarations — to report a syntax error with the
- * file and line. Line by line, so the check stays linear in the size of the source.
+ * file and line. Compiled as a function body, so a source that tries to close the sandbox's
+ * wrapper (`}); … (function () {`) is a syntax error here too. Line by line, so the check stays
+ * linear in the size of the source.
  * @throws ScriptSyntaxError
  */
 export function checkSyntax(file: string, source: string): void {
@@ -34,8 +36,8 @@ export function checkSyntax(file: string, source: string): void {
     .map((line) => line.replace(EXPORT, (_m, lead: string, gap: string) => `${lead}      ${gap}`))
     .join("\n");
   try {
-    // The wrapper's first line is line 0, so the script's lines keep their numbers.
-    new Script(`(function () { "use strict";\n${body}\n})`, { filename: file, lineOffset: -1 });
+    // "use strict" on the script's first line, so its lines keep their numbers.
+    compileFunction(`"use strict"; ${body}`, [], { filename: file });
   } catch (e) {
     if (!(e instanceof SyntaxError)) throw e;
     const head = (e.stack ?? "").split("\n", 1)[0] ?? "";

@@ -334,6 +334,10 @@ describe("loading and flags", () => {
       checkSyntax("ok.js", "export const x = 1;\nexport function merge(a, b) { return a; }"),
     ).not.toThrow();
     expect(() => checkSyntax("w.js", "with (x) {}")).toThrow(/^w\.js:1:/);
+    // A source that tries to close the sandbox's wrapper and keep state outside it.
+    expect(() =>
+      checkSyntax("x.js", "function merge(a, b) { return a; }\n}); let n = 0; (function () {\n"),
+    ).toThrow(/^x\.js:2: the script does not compile/);
     // Linear in the size of the source: 200,000 blank lines check quickly.
     const t = performance.now();
     expect(() => checkSyntax("b.js", `${"\n".repeat(200_000)}function merge(a, b) { return a +; }`)).toThrow(
