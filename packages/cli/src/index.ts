@@ -7,7 +7,7 @@
 
 export { ENGINE_NAMES, type EngineName, isEngineName } from "./engine.ts";
 export { junitReport, xmlText } from "./junit.ts";
-export { CRASHED_ENV, EXIT, main } from "./main.ts";
+export { CRASHED_ENV, EXIT, main, PROGRESS_ENV } from "./main.ts";
 export { parseReplay, type Replay, replayToken } from "./replay.ts";
 export { genericJson, SchemaError, schemaArbitrary, type ValueSchema } from "./schema.ts";
 export { checkSyntax, ScriptSyntaxError } from "./syntax.ts";

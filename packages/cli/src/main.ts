@@ -29,6 +29,24 @@ export const EXIT: Readonly<{
 
 /** The environment variable through which bin/converge.js tells a re-run that the first run was killed. */
 export const CRASHED_ENV = "CONVERGE_CLI_CRASHED";
+/**
+ * A file where a run notes its seed and the law it is checking (JSON `{ seed, law }`), so that
+ * the re-run after a crash can say where it happened.
+ */
+export const PROGRESS_ENV = "CONVERGE_CLI_PROGRESS";
+
+function readProgress(path: string | undefined): { seed?: number; law?: string } {
+  if (path === undefined || path === "") return {};
+  try {
+    const p = JSON.parse(readFileSync(path, "utf8")) as { seed?: unknown; law?: unknown };
+    return {
+      ...(Number.isSafeInteger(p.seed) ? { seed: p.seed as number } : {}),
+      ...(typeof p.law === "string" ? { law: p.law } : {}),
+    };
+  } catch {
+    return {};
+  }
+}
 
 const USAGE = `usage: converge verify <resolver.js> [--runs N] [--seed S] [--replay TOKEN]
                        [--engine ${ENGINE_NAMES.join("|")}] [--json] [--junit FILE]
@@ -160,12 +178,23 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     process.stderr.write(`cannot read ${file}: ${e instanceof Error ? e.message : String(e)}\n`);
     return EXIT.cannotLoad;
   }
-  const seed = replay?.seed ?? seedArg ?? Math.floor(Math.random() * 2 ** 31);
-  let report: VerifyReport;
+  const progressFile = env[PROGRESS_ENV];
   const crashed = env[CRASHED_ENV];
+  const before = crashed !== undefined && crashed !== "" ? readProgress(progressFile) : {};
+  const seed = replay?.seed ?? seedArg ?? before.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const note = (law?: string): void => {
+    if (progressFile === undefined || progressFile === "") return;
+    try {
+      writeFileSync(progressFile, JSON.stringify({ seed, ...(law === undefined ? {} : { law }) }));
+    } catch {
+      // Only a note for a crash report.
+    }
+  };
+  let report: VerifyReport;
   if (crashed !== undefined && crashed !== "") {
-    report = crashReport(file, source, crashed, engine, seed);
+    report = crashReport(file, source, crashed, engine, seed, before.law);
   } else {
+    note();
     try {
       report = await verifyScript(file, source, {
         runs,
@@ -173,6 +202,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
         engine,
         ...(replay === undefined ? {} : { replay }),
         progress: (line) => process.stderr.write(`${line}\n`),
+        onLaw: note,
       });
     } catch (e) {
       if (e instanceof RangeError && replay !== undefined) return usage(e.message);

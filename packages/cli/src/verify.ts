@@ -71,6 +71,8 @@ export interface VerifyOptions {
   readonly replay?: Replay;
   /** Progress lines (default: none). */
   readonly progress?: (line: string) => void;
+  /** Called with each law's name as its check starts. */
+  readonly onLaw?: (law: string) => void;
 }
 
 /** Every law `converge verify` knows, in the order they are checked. */
@@ -438,6 +440,7 @@ export async function verifyScript(
         continue;
       }
       current = law;
+      options.onLaw?.(law);
       progress(`checking ${law} …`);
       const t = performance.now();
       const fuelBefore = engine.fuelUsed();
@@ -480,11 +483,13 @@ export function crashReport(
   how: string,
   engineName: EngineName,
   seed: number,
+  law?: string,
 ): VerifyReport {
   const hash = createHashHex(source);
   const sandbox: SandboxRefusal = {
     code: "SCRIPT_CRASHED",
     message: `the sandbox did not contain the script: the verifying process was killed (${how})`,
+    ...(law === undefined ? {} : { law }),
   };
   return {
     script: name,
@@ -494,7 +499,7 @@ export function crashReport(
     verdict: "sandbox",
     ok: false,
     laws: [],
-    skipped: [...LAW_NAMES],
+    skipped: law === undefined ? [...LAW_NAMES] : LAW_NAMES.slice(Math.max(0, LAW_NAMES.indexOf(law))),
     sandbox,
     crash: true,
     warnings: [],

@@ -143,6 +143,8 @@ describe("sandbox refusals", () => {
     const report = JSON.parse(r.stdout) as VerifyReport;
     expect(report.verdict).toBe("sandbox");
     expect(report.sandbox?.code).toMatch(/^SCRIPT_/);
+    expect(report.sandbox?.law).toBe("terminates");
+    expect(report.seed).toBe(seed);
     expect(readFileSync(junit, "utf8")).toMatch(/<error message="sandbox refused: SCRIPT_/);
   }, 60_000);
 
