@@ -1,5 +1,11 @@
 import { createReplicatedMap } from "@converge/core";
-import { createScriptEngine, type JsonValue, scriptResolver } from "@converge/script";
+import {
+  createScriptEngine,
+  type JsonValue,
+  type ScriptEngine,
+  type ScriptEngineName,
+  scriptResolver,
+} from "@converge/script";
 import type { BenchConfig } from "../config.ts";
 import { keep, median } from "../measure.ts";
 import { nodeId } from "../replicas.ts";
@@ -8,6 +14,7 @@ import { fmtRatio, renderTable } from "../report.ts";
 /** The `max`-like script resolved in every mode. */
 const SOURCE = "function merge(a, b) { return Math.max(a, b); }";
 const native = (a: number, b: number): number => Math.max(a, b);
+const WHOLE_BATCH = { applyFuel: 1e12, applyTimeoutMs: 600_000 } as const;
 
 /** ns per merge of one way of resolving conflicting keys. */
 export interface ScriptModeResult {
@@ -17,12 +24,18 @@ export interface ScriptModeResult {
   readonly nsPerMerge: number;
 }
 
+/** The ratios of one engine against the native function. */
+export interface EngineRatios {
+  readonly engine: string;
+  readonly batchedVsNative: number;
+  readonly perCallVsBatched: number;
+}
+
 /** Resolving `keys` conflicting keys (two concurrent numbers each) with a max-like script. */
 export interface ScriptsResult {
   readonly keys: number;
   readonly modes: readonly ScriptModeResult[];
-  readonly batchedVsNative: number;
-  readonly perCallVsBatched: number;
+  readonly ratios: readonly EngineRatios[];
 }
 
 /**
@@ -49,13 +62,11 @@ function time(reps: number, run: () => unknown): number {
  */
 export function runScripts(config: BenchConfig, log: (msg: string) => void): ScriptsResult {
   const keys = config.quick ? 10_000 : 100_000;
-  const perCallKeys = Math.min(keys, config.quick ? 2_000 : 10_000);
   // The sandbox timings are short and noisy: more repetitions than elsewhere.
   const reps = config.quick ? 3 : 11;
-  const engine = createScriptEngine();
-  const handle = engine.load(SOURCE);
   const lists: [number, number][] = [];
   for (let i = 0; i < keys; i++) lists.push([i % 1000, (i * 7919) % 1000]);
+  const ns = (ms: number, n: number): number => (ms * 1e6) / n;
 
   log(`scripts: native (${keys} merges)`);
   const nativeMs = time(reps * 3, () => {
@@ -63,19 +74,68 @@ export function runScripts(config: BenchConfig, log: (msg: string) => void): Scr
     for (const [a, b] of lists) s += native(a, b);
     return s;
   });
-  log(`scripts: one call per merge (${perCallKeys} merges)`);
-  const perCallMs = time(reps, () => {
-    let s = 0;
-    for (let i = 0; i < perCallKeys; i++) {
-      const [r] = handle.run("merge", [lists[i] as JsonValue[]]);
-      if (r?.ok === true) s += r.value as number;
-    }
-    return s;
-  });
-  log(`scripts: batched (${keys} merges)`);
-  const batchedMs = time(reps * 3, () => handle.run("merge", lists));
+  const modes: ScriptModeResult[] = [
+    { mode: "native function", keys, medianMs: nativeMs, nsPerMerge: ns(nativeMs, keys) },
+  ];
+  const ratios: EngineRatios[] = [];
 
-  log(`scripts: map apply of ${keys} conflicting keys, read in a batch`);
+  const engines: [string, ScriptEngineName, () => ScriptEngine][] = [
+    // Budgets per apply large enough for the whole batch: every merge is measured, none deferred.
+    ["QuickJS", "quickjs", () => createScriptEngine({ engine: "quickjs", ...WHOLE_BATCH })],
+    [
+      "isolated-vm, supervised",
+      "isolated-vm",
+      () => createScriptEngine({ engine: "isolated-vm", ...WHOLE_BATCH }),
+    ],
+  ];
+  for (const [label, name, create] of engines) {
+    const engine = create();
+    const handle = engine.load(SOURCE);
+    // Far slower per call: fewer merges, so the run stays short.
+    const perCallKeys = Math.min(keys, config.quick ? 500 : 2_000);
+    log(`scripts: ${label}, one call per merge (${perCallKeys} merges)`);
+    const perCallMs = time(reps, () => {
+      let s = 0;
+      for (let i = 0; i < perCallKeys; i++) {
+        const [r] = handle.run("merge", [lists[i] as JsonValue[]]);
+        if (r?.ok === true) s += r.value as number;
+      }
+      return s;
+    });
+    log(`scripts: ${label}, batched (${keys} merges)`);
+    const batchedMs = time(reps, () => handle.run("merge", lists));
+    const failed = handle.run("merge", lists).filter((r) => !r.ok).length;
+    if (failed > 0) throw new Error(`${label}: ${failed} merges failed in the batch`);
+    modes.push(
+      {
+        mode: `${label}, one call per merge`,
+        keys: perCallKeys,
+        medianMs: perCallMs,
+        nsPerMerge: ns(perCallMs, perCallKeys),
+      },
+      { mode: `${label}, batched`, keys, medianMs: batchedMs, nsPerMerge: ns(batchedMs, keys) },
+    );
+    ratios.push({
+      engine: label,
+      batchedVsNative: ns(batchedMs, keys) / ns(nativeMs, keys),
+      perCallVsBatched: ns(perCallMs, perCallKeys) / ns(batchedMs, keys),
+    });
+    if (name === "quickjs") modes.push(mapApply(engine, lists, keys, reps, log, label));
+    engine.dispose();
+  }
+  return { keys, modes, ratios };
+}
+
+/** A map apply whose conflicts are read in a batch through the resolver's prepare hook, then every read. */
+function mapApply(
+  engine: ScriptEngine,
+  lists: readonly [number, number][],
+  keys: number,
+  reps: number,
+  log: (msg: string) => void,
+  label: string,
+): ScriptModeResult {
+  log(`scripts: ${label}, map apply of ${keys} conflicting keys, read in a batch`);
   const resolver = scriptResolver({ source: SOURCE, engine });
   const make = (i: number) =>
     createReplicatedMap({
@@ -91,42 +151,24 @@ export function runScripts(config: BenchConfig, log: (msg: string) => void): Scr
   const aBytes = a.encodeState();
   const bBytes = b.encodeState();
   // Timed: applying B onto a replica holding A, then reading every key (setup untimed).
-  const applySamples: number[] = [];
-  for (let r = 0; r < WARMUP + reps; r++) {
+  const samples: number[] = [];
+  const runs = Math.max(1, Math.ceil(reps / 3));
+  for (let r = 0; r < 1 + runs; r++) {
     const m = make(3);
     m.applyState(aBytes);
     const t = performance.now();
     m.applyState(bBytes);
     let s = 0;
     for (let i = 0; i < keys; i++) s += m.get<number>(`k${i}`) ?? 0;
-    if (r >= WARMUP) applySamples.push(performance.now() - t);
+    if (r >= 1) samples.push(performance.now() - t);
     keep(s);
   }
-  const applyMs = median(applySamples);
-  engine.dispose();
-
-  const ns = (ms: number, n: number): number => (ms * 1e6) / n;
-  const modes: ScriptModeResult[] = [
-    { mode: "native function", keys, medianMs: nativeMs, nsPerMerge: ns(nativeMs, keys) },
-    {
-      mode: "sandbox, one call per merge",
-      keys: perCallKeys,
-      medianMs: perCallMs,
-      nsPerMerge: ns(perCallMs, perCallKeys),
-    },
-    { mode: "sandbox, batched", keys, medianMs: batchedMs, nsPerMerge: ns(batchedMs, keys) },
-    {
-      mode: "map apply + read every key (batched via prepare)",
-      keys,
-      medianMs: applyMs,
-      nsPerMerge: ns(applyMs, keys),
-    },
-  ];
+  const ms = median(samples);
   return {
+    mode: `${label}, map apply + read every key (batched via prepare)`,
     keys,
-    modes,
-    batchedVsNative: ns(batchedMs, keys) / ns(nativeMs, keys),
-    perCallVsBatched: ns(perCallMs, perCallKeys) / ns(batchedMs, keys),
+    medianMs: ms,
+    nsPerMerge: (ms * 1e6) / keys,
   };
 }
 
@@ -139,7 +181,7 @@ export function renderScripts(r: ScriptsResult): string {
     `${m.nsPerMerge.toFixed(0)} ns`,
   ]);
   return `${renderTable(
-    `6. Resolver scripts: ${r.keys} conflicting keys resolved by a max-like script (isolated-vm); median after ${WARMUP} unrecorded warm-up runs per mode`,
+    `6. Resolver scripts: ${r.keys} conflicting keys resolved by a max-like script (QuickJS and supervised isolated-vm); median after ${WARMUP} unrecorded warm-up runs per mode`,
     [
       { header: "mode" },
       { header: "merges", align: "right" },
@@ -147,5 +189,10 @@ export function renderScripts(r: ScriptsResult): string {
       { header: "per merge", align: "right" },
     ],
     rows,
-  )}\n   batched / native: ${fmtRatio(r.batchedVsNative)}; one call per merge / batched: ${fmtRatio(r.perCallVsBatched)}`;
+  )}${r.ratios
+    .map(
+      (x) =>
+        `\n   ${x.engine}: batched / native ${fmtRatio(x.batchedVsNative)}; one call per merge / batched ${fmtRatio(x.perCallVsBatched)}`,
+    )
+    .join("")}`;
 }

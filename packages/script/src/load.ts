@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join, resolve as resolvePath } from "node:path";
 import type { AnyResolver } from "@converge/core";
-import type { ScriptEngine } from "./engine.ts";
 import { ScriptError } from "./errors.ts";
 import { type ScriptResolverOptions, scriptResolver } from "./script-resolver.ts";
+import type { ScriptEngine } from "./types.ts";
 
 /** Loads a script resolver from a file. */
 export function loadScriptFile(
@@ -27,14 +27,22 @@ export interface ScriptDirectory {
   readonly keys: Readonly<Record<string, AnyResolver>>;
 }
 
+/** Options of {@link loadScriptDirectory}: the engine (a name or an instance) and limits. */
+export type ScriptDirectoryOptions = Omit<ScriptResolverOptions, "source" | "onFailure">;
+
 /**
  * Loads a directory of resolver scripts described by its `converge.json` manifest:
  * `{ "resolvers": { "cart:*": "cart.js", "price:*": "min-price.js" } }` — key pattern to script
- * file, relative to the directory. All scripts share one engine.
+ * file, relative to the directory. All scripts share one engine: `options.engine` (a name, default
+ * `"quickjs"`, or an engine instance, which may also be passed directly).
  *
  * @throws ScriptError `SCRIPT_LOAD` for a missing or malformed manifest or script.
  */
-export function loadScriptDirectory(dir: string, engine?: ScriptEngine): ScriptDirectory {
+export function loadScriptDirectory(
+  dir: string,
+  options: ScriptDirectoryOptions | ScriptEngine = {},
+): ScriptDirectory {
+  const opts: ScriptDirectoryOptions = "load" in options ? { engine: options } : options;
   const manifestPath = join(dir, "converge.json");
   let manifest: unknown;
   try {
@@ -56,7 +64,7 @@ export function loadScriptDirectory(dir: string, engine?: ScriptEngine): ScriptD
   for (const [pattern, file] of Object.entries(entries)) {
     if (typeof file !== "string")
       throw new ScriptError("SCRIPT_LOAD", `${manifestPath}: ${pattern} must name a file`);
-    keys[pattern] = loadScriptFile(resolvePath(dir, file), engine === undefined ? {} : { engine });
+    keys[pattern] = loadScriptFile(resolvePath(dir, file), opts);
   }
   return { keys };
 }

@@ -1,22 +1,51 @@
 /**
- * JavaScript run inside each sandbox context, before and after the user's script. Kept as source
- * text: it executes in the isolate, never in the host.
+ * JavaScript run inside each sandbox context (QuickJS or isolated-vm), before and after the
+ * user's script. Kept as source text: it executes in the engine, never in the host.
  */
 
-/** Marks messages of errors raised by the sandbox itself (not by the script). */
+/** Marks messages of errors raised by the sandbox itself (not by the script); stripped before a message leaves. */
 export const FORBIDDEN_MARK = "\u2063converge-nondeterminism\u2063";
 export const NON_JSON_MARK = "\u2063converge-non-json\u2063";
 export const TOO_LARGE_MARK = "\u2063converge-too-large\u2063";
+export const FUEL_MARK = "\u2063converge-fuel\u2063";
+const MARKS = [FORBIDDEN_MARK, NON_JSON_MARK, TOO_LARGE_MARK, FUEL_MARK];
+
+/** Removes the sandbox's internal markers from a message. */
+export function cleanMessage(message: string): string {
+  let m = message;
+  for (const mark of MARKS) m = m.split(mark).join("");
+  return m;
+}
+
+/** Longest error message that leaves the engine (characters). */
+export const MAX_MESSAGE = 500;
+
+/** What the prelude is built for. */
+export interface PreludeOptions {
+  readonly engine: "quickjs" | "isolated-vm";
+  readonly maxOutputBytes: number;
+  /**
+   * Elements the built-ins that loop in native code without checking for interruption (array
+   * and string methods) may walk per resolution; past it the resolution is out of fuel.
+   */
+  readonly nativeBudget: number;
+}
 
 /**
- * Removes clocks, randomness, locale-dependent and shared-memory facilities; defines `__converge`
- * (set the factory, run a batch). `MAX_OUTPUT` is replaced by the output limit.
+ * Removes clocks, randomness, locale-dependent and shared-memory facilities; charges native
+ * loops to the resolution's fuel; defines `__converge` (set the factory, read the shape, run a
+ * batch).
  */
-export const PRELUDE: string = `"use strict";
+export function prelude(options: PreludeOptions): string {
+  return `"use strict";
 (() => {
   const g = globalThis;
-  const forbidden = (what) => function () { throw new Error(${JSON.stringify(FORBIDDEN_MARK)} + what + " is not available to resolver scripts (results must not depend on the machine)"); };
-  for (const name of ["WebAssembly", "SharedArrayBuffer", "Atomics", "WeakRef", "FinalizationRegistry", "Intl", "performance", "setTimeout", "setInterval", "setImmediate", "clearTimeout", "clearInterval", "queueMicrotask", "console"]) {
+  // No stack frames in errors: a script must not see the host's call path (which batch path its key took).
+  try { Error.stackTraceLimit = 0; } catch {}
+  const FORBIDDEN = ${JSON.stringify(FORBIDDEN_MARK)}, NON_JSON = ${JSON.stringify(NON_JSON_MARK)}, TOO_LARGE = ${JSON.stringify(TOO_LARGE_MARK)}, FUEL = ${JSON.stringify(FUEL_MARK)};
+  const MAX_MESSAGE = ${MAX_MESSAGE};
+  const forbidden = (what) => function () { throw new Error(FORBIDDEN + what + " is not available to resolver scripts (results must not depend on the machine)"); };
+  for (const name of ["WebAssembly", "SharedArrayBuffer", "Atomics", "WeakRef", "FinalizationRegistry", "Intl", "performance", "setTimeout", "setInterval", "setImmediate", "clearTimeout", "clearInterval", "queueMicrotask", "console", "navigator", "os", "std"]) {
     try { delete g[name]; } catch {}
   }
   const NoDate = forbidden("Date");
@@ -31,161 +60,300 @@ export const PRELUDE: string = `"use strict";
     [Array.prototype, ["toLocaleString"]],
     [Object.prototype, ["toLocaleString"]],
     [BigInt.prototype, ["toLocaleString"]],
-  ]) for (const n of names) proto[n] = forbidden(n);
+  ]) for (const n of names) { try { proto[n] = forbidden(n); } catch {} }
   // RegExp's legacy statics (RegExp.$1, lastMatch…) would carry state from one call to the next.
   for (const n of ["$1","$2","$3","$4","$5","$6","$7","$8","$9","input","$_","lastMatch","$&","lastParen","$+","leftContext","$\`","rightContext","$'"]) {
     try { delete RegExp[n]; } catch {}
   }
+
+  // The host's own copies of what it uses, taken before the script can see anything.
+  const apply = Reflect.apply, keys = Object.keys, freeze = Object.freeze, isFrozen = Object.isFrozen;
+  const getProto = Object.getPrototypeOf, isArray = Array.isArray, symbols = Object.getOwnPropertySymbols;
+  const stringify = JSON.stringify, parse = JSON.parse, isFinite = Number.isFinite, objectIs = Object.is;
+  const ObjectProto = Object.prototype, StringCtor = String, NumberCtor = Number, ErrorCtor = Error;
+  const strSlice = String.prototype.slice, strStartsWith = String.prototype.startsWith;
+  const Float64 = Float64Array, push = Array.prototype.push, join = Array.prototype.join;
+
+  // Built-ins that walk an array-like or a string in native code never check for termination:
+  // each call is charged its length before it runs, and a resolution that walks more than the
+  // budget is out of fuel — the same count on every machine.
+  const NATIVE_BUDGET = ${options.nativeBudget};
+  let charged = 0, exhausted = false;
+  const InternalErrorCtor = typeof g.InternalError === "function" ? g.InternalError : undefined;
+  const isInterrupt = (e) => InternalErrorCtor !== undefined && e instanceof InternalErrorCtor && Object.getOwnPropertyDescriptor(e, "message")?.value === "interrupted";
+  // One frozen error, thrown again and again: a script that catches it cannot make the host build errors.
+  const FUEL_ERROR = freeze(new ErrorCtor(FUEL + "the script walked more than " + NATIVE_BUDGET + " elements in built-ins"));
+  const charge = (n) => {
+    charged += n;
+    if (exhausted || charged > NATIVE_BUDGET) { exhausted = true; throw FUEL_ERROR; }
+  };
+  const lengthOf = (o) => { if (o === null || o === undefined) return 0; const n = NumberCtor(o.length); return n > 0 ? n : 0; };
+  const guard = (proto, measure) => {
+    for (const name of Reflect.ownKeys(proto)) {
+      // Iteration steps through JavaScript (and its fast paths must stay intact): not charged.
+      if (name === "constructor" || name === Symbol.iterator || name === "values" || name === "keys" || name === "entries") continue;
+      const d = Object.getOwnPropertyDescriptor(proto, name);
+      if (d === undefined || typeof d.value !== "function") continue;
+      const original = d.value;
+      // Some QuickJS built-ins (sort) hand an interrupt on as an ordinary error: seen here, it ends
+      // the resolution for good (every later built-in call fails at once).
+      const wrapped = { [name](...args) { charge(measure(this, name, args)); try { return apply(original, this, args); } catch (e) { if (isInterrupt(e)) exhausted = true; throw e; } } }[name];
+      Object.defineProperty(wrapped, "length", { value: original.length });
+      Object.defineProperty(proto, name, { ...d, value: wrapped });
+    }
+  };
+  const arrayMeasure = (o) => lengthOf(o);
+  const stringMeasure = (s, name, args) => {
+    const len = typeof s === "string" ? s.length : 0;
+    if (name === "repeat") return len * (NumberCtor(args[0]) || 0);
+    if (name === "padStart" || name === "padEnd") return len + (NumberCtor(args[0]) || 0);
+    return len;
+  };
+  guard(Array.prototype, arrayMeasure);
+  // Allocations are charged too (one element per 8 bytes), before they are tried: a loop of
+  // failing allocations must not run for free.
+  const charged8 = (n) => { const x = NumberCtor(n); return x > 0 ? x / 8 : 0; };
+  const constructors = [[ArrayBuffer, (args) => charged8(args[0])]];
+  for (const T of [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array]) {
+    constructors[constructors.length] = [T, (args) => (typeof args[0] === "object" && args[0] !== null ? lengthOf(args[0]) : NumberCtor(args[0]) > 0 ? NumberCtor(args[0]) : 0)];
+  }
+  for (const [Original, measure] of constructors) {
+    const Charged = { [Original.name]: function (...args) {
+      if (new.target === undefined) return apply(Original, undefined, args);
+      charge(measure(args));
+      return Reflect.construct(Original, args, new.target === Charged ? Original : new.target);
+    } }[Original.name];
+    Object.setPrototypeOf(Charged, getProto(Original));
+    for (const k of Reflect.ownKeys(Original)) { if (k !== "prototype" && k !== "name" && k !== "length") { try { Object.defineProperty(Charged, k, Object.getOwnPropertyDescriptor(Original, k)); } catch {} } }
+    Object.defineProperty(Charged, "prototype", { value: Original.prototype, writable: false });
+    Object.defineProperty(Charged, "length", { value: Original.length });
+    Object.defineProperty(Original.prototype, "constructor", { value: Charged, writable: true, configurable: true, enumerable: false });
+    Object.defineProperty(g, Original.name, { value: Charged, writable: true, configurable: true, enumerable: false });
+  }
+  guard(getProto(Int8Array.prototype), arrayMeasure);
+  guard(String.prototype, stringMeasure);
+
   const MAX_DEPTH = 64;
-  const MAX_OUTPUT = __MAX_OUTPUT__;
-  const nonJson = (why) => { throw new Error(${JSON.stringify(NON_JSON_MARK)} + why); };
+  const MAX_OUTPUT = ${options.maxOutputBytes};
+  const nonJson = (why) => { throw new ErrorCtor(NON_JSON + why); };
   // Strict JSON: refuses what JSON.stringify would silently drop or change.
   const toJson = (v, depth) => {
     if (depth > MAX_DEPTH) nonJson("nested deeper than 64 levels (or cyclic)");
     if (v === null) return "null";
     switch (typeof v) {
       case "boolean": return v ? "true" : "false";
-      case "number": if (!Number.isFinite(v)) nonJson("non-finite number " + String(v)); return JSON.stringify(v);
-      case "string": return JSON.stringify(v);
+      case "number": if (!isFinite(v)) nonJson("non-finite number " + StringCtor(v)); if (objectIs(v, -0)) return "0"; return stringify(v);
+      case "string": if (v.length > MAX_OUTPUT) throw new ErrorCtor(TOO_LARGE); return stringify(v);
       case "object": {
-        if (Array.isArray(v)) {
+        if (isArray(v)) {
           let s = "[";
-          for (let i = 0; i < v.length; i++) { if (i) s += ","; s += toJson(v[i], depth + 1); if (s.length > MAX_OUTPUT) throw new Error(${JSON.stringify(TOO_LARGE_MARK)}); }
+          const n = v.length;
+          for (let i = 0; i < n; i++) { if (i) s += ","; s += toJson(v[i], depth + 1); if (s.length > MAX_OUTPUT) throw new ErrorCtor(TOO_LARGE); }
           return s + "]";
         }
-        const proto = Object.getPrototypeOf(v);
-        if (proto !== Object.prototype && proto !== null) nonJson("an instance of " + (proto && proto.constructor && proto.constructor.name || "a class"));
+        const proto = getProto(v);
+        if (proto !== ObjectProto && proto !== null) nonJson("an instance of a class");
+        if (symbols(v).length > 0) nonJson("symbol keys");
         let s = "{"; let first = true;
-        for (const k of Object.keys(v)) { if (!first) s += ","; first = false; s += JSON.stringify(k) + ":" + toJson(v[k], depth + 1); if (s.length > MAX_OUTPUT) throw new Error(${JSON.stringify(TOO_LARGE_MARK)}); }
-        if (Object.getOwnPropertySymbols(v).length > 0) nonJson("symbol keys");
+        const ks = keys(v);
+        for (let i = 0; i < ks.length; i++) { const k = ks[i]; if (!first) s += ","; first = false; s += stringify(k) + ":" + toJson(v[k], depth + 1); if (s.length > MAX_OUTPUT) throw new ErrorCtor(TOO_LARGE); }
         return s + "}";
       }
       default: nonJson("a " + typeof v);
     }
   };
-  const deepFreeze = (v) => { if (typeof v === "object" && v !== null && !Object.isFrozen(v)) { Object.freeze(v); for (const k of Object.keys(v)) deepFreeze(v[k]); } return v; };
+  const deepFreeze = (v) => { if (typeof v === "object" && v !== null && !isFrozen(v)) { freeze(v); const ks = keys(v); for (let i = 0; i < ks.length; i++) deepFreeze(v[ks[i]]); } return v; };
+  const cut = (s) => apply(strSlice, s, [0, MAX_MESSAGE]);
   let factory;
+  // Only the sandbox's own strings leave: the kind, and a bounded message read without calling the script.
   const describe = (e) => {
-    if (e instanceof Error && /allocation failed|out of memory/i.test(String(e.message))) return ["oom", String(e.message).slice(0, 500)];
-    if (e instanceof Error) return [e.message.startsWith(${JSON.stringify(FORBIDDEN_MARK)}) ? "forbidden" : e.message.startsWith(${JSON.stringify(NON_JSON_MARK)}) ? "nonjson" : e.message.startsWith(${JSON.stringify(TOO_LARGE_MARK)}) ? "large" : "threw", String(e.message).slice(0, 500)];
-    let text; try { text = typeof e === "symbol" ? e.toString() : String(e); } catch { text = "an unprintable value"; }
-    return ["threw", "threw a non-Error: " + text.slice(0, 500)];
+    if (exhausted) return ["fuel", "the script ran out of fuel (built-ins walked more than " + NATIVE_BUDGET + " elements)"];
+    let message;
+    try {
+      const d = (typeof e === "object" && e !== null) ? Object.getOwnPropertyDescriptor(e, "message") : undefined;
+      message = d !== undefined && typeof d.value === "string" ? d.value : undefined;
+    } catch { message = undefined; }
+    if (message !== undefined) {
+      const m = cut(message);
+      if (/allocation failed|out of memory/i.test(m)) return ["oom", m];
+      if (/stack overflow|call stack/i.test(m)) return ["stack", m];
+      return [apply(strStartsWith, m, [FORBIDDEN]) ? "forbidden" : apply(strStartsWith, m, [NON_JSON]) ? "nonjson" : apply(strStartsWith, m, [TOO_LARGE]) ? "large" : "threw", m];
+    }
+    if (typeof e === "string") return ["threw", "threw a string: " + cut(e)];
+    if (typeof e === "number" || typeof e === "boolean" || e === null || e === undefined) return ["threw", "threw " + StringCtor(e)];
+    return ["threw", "threw a non-Error " + typeof e];
   };
+  const begin = () => { charged = 0; exhausted = false; };
   // One resolution, with a fresh instance of the script: nothing carries over from one key to the next.
   const resolveOne = (kind, list) => {
     const f = factory();
     if (kind === "resolve") {
-      if (typeof f.resolve !== "function") throw new Error("the script has no resolve(values)");
+      if (typeof f.resolve !== "function") throw new ErrorCtor("the script has no resolve(values)");
       return f.resolve(deepFreeze(list));
     }
-    if (typeof f.merge !== "function") throw new Error("the script has no merge(a, b)");
+    if (typeof f.merge !== "function") throw new ErrorCtor("the script has no merge(a, b)");
     // merge never sees the list itself, only its (frozen) values; primitives need no freezing.
     let r = deepFreeze(list[0]);
     for (let i = 1; i < list.length; i++) r = deepFreeze(f.merge(r, deepFreeze(list[i])));
     return r;
   };
-  // One resolution of a list of numbers data[at, at + len).
-  const numericOne = (kind, data, at, len) => {
-    if (kind === "merge") {
-      // Numbers need no list and no freezing: fold merge over them directly.
-      const f = factory();
-      if (typeof f.merge !== "function") throw new Error("the script has no merge(a, b)");
-      let r = data[at];
-      for (let k = 1; k < len; k++) r = deepFreeze(f.merge(r, data[at + k]));
-      return r;
+  // One row: [index, 0, json] or [index, 1, kind, message]. A result read after the budget ran out is not a result.
+  const row = (i, kind, list) => {
+    try {
+      const text = toJson(resolveOne(kind, list), 0);
+      if (exhausted) throw new ErrorCtor(FUEL);
+      if (text.length > MAX_OUTPUT) throw new ErrorCtor(TOO_LARGE);
+      return "[" + i + ",0," + text + "]";
+    } catch (e) {
+      // An interrupt belongs to the host, never to a row.
+      if (isInterrupt(e)) throw e;
+      const [k, m] = describe(e);
+      return "[" + i + ",1," + stringify(k) + "," + stringify(m) + "]";
     }
-    // push, not new Array(len) + stores: with Array.prototype frozen, indexed stores take V8's slow path.
-    const list = [];
-    for (let k = 0; k < len; k++) list.push(data[at + k]);
-    return resolveOne(kind, list);
   };
+  let partial = [];
+  let queue = { kind: "merge", lists: [], first: 0, next: 0 };
   const api = {
-    setFactory(f) { if (factory !== undefined) throw new Error("factory already set"); factory = f; },
-    shape() { const f = factory(); return JSON.stringify({ merge: typeof f.merge === "function", resolve: typeof f.resolve === "function", values: f.values === undefined ? null : JSON.parse(toJson(f.values, 0)) }); },
-    // kind: "resolve" | "merge"; input: JSON array of value lists (canonical order). One fresh
-    // instance of the script per list, so nothing carries over from one key to the next.
-    run(kind, input) {
-      const lists = JSON.parse(input);
-      // Results as one JSON text: [0, <value>] or [1, <kind>, <message>] per list.
-      let out = "[";
-      for (const list of lists) {
-        try {
-          const text = toJson(resolveOne(kind, list), 0);
-          if (text.length > MAX_OUTPUT) throw new Error(${JSON.stringify(TOO_LARGE_MARK)});
-          out += (out.length > 1 ? ",[0," : "[0,") + text + "]";
-        } catch (e) {
-          const [k, m] = describe(e);
-          out += (out.length > 1 ? ",[1," : "[1,") + JSON.stringify(k) + "," + JSON.stringify(m) + "]";
-        }
+    setFactory(f) { if (factory !== undefined) throw new ErrorCtor("factory already set"); factory = f; },
+    // The script's declarations, or why its body failed (no error object ever leaves the sandbox).
+    shape() {
+      try {
+        begin();
+        const f = factory();
+        return stringify({ merge: typeof f.merge === "function", resolve: typeof f.resolve === "function", values: f.values === undefined ? null : parse(toJson(f.values, 0)) });
+      } catch (e) {
+        return stringify({ error: describe(e)[1] });
       }
-      return out + "]";
     },
-    // All values are numbers: they arrive packed in a Float64Array (list lengths in a Uint32Array),
-    // and numeric results go back the same way; anything else travels as JSON text in "extra".
+    // kind: "resolve" | "merge"; input: JSON array of value lists. Results as one JSON text, one row
+    // per list, each carrying its list's index (the host checks both count and order).
+    run(kind, input, first) {
+      const lists = parse(input);
+      partial = [];
+      const n = lists.length;
+      for (let i = 0; i < n; i++) { begin(); apply(push, partial, [row(first + i, kind, lists[i])]); }
+      begin();
+      const out = "[" + apply(join, partial, [","]) + "]";
+      partial = [];
+      return out;
+    },
+    // QuickJS: a batch the host may interrupt and resume. \`load\` stores the lists, \`resume(max)\`
+    // resolves up to \`max\` of them from where the last call stopped, \`take\` hands over the rows
+    // finished since the last take, \`skip\` passes over a list the host decided itself.
+    load(kind, input, first) { queue = { kind, lists: parse(input), first, next: 0 }; partial = []; },
+    resume(max) {
+      const q = queue;
+      const stop = q.next + max < q.lists.length ? q.next + max : q.lists.length;
+      while (q.next < stop) { begin(); const i = q.next; apply(push, partial, [row(q.first + i, q.kind, q.lists[i])]); q.next = i + 1; }
+      begin();
+    },
+    take() { const out = "[" + apply(join, partial, [","]) + "]"; partial = []; return out; },
+    skip() { queue.next++; },
+    // All values are numbers (isolated-vm only): packed in a Float64Array with list lengths in a
+    // Uint32Array; numeric results go back the same way, anything else as JSON rows in "extra".
     runNumeric(kind, lengths, data) {
       const n = lengths.length;
-      const nums = new Float64Array(n);
+      const nums = new Float64(n);
       const extra = [];
       let p = 0;
       for (let i = 0; i < n; i++) {
         const len = lengths[i];
-        const at = p;
+        const list = [];
+        for (let k = 0; k < len; k++) apply(push, list, [data[p + k]]);
         p += len;
+        begin();
+        let text;
         try {
-          // One call per list (not one long loop body): compiled once, not on the stack per batch.
-          const r = numericOne(kind, data, at, len);
-          if (typeof r === "number" && Number.isFinite(r) && !Object.is(r, -0)) nums[i] = r;
-          else {
-            const text = toJson(r, 0);
-            if (text.length > MAX_OUTPUT) throw new Error(${JSON.stringify(TOO_LARGE_MARK)});
-            extra.push([i, 0, text]);
-          }
+          const r = resolveOne(kind, list);
+          if (exhausted) throw new ErrorCtor(FUEL);
+          if (typeof r === "number" && isFinite(r) && !objectIs(r, -0)) { nums[i] = r; continue; }
+          text = "[" + i + ",0," + toJson(r, 0) + "]";
         } catch (e) {
           const [k, m] = describe(e);
-          extra.push([i, 1, k, m]);
+          text = "[" + i + ",1," + stringify(k) + "," + stringify(m) + "]";
         }
+        apply(push, extra, [text]);
       }
-      return { nums, extra: JSON.stringify(extra) };
+      begin();
+      return { nums, extra: "[" + apply(join, extra, [","]) + "]" };
     },
   };
-  Object.freeze(api);
+  freeze(api);
   Object.defineProperty(g, "__converge", { value: api, writable: false, configurable: false, enumerable: false });
 })();
 `;
+}
 
-/** Freezes every built-in reachable from the global object, and the global object itself. */
+/**
+ * Freezes every built-in reachable from the global object — and those reachable only through
+ * instances (iterator, generator, async-function, RegExp-string-iterator, typed-array and
+ * iterator-helper prototypes) — then checks that nothing reachable is left unfrozen, so a
+ * context holds no state a script could write and another resolution read.
+ */
 export const FREEZE: string = `"use strict";
 (() => {
   const seen = new Set();
-  const freeze = (v) => {
-    if ((typeof v !== "object" && typeof v !== "function") || v === null || seen.has(v)) return;
-    seen.add(v);
+  const stack = [];
+  // Index stores, not push: the array methods are already charged to fuel.
+  const visit = (v) => { if ((typeof v === "object" || typeof v === "function") && v !== null && !seen.has(v)) { seen.add(v); stack[stack.length] = v; } };
+  const roots = [globalThis];
+  const reach = [
+    () => [][Symbol.iterator](), () => new Map().entries(), () => new Set().values(), () => ""[Symbol.iterator](),
+    () => "a".matchAll(/a/g), () => (function* () {})(), () => (function* () {}), () => (async function () {}),
+    () => (async function* () {}), () => (async function* () {})(), () => new Int8Array(0), () => Iterator.prototype.map.call([].values(), (x) => x),
+    () => Iterator.from({ next() { return { done: true }; } }), () => Promise.resolve(), () => new ArrayBuffer(0), () => new DataView(new ArrayBuffer(0)),
+    () => (function () { "use strict"; return arguments; })(), () => Object.getOwnPropertyDescriptor(Function.prototype, "caller"),
+    () => new Error(), () => /a/, () => Symbol(), () => new Proxy({}, {}), () => new WeakMap(), () => new WeakSet(),
+  ];
+  for (const f of reach) { try { roots[roots.length] = f(); } catch {} }
+  for (const r of roots) visit(r);
+  while (stack.length > 0) {
+    const v = stack[stack.length - 1];
+    stack.length--;
     for (const k of Reflect.ownKeys(v)) {
       const d = Object.getOwnPropertyDescriptor(v, k);
       if (d === undefined) continue;
-      if ("value" in d) freeze(d.value);
-      else { freeze(d.get); freeze(d.set); }
+      if ("value" in d) visit(d.value); else { visit(d.get); visit(d.set); }
     }
-    freeze(Object.getPrototypeOf(v));
-    Object.freeze(v);
-  };
-  freeze(globalThis);
+    visit(Object.getPrototypeOf(v));
+  }
+  for (const v of seen) Object.freeze(v);
+  for (const v of seen) if (!Object.isFrozen(v)) throw new Error("the sandbox could not freeze a built-in");
 })();
 `;
 
 /**
- * Wraps a user script into a factory: every call runs the script body afresh and returns its
- * \`merge\`, \`resolve\` and \`values\` declarations. \`export\` before a top-level declaration is allowed.
+ * Strips \`export\` before top-level declarations (scripts may be written as modules). Linear:
+ * only spaces and tabs are matched around the keyword.
+ */
+export function stripExports(source: string): string {
+  return source.replace(
+    /^([ \t]*)export[ \t]+(?=(?:async[ \t]+)?function\b|const\b|let\b|var\b|class\b)/gm,
+    "$1",
+  );
+}
+
+/**
+ * The text the engine must compile on its own, as a complete strict script, before
+ * {@link wrapScript} may use the source: a source that compiles on its own cannot close the
+ * factory it is placed in (the break-out `}); let n = 0; (function () {` does not compile).
+ */
+export function standaloneScript(body: string): string {
+  return `"use strict";${body}\n`;
+}
+
+/**
+ * Wraps a script body (already checked with {@link standaloneScript}) into a factory: every call
+ * runs the body afresh and returns its \`merge\`, \`resolve\` and \`values\` declarations.
  */
 export function wrapScript(
-  source: string,
+  body: string,
   declared?: { readonly merge: boolean; readonly resolve: boolean; readonly values: boolean },
 ): string {
-  const body = source.replace(/^(\s*)export\s+(?=(async\s+)?function\b|const\b|let\b|var\b|class\b)/gm, "$1");
   // Once the script's shape is known, name only what it declares: \`typeof\` on an undeclared name
   // is a slow global lookup, and the factory runs for every key.
   const member = (name: "merge" | "resolve" | "values", test: string): string =>
-    declared === undefined ? test : declared[name] ? name : "undefined";
+    declared === undefined ? test : declared[name] ? name : "void 0";
   return `"use strict";
 globalThis.__converge.setFactory(function () {
 "use strict";

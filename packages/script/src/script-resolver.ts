@@ -1,12 +1,7 @@
 import { type Concurrent, type Resolver, registerResolver } from "@converge/core";
-import {
-  createScriptEngine,
-  type JsonValue,
-  type ScriptEngine,
-  type ScriptHandle,
-  toJsonValue,
-} from "./engine.ts";
-import type { ScriptError } from "./errors.ts";
+import { type ScriptEngineOptions, sharedScriptEngine, toJsonValue } from "./engine.ts";
+import { type ScriptError, ScriptError as ScriptErrorClass } from "./errors.ts";
+import type { JsonValue, ScriptEngine, ScriptHandle } from "./types.ts";
 
 const UNRESOLVED: unique symbol = Symbol.for("@converge/script/unresolved") as never;
 
@@ -38,18 +33,27 @@ export interface ScriptFailure {
 }
 
 /** Options of {@link scriptResolver}. */
-export interface ScriptResolverOptions {
+export interface ScriptResolverOptions extends Omit<ScriptEngineOptions, "engine"> {
   /** The script's JavaScript source (see docs/SCRIPTS.md for its shape). */
   readonly source: string;
-  /** The sandbox to run it in; default a new engine with default limits. */
-  readonly engine?: ScriptEngine;
+  /**
+   * The engine: a name (`"quickjs"`, the default, or `"isolated-vm"`; with the limits given here,
+   * one engine per name and limits is shared by the process's script resolvers), or an engine
+   * from `createScriptEngine` (then the limits here are ignored).
+   */
+  readonly engine?: ScriptEngineOptions["engine"] | ScriptEngine;
   /** Called for every failed resolution (the key then reads as {@link Unresolved}). */
   readonly onFailure?: (failure: ScriptFailure) => void;
 }
 
-/** The resolver id of a script: `script:` and the first 16 hex digits of its SHA-256. */
-export function scriptId(hash: string): string {
-  return `script:${hash.slice(0, 16)}`;
+/**
+ * The resolver id of a script: `script:`, the first 16 hex digits of its SHA-256, and — when
+ * given — `@` and the engine tag (engine, pinned version and the limits that decide verdicts, e.g.
+ * `quickjs-0.32.0.f1000.m32.s256`), so that replicas whose engines could read it differently
+ * refuse each other's state.
+ */
+export function scriptId(hash: string, engineTag?: string): string {
+  return engineTag === undefined ? `script:${hash.slice(0, 16)}` : `script:${hash.slice(0, 16)}@${engineTag}`;
 }
 
 /**
@@ -59,17 +63,22 @@ export function scriptId(hash: string): string {
  * later writes replace what they saw, deletes are observed-remove — the causal machinery is the
  * built-in one; the script only decides how concurrent values read.
  *
- * The resolver's id is `script:<hash>`: state written under one version of a script is refused
- * (`UNKNOWN_RESOLVER`) by a replica running another. Roll out a new version under new key
- * patterns, or migrate explicitly (docs/SCRIPTS.md).
+ * The resolver's id is `script:<hash>@<engine tag>`: state written under one version of a script,
+ * or under another engine (version, fuel, memory or stack limit), is refused (`UNKNOWN_RESOLVER`)
+ * by a replica running another. Roll out a new version under new key patterns, or migrate
+ * explicitly (docs/SCRIPTS.md). A resolution the apply's budget left out is read on first `get`.
  *
  * @throws ScriptError `SCRIPT_LOAD` / `SCRIPT_UNAVAILABLE` when the script cannot be loaded.
  */
 export function scriptResolver(options: ScriptResolverOptions): Resolver<JsonValue, JsonValue | Unresolved> {
-  const engine = options.engine ?? createScriptEngine();
-  const handle: ScriptHandle = engine.load(options.source);
+  const { source, engine: choice, onFailure: _onFailure, ...limits } = options;
+  const engine: ScriptEngine =
+    typeof choice === "object" && choice !== null
+      ? choice
+      : sharedScriptEngine({ ...limits, ...(choice === undefined ? {} : { engine: choice }) });
+  const handle: ScriptHandle = engine.load(source);
   const kind = handle.shape.resolve ? "resolve" : "merge";
-  const id = scriptId(handle.hash);
+  const id = scriptId(handle.hash, handle.engineTag);
   const unresolved = (values: readonly JsonValue[], error: ScriptError): Unresolved => {
     options.onFailure?.({ script: id, values, error });
     return Object.freeze({ [UNRESOLVED]: true as const, values, error });
@@ -83,7 +92,11 @@ export function scriptResolver(options: ScriptResolverOptions): Resolver<JsonVal
       if (list.length === 1) return (list[0] as Concurrent<JsonValue>).value;
       const values = valuesOf(list);
       const [result] = handle.run(kind, [values]);
-      if (result === undefined) throw new Error("the sandbox returned no result");
+      if (result === undefined)
+        return unresolved(
+          values,
+          new ScriptErrorClass("SCRIPT_ROW_MISMATCH", "the sandbox returned no result"),
+        );
       return result.ok ? result.value : unresolved(values, result.error);
     },
     resolveMany: (lists) => {

@@ -35,7 +35,7 @@ describe("script resolvers", () => {
   it("are identified by a hash of their source: another version's state is refused, nothing changes", () => {
     const v1 = scriptResolver({ source: MAX, engine });
     const v2 = scriptResolver({ source: `${MAX}\n// v2`, engine });
-    expect(v1.id).toMatch(/^script:[0-9a-f]{16}$/);
+    expect(v1.id).toMatch(/^script:[0-9a-f]{16}@quickjs-0\.32\.0\.f\d+\.m\d+\.s\d+$/);
     expect(v1.id).not.toBe(v2.id);
     const [a] = pair({ default: v1 });
     const [, b] = pair({ default: v2 });
@@ -132,8 +132,12 @@ describe("the harness on a script resolver", () => {
   }, 60_000);
 });
 
-describe("the numeric fast path (all values numbers, packed in typed arrays)", () => {
+describe.each([
+  ["quickjs", "SCRIPT_OUT_OF_FUEL"],
+  ["isolated-vm", "SCRIPT_TIMEOUT"],
+] as const)("numbers, JSON results and failures per list on %s", (name, limitCode) => {
   it("returns numbers, other JSON results and failures per list, like the JSON path", () => {
+    const engine = createScriptEngine({ engine: name });
     const h = engine.load(
       "function merge(a, b) { if (a === 3) throw new Error('three'); if (a === 5) for (;;) {} return a === 1 ? String(Math.max(a, b)) : Math.max(a, b); }",
     );
@@ -148,6 +152,46 @@ describe("the numeric fast path (all values numbers, packed in typed arrays)", (
       [5, 1],
       [8, 9],
     ]);
-    expect(slow.map((r) => (r.ok ? r.value : r.error.code))).toEqual(["SCRIPT_TIMEOUT", 9]);
-  });
+    expect(slow.map((r) => (r.ok ? r.value : r.error.code))).toEqual([limitCode, 9]);
+    expect(h.lastRun().engine).toBe(name);
+    if (name === "quickjs") expect(h.lastRun().fuel).toBeGreaterThan(engine.limits.fuel);
+    engine.dispose();
+  }, 30_000);
+  it("an isolated-vm resolver carries its engine in its id, and refuses QuickJS state", () => {
+    if (name !== "isolated-vm") return;
+    const ivm = scriptResolver({ source: MAX, engine: "isolated-vm" });
+    const qjs = scriptResolver({ source: MAX });
+    expect(ivm.id).toMatch(/@isolated-vm$/);
+    expect(ivm.id).not.toBe(qjs.id);
+  }, 30_000);
+});
+
+describe("the example scripts read the same on both engines", () => {
+  it("every example gives the same verdicts on QuickJS and on supervised isolated-vm", async () => {
+    const { readdirSync, readFileSync } = await import("node:fs");
+    const fc = (await import("fast-check")).default;
+    const quickjs = createScriptEngine({ engine: "quickjs" });
+    const ivm = createScriptEngine({ engine: "isolated-vm" });
+    const files = readdirSync(examples).filter((f) => f.endsWith(".js"));
+    expect(files.length).toBeGreaterThan(3);
+    // Seeded sample values: small integers, strings from a few words, records of them.
+    const word = fc.constantFrom("apple", "fig", "pear", "kiwi");
+    const value = fc.oneof(
+      fc.integer({ min: 0, max: 9 }),
+      fc.array(word, { maxLength: 4 }),
+      fc.dictionary(word, fc.integer({ min: 1, max: 5 }), { maxKeys: 3 }),
+      fc.record({ price: fc.integer({ min: 1, max: 9 }), seller: word }),
+    );
+    const lists = fc.sample(fc.array(value, { minLength: 2, maxLength: 4 }), { numRuns: 60, seed: 11 });
+    for (const file of files) {
+      const source = readFileSync(`${examples}${file}`, "utf8");
+      const a = quickjs.load(source);
+      const b = ivm.load(source);
+      const kind = a.shape.resolve ? "resolve" : "merge";
+      const read = (h: typeof a) => h.run(kind, lists).map((r) => (r.ok ? r.value : r.error.code));
+      expect(read(a), file).toEqual(read(b));
+    }
+    quickjs.dispose();
+    ivm.dispose();
+  }, 60_000);
 });

@@ -1,0 +1,333 @@
+import { createRequire } from "node:module";
+import { ScriptError } from "./errors.ts";
+import {
+  cleanMessage,
+  FREEZE,
+  prelude,
+  standaloneScript,
+  stripExports,
+  wrapScript,
+} from "./sandbox-source.ts";
+import { sha256Hex } from "./sha256.ts";
+import {
+  acceptRows,
+  DEFAULT_LIMITS,
+  deepFreeze,
+  failure,
+  type JsonValue,
+  KIND_TO_CODE,
+  type Row,
+  type RunStats,
+  type ScriptEngine,
+  type ScriptHandle,
+  type ScriptLimits,
+  type ScriptResult,
+  type ScriptShape,
+} from "./types.ts";
+
+// isolated-vm's surface as used here (its own typings are not a dependency of this package's API).
+interface IvmReference {
+  applySync(
+    receiver: undefined,
+    args: unknown[],
+    options?: { timeout?: number; arguments?: { copy: true }; result?: { copy: true } },
+  ): unknown;
+  release(): void;
+}
+interface IvmContext {
+  evalSync(code: string, options?: { timeout?: number; reference?: boolean }): unknown;
+  release(): void;
+}
+interface IvmScript {
+  runSync(context: IvmContext, options?: { timeout?: number }): unknown;
+}
+interface IvmIsolate {
+  readonly isDisposed: boolean;
+  createContextSync(): IvmContext;
+  compileScriptSync(code: string): IvmScript;
+  dispose(): void;
+}
+interface Ivm {
+  Isolate: new (options: { memoryLimit: number }) => IvmIsolate;
+}
+
+let cachedIvm: Ivm | undefined;
+function loadIvm(): Ivm {
+  if (cachedIvm !== undefined) return cachedIvm;
+  try {
+    cachedIvm = createRequire(import.meta.url)("isolated-vm") as Ivm;
+    return cachedIvm;
+  } catch (e) {
+    throw new ScriptError(
+      "SCRIPT_UNAVAILABLE",
+      `the isolated-vm engine needs the optional peer dependency isolated-vm (7.x): ${e instanceof Error ? e.message : String(e)}`,
+    );
+  }
+}
+
+/** The message of an error isolated-vm raised in the host, bounded before it is read further. */
+function hostMessage(e: unknown): string {
+  try {
+    return (e instanceof Error ? String(e.message) : "a failure").slice(0, 300);
+  } catch {
+    return "a failure";
+  }
+}
+
+function classify(e: unknown, isolate: IvmIsolate | undefined): ScriptError {
+  const message = hostMessage(e);
+  if (isolate === undefined || isolate.isDisposed || /memory limit/i.test(message)) {
+    return new ScriptError("SCRIPT_OUT_OF_MEMORY", `the script ran out of memory (${message})`);
+  }
+  if (/timed out/i.test(message))
+    return new ScriptError("SCRIPT_TIMEOUT", "the script ran past its time limit");
+  return new ScriptError("SCRIPT_THREW", message);
+}
+
+/**
+ * Creates an isolated-vm engine in this process: one isolate with a heap limit, each script in its
+ * own context with frozen built-ins. Limits are wall-clock (`timeoutMs` per resolution,
+ * `applyTimeoutMs` per run): the one place where replicas can read a resolution near its limit
+ * differently. Hangs in native code and fatal V8 errors are not contained here: use it through
+ * the supervisor (`createScriptEngine({ engine: "isolated-vm" })`), which runs it in a child process.
+ */
+export function createIsolatedVmEngine(limits: Partial<ScriptLimits> = {}): ScriptEngine {
+  const lim: ScriptLimits = { ...DEFAULT_LIMITS, ...limits };
+  const ivm = loadIvm();
+  let isolate: IvmIsolate | undefined;
+  let generation = 0;
+  const handles = new Map<string, ScriptHandle>();
+  const preludeText = prelude({
+    engine: "isolated-vm",
+    maxOutputBytes: lim.maxOutputBytes,
+    // The same element budget as QuickJS's default fuel, so both engines refuse the same walks.
+    nativeBudget: DEFAULT_LIMITS.fuel * 10_000,
+  });
+
+  const currentIsolate = (): IvmIsolate => {
+    if (isolate === undefined || isolate.isDisposed) {
+      isolate = new ivm.Isolate({ memoryLimit: lim.memoryMb });
+      generation++;
+    }
+    return isolate;
+  };
+
+  /** A fresh sandbox context running `body` (checked to compile on its own first). */
+  const context = (
+    body: string,
+    declared?: { merge: boolean; resolve: boolean; values: boolean },
+  ): IvmContext => {
+    const iso = currentIsolate();
+    try {
+      iso.compileScriptSync(standaloneScript(body));
+    } catch (e) {
+      throw new ScriptError("SCRIPT_LOAD", `the script does not compile: ${hostMessage(e)}`);
+    }
+    const ctx = iso.createContextSync();
+    ctx.evalSync(preludeText);
+    ctx.evalSync(FREEZE);
+    try {
+      iso.compileScriptSync(wrapScript(body, declared)).runSync(ctx, { timeout: lim.timeoutMs });
+    } catch (e) {
+      ctx.release();
+      throw new ScriptError("SCRIPT_LOAD", `the script failed to load: ${classify(e, iso).message}`);
+    }
+    return ctx;
+  };
+
+  const load = (source: string): ScriptHandle => {
+    if (typeof source !== "string") throw new ScriptError("SCRIPT_LOAD", "script source must be a string");
+    const hash = sha256Hex(source);
+    const known = handles.get(hash);
+    if (known !== undefined) return known;
+    const body = stripExports(source);
+    const probe = context(body);
+    let shapeText: unknown;
+    try {
+      shapeText = probe.evalSync("__converge.shape()", { timeout: lim.timeoutMs });
+    } catch (e) {
+      throw new ScriptError("SCRIPT_LOAD", `the script failed to load: ${classify(e, isolate).message}`);
+    } finally {
+      probe.release();
+    }
+    const shape = JSON.parse(String(shapeText)) as ScriptShape & { error?: string };
+    if (shape.error !== undefined)
+      throw new ScriptError("SCRIPT_LOAD", `the script failed to load: ${cleanMessage(shape.error)}`);
+    if (!shape.merge && !shape.resolve) {
+      throw new ScriptError("SCRIPT_LOAD", "the script declares neither merge(a, b) nor resolve(values)");
+    }
+    const declared = { merge: shape.merge, resolve: shape.resolve, values: shape.values !== null };
+    let inst:
+      | { ctx: IvmContext; run: IvmReference; runNumeric: IvmReference; generation: number }
+      | undefined;
+    const instance = (): NonNullable<typeof inst> => {
+      if (
+        inst === undefined ||
+        isolate === undefined ||
+        isolate.isDisposed ||
+        inst.generation !== generation
+      ) {
+        const ctx = context(body, declared);
+        inst = {
+          ctx,
+          run: ctx.evalSync("__converge.run", { reference: true }) as IvmReference,
+          runNumeric: ctx.evalSync("__converge.runNumeric", { reference: true }) as IvmReference,
+          generation,
+        };
+      }
+      return inst;
+    };
+    /** After a timeout or out-of-memory the context is not reused: the next call gets a fresh one. */
+    const drop = (): void => {
+      if (inst !== undefined && isolate !== undefined && !isolate.isDisposed) inst.ctx.release();
+      inst = undefined;
+    };
+
+    /** Resolves `lists[from, to)` in one call into the isolate, writing results to `out[from, to)`. */
+    const call = (
+      kind: "resolve" | "merge",
+      lists: readonly (readonly JsonValue[])[],
+      from: number,
+      to: number,
+      timeout: number,
+      out: (ScriptResult | undefined)[],
+    ): void => {
+      const it = instance();
+      const numeric = numericBatch(lists, from, to);
+      if (numeric !== undefined) {
+        const { nums, extra } = it.runNumeric.applySync(undefined, [kind, numeric.lengths, numeric.data], {
+          timeout,
+          arguments: { copy: true },
+          result: { copy: true },
+        }) as { nums: Float64Array; extra: string };
+        if (!(nums instanceof Float64Array) || nums.length !== to - from) {
+          throw new ScriptError("SCRIPT_ROW_MISMATCH", "the sandbox returned a result for another batch");
+        }
+        const rows = JSON.parse(String(extra)) as Row[];
+        const special = new Set<number>();
+        for (const row of rows) {
+          const i = row[0];
+          if (!Number.isInteger(i) || i < 0 || i >= to - from || special.has(i)) {
+            throw new ScriptError("SCRIPT_ROW_MISMATCH", "the sandbox returned a row out of place");
+          }
+          special.add(i);
+          out[from + i] =
+            row[1] === 0
+              ? { ok: true, value: deepFreeze(row[2]) }
+              : failure(KIND_TO_CODE[row[2]] ?? "SCRIPT_THREW", row[3]);
+        }
+        for (let i = 0; i < nums.length; i++)
+          if (!special.has(i)) out[from + i] = { ok: true, value: nums[i] as number };
+        return;
+      }
+      const text = it.run.applySync(undefined, [kind, JSON.stringify(lists.slice(from, to)), from], {
+        timeout,
+      });
+      acceptRows(String(text), from, to, out);
+    };
+
+    let stats: RunStats = { engine: "isolated-vm", resolutions: 0, fuel: 0, maxFuel: 0, ms: 0 };
+    const run = (kind: "resolve" | "merge", lists: readonly (readonly JsonValue[])[]): ScriptResult[] => {
+      const t0 = performance.now();
+      const out: (ScriptResult | undefined)[] = new Array(lists.length);
+      const left = (): number => lim.applyTimeoutMs - (performance.now() - t0);
+      const one = (i: number): void => {
+        const budget = Math.ceil(Math.min(lim.timeoutMs, Math.max(1, left())));
+        try {
+          const single: (ScriptResult | undefined)[] = [];
+          call(kind, [lists[i] as readonly JsonValue[]], 0, 1, budget, single);
+          out[i] = single[0];
+        } catch (e) {
+          drop();
+          out[i] =
+            e instanceof ScriptError
+              ? failure(e.code, e.message)
+              : { ok: false, error: classify(e, isolate) };
+        }
+      };
+      for (let start = 0; start < lists.length && left() > 0; start += lim.batchSize) {
+        const end = Math.min(lists.length, start + lim.batchSize);
+        try {
+          // The whole batch gets the time of its resolutions, capped by what is left of the run's budget.
+          // isolated-vm takes whole milliseconds.
+          call(
+            kind,
+            lists,
+            start,
+            end,
+            Math.max(1, Math.ceil(Math.min(lim.timeoutMs * (end - start), left()))),
+            out,
+          );
+        } catch {
+          drop();
+          // A resolution in the batch ran out of time or memory: redo the batch one by one, in a fresh context.
+          for (let i = start; i < end && left() > 0; i++) one(i);
+        }
+      }
+      for (let i = 0; i < lists.length; i++) {
+        if (out[i] === undefined) {
+          out[i] = failure("SCRIPT_APPLY_BUDGET", `the apply's budget of ${lim.applyTimeoutMs} ms was spent`);
+        }
+      }
+      stats = {
+        engine: "isolated-vm",
+        resolutions: lists.length,
+        fuel: 0,
+        maxFuel: 0,
+        ms: performance.now() - t0,
+      };
+      return out as ScriptResult[];
+    };
+
+    const handle: ScriptHandle = Object.freeze({
+      hash,
+      shape,
+      engineTag: "isolated-vm",
+      run,
+      lastRun: () => stats,
+    });
+    handles.set(hash, handle);
+    return handle;
+  };
+
+  return {
+    name: "isolated-vm",
+    limits: lim,
+    load,
+    dispose: () => {
+      handles.clear();
+      if (isolate !== undefined && !isolate.isDisposed) isolate.dispose();
+      isolate = undefined;
+    },
+  };
+}
+
+/**
+ * Packs lists made only of numbers into a Float64Array (and their lengths into a Uint32Array), the
+ * cheap way across the isolate boundary. Undefined when some value is not a number.
+ */
+export function numericBatch(
+  lists: readonly (readonly JsonValue[])[],
+  from: number,
+  to: number,
+): { lengths: Uint32Array; data: Float64Array } | undefined {
+  const lengths = new Uint32Array(to - from);
+  let data = new Float64Array((to - from) * 2);
+  let p = 0;
+  for (let i = from; i < to; i++) {
+    const list = lists[i] as readonly JsonValue[];
+    const n = list.length;
+    lengths[i - from] = n;
+    if (p + n > data.length) {
+      const bigger = new Float64Array(Math.max(data.length * 2, p + n));
+      bigger.set(data);
+      data = bigger;
+    }
+    for (let k = 0; k < n; k++) {
+      const v = list[k];
+      if (typeof v !== "number") return undefined;
+      data[p++] = v;
+    }
+  }
+  return { lengths, data: p === data.length ? data : data.slice(0, p) };
+}
