@@ -3,7 +3,6 @@ import {
   createScriptEngine,
   type JsonValue,
   type ScriptEngine,
-  ScriptError,
   type ScriptFailure,
   type ScriptHandle,
   type ScriptLimits,
@@ -18,8 +17,8 @@ export const ENGINE_NAMES: readonly EngineName[] = Object.freeze(["quickjs", "is
 /** A sandbox engine's name (the same names as `@converge/script`'s `engine` option). */
 export type EngineName = "quickjs" | "isolated-vm";
 
-/** The engine verify uses when `--engine` is not given. */
-export const DEFAULT_ENGINE: EngineName = "isolated-vm";
+/** The engine verify uses when `--engine` is not given: QuickJS, as `@converge/script` does. */
+export const DEFAULT_ENGINE: EngineName = "quickjs";
 
 /** True for a name `--engine` accepts. */
 export function isEngineName(name: string): name is EngineName {
@@ -36,7 +35,7 @@ export interface VerifyEngine {
   /**
    * Loads `source` in this engine's sandbox; the handle's `run` counts fuel and reads again the
    * lists a spent run budget deferred. @throws ScriptError `SCRIPT_LOAD` / `SCRIPT_UNAVAILABLE`. */
-  readonly load: (source: string) => Pick<ScriptHandle, "hash" | "shape" | "run">;
+  readonly load: (source: string) => Pick<ScriptHandle, "hash" | "shape" | "engineTag" | "run">;
   /** A resolver for `source` in a sandbox of its own (a fresh engine per call, freed by `dispose`). */
   readonly freshResolver: (
     source: string,
@@ -51,50 +50,38 @@ export interface VerifyEngine {
 const deferred = (r: ScriptResult): boolean => !r.ok && (r.error.code as string) === "SCRIPT_APPLY_BUDGET";
 
 /**
- * Opens `name` with `limits`.
- * @throws ScriptError `SCRIPT_UNAVAILABLE` when this build of `@converge/script` lacks the engine.
+ * Opens `name` with `limits` (isolated-vm supervised in a child process, as `@converge/script`
+ * runs it by default).
+ * @throws ScriptError `SCRIPT_UNAVAILABLE` when the engine cannot be loaded.
  */
 export function openEngine(name: EngineName, limits: Partial<ScriptLimits> = {}): VerifyEngine {
-  if (name !== "isolated-vm") {
-    throw new ScriptError(
-      "SCRIPT_UNAVAILABLE",
-      `the ${name} engine is not available in this build of @converge/script (try --engine isolated-vm)`,
-    );
-  }
   const opened: ScriptEngine[] = [];
   const open = (): ScriptEngine => {
-    const engine = createScriptEngine(limits);
+    const engine = createScriptEngine({ ...limits, engine: name });
     opened.push(engine);
     return engine;
   };
   const main = open();
   let fuel = 0;
-  let counted = false;
   return {
     name,
     load: (source) => {
       const handle = main.load(source);
-      const run = (kind: "resolve" | "merge", lists: readonly (readonly JsonValue[])[]): ScriptResult[] => {
-        const count = (results: readonly ScriptResult[]): void => {
-          for (const r of results) {
-            // Engines that count fuel put it on each result (QuickJS); others leave it out.
-            const f = (r as { readonly fuel?: number }).fuel;
-            if (typeof f === "number") {
-              fuel += f;
-              counted = true;
-            }
-          }
-        };
+      type Lists = readonly (readonly JsonValue[])[];
+      const counted = (kind: "resolve" | "merge", lists: Lists): ScriptResult[] => {
         const out = handle.run(kind, lists);
-        count(out);
+        fuel += handle.lastRun().fuel;
+        return out;
+      };
+      const run = (kind: "resolve" | "merge", lists: Lists): ScriptResult[] => {
+        const out = counted(kind, lists);
         // Lists left over when one run's budget is spent are read again, as a map does later.
         let pending = out.flatMap((r, i) => (deferred(r) ? [i] : []));
         while (pending.length > 0) {
-          const again = handle.run(
+          const again = counted(
             kind,
             pending.map((i) => lists[i] as readonly JsonValue[]),
           );
-          count(again);
           const left = pending.filter((i, j) => {
             const r = again[j];
             if (r !== undefined && !deferred(r)) out[i] = r;
@@ -105,12 +92,12 @@ export function openEngine(name: EngineName, limits: Partial<ScriptLimits> = {})
         }
         return out;
       };
-      return Object.freeze({ hash: handle.hash, shape: handle.shape, run });
+      return Object.freeze({ hash: handle.hash, shape: handle.shape, engineTag: handle.engineTag, run });
     },
     freshResolver: (source, onFailure) =>
       scriptResolver({ source, engine: open(), ...(onFailure === undefined ? {} : { onFailure }) }),
-    // isolated-vm limits wall-clock time; it has no deterministic fuel count.
-    fuelUsed: () => (counted ? fuel : undefined),
+    // isolated-vm limits wall-clock time; it counts no fuel.
+    fuelUsed: () => (name === "quickjs" ? fuel : undefined),
     dispose: () => {
       for (const e of opened) e.dispose();
       opened.length = 0;

@@ -33,7 +33,7 @@ export interface LawVerdict {
   readonly counterexample?: string;
   /** Set when the sandbox refused the script during this law (the run stopped there). */
   readonly sandbox?: SandboxRefusal;
-  /** Fuel the engine counted during this law (engines that count fuel). */
+  /** Fuel the engine counted during this law (engines that count fuel; not for the map laws). */
   readonly fuel?: number;
   readonly ms: number;
 }
@@ -167,7 +167,7 @@ export async function verifyScript(
   try {
     const handle = engine.load(source);
     const twin = other.load(source);
-    const id = scriptId(handle.hash);
+    const id = scriptId(handle.hash, handle.engineTag);
     const values = handle.shape.values === null ? genericJson : schemaArbitrary(handle.shape.values);
     const kind = handle.shape.resolve ? "resolve" : "merge";
     const laws: LawVerdict[] = [];
@@ -453,7 +453,10 @@ export async function verifyScript(
         outcome = { ok: false, runs: 0, seed, counterexample: e.message };
       }
       const fuelAfter = engine.fuelUsed();
-      const fuel = fuelBefore === undefined || fuelAfter === undefined ? undefined : fuelAfter - fuelBefore;
+      // The map laws run in sandboxes of their own, whose fuel the maps do not report.
+      const direct = law !== "batched" && law !== "converges";
+      const fuel =
+        !direct || fuelBefore === undefined || fuelAfter === undefined ? undefined : fuelAfter - fuelBefore;
       laws.push(verdict(law, statement, performance.now() - t, fuel, outcome));
     }
     const fuel = engine.fuelUsed();

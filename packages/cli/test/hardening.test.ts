@@ -357,7 +357,24 @@ describe("loading and flags", () => {
     expect(r.stdout).toBe(`converge ${pkg.version}\n`);
   }, 60_000);
 
-  it("--engine isolated-vm runs on that engine and reports it; an unknown engine is a usage error", () => {
+  it("--engine quickjs (the default) reports the fuel used, in total and per law", () => {
+    const file = script(COUNTS_CALLS);
+    const r = run("verify", file, "--engine", "quickjs", "--runs", "20", "--seed", String(seed), "--json");
+    expect(r.status).toBe(EXIT.lawsFail);
+    const report = JSON.parse(r.stdout) as VerifyReport;
+    expect(report.engine.name).toBe("quickjs");
+    expect(report.id).toMatch(/^script:[0-9a-f]{16}@quickjs-/);
+    expect(report.engine.fuel).toBeTypeOf("number");
+    for (const l of report.laws) {
+      expect(l.fuel).toBeTypeOf(["batched", "converges"].includes(l.law) ? "undefined" : "number");
+    }
+    expect(report.laws.find((l) => l.law === "fold")?.fuel).toBeGreaterThan(0);
+    expect(failing(report)).toEqual(["fold"]);
+    const text = run("verify", file, "--runs", "10", "--seed", String(seed));
+    expect(text.stdout).toMatch(/engine quickjs, fuel \d+/);
+  }, 60_000);
+
+  it("--engine isolated-vm runs on that engine (no fuel); an unknown engine is a usage error", () => {
     const file = script(COUNTS_CALLS);
     const r = run(
       "verify",
@@ -373,6 +390,8 @@ describe("loading and flags", () => {
     expect(r.status).toBe(EXIT.lawsFail);
     const report = JSON.parse(r.stdout) as VerifyReport;
     expect(report.engine.name).toBe("isolated-vm");
+    expect(report.engine.fuel).toBeUndefined();
+    expect(failing(report)).toContain("fold");
     expect(run("verify", file, "--engine", "v8").status).toBe(EXIT.usage);
     expect(LAW_NAMES).toContain("batched");
   }, 60_000);

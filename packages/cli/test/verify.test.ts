@@ -35,8 +35,26 @@ describe("converge verify on the example scripts", () => {
         expect(l.seed).toBeTypeOf("number");
       }
       expect(report.laws.find((l) => l.law === "converges")?.ok).toBe(true);
+      expect(report.engine.name).toBe("quickjs");
     },
     60_000,
+  );
+
+  // The same verdicts on isolated-vm (supervised, wall-clock limits: generous here, since the
+  // machine running the tests may be loaded), for one passing script and one of each failure.
+  it.each(verdicts.filter(([f]) => ["max.js", "sum.js", "first-wins.js"].includes(f)))(
+    "%s fails exactly %j on isolated-vm too",
+    async (file, failing) => {
+      const report = await verifyScript(file, readFileSync(join(examples, file), "utf8"), {
+        seed,
+        runs: 60,
+        engine: "isolated-vm",
+        limits: { timeoutMs: 2000, applyTimeoutMs: 20_000 },
+      });
+      expect(report.laws.filter((l) => !l.ok).map((l) => l.law)).toEqual(failing);
+      expect(report.engine.name).toBe("isolated-vm");
+    },
+    120_000,
   );
 });
 
