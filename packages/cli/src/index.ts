@@ -4,7 +4,21 @@
  *
  * @packageDocumentation
  */
-export { junitReport } from "./junit.ts";
-export { EXIT, main } from "./main.ts";
+
+export { ENGINE_NAMES, type EngineName, isEngineName } from "./engine.ts";
+export { junitReport, xmlText } from "./junit.ts";
+export { CRASHED_ENV, EXIT, main, PROGRESS_ENV } from "./main.ts";
+export { parseReplay, type Replay, replayToken } from "./replay.ts";
 export { genericJson, SchemaError, schemaArbitrary, type ValueSchema } from "./schema.ts";
-export { type LawVerdict, type VerifyOptions, type VerifyReport, verifyScript } from "./verify.ts";
+export { checkSyntax, ScriptSyntaxError } from "./syntax.ts";
+export {
+  crashReport,
+  isSandboxCode,
+  LAW_NAMES,
+  type LawVerdict,
+  type SandboxRefusal,
+  type Verdict,
+  type VerifyOptions,
+  type VerifyReport,
+  verifyScript,
+} from "./verify.ts";

@@ -18,7 +18,7 @@ const verdicts: [string, string[]][] = [
   ["cart.js", []],
   ["sum.js", ["idempotent"]],
   ["first-wins.js", ["order-insensitive"]],
-  ["price-no-tiebreak.js", ["commutative"]],
+  ["price-no-tiebreak.js", ["commutative", "fold"]],
 ];
 
 describe("converge verify on the example scripts", () => {
@@ -35,8 +35,26 @@ describe("converge verify on the example scripts", () => {
         expect(l.seed).toBeTypeOf("number");
       }
       expect(report.laws.find((l) => l.law === "converges")?.ok).toBe(true);
+      expect(report.engine.name).toBe("quickjs");
     },
     60_000,
+  );
+
+  // The same verdicts on isolated-vm (supervised, wall-clock limits: generous here, since the
+  // machine running the tests may be loaded), for one passing script and one of each failure.
+  it.each(verdicts.filter(([f]) => ["max.js", "sum.js", "first-wins.js"].includes(f)))(
+    "%s fails exactly %j on isolated-vm too",
+    async (file, failing) => {
+      const report = await verifyScript(file, readFileSync(join(examples, file), "utf8"), {
+        seed,
+        runs: 60,
+        engine: "isolated-vm",
+        limits: { timeoutMs: 2000, applyTimeoutMs: 20_000 },
+      });
+      expect(report.laws.filter((l) => !l.ok).map((l) => l.law)).toEqual(failing);
+      expect(report.engine.name).toBe("isolated-vm");
+    },
+    120_000,
   );
 });
 
@@ -55,13 +73,13 @@ describe("the converge command", () => {
     expect(r.stdout).toMatch(/all laws hold/);
   }, 60_000);
 
-  it("exits 1 when a law fails, printing the counterexample and seed; writes JUnit", () => {
+  it("exits 1 when a law fails, printing the counterexample and a replay token; writes JUnit", () => {
     const dir = mkdtempSync(join(tmpdir(), "converge-"));
     const junit = join(dir, "verify.xml");
     const r = run("verify", join(examples, "sum.js"), "--runs", "30", "--seed", "7", "--junit", junit);
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/✗ idempotent/);
-    expect(r.stdout).toMatch(/replay: --seed \d+/);
+    expect(r.stdout).toMatch(/replay: converge verify \S+ --replay idempotent:\d+:[\d:]*/);
     const xml = readFileSync(junit, "utf8");
     expect(xml).toMatch(/<testcase [^>]*name="idempotent"[^>]*>\s*<failure/);
     expect(xml).toMatch(/failures="1"/);

@@ -5,6 +5,9 @@
  * - {@link checkLaws} / {@link assertLaws}: a resolver's merge is commutative, associative and
  *   idempotent; operations only inflate; encoding round-trips; results are deterministic; full
  *   state, deltas and ops agree.
+ * - the read laws ({@link READ_LAWS}, asked for through `laws`): 3–8 concurrent values read the
+ *   same whatever order they were written in (`fold`), and through the map's batched read path on
+ *   replicas with different delivery histories as outside a map (`batched`).
  * - {@link checkConvergence} / {@link assertConvergence}: a network simulator (fast-check
  *   commands) over 2–7 replicas with drops, duplicates, reordering, partitions, restarts, chunked
  *   and worker-thread merges, checking every replica against a declarative specification at every
@@ -30,6 +33,8 @@ export {
   type LawReport,
   type LawResult,
   LawViolationError,
+  READ_LAWS,
+  type ReadLawName,
   smallValues,
 } from "./laws.ts";
 export {

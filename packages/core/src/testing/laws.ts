@@ -7,9 +7,13 @@ import type { Resolver } from "../resolver.ts";
 import type { Value } from "../value.ts";
 import { describeState, stateBytes, stateFromBytes, toHex } from "./encode-state.ts";
 import { type HistoryStep, historyArb, replicaNode, runHistory, SIMULATED_EPOCH } from "./history.ts";
+import { checkReadLaw, READ_LAWS, type ReadLawName } from "./reads.ts";
 import { type RunOptions, runConfig } from "./run-config.ts";
 
-/** The laws {@link checkLaws} verifies. */
+/**
+ * The laws {@link checkLaws} verifies: the state laws of {@link ALL_LAWS}, and the read laws of
+ * {@link READ_LAWS} (`fold`, `batched`), checked only when asked for in `laws`.
+ */
 export type LawName =
   | "commutative"
   | "associative"
@@ -17,9 +21,12 @@ export type LawName =
   | "inflation"
   | "roundTrip"
   | "deterministic"
-  | "paths";
+  | "paths"
+  | ReadLawName;
 
-/** Every law, in the order they are checked. */
+export { READ_LAWS, type ReadLawName };
+
+/** Every state law, in the order they are checked (the default of `laws`). */
 export const ALL_LAWS: readonly LawName[] = Object.freeze([
   "commutative",
   "associative",
@@ -38,6 +45,9 @@ const STATEMENTS: Record<LawName, string> = {
   roundTrip: "decode(encode(s)) reads, lists and merges exactly like s",
   deterministic: "the same history on fresh resolver instances gives the same bytes",
   paths: "full state, deltas and ops (shuffled, duplicated) reach the same bytes",
+  fold: "3–8 concurrent values read the same whichever replicas wrote them, in whatever order",
+  batched:
+    "replicas that got the same 3–8 concurrent values in different orders and ways read what the resolver reads outside a map",
 };
 
 /** The outcome of one law. */
@@ -75,8 +85,19 @@ export interface LawOptions<In> extends RunOptions {
   readonly replicas?: number;
   /** Longest history; default 30 steps. */
   readonly maxSteps?: number;
-  /** Which laws; default all. */
+  /**
+   * Which laws; default {@link ALL_LAWS}. Add `"fold"` (for order-insensitive reads: joins, not
+   * lww) and `"batched"` (for every register) from {@link READ_LAWS}.
+   */
   readonly laws?: readonly LawName[];
+  /**
+   * Values of the other conflicted keys written next to the key under test in the read laws, so
+   * they share its batches; default `values`. Wider values (ones your schema does not promise)
+   * make the batch vary more.
+   */
+  readonly otherValues?: fc.Arbitrary<In>;
+  /** Most concurrent values on a key in the read laws (at least 3); default 8. */
+  readonly maxConcurrent?: number;
   /** Replays one counterexample (with `seed`), as printed in a failure. */
   readonly path?: string;
 }
@@ -176,9 +197,10 @@ export function checkLaws<In>(options: LawOptions<In>): LawReport {
     xs.length === 0 ? undefined : xs[i % xs.length];
   const idx = fc.nat();
   type Args = [HistoryStep[], number, number, number];
+  type StateLaw = Exclude<LawName, ReadLawName>;
   const law = (pred: (h: HistoryStep[], i: number, j: number, k: number) => void): fc.IProperty<Args> =>
     fc.property(history, idx, idx, idx, pred);
-  const props: Record<LawName, fc.IProperty<Args>> = {
+  const props: Record<StateLaw, fc.IProperty<Args>> = {
     commutative: law((h, i, j) => {
       const { states } = runHistory(resolver, replicas, h);
       const a = pick(states, i);
@@ -258,6 +280,22 @@ export function checkLaws<In>(options: LawOptions<In>): LawReport {
 
   const results: LawResult[] = [];
   for (const law of options.laws ?? ALL_LAWS) {
+    if (law === "fold" || law === "batched") {
+      const outcome = checkReadLaw(law, {
+        make,
+        values,
+        amounts,
+        seed,
+        numRuns,
+        ...(options.path === undefined ? {} : { path: options.path }),
+        ...(options.maxConcurrent === undefined ? {} : { maxValues: options.maxConcurrent }),
+        ...(options.otherValues === undefined
+          ? {}
+          : { otherValues: options.otherValues as fc.Arbitrary<unknown> }),
+      });
+      results.push({ law, statement: STATEMENTS[law], ...outcome });
+      continue;
+    }
     const params: fc.Parameters<Args> = {
       seed,
       numRuns,
