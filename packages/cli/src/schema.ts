@@ -148,3 +148,10 @@ export function schemaArbitrary(schema: ValueSchema): fc.Arbitrary<JsonValue> {
 export const genericJson: fc.Arbitrary<JsonValue> = fc
   .jsonValue({ maxDepth: 2 })
   .map((v) => JSON.parse(JSON.stringify(v)) as JsonValue);
+
+// The CLI's codes join the registry of converge codes (docs/ERRORS.md).
+declare module "@converge/hlc" {
+  interface ConvergeErrorCodes {
+    VERIFY_SCHEMA: SchemaError;
+  }
+}

@@ -46,3 +46,10 @@ export function checkSyntax(file: string, source: string): void {
     throw new ScriptSyntaxError(file, line, `SyntaxError: ${e.message}`);
   }
 }
+
+// The CLI's codes join the registry of converge codes (docs/ERRORS.md).
+declare module "@converge/hlc" {
+  interface ConvergeErrorCodes {
+    VERIFY_SYNTAX: ScriptSyntaxError;
+  }
+}

@@ -62,7 +62,8 @@ function thrownCodes(): Set<string> {
   const out = new Set<string>();
   for (const { text } of files) {
     for (const m of text.matchAll(/(env\(\s*)?"([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)"/g)) {
-      if (m[1] === undefined) out.add(m[2] as string);
+      // Environment variable names (read with env(...), or named CONVERGE_*) are not codes.
+      if (m[1] === undefined && !(m[2] as string).startsWith("CONVERGE_")) out.add(m[2] as string);
     }
   }
   return out;
