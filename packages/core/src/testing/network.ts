@@ -230,7 +230,7 @@ class Network {
   }
 
   /** Applies several messages as concurrent chunked merges, writing locally at every yield. */
-  async deliverChunked(msgs: readonly Message[], writes: readonly [string, number][]): Promise<void> {
+  async deliverChunked(msgs: readonly Message[], writes: readonly [string, Value][]): Promise<void> {
     const to = (msgs[0] as Message).to;
     const m = this.replicas[to] as ReplicatedMap;
     let w = 0;
@@ -427,7 +427,7 @@ function commandsArb(
       .tuple(
         r,
         fc.array(fc.nat(), { minLength: 1, maxLength: 3 }),
-        fc.array(fc.tuple(key, fc.integer({ min: 0, max: 9 })), { maxLength: 3 }),
+        fc.array(fc.tuple(key, values), { maxLength: 3 }),
       )
       .map(([i, picks, writes]) =>
         command(
