@@ -43,7 +43,7 @@ export class KeyStore {
   #last = "";
   #inOrder = true;
   /** Keys sorted, when slots are not in order; rebuilt after a key is added or removed. */
-  #sorted: string[] | undefined;
+  #sorted: { readonly keys: readonly string[]; readonly slots: Int32Array } | undefined;
 
   /** Number of stored keys (present or tombstoned). */
   get size(): number {
@@ -308,12 +308,33 @@ export class KeyStore {
       }
       return;
     }
-    this.#sorted ??= [...this.#index.keys()].sort();
-    const sorted = this.#sorted;
-    for (const key of sorted) {
-      const slot = this.#index.get(key);
-      if (slot !== undefined) yield [key, slot];
+    const { keys, slots } = this.#sortedOrder();
+    for (let i = 0; i < keys.length; i++) yield [keys[i] as string, slots[i] as number];
+  }
+
+  /** The keys in ascending order with their slots; cached until the key set changes. */
+  #sortedOrder(): { readonly keys: readonly string[]; readonly slots: Int32Array } {
+    if (this.#sorted === undefined) {
+      const keys = [...this.#index.keys()].sort();
+      const slots = new Int32Array(keys.length);
+      for (let i = 0; i < keys.length; i++) slots[i] = this.#index.get(keys[i] as string) as number;
+      this.#sorted = { keys, slots };
     }
+    return this.#sorted;
+  }
+
+  /** Calls `visit(key, slot)` for every key in ascending order (see {@link KeyStore.sortedSlots}). */
+  forEachSorted(visit: (key: string, slot: number) => void): void {
+    if (this.#inOrder) {
+      const keys = this.#keys;
+      for (let s = 0; s < keys.length; s++) {
+        const key = keys[s];
+        if (key !== undefined) visit(key, s);
+      }
+      return;
+    }
+    const { keys, slots } = this.#sortedOrder();
+    for (let i = 0; i < keys.length; i++) visit(keys[i] as string, slots[i] as number);
   }
 }
 

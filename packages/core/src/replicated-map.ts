@@ -694,8 +694,16 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
       return makeSnapshot(link, store, resolverFor, size, context.versionVector());
     },
     versionVector: () => context.versionVector(),
-    encodeState: () =>
-      encodePayload("state", rules.fingerprint, context, sortedEntries(store.keys(), store.inOrder)),
+    encodeState: () => {
+      // In key order from the store (its sort is cached until the key set changes), by slot.
+      const entries: PayloadEntry[] = new Array(store.size);
+      let n = 0;
+      store.forEachSorted((key, slot) => {
+        entries[n++] = { key, resolver: resolverFor(key), state: store.stateAt(slot) };
+      });
+      entries.length = n;
+      return encodePayload("state", rules.fingerprint, context, entries);
+    },
     encodeDelta: (since) => {
       checkVersionVector(since, "encodeDelta");
       const candidates = log.keysAfter(since);
