@@ -368,7 +368,10 @@ describe("loading and flags", () => {
     for (const l of report.laws) {
       expect(l.fuel).toBeTypeOf(["batched", "converges"].includes(l.law) ? "undefined" : "number");
     }
-    expect(report.laws.find((l) => l.law === "fold")?.fuel).toBeGreaterThan(0);
+    // Fuel is counted in whole interrupt ticks, so a law whose few runs stayed under one tick
+    // (seed-dependent) reports 0; the run as a whole ticks.
+    expect(report.laws.reduce((sum, l) => sum + (l.fuel ?? 0), 0)).toBeGreaterThan(0);
+    expect(report.laws.find((l) => l.law === "fold")?.fuel).toBeGreaterThanOrEqual(0);
     expect(failing(report)).toEqual(["fold"]);
     const text = run("verify", file, "--runs", "10", "--seed", String(seed));
     expect(text.stdout).toMatch(/engine quickjs, fuel \d+/);
