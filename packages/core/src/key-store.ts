@@ -51,15 +51,7 @@ export class KeyStore {
   }
 
   /**
-   * True while every key was inserted in increasing order into a fresh slot, so the slots hold
-   * keys sorted (deleted slots are empty) and {@link KeyStore.matcher} can walk them.
-   */
-  get inOrder(): boolean {
-    return this.#inOrder;
-  }
-
-  /**
-   * When keys sit in slots in sorted order (see {@link KeyStore.inOrder}), a matcher that finds the
+   * When keys sit in slots in sorted order (every key inserted in increasing order into a fresh slot), a matcher that finds the
    * stored key equal to a sorted sequence of UTF-8 keys by comparing bytes, so an apply can reuse
    * the stored string and slot instead of building a new string and hashing it.
    */
