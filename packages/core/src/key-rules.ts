@@ -131,7 +131,8 @@ function checkRulesConfig(config: KeyRulesConfig): void {
   }
 }
 
-function toHex(bytes: Uint8Array): string {
+/** Lowercase hex of `bytes` (fingerprints in errors and on the map). */
+export function toHex(bytes: Uint8Array): string {
   let out = "";
   for (const b of bytes) out += b.toString(16).padStart(2, "0");
   return out;

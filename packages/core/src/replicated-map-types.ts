@@ -77,6 +77,12 @@ export interface ReplicatedMap {
   /** This replica's id (its clock's node id). */
   readonly id: ReplicaId;
   readonly clock: Clock;
+  /**
+   * The key rules' fingerprint, 16 lowercase hex digits: equal for replicas configured with the
+   * same rules (same patterns, resolver ids, versions and options), different otherwise. Every
+   * payload carries it; a sync handshake compares it before any state moves.
+   */
+  readonly fingerprint: string;
   /** Number of present keys. */
   readonly size: number;
   /** The value of `key` as its resolver reads it; `undefined` when absent. Unchecked cast to `T`. */

@@ -2,7 +2,7 @@ import { createClock, Timestamp } from "@converge/hlc";
 import { CausalContext } from "./causal-context.ts";
 import { ChangeLog } from "./change-log.ts";
 import { InvalidKeyError, InvalidValueError, PayloadKindError, UnsupportedOperationError } from "./errors.ts";
-import type { AnyResolver, KeyRules } from "./key-rules.ts";
+import { type AnyResolver, type KeyRules, toHex } from "./key-rules.ts";
 import { ADD_CONCURRENT, GENERIC, KeyStore, NOT_PACKED, UNCHANGED } from "./key-store.ts";
 import { LoneChange } from "./lone-change.ts";
 import { encodePayload, PayloadDecoder, type PayloadEntry, type PayloadKind } from "./payload.ts";
@@ -585,6 +585,7 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
   const map: ReplicatedMap = {
     id,
     clock,
+    fingerprint: toHex(rules.fingerprint),
     get size() {
       return size;
     },

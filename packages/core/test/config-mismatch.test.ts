@@ -70,3 +70,23 @@ describe("CONFIG_MISMATCH says what differs", () => {
     expect((e as ResolverMismatchError).differences).toEqual([]);
   });
 });
+
+describe("ReplicatedMap.fingerprint", () => {
+  it("is the rules' fingerprint, equal for equal rules and the one CONFIG_MISMATCH reports", () => {
+    const time = { now: 1_700_000_000_000 };
+    const plain: KeyRulesConfig = { default: testLww };
+    const tagged: KeyRulesConfig = { default: testLww, keys: { "tags:*": testMv } };
+    const a = replica(A, time, plain);
+    const b = replica(B, time, { default: testLww });
+    const c = replica(B, time, tagged);
+    expect(a.fingerprint).toMatch(/^[0-9a-f]{16}$/);
+    expect(a.fingerprint).toBe(b.fingerprint);
+    expect(a.fingerprint).toBe(fingerprint(plain));
+    expect(c.fingerprint).not.toBe(a.fingerprint);
+    a.set("x", 1);
+    const e = caught(() => c.apply(a.encodeState()));
+    expect(isConvergeError(e, "CONFIG_MISMATCH")).toBe(true);
+    expect((e as ResolverMismatchError).expected).toBe(c.fingerprint);
+    expect((e as ResolverMismatchError).received).toBe(a.fingerprint);
+  });
+});
