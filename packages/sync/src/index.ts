@@ -1,0 +1,54 @@
+/**
+ * @converge/sync — the replicator around a converge map.
+ *
+ * A client `connect`s a {@link ReplicatedMap} to a server through a {@link Transport} (WebSocket,
+ * BroadcastChannel, memory): a handshake compares rules and version vectors, each side sends
+ * what the other lacks as one delta, then local operations stream as they happen. The client
+ * keeps every local operation in an outbox until the server acknowledges it, resends after any
+ * reconnect (duplicates are harmless: payloads are idempotent), and reconnects with capped,
+ * jittered backoff. The server side is a {@link SyncHost}: many documents, auth hooks, limits.
+ * Stores and transports are interfaces with contract kits in `@converge/sync/testing`.
+ *
+ * @packageDocumentation
+ */
+
+export { SyncError, type SyncErrorCode } from "./errors.ts";
+export type {
+  ConnectionInfo,
+  DocumentConfig,
+  HostChangeEvent,
+  HostLimits,
+  HostOptions,
+  HostStats,
+  Principal,
+  SyncHost,
+} from "./host-types.ts";
+export { type MemoryTransportOptions, memoryTransportPair } from "./memory-transport.ts";
+export {
+  type Access,
+  type AckMessage,
+  type ChunkMessage,
+  type HelloMessage,
+  type Message,
+  type PayloadMessage,
+  type PingMessage,
+  type PongMessage,
+  PROTOCOL_VERSION,
+  type PresenceMessage,
+  type RefusalCode,
+  type RefuseMessage,
+  type RejectMessage,
+  type RulesManifest,
+  type WelcomeMessage,
+} from "./messages.ts";
+export type { MetricAttributes, MetricsSink } from "./metrics.ts";
+export type {
+  OpenDocumentOptions,
+  SessionEvents,
+  SessionOptions,
+  SessionStatus,
+  SyncSession,
+  Timers,
+} from "./session-types.ts";
+export type { DocumentStore, OutboxEntry, PeerRecord, Store, StoreBatch, StoredDocument } from "./store.ts";
+export { CloseCode, type CloseInfo, type Dialer, type Transport } from "./transport.ts";
