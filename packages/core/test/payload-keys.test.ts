@@ -27,7 +27,7 @@ describe("payloadKeys", () => {
     const a = createReplicatedMap({ resolvers: rules });
     a.set("k", 1);
     const bytes = a.encodeState();
-    bytes[bytes.length - 1] ^= 1;
+    bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) ^ 1;
     const other = createReplicatedMap({ resolvers: { default: testLww } });
     let code = "";
     try {
