@@ -171,6 +171,7 @@ const pinned: Record<string, readonly string[]> = {
     "WelcomeMessage",
     "memoryTransportPair",
   ],
+  "@converge/store-indexeddb": ["IndexedDbStoreOptions", "indexedDbStore"],
   "@converge/store-sqlite": ["SqliteStoreOptions", "sqliteStore"],
   "@converge/resolvers": ["gcounter", "lww", "maxRegister", "minRegister", "multiValue", "pncounter"],
   "@converge/script": [

@@ -217,6 +217,7 @@ describe("published packages", () => {
       "@converge/hlc",
       "@converge/resolvers",
       "@converge/script",
+      "@converge/store-indexeddb",
       "@converge/store-sqlite",
       "@converge/sync",
     ]);

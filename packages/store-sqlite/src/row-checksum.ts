@@ -24,7 +24,7 @@ const text = new TextEncoder();
 /** The checksum of one row: its table, document, position and bytes. */
 export function rowChecksum(
   table: string,
-  doc: number,
+  doc: number | string,
   position: number | string,
   bytes: Uint8Array,
 ): number {
