@@ -171,6 +171,12 @@ const pinned: Record<string, readonly string[]> = {
     "WelcomeMessage",
     "memoryTransportPair",
   ],
+  "@converge/sync/testing": [
+    "ContractFramework",
+    "TransportPair",
+    "TransportTestOptions",
+    "runTransportTests",
+  ],
   "@converge/resolvers": ["gcounter", "lww", "maxRegister", "minRegister", "multiValue", "pncounter"],
   "@converge/script": [
     "DEFAULT_LIMITS",
