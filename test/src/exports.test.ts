@@ -173,8 +173,11 @@ const pinned: Record<string, readonly string[]> = {
   ],
   "@converge/sync/testing": [
     "ContractFramework",
+    "ODD_DOCUMENT_NAMES",
+    "StoreHarness",
     "TransportPair",
     "TransportTestOptions",
+    "runStoreTests",
     "runTransportTests",
   ],
   "@converge/resolvers": ["gcounter", "lww", "maxRegister", "minRegister", "multiValue", "pncounter"],
