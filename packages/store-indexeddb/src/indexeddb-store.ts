@@ -121,10 +121,11 @@ export function indexedDbStore(options: IndexedDbStoreOptions): Store {
       }
       nextPos.set(doc, pos);
       const outbox = tx.objectStore("outbox");
-      for (const e of batch.outboxAdd ?? [])
-        outbox.put({ doc, seq: e.seq, op: e.op, crc: rowChecksum("outbox", doc, e.seq, e.op) });
+      // Acknowledgements first, then additions (the contract's order within one batch).
       if (batch.outboxAckedUpTo !== undefined)
         outbox.delete(IDBKeyRange.bound([doc, 0], [doc, batch.outboxAckedUpTo]));
+      for (const e of batch.outboxAdd ?? [])
+        outbox.put({ doc, seq: e.seq, op: e.op, crc: rowChecksum("outbox", doc, e.seq, e.op) });
       const peers = tx.objectStore("peers");
       for (const p of batch.peers ?? []) {
         peers.put({

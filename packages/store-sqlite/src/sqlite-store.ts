@@ -347,9 +347,10 @@ function applyBatch(s: Statements, doc: number, batch: StoreBatch): void {
       s.addLog.run(doc, pos, bytes, rowChecksum("log", doc, pos, bytes));
     }
   }
+  // Acknowledgements first, then additions (the contract's order within one batch).
+  if (batch.outboxAckedUpTo !== undefined) s.ackOutbox.run(doc, batch.outboxAckedUpTo);
   for (const e of batch.outboxAdd ?? [])
     s.addOutbox.run(doc, e.seq, e.op, rowChecksum("outbox", doc, e.seq, e.op));
-  if (batch.outboxAckedUpTo !== undefined) s.ackOutbox.run(doc, batch.outboxAckedUpTo);
   for (const p of batch.peers ?? []) {
     s.putPeer.run(
       doc,
