@@ -171,6 +171,17 @@ const pinned: Record<string, readonly string[]> = {
     "WelcomeMessage",
     "memoryTransportPair",
   ],
+  "@converge/store-indexeddb": ["IndexedDbStoreOptions", "indexedDbStore"],
+  "@converge/store-sqlite": ["SqliteStoreOptions", "sqliteStore"],
+  "@converge/sync/testing": [
+    "ContractFramework",
+    "ODD_DOCUMENT_NAMES",
+    "StoreHarness",
+    "TransportPair",
+    "TransportTestOptions",
+    "runStoreTests",
+    "runTransportTests",
+  ],
   "@converge/resolvers": ["gcounter", "lww", "maxRegister", "minRegister", "multiValue", "pncounter"],
   "@converge/script": [
     "DEFAULT_LIMITS",

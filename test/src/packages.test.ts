@@ -217,6 +217,8 @@ describe("published packages", () => {
       "@converge/hlc",
       "@converge/resolvers",
       "@converge/script",
+      "@converge/store-indexeddb",
+      "@converge/store-sqlite",
       "@converge/sync",
     ]);
   });

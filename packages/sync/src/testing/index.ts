@@ -1,17 +1,23 @@
 /**
  * @converge/sync/testing — what converge tests its sync protocol with, for your adapters and apps.
  *
+ * - {@link runTransportTests}: the laws of a `Transport` (order, copies, large and empty
+ *   frames, close semantics, listeners, `pendingBytes`), over a fresh connected pair per test.
+ * - {@link runStoreTests}: the laws of a `Store` (commit and reload, snapshot replacing the
+ *   log, outbox and peers, call order, byte copies, isolation, close, persistence across reopen).
  * - {@link faultyNetwork}: in-memory links whose faults (lost links, delays, interleaving across
  *   clients, partitions, dial failures) come from a seeded PRNG, stepped by the test;
  * - {@link fakeTimers}: timers and a clock the test advances by hand (backoff, handshake
  *   timeouts, rate windows);
  * - {@link prng}: the seeded generator behind them.
  *
- * The contract kits (`runTransportTests`, `runStoreTests`) join this subpath from their own files.
+ * The contract kits take the caller's test framework (`{ describe, it }` from vitest, Jest,
+ * Mocha…) and use their own assertions, so they add no dependency.
  *
  * @packageDocumentation
  */
 
+export type { ContractFramework } from "./contract-framework.ts";
 export { type FakeTimers, fakeTimers } from "./fake-timers.ts";
 export {
   type Faults,
@@ -20,3 +26,5 @@ export {
   faultyNetwork,
 } from "./faulty-network.ts";
 export { type Prng, prng } from "./prng.ts";
+export { ODD_DOCUMENT_NAMES, runStoreTests, type StoreHarness } from "./run-store-tests.ts";
+export { runTransportTests, type TransportPair, type TransportTestOptions } from "./run-transport-tests.ts";
