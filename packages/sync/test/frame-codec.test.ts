@@ -2,7 +2,13 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { isConvergeError, versionVector } from "@converge/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decodeMessage, decodeVersionVector, encodeMessage, encodeVersionVector, type Message } from "../src/index.ts";
+import {
+  decodeMessage,
+  decodeVersionVector,
+  encodeMessage,
+  encodeVersionVector,
+  type Message,
+} from "../src/index.ts";
 import { hex } from "./fixtures.ts";
 
 const file = new URL("./frame-vectors.json", import.meta.url);
@@ -52,15 +58,32 @@ const samples: Record<string, Message> = {
     access: { mode: "write", keys: ["todo:*", "title"] },
     client: "22",
   },
-  welcomeRead: { type: "welcome", fingerprint: FP, manifest: null, vector: versionVector(), access: { mode: "read" }, client: "3" },
+  welcomeRead: {
+    type: "welcome",
+    fingerprint: FP,
+    manifest: null,
+    vector: versionVector(),
+    access: { mode: "read" },
+    client: "3",
+  },
   refuse: { type: "refuse", code: "UNAUTHORIZED", message: "bad token" },
-  refuseMismatch: { type: "refuse", code: "CONFIG_MISMATCH", message: "rules differ", expected: FP, received: "fedcba9876543210" },
+  refuseMismatch: {
+    type: "refuse",
+    code: "CONFIG_MISMATCH",
+    message: "rules differ",
+    expected: FP,
+    received: "fedcba9876543210",
+  },
   payload: { type: "payload", payload: new Uint8Array([0x43, 0x56, 2, 3, 9]) },
   chunk: { type: "chunk", id: 5, last: false, bytes: new Uint8Array([1, 2, 3]) },
   chunkLast: { type: "chunk", id: 5, last: true, bytes: new Uint8Array([]) },
   ack: { type: "ack", vector: versionVector({ [B]: 300 }) },
   reject: { type: "reject", code: "FORBIDDEN", message: "keys outside", keys: ["price:apple", "price:pear"] },
-  presence: { type: "presence", client: "1", state: { name: "ada", cursor: [1, 2.5], editing: true, bytes: new Uint8Array([7]) } },
+  presence: {
+    type: "presence",
+    client: "1",
+    state: { name: "ada", cursor: [1, 2.5], editing: true, bytes: new Uint8Array([7]) },
+  },
   presenceGone: { type: "presence", client: "1", state: null },
   ping: { type: "ping", nonce: 42 },
   pong: { type: "pong", nonce: 42 },
@@ -72,7 +95,8 @@ const plain = (m: Message): unknown =>
 
 describe("frame vectors (regenerate with CONVERGE_WRITE_VECTORS=1)", () => {
   const produced = Object.fromEntries(Object.entries(samples).map(([k, m]) => [k, hex(encodeMessage(m))]));
-  if (process.env["CONVERGE_WRITE_VECTORS"] === "1") writeFileSync(file, `${JSON.stringify(produced, null, 2)}\n`);
+  if (process.env["CONVERGE_WRITE_VECTORS"] === "1")
+    writeFileSync(file, `${JSON.stringify(produced, null, 2)}\n`);
   const committed = JSON.parse(readFileSync(file, "utf8")) as Record<string, string>;
 
   it.each(Object.keys(samples))("%s encodes to the committed bytes and decodes back", (name) => {
@@ -103,7 +127,8 @@ describe("decodeMessage refuses bad frames with FRAME_MALFORMED only", () => {
 
   it("every truncation, and trailing garbage, of every sample", () => {
     for (const f of frames) {
-      for (let n = 0; n < f.length; n++) expect(codeOf(() => decodeMessage(f.subarray(0, n)))).toBe("FRAME_MALFORMED");
+      for (let n = 0; n < f.length; n++)
+        expect(codeOf(() => decodeMessage(f.subarray(0, n)))).toBe("FRAME_MALFORMED");
       const longer = new Uint8Array(f.length + 1);
       longer.set(f);
       expect(codeOf(() => decodeMessage(longer))).toBe("FRAME_MALFORMED");
@@ -134,7 +159,8 @@ describe("decodeMessage refuses bad frames with FRAME_MALFORMED only", () => {
         fc.array(fc.nat(), { minLength: 1, maxLength: 4 }),
         (frame, flips) => {
           const f = frame.slice();
-          for (const bit of flips) f[(bit >> 3) % f.length] = (f[(bit >> 3) % f.length] as number) ^ (1 << (bit & 7));
+          for (const bit of flips)
+            f[(bit >> 3) % f.length] = (f[(bit >> 3) % f.length] as number) ^ (1 << (bit & 7));
           const code = codeOf(() => decodeMessage(f));
           return code === "none" || code === "FRAME_MALFORMED";
         },
@@ -157,7 +183,11 @@ const value = fc.letrec((tie) => ({
     fc.string(),
     fc.uint8Array({ maxLength: 4 }),
     fc.array(tie("v"), { maxLength: 3 }),
-    fc.dictionary(fc.string().filter((k) => k !== "__proto__"), tie("v"), { maxKeys: 3 }),
+    fc.dictionary(
+      fc.string().filter((k) => k !== "__proto__"),
+      tie("v"),
+      { maxKeys: 3 },
+    ),
   ),
 })).v;
 const message: fc.Arbitrary<Message> = fc.oneof(
@@ -185,10 +215,24 @@ const message: fc.Arbitrary<Message> = fc.oneof(
     client: fc.string(),
   }),
   fc.record({ type: fc.constant("payload" as const), payload: fc.uint8Array() }),
-  fc.record({ type: fc.constant("chunk" as const), id: fc.nat(), last: fc.boolean(), bytes: fc.uint8Array() }),
+  fc.record({
+    type: fc.constant("chunk" as const),
+    id: fc.nat(),
+    last: fc.boolean(),
+    bytes: fc.uint8Array(),
+  }),
   fc.record({ type: fc.constant("ack" as const), vector }),
-  fc.record({ type: fc.constant("reject" as const), code: fc.string(), message: fc.string(), keys: fc.array(fc.string()) }),
-  fc.record({ type: fc.constant("presence" as const), client: fc.string(), state: fc.option(value, { nil: null }) }),
+  fc.record({
+    type: fc.constant("reject" as const),
+    code: fc.string(),
+    message: fc.string(),
+    keys: fc.array(fc.string()),
+  }),
+  fc.record({
+    type: fc.constant("presence" as const),
+    client: fc.string(),
+    state: fc.option(value, { nil: null }),
+  }),
   fc.record({ type: fc.constant("ping" as const), nonce: fc.nat() }),
 );
 
@@ -209,7 +253,10 @@ describe("round trip", () => {
       fc.property(vector, (v) => {
         const bytes = encodeVersionVector(v);
         expect(decodeVersionVector(bytes).toJSON()).toEqual(v.toJSON());
-        if (bytes.length > 1) expect(codeOf(() => decodeVersionVector(bytes.subarray(0, bytes.length - 1)))).toBe("FRAME_MALFORMED");
+        if (bytes.length > 1)
+          expect(codeOf(() => decodeVersionVector(bytes.subarray(0, bytes.length - 1)))).toBe(
+            "FRAME_MALFORMED",
+          );
       }),
     );
   });
