@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from "node:fs";
-import { isConvergeError, versionVector } from "@converge/core";
+import { isConvergeError, type Value, versionVector } from "@converge/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -173,7 +173,7 @@ const replica = fc.stringMatching(/^[0-9a-f]{16}$/);
 const vector = fc
   .dictionary(replica, fc.integer({ min: 1, max: 2 ** 40 }), { maxKeys: 4 })
   .map((r) => versionVector(r));
-const value = fc.letrec((tie) => ({
+const value: fc.Arbitrary<Value> = fc.letrec<{ v: Value }>((tie) => ({
   v: fc.oneof(
     { depthSize: "small" },
     fc.constant(null),
