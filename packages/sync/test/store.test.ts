@@ -58,7 +58,13 @@ describe("store policy", () => {
     const store = memoryStore();
     const records = await store.open("d");
     const commits: StoreBatch[] = [];
-    const spy = { ...records, commit: (b: StoreBatch) => (commits.push(b), records.commit(b)) };
+    const spy = {
+      ...records,
+      commit: (b: StoreBatch) => {
+        commits.push(b);
+        return records.commit(b);
+      },
+    };
     const map = newMap();
     const keeper = documentKeeper(spy, () => map, { compactBytes: 2000 });
     map.onOp((op) => void keeper.addLocal({ seq: map.versionVector().get(map.id), op }));
