@@ -145,10 +145,13 @@ export function startSession(
     const store = options.store;
     ready = store.load().then(
       (stored) => {
-        const known = new Set(outbox.map((e) => e.seq));
-        outbox = [...stored.outbox.filter((e) => !known.has(e.seq)), ...outbox].sort((a, b) => a.seq - b.seq);
+        const known = new Set(stored.outbox.map((e) => e.seq));
+        const made = outbox.filter((e) => !known.has(e.seq));
+        outbox = [...stored.outbox, ...made].sort((a, b) => a.seq - b.seq);
         const logBytes = stored.log.reduce((n, p) => n + p.length, 0);
         keeper = documentKeeper(store, () => map as ReplicatedMap, { logBytes });
+        // Operations made while the store was loading are committed now.
+        for (const e of made) void keeper.addLocal(e).catch((error: unknown) => reportStore(error));
       },
       (e: unknown) => reportStore(e),
     );
@@ -281,7 +284,11 @@ export function startSession(
     });
   };
 
+  // Frames that arrived before the close are handled first (a refusal comes just before it).
   const onLinkClosed = (l: Link): void => {
+    l.queue = l.queue.then(() => linkClosed(l));
+  };
+  const linkClosed = (l: Link): void => {
     if (link !== l) return;
     link = undefined;
     for (const client of [...others.keys()]) {
