@@ -5,6 +5,7 @@
 import { ScriptError } from "./errors.ts";
 import { createIsolatedVmEngine } from "./ivm-engine.ts";
 import { createQuickJSEngine } from "./quickjs-engine.ts";
+import { loadQuickJS } from "./quickjs-module.ts";
 import type { Reply, Request } from "./supervisor-protocol.ts";
 import type { JsonValue, ScriptEngine, ScriptEngineName, ScriptHandle, ScriptLimits } from "./types.ts";
 
@@ -12,6 +13,7 @@ const { engine: name, limits } = JSON.parse(process.argv[2] ?? "{}") as {
   engine: ScriptEngineName;
   limits: ScriptLimits;
 };
+if (name === "quickjs") await loadQuickJS();
 const engine: ScriptEngine =
   name === "quickjs" ? createQuickJSEngine(limits) : createIsolatedVmEngine(limits);
 const handles = new Map<string, ScriptHandle>();
