@@ -3,7 +3,7 @@
  * for the relay. A fatal error here ends only this process.
  */
 import { ScriptError } from "./errors.ts";
-import { createIsolatedVmEngine } from "./ivm-engine.ts";
+import { createIsolatedVmEngine, packedRunner } from "./ivm-engine.ts";
 import { createQuickJSEngine } from "./quickjs-engine.ts";
 import { loadQuickJS } from "./quickjs-module.ts";
 import type { Reply, Request } from "./supervisor-protocol.ts";
@@ -49,7 +49,11 @@ process.on("message", (req: Request) => {
     const h = handles.get(req.hash);
     if (h === undefined)
       throw new ScriptError("SCRIPT_LOAD", "the script is not loaded in the engine process");
-    const results = h.run(req.kind, unpack(req));
+    const packed = packedRunner(h);
+    const results =
+      packed !== undefined && req.lengths !== undefined && req.data !== undefined
+        ? packed(req.kind, { lengths: req.lengths, data: req.data })
+        : h.run(req.kind, unpack(req));
     const nums = new Float64Array(results.length);
     const extra: string[] = [];
     for (let i = 0; i < results.length; i++) {
