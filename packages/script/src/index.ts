@@ -10,7 +10,7 @@
  *
  * @packageDocumentation
  */
-export { createScriptEngine, type ScriptEngineOptions, sharedScriptEngine, toJsonValue } from "./engine.ts";
+export { createScriptEngine, sharedScriptEngine } from "./engine.ts";
 export { ScriptError, type ScriptErrorCode } from "./errors.ts";
 export { createIsolatedVmEngine } from "./ivm-engine.ts";
 export {
@@ -20,21 +20,23 @@ export {
   type ScriptDirectoryOptions,
 } from "./load.ts";
 export { createQuickJSEngine, QUICKJS_VERSION } from "./quickjs-engine.ts";
+export { scriptResolver } from "./script-resolver.ts";
 export {
   isUnresolved,
   type ScriptFailure,
   type ScriptResolverOptions,
   scriptId,
-  scriptResolver,
   type Unresolved,
-} from "./script-resolver.ts";
+} from "./scripted-register.ts";
 export { createSupervisedEngine } from "./supervisor.ts";
+export { toJsonValue } from "./to-json-value.ts";
 export {
   DEFAULT_LIMITS,
   type JsonValue,
   type RunStats,
   type ScriptEngine,
   type ScriptEngineName,
+  type ScriptEngineOptions,
   type ScriptHandle,
   type ScriptLimits,
   type ScriptResult,

@@ -1,4 +1,5 @@
 import { createRequire } from "node:module";
+import { type BatchInput, listsInput, type PackedLists, packedInput } from "./batch-input.ts";
 import { ScriptError } from "./errors.ts";
 import {
   cleanMessage,
@@ -82,6 +83,18 @@ function classify(e: unknown, isolate: IvmIsolate | undefined): ScriptError {
   if (/timed out/i.test(message))
     return new ScriptError("SCRIPT_TIMEOUT", "the script ran past its time limit");
   return new ScriptError("SCRIPT_THREW", message);
+}
+
+type PackedRunner = (kind: "resolve" | "merge", packed: PackedLists) => ScriptResult[];
+const packedRunners = new WeakMap<ScriptHandle, PackedRunner>();
+
+/**
+ * `handle.run` over lists already packed as numbers (the supervisor's child passes what it
+ * received, without unpacking it into arrays); undefined for a handle of another engine.
+ * @internal
+ */
+export function packedRunner(handle: ScriptHandle): PackedRunner | undefined {
+  return packedRunners.get(handle);
 }
 
 /**
@@ -186,14 +199,14 @@ export function createIsolatedVmEngine(limits: Partial<ScriptLimits> = {}): Scri
     /** Resolves `lists[from, to)` in one call into the isolate, writing results to `out[from, to)`. */
     const call = (
       kind: "resolve" | "merge",
-      lists: readonly (readonly JsonValue[])[],
+      input: BatchInput,
       from: number,
       to: number,
       timeout: number,
       out: (ScriptResult | undefined)[],
     ): void => {
       const it = instance();
-      const numeric = numericBatch(lists, from, to);
+      const numeric = input.numeric(from, to);
       if (numeric !== undefined) {
         const { nums, extra } = it.runNumeric.applySync(undefined, [kind, numeric.lengths, numeric.data], {
           timeout,
@@ -204,6 +217,10 @@ export function createIsolatedVmEngine(limits: Partial<ScriptLimits> = {}): Scri
           throw new ScriptError("SCRIPT_ROW_MISMATCH", "the sandbox returned a result for another batch");
         }
         const rows = JSON.parse(String(extra)) as Row[];
+        if (rows.length === 0) {
+          for (let i = 0; i < nums.length; i++) out[from + i] = { ok: true, value: nums[i] as number };
+          return;
+        }
         const special = new Set<number>();
         for (const row of rows) {
           const i = row[0];
@@ -220,23 +237,22 @@ export function createIsolatedVmEngine(limits: Partial<ScriptLimits> = {}): Scri
           if (!special.has(i)) out[from + i] = { ok: true, value: nums[i] as number };
         return;
       }
-      const text = it.run.applySync(undefined, [kind, JSON.stringify(lists.slice(from, to)), from], {
+      const text = it.run.applySync(undefined, [kind, input.json(from, to), from], {
         timeout,
       });
       acceptRows(String(text), from, to, out);
     };
 
     let stats: RunStats = { engine: "isolated-vm", resolutions: 0, fuel: 0, maxFuel: 0, ms: 0 };
-    const run = (kind: "resolve" | "merge", lists: readonly (readonly JsonValue[])[]): ScriptResult[] => {
+    const runInput = (kind: "resolve" | "merge", input: BatchInput): ScriptResult[] => {
       const t0 = performance.now();
-      const out: (ScriptResult | undefined)[] = new Array(lists.length);
+      const n = input.length;
+      const out: (ScriptResult | undefined)[] = new Array(n);
       const left = (): number => lim.applyTimeoutMs - (performance.now() - t0);
       const one = (i: number): void => {
         const budget = Math.ceil(Math.min(lim.timeoutMs, Math.max(1, left())));
         try {
-          const single: (ScriptResult | undefined)[] = [];
-          call(kind, [lists[i] as readonly JsonValue[]], 0, 1, budget, single);
-          out[i] = single[0];
+          call(kind, input, i, i + 1, budget, out);
         } catch (e) {
           drop();
           out[i] =
@@ -245,14 +261,14 @@ export function createIsolatedVmEngine(limits: Partial<ScriptLimits> = {}): Scri
               : { ok: false, error: classify(e, isolate) };
         }
       };
-      for (let start = 0; start < lists.length && left() > 0; start += lim.batchSize) {
-        const end = Math.min(lists.length, start + lim.batchSize);
+      for (let start = 0; start < n && left() > 0; start += lim.batchSize) {
+        const end = Math.min(n, start + lim.batchSize);
         try {
           // The whole batch gets the time of its resolutions, capped by what is left of the run's budget.
           // isolated-vm takes whole milliseconds.
           call(
             kind,
-            lists,
+            input,
             start,
             end,
             Math.max(1, Math.ceil(Math.min(lim.timeoutMs * (end - start), left()))),
@@ -264,14 +280,14 @@ export function createIsolatedVmEngine(limits: Partial<ScriptLimits> = {}): Scri
           for (let i = start; i < end && left() > 0; i++) one(i);
         }
       }
-      for (let i = 0; i < lists.length; i++) {
+      for (let i = 0; i < n; i++) {
         if (out[i] === undefined) {
           out[i] = failure("SCRIPT_APPLY_BUDGET", `the apply's budget of ${lim.applyTimeoutMs} ms was spent`);
         }
       }
       stats = {
         engine: "isolated-vm",
-        resolutions: lists.length,
+        resolutions: n,
         fuel: 0,
         maxFuel: 0,
         ms: performance.now() - t0,
@@ -279,6 +295,8 @@ export function createIsolatedVmEngine(limits: Partial<ScriptLimits> = {}): Scri
       return out as ScriptResult[];
     };
 
+    const run = (kind: "resolve" | "merge", lists: readonly (readonly JsonValue[])[]): ScriptResult[] =>
+      runInput(kind, listsInput(lists));
     const handle: ScriptHandle = Object.freeze({
       hash,
       shape,
@@ -286,6 +304,7 @@ export function createIsolatedVmEngine(limits: Partial<ScriptLimits> = {}): Scri
       run,
       lastRun: () => stats,
     });
+    packedRunners.set(handle, (kind, packed) => runInput(kind, packedInput(packed)));
     handles.set(hash, handle);
     return handle;
   };
@@ -300,34 +319,4 @@ export function createIsolatedVmEngine(limits: Partial<ScriptLimits> = {}): Scri
       isolate = undefined;
     },
   };
-}
-
-/**
- * Packs lists made only of numbers into a Float64Array (and their lengths into a Uint32Array), the
- * cheap way across the isolate boundary. Undefined when some value is not a number.
- */
-export function numericBatch(
-  lists: readonly (readonly JsonValue[])[],
-  from: number,
-  to: number,
-): { lengths: Uint32Array; data: Float64Array } | undefined {
-  const lengths = new Uint32Array(to - from);
-  let data = new Float64Array((to - from) * 2);
-  let p = 0;
-  for (let i = from; i < to; i++) {
-    const list = lists[i] as readonly JsonValue[];
-    const n = list.length;
-    lengths[i - from] = n;
-    if (p + n > data.length) {
-      const bigger = new Float64Array(Math.max(data.length * 2, p + n));
-      bigger.set(data);
-      data = bigger;
-    }
-    for (let k = 0; k < n; k++) {
-      const v = list[k];
-      if (typeof v !== "number") return undefined;
-      data[p++] = v;
-    }
-  }
-  return { lengths, data: p === data.length ? data : data.slice(0, p) };
 }

@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { join, resolve as resolvePath } from "node:path";
 import type { AnyResolver } from "@converge/core";
 import { ScriptError } from "./errors.ts";
-import { type ScriptResolverOptions, scriptResolver } from "./script-resolver.ts";
+import { scriptResolver } from "./script-resolver.ts";
+import type { ScriptResolverOptions } from "./scripted-register.ts";
 import type { ScriptEngine } from "./types.ts";
 
 /** Loads a script resolver from a file. */

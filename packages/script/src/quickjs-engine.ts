@@ -1,11 +1,6 @@
-import {
-  newQuickJSWASMModuleFromVariant,
-  type QuickJSContext,
-  type QuickJSHandle,
-  type QuickJSRuntime,
-  type QuickJSWASMModule,
-} from "quickjs-emscripten-core";
+import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from "quickjs-emscripten-core";
 import { ScriptError } from "./errors.ts";
+import { quickJSModule } from "./quickjs-module.ts";
 import {
   cleanMessage,
   FREEZE,
@@ -44,11 +39,6 @@ const ALONE_COST = 200;
 /** Elements of native loops one fuel unit pays for (see `nativeBudget` in sandbox-source.ts). */
 const ELEMENTS_PER_FUEL = 10_000;
 
-// Instantiated once per process (browsers and Node alike: no Node-only API in this module).
-const quickjs: QuickJSWASMModule = await newQuickJSWASMModuleFromVariant(
-  import("@jitl/quickjs-wasmfile-release-sync"),
-);
-
 /**
  * Fuel accounting of one runtime. QuickJS calls the interrupt handler once every fixed number of
  * interpreter steps; the handler counts those calls (`ticks`) and interrupts once more than
@@ -78,7 +68,7 @@ interface Sandbox {
 }
 
 function newRuntime(lim: ScriptLimits): { rt: QuickJSRuntime; meter: Meter } {
-  const rt = quickjs.newRuntime();
+  const rt = quickJSModule().newRuntime();
   rt.setMemoryLimit(lim.memoryMb * 1024 * 1024);
   rt.setMaxStackSize(lim.stackKb * 1024);
   const meter: Meter = { ticks: 0, start: 0, limit: lim.fuel, interrupted: false, delivered: 0 };
@@ -225,8 +215,12 @@ function readShape(sb: Sandbox, lim: ScriptLimits): ScriptShape {
  * resolution gets a fresh instance of the script, nothing else is shared). A resolution whose
  * verdict could depend on what ran before it in the batch — it used its last fuel units, or ran
  * out of memory — is run again alone in a fresh runtime, and that verdict is the one read.
+ *
+ * @throws ScriptError `SCRIPT_UNAVAILABLE` before QuickJS's wasm is loaded (the Node entry loads
+ *   it on import; the browser entry, `@converge/script/browser`, on `await loadQuickJS()`).
  */
 export function createQuickJSEngine(limits: Partial<ScriptLimits> = {}): ScriptEngine {
+  quickJSModule();
   const lim: ScriptLimits = { ...DEFAULT_LIMITS, ...limits };
   const tag = `quickjs-${QUICKJS_VERSION}.f${lim.fuel}.m${lim.memoryMb}.s${lim.stackKb}`;
   let shared: { rt: QuickJSRuntime; meter: Meter } | undefined;

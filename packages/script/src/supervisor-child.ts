@@ -3,8 +3,9 @@
  * for the relay. A fatal error here ends only this process.
  */
 import { ScriptError } from "./errors.ts";
-import { createIsolatedVmEngine } from "./ivm-engine.ts";
+import { createIsolatedVmEngine, packedRunner } from "./ivm-engine.ts";
 import { createQuickJSEngine } from "./quickjs-engine.ts";
+import { loadQuickJS } from "./quickjs-module.ts";
 import type { Reply, Request } from "./supervisor-protocol.ts";
 import type { JsonValue, ScriptEngine, ScriptEngineName, ScriptHandle, ScriptLimits } from "./types.ts";
 
@@ -12,6 +13,7 @@ const { engine: name, limits } = JSON.parse(process.argv[2] ?? "{}") as {
   engine: ScriptEngineName;
   limits: ScriptLimits;
 };
+if (name === "quickjs") await loadQuickJS();
 const engine: ScriptEngine =
   name === "quickjs" ? createQuickJSEngine(limits) : createIsolatedVmEngine(limits);
 const handles = new Map<string, ScriptHandle>();
@@ -47,7 +49,11 @@ process.on("message", (req: Request) => {
     const h = handles.get(req.hash);
     if (h === undefined)
       throw new ScriptError("SCRIPT_LOAD", "the script is not loaded in the engine process");
-    const results = h.run(req.kind, unpack(req));
+    const packed = packedRunner(h);
+    const results =
+      packed !== undefined && req.lengths !== undefined && req.data !== undefined
+        ? packed(req.kind, { lengths: req.lengths, data: req.data })
+        : h.run(req.kind, unpack(req));
     const nums = new Float64Array(results.length);
     const extra: string[] = [];
     for (let i = 0; i < results.length; i++) {

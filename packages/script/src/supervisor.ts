@@ -1,6 +1,6 @@
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
+import { numericBatch } from "./batch-input.ts";
 import { ScriptError, type ScriptErrorCode } from "./errors.ts";
-import { numericBatch } from "./ivm-engine.ts";
 import type { RelayData, Reply, Request } from "./supervisor-protocol.ts";
 import {
   DEFAULT_LIMITS,
@@ -143,6 +143,12 @@ export function createSupervisedEngine(
         for (let i = from; i < to; i++)
           out[i] = failure("SCRIPT_ROW_MISMATCH", "the engine process answered another request");
         return { fuel: 0 };
+      }
+      const nums = reply.nums;
+      if (reply.extra === "[]") {
+        // Every result a number: the common case of numeric scripts, read without a lookup.
+        for (let i = 0; i < nums.length; i++) out[from + i] = { ok: true, value: nums[i] as number };
+        return { fuel: reply.fuel };
       }
       const special = new Set<number>();
       for (const row of JSON.parse(reply.extra) as Row[]) {

@@ -32,6 +32,22 @@ export interface ScriptLimits {
   readonly batchSize: number;
 }
 
+/** Options of `createScriptEngine`: the engine, its limits, and whether it is supervised. */
+export interface ScriptEngineOptions extends Partial<ScriptLimits> {
+  /**
+   * `"quickjs"` (default): deterministic fuel, memory and stack limits — every replica reads the
+   * same, even at the limits. `"isolated-vm"`: faster, limited by wall-clock time, the one place
+   * where reads can differ at the limit (Node entry only).
+   */
+  readonly engine?: ScriptEngineName;
+  /**
+   * Run the engine in a supervised child process (a watchdog ends hangs, a fatal error ends only
+   * the child). Default true for isolated-vm, false for QuickJS (which runs in the caller's thread
+   * and in browsers; its limits are its own). Node entry only.
+   */
+  readonly supervised?: boolean;
+}
+
 /** Default limits. */
 export const DEFAULT_LIMITS: ScriptLimits = Object.freeze({
   memoryMb: 32,
