@@ -34,6 +34,11 @@ export default defineConfig({
         test: { name: "store-indexeddb", include: ["packages/store-indexeddb/test/**/*.test.ts"] },
       },
       { extends: true, test: { name: "store-sqlite", include: ["packages/store-sqlite/test/**/*.test.ts"] } },
+      { extends: true, test: { name: "websocket", include: ["packages/websocket/test/**/*.test.ts"] } },
+      {
+        extends: true,
+        test: { name: "broadcast-channel", include: ["packages/broadcast-channel/test/**/*.test.ts"] },
+      },
       { extends: true, test: { name: "convergence", include: ["test/src/**/*.test.ts"] } },
       {
         extends: true,
