@@ -41,7 +41,9 @@ export async function serveWebApp(
   const rules = shopRules(cart);
   const host = createSyncHost({
     documents: (name) => (name === DOCUMENT ? { rules } : undefined),
-    ...(options.dataDir === undefined ? {} : { store: sqliteStore({ path: join(options.dataDir, "shop.db") }) }),
+    ...(options.dataDir === undefined
+      ? {}
+      : { store: sqliteStore({ path: join(options.dataDir, "shop.db") }) }),
   });
   const http: Server = createServer((req, res) => {
     const path = new URL(req.url ?? "/", "http://x").pathname;
@@ -52,14 +54,23 @@ export async function serveWebApp(
     }
     try {
       const body = readFileSync(file);
-      res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream", "cache-control": "no-cache" });
+      res.writeHead(200, {
+        "content-type": TYPES[extname(file)] ?? "application/octet-stream",
+        "cache-control": "no-cache",
+      });
       res.end(body);
     } catch {
       res.writeHead(404).end("not found");
     }
   });
-  const sockets = acceptWebSockets({ server: http, path: "/sync", heartbeatMs: 5000, onTransport: (t, info) => host.accept(t, info) });
   await new Promise<void>((resolve) => http.listen(options.port ?? 0, "127.0.0.1", resolve));
+  const sockets = await acceptWebSockets({
+    server: http,
+    path: "/sync",
+    heartbeatMs: 5000,
+    onTransport: (t, info) =>
+      host.accept(t, info.remoteAddress === undefined ? {} : { remote: info.remoteAddress }),
+  });
   const port = (http.address() as { port: number }).port;
   return {
     url: `http://127.0.0.1:${port}/`,

@@ -8,6 +8,7 @@ import { loadQuickJS, scriptResolver } from "@converge/script/browser";
 import { indexedDbStore } from "@converge/store-indexeddb";
 import { connect, loadReplica, type SyncSession } from "@converge/sync";
 import { webSocketDialer } from "@converge/websocket";
+import { onlineAwareDialer } from "./online-dialer.ts";
 import { shopRules } from "./shop.ts";
 import { startTabSync, type TabSync } from "./tab-sync.ts";
 import { renderShop } from "./view.ts";
@@ -23,11 +24,21 @@ async function main(): Promise<ShopPage> {
   if ("serviceWorker" in navigator) await navigator.serviceWorker.register("./sw.js").catch(() => undefined);
   const params = new URLSearchParams(location.search);
   const name = params.get("name") ?? `guest-${Math.floor(Math.random() * 1000)}`;
-  // A tab keeps its own records (one writer per stored document); a reload finds them again.
+  // A tab keeps its own records (one writer per stored document) and its replica id: a reload
+  // finds both again, continues its sequence numbers after the stored ones, and resends its
+  // unacknowledged operations (the sync session sends an operation only once it is committed, so
+  // the records always hold every operation the server may have seen from this replica).
   let tab = sessionStorage.getItem("converge-tab");
   if (tab === null) {
     tab = crypto.randomUUID();
     sessionStorage.setItem("converge-tab", tab);
+  }
+  let node = sessionStorage.getItem("converge-node");
+  if (node === null) {
+    node = [...crypto.getRandomValues(new Uint8Array(8))]
+      .map((b) => b.toString(16).padStart(2, "0"))
+      .join("");
+    sessionStorage.setItem("converge-node", node);
   }
 
   await loadQuickJS({ wasm: new URL("./quickjs.wasm", location.href) });
@@ -36,16 +47,20 @@ async function main(): Promise<ShopPage> {
 
   const store = indexedDbStore({ name: "converge-shop" });
   const doc = await store.open(`shop/${tab}`);
-  // A new replica id on every load: the stored state comes back, and no sequence number of an
-  // earlier life can be reused.
-  const { map } = loadReplica(await doc.load(), { resolvers: rules });
+  const { map } = loadReplica(await doc.load(), { resolvers: rules, clockOptions: { node } });
   const server = connect(map, {
     document: "shop",
-    dial: webSocketDialer(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/sync`),
+    dial: onlineAwareDialer(
+      webSocketDialer(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/sync`),
+    ),
     store: doc,
     backoff: { initialMs: 100, maxMs: 2000 },
   });
   server.setPresence({ name, replica: map.id });
+  server.on("error", (e) => {
+    if (e.code !== "WEBSOCKET_CONNECT_FAILED") console.warn(`sync: ${e.code}: ${e.message}`);
+  });
+  server.on("status", (st) => console.info(`sync status: ${st}`));
   const tabs = startTabSync(map, rules, { channel: "converge-shop", name });
   renderShop(document, { map, server, tabs, name });
   return { map, server, tabs, name };
@@ -53,6 +68,10 @@ async function main(): Promise<ShopPage> {
 
 const page = main();
 (globalThis as { shop?: Promise<ShopPage> }).shop = page;
+// The resolved page, for tests and the console.
+void page.then((p) => {
+  (globalThis as { shopPage?: ShopPage }).shopPage = p;
+});
 page.catch((e: unknown) => {
   document.body.dataset["error"] = String(e);
   console.error(e);

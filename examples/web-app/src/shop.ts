@@ -15,6 +15,11 @@ export const PRODUCTS: readonly string[] = ["apple", "fig", "pear"];
 export function shopRules(cart: AnyResolver): KeyRulesConfig {
   return {
     default: lww(),
-    keys: { "stock:*": pncounter(), "price:*": lww<number>(), "tags:*": multiValue<string>(), "cart:*": cart },
+    keys: {
+      "stock:*": pncounter(),
+      "price:*": lww<number>(),
+      "tags:*": multiValue<string>(),
+      "cart:*": cart,
+    },
   };
 }

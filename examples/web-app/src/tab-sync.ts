@@ -1,5 +1,5 @@
-import type { KeyRulesConfig, ReplicatedMap } from "@converge/core";
 import { acceptBroadcastChannel, broadcastChannelDialer } from "@converge/broadcast-channel";
+import type { KeyRulesConfig, ReplicatedMap } from "@converge/core";
 import { connect, createSyncHost, memoryStore, memoryTransportPair, type SyncSession } from "@converge/sync";
 
 /** This tab's part in syncing with the other tabs of the browser. */

@@ -63,7 +63,12 @@ export function renderShop(doc: Document, parts: Parts): void {
     tagSet.onclick = () => map.set(`tags:${p}`, tagInput.value);
     tags.append(tagShown, " ", tagInput, tagSet);
     const cart = el(doc, "td");
-    const cartInput = el(doc, "input", { type: "number", min: "1", max: "5", "data-test": `cart-input-${p}` });
+    const cartInput = el(doc, "input", {
+      type: "number",
+      min: "1",
+      max: "5",
+      "data-test": `cart-input-${p}`,
+    });
     const cartAdd = el(doc, "button", { "data-test": `cart-add-${p}` }, "add");
     cartAdd.onclick = () => {
       const current = (map.get<Record<string, number>>("cart:shared") ?? {}) as Record<string, number>;
@@ -78,7 +83,8 @@ export function renderShop(doc: Document, parts: Parts): void {
     for (const s of [server, tabs.session()]) {
       for (const [, state] of s.presence()) {
         const who = state as { name?: unknown; replica?: unknown } | null;
-        if (who !== null && typeof who.name === "string" && typeof who.replica === "string") names.set(who.replica, who.name);
+        if (who !== null && typeof who.name === "string" && typeof who.replica === "string")
+          names.set(who.replica, who.name);
       }
     }
     for (const p of PRODUCTS) {
@@ -104,7 +110,8 @@ export function renderShop(doc: Document, parts: Parts): void {
       }
     }
     (doc.getElementById("presence") as HTMLElement).textContent = [...here].sort().join(", ");
-    (doc.getElementById("tabs") as HTMLElement).textContent = `tabs: ${tabs.role()}, ${tabs.session().status()}`;
+    (doc.getElementById("tabs") as HTMLElement).textContent =
+      `tabs: ${tabs.role()}, ${tabs.session().status()}`;
   };
   map.subscribe(draw);
   server.on("status", draw);
