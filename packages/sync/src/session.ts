@@ -67,6 +67,8 @@ export function startSession(
   let chunkId = 0;
   let keeper: DocumentKeeper | undefined;
   let ready: Promise<void> = Promise.resolve();
+  /** Streamed sends of local ops, each after its commit (with a store), in op order. */
+  let sends: Promise<void> = Promise.resolve();
   const listeners: { [E in keyof SessionEvents]: Set<SessionEvents[E]> } = {
     status: new Set(),
     error: new Set(),
@@ -133,9 +135,18 @@ export function startSession(
       const entry: OutboxEntry = { seq: m.versionVector().get(m.id), op };
       outbox.push(entry);
       metrics?.gauge("outbox_depth", outbox.length);
-      void keeper?.addLocal(entry).catch((e: unknown) => reportStore(e));
-      const l = link;
-      if (l?.welcomed === true && access?.mode === "write") sendPayload(l, op);
+      const streamed = (): void => {
+        const l = link;
+        if (l?.welcomed === true && access?.mode === "write") sendPayload(l, op);
+      };
+      if (options.store === undefined) streamed();
+      else {
+        // With a store, an op reaches the network only once it is durable here: after a crash the
+        // records hold every op the server may have seen from this replica, so a restarted replica
+        // with the same id never reuses one of their sequence numbers. Sends keep op order.
+        const committed = keeper !== undefined ? keeper.addLocal(entry) : ready.then(() => keeper?.flush());
+        sends = sends.then(() => committed).then(streamed, (e: unknown) => reportStore(e));
+      }
       if (status === "synced") checkSynced();
     });
   };
@@ -215,6 +226,14 @@ export function startSession(
             return;
           }
           attach(map);
+        }
+        if (m.access.mode === "write" && options.store !== undefined) {
+          // The catch-up delta carries local ops too: let every one made so far become durable
+          // first (ops made during this wait travel in the delta; see PROTOCOL.md, "Stores").
+          await ready;
+          await keeper?.flush();
+          await sends;
+          if (l !== link || closed) return;
         }
         l.welcomed = true;
         l.client = m.client;
