@@ -216,6 +216,7 @@ describe("published packages", () => {
       "@converge/core",
       "@converge/hlc",
       "@converge/resolvers",
+      "@converge/rules",
       "@converge/script",
       "@converge/sync",
     ]);
