@@ -218,6 +218,7 @@ describe("published packages", () => {
       "@converge/resolvers",
       "@converge/rules",
       "@converge/script",
+      "@converge/server",
       "@converge/sync",
     ]);
   });
