@@ -18,3 +18,4 @@ export {
   memoryMetrics,
 } from "./memory-metrics.ts";
 export { prometheusName, renderPrometheus } from "./prometheus.ts";
+export { type DocumentResolver, documentsFromRules, loadRulesFile, parseRulesFile, type RulesFile } from "./rules-file.ts";
