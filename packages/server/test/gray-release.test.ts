@@ -1,4 +1,5 @@
 import { createReplicatedMap, type ReplicatedMap } from "@converge/core";
+import { Writer } from "@converge/core/codec";
 import { documentRules, rulesFromManifest, sha256Of } from "@converge/rules";
 import {
   connect,
@@ -47,6 +48,8 @@ describe("gray release: a new rule version, document by document", () => {
       { "shop-eu": "v2", "shop-*": "v1" },
     );
     const host = createSyncHost({ documents });
+    const hostErrors: { code: string; message: string; document: string | undefined }[] = [];
+    host.onError((e, document) => hostErrors.push({ code: e.code, message: e.message, document }));
     const sessions: { close: () => Promise<void> }[] = [];
     try {
       // A v1 client keeps working on a v1 document.
@@ -57,21 +60,23 @@ describe("gray release: a new rule version, document by document", () => {
       fr.set("best:apple", 3);
       fr.set("title", "Paris");
 
-      // A v1 client of the migrated document is refused, naming both fingerprints.
+      // A v1 client of the migrated document is refused, naming both fingerprints, and never syncs.
       const stale = createReplicatedMap({ resolvers: rulesFromManifest(v1.manifest) });
       stale.set("best:apple", 100);
-      const staleErrors: { code: string; message: string }[] = [];
+      const staleStatuses: string[] = [];
       const staleSession = connect(stale, {
         document: "shop-eu",
         dial: dialInto(host),
         backoff: { initialMs: 60_000, maxMs: 60_000 },
       });
       sessions.push(staleSession);
-      staleSession.on("error", (e) => staleErrors.push({ code: e.code, message: e.message }));
-      await until(() => staleErrors.length > 0, 10_000, () => "the stale client's refusal");
-      expect(staleErrors[0]?.code).toBe("CONFIG_MISMATCH");
-      expect(staleErrors[0]?.message).toContain(v2.manifest.fingerprint);
-      expect(staleErrors[0]?.message).toContain(v1.manifest.fingerprint);
+      staleSession.on("status", (status) => staleStatuses.push(status));
+      await until(() => hostErrors.some((e) => e.code === "CONFIG_MISMATCH"), 10_000, () => "the stale client's refusal");
+      const refusal = hostErrors.find((e) => e.code === "CONFIG_MISMATCH");
+      expect(refusal?.message).toContain(v2.manifest.fingerprint);
+      expect(refusal?.message).toContain(v1.manifest.fingerprint);
+      await until(() => staleStatuses.includes("offline"), 10_000, () => "the stale client to be closed");
+      expect(staleStatuses).not.toContain("synced");
 
       // A client that joins by name gets the v2 manifest and syncs.
       let eu: ReplicatedMap | undefined;
@@ -118,7 +123,10 @@ describe("gray release: a new rule version, document by document", () => {
   });
 });
 
-/** A payload frame carrying `payload` (placeholder until the frame codec is reachable here). */
+/** A payload frame carrying `payload`, as docs/PROTOCOL.md lays it out: tag 4, then the length-prefixed payload. */
 function payloadFrame(payload: Uint8Array): Uint8Array {
-  return payload;
+  const w = new Writer(payload.length + 16);
+  w.byte(4);
+  w.bytes(payload);
+  return w.finish();
 }
