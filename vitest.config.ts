@@ -31,6 +31,11 @@ export default defineConfig({
       { extends: true, test: { name: "sync", include: ["packages/sync/test/**/*.test.ts"] } },
       { extends: true, test: { name: "rules", include: ["packages/rules/test/**/*.test.ts"] } },
       { extends: true, test: { name: "server", include: ["packages/server/test/**/*.test.ts"] } },
+      { extends: true, test: { name: "websocket", include: ["packages/websocket/test/**/*.test.ts"] } },
+      {
+        extends: true,
+        test: { name: "broadcast-channel", include: ["packages/broadcast-channel/test/**/*.test.ts"] },
+      },
       { extends: true, test: { name: "convergence", include: ["test/src/**/*.test.ts"] } },
       {
         extends: true,

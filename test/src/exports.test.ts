@@ -207,6 +207,20 @@ const pinned: Record<string, readonly string[]> = {
     "runStoreTests",
     "runTransportTests",
   ],
+  "@converge/websocket": [
+    "WebSocketConstructor",
+    "WebSocketDialerOptions",
+    "WebSocketError",
+    "WebSocketErrorCode",
+    "webSocketDialer",
+    "webSocketTransport",
+  ],
+  "@converge/websocket/server": [
+    "AcceptWebSocketsOptions",
+    "WebSocketAcceptor",
+    "WebSocketConnectionInfo",
+    "acceptWebSockets",
+  ],
   "@converge/resolvers": ["gcounter", "lww", "maxRegister", "minRegister", "multiValue", "pncounter"],
   "@converge/script": [
     "DEFAULT_LIMITS",

@@ -220,6 +220,7 @@ describe("published packages", () => {
       "@converge/script",
       "@converge/server",
       "@converge/sync",
+      "@converge/websocket",
     ]);
   });
 
