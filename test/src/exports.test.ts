@@ -246,6 +246,15 @@ const pinned: Record<string, readonly string[]> = {
     "WebSocketConnectionInfo",
     "acceptWebSockets",
   ],
+  "@converge/broadcast-channel": [
+    "BroadcastChannelAcceptor",
+    "BroadcastChannelDialerOptions",
+    "BroadcastChannelError",
+    "BroadcastChannelErrorCode",
+    "HeartbeatOptions",
+    "acceptBroadcastChannel",
+    "broadcastChannelDialer",
+  ],
   "@converge/resolvers": ["gcounter", "lww", "maxRegister", "minRegister", "multiValue", "pncounter"],
   "@converge/script": [
     "DEFAULT_LIMITS",

@@ -212,6 +212,7 @@ describe("published packages", () => {
 
   it("packs every publishable package", () => {
     expect(packed.map((p) => p.manifest.name).sort()).toEqual([
+      "@converge/broadcast-channel",
       "@converge/cli",
       "@converge/core",
       "@converge/hlc",
