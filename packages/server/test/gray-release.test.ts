@@ -1,10 +1,10 @@
 import { createReplicatedMap, type ReplicatedMap } from "@converge/core";
-import { Writer } from "@converge/core/codec";
 import { documentRules, rulesFromManifest, sha256Of } from "@converge/rules";
 import {
   connect,
   createSyncHost,
   type Dialer,
+  encodeMessage,
   memoryTransportPair,
   openDocument,
   type SyncHost,
@@ -110,7 +110,7 @@ describe("gray release: a new rule version, document by document", { timeout: 30
       const v1State = fr.encodeState();
       const rejects: string[] = [];
       euSession.on("error", (e) => rejects.push(e.code));
-      euTransport?.send(payloadFrame(v1State));
+      euTransport?.send(encodeMessage({ type: "payload", payload: v1State }));
       await until(() => rejects.length > 0, 10_000, () => "the reject of the forged v1 payload");
       expect(["PAYLOAD_REFUSED", "CONFIG_MISMATCH", "UNKNOWN_RESOLVER"]).toContain(rejects[0]);
       expect(sameBytes(euDoc.encodeState(), euBefore)).toBe(true);
@@ -127,11 +127,3 @@ describe("gray release: a new rule version, document by document", { timeout: 30
     }
   });
 });
-
-/** A payload frame carrying `payload`, as docs/PROTOCOL.md lays it out: tag 4, then the length-prefixed payload. */
-function payloadFrame(payload: Uint8Array): Uint8Array {
-  const w = new Writer(payload.length + 16);
-  w.byte(4);
-  w.bytes(payload);
-  return w.finish();
-}
