@@ -109,6 +109,22 @@ describe("converge serve", () => {
     expect(await rules.exit).toBe(2);
     expect(rules.output()).toContain("unknown resolver");
     expect(rules.output()).not.toContain("listening");
+    const help = start(["--help"]);
+    expect(await help.exit).toBe(0);
+    expect(help.output()).toContain("--token T");
+  }, 30_000);
+
+  it("exits 69 when the port is taken", async () => {
+    const first = start(["--port", "0"]);
+    try {
+      const port = new URL((await first.url).replace("ws://", "http://")).port;
+      const second = start(["--port", port]);
+      expect(await second.exit).toBe(69);
+      expect(second.output()).toContain("cannot listen");
+    } finally {
+      first.child.kill("SIGTERM");
+      expect(await first.exit).toBe(0);
+    }
   }, 30_000);
 });
 
