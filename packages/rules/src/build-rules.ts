@@ -39,8 +39,9 @@ export function buildRules(
     made.set(id, r);
     return r;
   };
-  const keys: Record<string, AnyResolver> = {};
-  for (const [pattern, rule] of Object.entries(description.keys ?? {})) keys[pattern] = build(rule);
+  const keys = Object.fromEntries(
+    Object.entries(description.keys ?? {}).map(([pattern, rule]) => [pattern, build(rule)] as const),
+  );
   return { default: build(description.default), keys };
 }
 

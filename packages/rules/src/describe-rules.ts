@@ -171,15 +171,16 @@ export function describeRules(input: unknown): RulesDescription {
   if (keys === undefined) return Object.freeze({ default: fallback });
   if (!isObject(keys))
     throw new ConfigError(`rules.keys: an object of pattern → rule is expected, got ${show(keys)}`);
-  const out: Record<string, RuleDescription> = {};
+  const entries: [string, RuleDescription][] = [];
   for (const pattern of Object.keys(keys).sort()) {
     const star = pattern.indexOf("*");
     if (star !== -1 && star !== pattern.length - 1) {
       throw new ConfigError(`rules.keys: pattern ${show(pattern)} has a "*" that is not at its end`);
     }
-    out[pattern] = describeRule(keys[pattern], `rules.keys[${show(pattern)}]`);
+    entries.push([pattern, describeRule(keys[pattern], `rules.keys[${show(pattern)}]`)]);
   }
-  return Object.freeze({ default: fallback, keys: Object.freeze(out) });
+  // fromEntries: a pattern such as "__proto__" stays an own property, never a prototype.
+  return Object.freeze({ default: fallback, keys: Object.freeze(Object.fromEntries(entries)) });
 }
 
 /** The distinct SHA-256s a description's script rules name, ascending. */

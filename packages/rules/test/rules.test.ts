@@ -214,6 +214,21 @@ describe("rules manifests", () => {
     }
   });
 
+  it("a key pattern named __proto__ is a pattern like any other", () => {
+    const description = JSON.parse(
+      '{ "default": { "resolver": "lww" }, "keys": { "__proto__": { "resolver": "pncounter" } } }',
+    );
+    const manifest = overTheWire(manifestFor(description));
+    const rules = rulesFromManifest(manifest);
+    expect(Object.keys(rules.keys ?? {})).toEqual(["__proto__"]);
+    const map = createReplicatedMap({ resolvers: rules });
+    map.increment("__proto__", 2);
+    expect(map.get("__proto__")).toBe(2);
+    expect(manifest.fingerprint).toBe(
+      fingerprintOf({ default: lww(), keys: Object.fromEntries([["__proto__", pncounter()]]) }),
+    );
+  });
+
   it("describeRules normalizes: patterns sorted, frozen, and describing twice changes nothing", () => {
     const d = describeRules({
       default: { resolver: "lww" },
