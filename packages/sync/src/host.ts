@@ -323,7 +323,7 @@ export function createSyncHost(options: HostOptions): SyncHost {
       metrics?.gauge("connections", conns.size);
       c.timer = timers.setTimeout(() => {
         if (c.phase !== "handshake") return;
-        metrics?.count("refusals", 1, { code: "HANDSHAKE_TIMEOUT" });
+        metrics?.count("handshake_timeouts", 1);
         drop(c, CloseCode.HANDSHAKE_TIMEOUT, "no handshake in time");
       }, limits.handshakeTimeoutMs);
       transport.onFrame((frame) => onFrame(c, frame));
