@@ -217,9 +217,11 @@ describe("published packages", () => {
       "@converge/core",
       "@converge/hlc",
       "@converge/resolvers",
+      "@converge/rules",
       "@converge/script",
       "@converge/store-indexeddb",
       "@converge/store-sqlite",
+      "@converge/server",
       "@converge/sync",
       "@converge/websocket",
     ]);
