@@ -46,8 +46,8 @@ export function editText(map: ReplicatedMap, key: string, edit: (text: Y.Text) =
 export function toEdit(value: unknown): (text: Y.Text) => void {
   if (typeof value === "string") {
     if (!value.isWellFormed()) throw new InvalidValueError("string contains a lone surrogate");
+    // The resolver deletes every character first; the edit only inserts.
     return (t) => {
-      if (t.length > 0) t.delete(0, t.length);
       if (value.length > 0) t.insert(0, value);
     };
   }

@@ -6,7 +6,22 @@ import type { ClockEntry, Dot } from "./dots.ts";
 import { decodeText, encodeText } from "./text-codec.ts";
 import { type TextInput, toEdit } from "./text-edit.ts";
 import { compareDots, deltaOf, type Entry, mergeText, TextState } from "./text-state.ts";
-import { captureEdit, contributionsOf, fold, materialize, newDoc, TEXT_NAME } from "./yjs-doc.ts";
+import {
+  captureEdit,
+  contributionsOf,
+  deleteAllUpdate,
+  fold,
+  materialize,
+  newDoc,
+  TEXT_NAME,
+} from "./yjs-doc.ts";
+
+/** Every update a state holds: its base, then its entries. */
+function updatesOf(s: TextState): Uint8Array[] {
+  const out = s.entries.map((e) => e.update);
+  if (s.base !== undefined) out.unshift(s.base);
+  return out;
+}
 
 /** The Yjs major version whose update encoding text states hold. */
 export const YJS_MAJOR = 13;
@@ -76,16 +91,24 @@ export function textResolver<Out>(options: TextResolverOptions): Resolver<TextIn
     return new TextState(clock, live, s?.base, s?.baseClock ?? [], entries);
   };
 
-  /** Runs one local Yjs transaction on the state's document and derives the new state. */
+  /**
+   * Runs one local Yjs transaction on the state's document and derives the new state. With
+   * `clear`, the operation first deletes every character the state holds (`deleteAllUpdate`).
+   */
   const run = (
     s: TextState | undefined,
     stamp: Stamp,
-    edit: (text: Y.Text) => void,
+    edit: ((text: Y.Text) => void) | undefined,
+    clear: boolean,
     isEdit: boolean,
   ): TextState => {
     const doc = takeDoc(s);
+    const cleared = clear && s !== undefined ? deleteAllUpdate(updatesOf(s)) : undefined;
+    if (cleared !== undefined) Y.applyUpdate(doc, cleared);
     // When `edit` throws, the document is dropped (it may be half edited): nothing changed.
-    const update = captureEdit(doc, clientIdOf(stamp.replica), edit);
+    const edited = edit === undefined ? undefined : captureEdit(doc, clientIdOf(stamp.replica), edit);
+    const update =
+      cleared === undefined ? edited : edited === undefined ? cleared : Y.mergeUpdates([cleared, edited]);
     const next = local(s, stamp, update, isEdit);
     docs.set(next, doc);
     return next;
@@ -99,16 +122,11 @@ export function textResolver<Out>(options: TextResolverOptions): Resolver<TextIn
   return defineResolver<TextInput, Out, TextState>({
     id: options.rich ? "yjs-richtext" : "yjs-text",
     version: major * 100 + FORMAT_REVISION,
-    set: (s, value, stamp) => run(s, stamp, toEdit(value), true),
-    remove: (s, stamp) =>
-      run(
-        s,
-        stamp,
-        (t) => {
-          if (t.length > 0) t.delete(0, t.length);
-        },
-        false,
-      ),
+    set: (s, value, stamp) => {
+      const edit = toEdit(value);
+      return typeof value === "string" ? run(s, stamp, edit, true, true) : run(s, stamp, edit, false, true);
+    },
+    remove: (s, stamp) => run(s, stamp, undefined, true, false),
     merge: (a, b) => {
       const m = mergeText(a, b, fold);
       if (m === a || m === b) return m;
@@ -161,9 +179,7 @@ export function textResolver<Out>(options: TextResolverOptions): Resolver<TextIn
       // clock is here, and the base holds exactly the operations up to its clock.
       if (s.entries.length === 0) return s;
       for (const e of s.clock) if (!stable.includes(e.replica, e.seq)) return s;
-      const updates = s.entries.map((e) => e.update);
-      if (s.base !== undefined) updates.unshift(s.base);
-      const base = fold(updates);
+      const base = fold(updatesOf(s));
       if (base === undefined) return s;
       const baseClock = s.clock.map((e) => ({ replica: e.replica, seq: e.seq }));
       return new TextState(s.clock, s.live, base, baseClock, []);

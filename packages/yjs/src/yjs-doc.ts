@@ -90,3 +90,38 @@ export function checkUpdate(update: Uint8Array, clients: ReadonlySet<number>): s
   }
   return undefined;
 }
+
+function writeVarUint(out: number[], n: number): void {
+  let v = n;
+  while (v > 0x7f) {
+    out.push(0x80 | (v % 0x80));
+    v = Math.floor(v / 0x80);
+  }
+  out.push(v);
+}
+
+/**
+ * A Yjs update (v1) deleting every struct of every client that `updates` hold — integrated or
+ * still waiting for a dependency — and holding no struct of its own. A delete of a text key is
+ * observed-remove: it erases exactly the characters of the operations the deleting replica holds,
+ * including ones its document cannot show yet, and nothing written concurrently.
+ */
+export function deleteAllUpdate(updates: readonly Uint8Array[]): Uint8Array | undefined {
+  const clocks = new Map<number, number>();
+  for (const u of updates) {
+    for (const [client, clock] of Y.parseUpdateMeta(u).to) {
+      if (clock > (clocks.get(client) ?? 0)) clocks.set(client, clock);
+    }
+  }
+  if (clocks.size === 0) return undefined;
+  const out: number[] = [0];
+  writeVarUint(out, clocks.size);
+  // Clients in decreasing order, as Yjs writes delete sets; one range [0, clock) each.
+  for (const [client, clock] of [...clocks].sort((a, b) => b[0] - a[0])) {
+    writeVarUint(out, client);
+    writeVarUint(out, 1);
+    writeVarUint(out, 0);
+    writeVarUint(out, clock);
+  }
+  return Uint8Array.from(out);
+}
