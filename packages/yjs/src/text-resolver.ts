@@ -16,6 +16,19 @@ import {
   TEXT_NAME,
 } from "./yjs-doc.ts";
 
+/** The entries of `merged` that `from` does not hold (both lists sorted by dot). */
+function newEntries(merged: TextState, from: TextState): Entry[] {
+  const out: Entry[] = [];
+  const held = from.entries;
+  let j = 0;
+  for (const e of merged.entries) {
+    while (j < held.length && compareDots(held[j] as Entry, e) < 0) j++;
+    const h = held[j];
+    if (h === undefined || compareDots(h, e) !== 0) out.push(e);
+  }
+  return out;
+}
+
 /** Every update a state holds: its base, then its entries. */
 function updatesOf(s: TextState): Uint8Array[] {
   const out = s.entries.map((e) => e.update);
@@ -137,10 +150,12 @@ export function textResolver<Out>(options: TextResolverOptions): Resolver<TextIn
         [b, a],
       ] as const) {
         const d = docs.get(from);
-        if (d === undefined || m.base !== from.base || other.entries.length > 16) continue;
+        if (d === undefined || m.base !== from.base) continue;
+        const fresh = newEntries(m, from);
+        if (fresh.length > 16) continue;
         docs.delete(from);
         Y.transact(d, () => {
-          for (const e of other.entries) Y.applyUpdate(d, e.update);
+          for (const e of fresh) Y.applyUpdate(d, e.update);
         });
         docs.set(m, d);
         break;

@@ -4,9 +4,12 @@ import type { TextState } from "./text-state.ts";
 /** Name of the one root type of a text key's document. */
 export const TEXT_NAME = "t";
 
-/** A document as text keys use them: garbage collection on (deleted text keeps only its ids). */
+/**
+ * A document as text keys use them: garbage collection on (deleted text keeps only its ids). The
+ * guid is fixed (it never travels in updates): a random one costs a crypto call per document.
+ */
 export function newDoc(): Y.Doc {
-  return new Y.Doc({ gc: true });
+  return new Y.Doc({ gc: true, guid: "converge-text" });
 }
 
 /** The document a state describes: its base and every entry, applied in one transaction. */
