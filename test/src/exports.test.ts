@@ -171,6 +171,17 @@ const pinned: Record<string, readonly string[]> = {
     "WelcomeMessage",
     "memoryTransportPair",
   ],
+  "@converge/yjs": [
+    "TextDeltaOp",
+    "TextEdit",
+    "TextInput",
+    "YJS_MAJOR",
+    "clientIdOf",
+    "editText",
+    "textEdit",
+    "yjsRichText",
+    "yjsText",
+  ],
   "@converge/resolvers": ["gcounter", "lww", "maxRegister", "minRegister", "multiValue", "pncounter"],
   "@converge/script": [
     "DEFAULT_LIMITS",

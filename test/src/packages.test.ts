@@ -218,6 +218,7 @@ describe("published packages", () => {
       "@converge/resolvers",
       "@converge/script",
       "@converge/sync",
+      "@converge/yjs",
     ]);
   });
 
