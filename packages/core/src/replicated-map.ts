@@ -310,7 +310,12 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     if (open === undefined || open.keys.size === 0) return;
     if (opListeners.size > 0) {
       const own = (r: ReplicaId, q: number): boolean => !open.dots.has(r, q);
-      const op = encodePayload("op", rules.fingerprint, open.dots, sortedEntries(open.keys.keys(), false, own));
+      const op = encodePayload(
+        "op",
+        rules.fingerprint,
+        open.dots,
+        sortedEntries(open.keys.keys(), false, own),
+      );
       for (const l of [...opListeners]) call(l, op);
     }
     if (listeners.size > 0) {
