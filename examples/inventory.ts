@@ -211,7 +211,9 @@ function describeProducts(
     const stop = m.onOp((op) => ops.push(op));
     editText(m, "desc:apple", edit);
     stop();
-    print(`  ${name.padEnd(9)} edits  ${JSON.stringify(m.get("desc:apple")).padEnd(26)} (one op of ${ops[0]?.length} bytes)`);
+    print(
+      `  ${name.padEnd(9)} edits  ${JSON.stringify(m.get("desc:apple")).padEnd(26)} (one op of ${ops[0]?.length} bytes)`,
+    );
   }
   for (const [from, m] of replicas) {
     for (const [to, target] of replicas) {
@@ -219,7 +221,9 @@ function describeProducts(
     }
   }
   const reads = replicas.map(([, m]) => m.get("desc:apple"));
-  print(`  after sync every replica reads ${JSON.stringify(reads[0])}: ${new Set(reads).size === 1 ? "yes" : "NO"}`);
+  print(
+    `  after sync every replica reads ${JSON.stringify(reads[0])}: ${new Set(reads).size === 1 ? "yes" : "NO"}`,
+  );
   const who = till
     .conflicts("desc:apple")
     .map((c) => `${JSON.stringify(c.value)} (${replicas.find(([, m]) => m.id === c.replica)?.[0]})`)

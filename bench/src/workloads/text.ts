@@ -36,7 +36,7 @@ function textOf(i: number): string {
 
 /** Replica A's and B's edits of key i: an insert near the start, an append. */
 const editA = (t: Y.Text, i: number): void => t.insert(3 + (i % 7), "A");
-const editB = (t: Y.Text, i: number): void => t.insert(t.length, "B");
+const editB = (t: Y.Text, _i: number): void => t.insert(t.length, "B");
 
 function convergeReplicas(keys: number): [ReplicatedMap, ReplicatedMap] {
   const rules = { default: lww(), keys: { "desc:*": yjsText() } };
@@ -140,7 +140,12 @@ export function runText(config: BenchConfig, log: (msg: string) => void): TextRe
     textBytes: 1024,
     reps,
     impls: [
-      { impl: "converge", mergeMs: cMerge.medianMs, mergeReadMs: cMergeRead.medianMs, stateBytes: cState.length },
+      {
+        impl: "converge",
+        mergeMs: cMerge.medianMs,
+        mergeReadMs: cMergeRead.medianMs,
+        stateBytes: cState.length,
+      },
       { impl: "Yjs", mergeMs: yMerge.medianMs, mergeReadMs: yMergeRead.medianMs, stateBytes: yState.length },
     ],
     sameTexts,

@@ -2,8 +2,8 @@ import type { ReplicaId } from "@converge/core";
 import type { StateReader, StateWriter } from "@converge/core/codec";
 import { clientIdOf } from "./client-id.ts";
 import type { ClockEntry, Dot } from "./dots.ts";
-import { checkUpdate } from "./yjs-doc.ts";
 import { type Entry, TextState } from "./text-state.ts";
+import { checkUpdate } from "./yjs-doc.ts";
 
 /**
  * Writes a text state (docs/FORMAT.md, "Text keys"): the key clock (replica, seq, time), then

@@ -24,7 +24,8 @@ export type TextInput = string | TextEdit;
  * map.set("desc:apple", textEdit((t) => t.insert(t.length, " Crisp.")));
  */
 export function textEdit(edit: (text: Y.Text) => void): TextEdit {
-  if (typeof edit !== "function") throw new InvalidValueError("textEdit takes a function (text: Y.Text) => void");
+  if (typeof edit !== "function")
+    throw new InvalidValueError("textEdit takes a function (text: Y.Text) => void");
   return Object.freeze({ [EDIT]: edit });
 }
 
@@ -51,7 +52,11 @@ export function toEdit(value: unknown): (text: Y.Text) => void {
       if (value.length > 0) t.insert(0, value);
     };
   }
-  if (typeof value === "object" && value !== null && typeof (value as Partial<TextEdit>)[EDIT] === "function") {
+  if (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as Partial<TextEdit>)[EDIT] === "function"
+  ) {
     return (value as TextEdit)[EDIT];
   }
   throw new InvalidValueError("a text key takes a string (a whole new text) or a textEdit(…)");

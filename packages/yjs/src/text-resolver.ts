@@ -80,7 +80,12 @@ export function textResolver<Out>(options: TextResolverOptions): Resolver<TextIn
   };
 
   /** The state after a local operation by `stamp` whose Yjs update is `update`. */
-  const local = (s: TextState | undefined, stamp: Stamp, update: Uint8Array | undefined, edit: boolean): TextState => {
+  const local = (
+    s: TextState | undefined,
+    stamp: Stamp,
+    update: Uint8Array | undefined,
+    edit: boolean,
+  ): TextState => {
     const mine: ClockEntry = {
       replica: stamp.replica,
       seq: stamp.seq,
@@ -145,10 +150,7 @@ export function textResolver<Out>(options: TextResolverOptions): Resolver<TextIn
       if (m === a || m === b) return m;
       // Hand a cached document on when the other side brings only a few entries (an op, a small
       // delta): applying them beats rebuilding the document at the next read.
-      for (const [from, other] of [
-        [a, b],
-        [b, a],
-      ] as const) {
+      for (const from of [a, b]) {
         const d = docs.get(from);
         if (d === undefined || m.base !== from.base) continue;
         const fresh = newEntries(m, from);

@@ -72,7 +72,8 @@ function unionEntries(a: readonly Entry[], b: readonly Entry[], base: readonly D
       j++;
     } else {
       // One operation has one update; should two copies differ, both sides keep the same one.
-      e = x === y || compareBytes((x as Entry).update, (y as Entry).update) <= 0 ? (x as Entry) : (y as Entry);
+      e =
+        x === y || compareBytes((x as Entry).update, (y as Entry).update) <= 0 ? (x as Entry) : (y as Entry);
       i++;
       j++;
     }

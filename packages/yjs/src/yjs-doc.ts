@@ -48,7 +48,11 @@ export function fold(updates: readonly Uint8Array[]): Uint8Array | undefined {
  * Runs `edit` on the text of `doc` as Yjs client `client`, in one transaction, and returns the
  * update of exactly that transaction (`undefined` when it changed nothing).
  */
-export function captureEdit(doc: Y.Doc, client: number, edit: (text: Y.Text) => void): Uint8Array | undefined {
+export function captureEdit(
+  doc: Y.Doc,
+  client: number,
+  edit: (text: Y.Text) => void,
+): Uint8Array | undefined {
   doc.clientID = client;
   let update: Uint8Array | undefined;
   const listener = (u: Uint8Array): void => {
@@ -89,7 +93,8 @@ export function checkUpdate(update: Uint8Array, clients: ReadonlySet<number>): s
     return "malformed Yjs update";
   }
   for (const s of decoded.structs) {
-    if (!clients.has(s.id.client)) return `Yjs update holds structs of client ${s.id.client}, not its author's`;
+    if (!clients.has(s.id.client))
+      return `Yjs update holds structs of client ${s.id.client}, not its author's`;
   }
   return undefined;
 }

@@ -2,8 +2,8 @@ import { createReplicatedMap, isConvergeError, type KeyRulesConfig } from "@conv
 import { sealPayload, unsealPayload } from "@converge/core/testing";
 import { lww } from "@converge/resolvers";
 import { describe, expect, it } from "vitest";
-import { textResolver } from "../src/text-resolver.ts";
 import { clientIdOf, editText, YJS_MAJOR, yjsRichText, yjsText } from "../src/index.ts";
+import { textResolver } from "../src/text-resolver.ts";
 
 function codeOf(f: () => unknown): string | undefined {
   try {
@@ -14,7 +14,8 @@ function codeOf(f: () => unknown): string | undefined {
   return undefined;
 }
 
-const make = (node: string, rules: KeyRulesConfig) => createReplicatedMap({ resolvers: rules, clockOptions: { node } });
+const make = (node: string, rules: KeyRulesConfig) =>
+  createReplicatedMap({ resolvers: rules, clockOptions: { node } });
 
 describe("replicas on another Yjs major refuse each other", () => {
   it("pins the Yjs major in the resolver version: yjs-text@1301", () => {
@@ -106,7 +107,9 @@ describe("forged text states are refused whole", () => {
     const forged = content.slice();
     forged[at - 1] = (forged[at - 1] as number) + 40;
     const reader = make("00000000000000c3", rules);
-    expect(["DECODE_MALFORMED", "DECODE_TRUNCATED"]).toContain(codeOf(() => reader.applyState(sealPayload(forged))));
+    expect(["DECODE_MALFORMED", "DECODE_TRUNCATED"]).toContain(
+      codeOf(() => reader.applyState(sealPayload(forged))),
+    );
     expect(reader.size).toBe(0);
   });
 });

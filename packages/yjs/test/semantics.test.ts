@@ -190,6 +190,27 @@ describe("size: ops and deltas carry only their edits", () => {
     expect(a.get<string>("desc:long")?.length).toBe(10_200);
   });
 
+  it("a batch of edits on two long texts is one op carrying only those edits", () => {
+    const [a, b] = pair();
+    editText(a, "desc:long", (t) => t.insert(0, "lorem ipsum ".repeat(850)));
+    editText(a, "desc:other", (t) => t.insert(0, "dolor sit ".repeat(1000)));
+    b.applyState(a.encodeState());
+    const ops: Uint8Array[] = [];
+    a.onOp((o) => ops.push(o));
+    a.batch(() => {
+      editText(a, "desc:long", (t) => t.insert(0, "1"));
+      editText(a, "desc:other", (t) => t.insert(0, "2"));
+      editText(a, "desc:long", (t) => t.insert(1, "3"));
+      a.increment("stock:apple", 2);
+    });
+    expect(ops).toHaveLength(1);
+    expect(ops[0]?.length).toBeLessThan(250);
+    b.applyOp(ops[0] as Uint8Array);
+    expect(b.get<string>("desc:long")?.slice(0, 8)).toBe("13lorem ");
+    expect(b.get<string>("desc:other")?.slice(0, 7)).toBe("2dolor ");
+    expect(b.encodeState()).toEqual(a.encodeState());
+  });
+
   it("a delta after 100 edits carries only those edits", () => {
     const [a, b] = pair();
     editText(a, "desc:long", (t) => t.insert(0, "lorem ipsum ".repeat(850)));
@@ -214,7 +235,12 @@ describe("bad input changes nothing", () => {
     editText(a, "desc:apple", (t) => t.insert(0, "ok"));
     const state = a.encodeState();
     for (const bad of [42, null, { insert: "x" }, new Uint8Array([1])]) {
-      expect(isConvergeError(caught(() => a.set("desc:apple", bad)), "INVALID_VALUE")).toBe(true);
+      expect(
+        isConvergeError(
+          caught(() => a.set("desc:apple", bad)),
+          "INVALID_VALUE",
+        ),
+      ).toBe(true);
     }
     expect(a.encodeState()).toEqual(state);
   });
@@ -240,7 +266,17 @@ describe("bad input changes nothing", () => {
 
   it("increment on a text key is UNSUPPORTED_OPERATION; textEdit wants a function", () => {
     const [a] = pair();
-    expect(isConvergeError(caught(() => a.increment("desc:apple")), "UNSUPPORTED_OPERATION")).toBe(true);
-    expect(isConvergeError(caught(() => textEdit(42 as never)), "INVALID_VALUE")).toBe(true);
+    expect(
+      isConvergeError(
+        caught(() => a.increment("desc:apple")),
+        "UNSUPPORTED_OPERATION",
+      ),
+    ).toBe(true);
+    expect(
+      isConvergeError(
+        caught(() => textEdit(42 as never)),
+        "INVALID_VALUE",
+      ),
+    ).toBe(true);
   });
 });
