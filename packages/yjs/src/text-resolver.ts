@@ -29,6 +29,14 @@ function newEntries(merged: TextState, from: TextState): Entry[] {
   return out;
 }
 
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 /** Every update a state holds: its base, then its entries. */
 function updatesOf(s: TextState): Uint8Array[] {
   const out = s.entries.map((e) => e.update);
@@ -132,9 +140,10 @@ export function textResolver<Out>(options: TextResolverOptions): Resolver<TextIn
     return next;
   };
 
+  // Reads are cached per state and handed to every caller: a delta is frozen, deep.
   const readDoc = (doc: Y.Doc): Out => {
     const text = doc.getText(TEXT_NAME);
-    return (options.rich ? text.toDelta() : text.toString()) as Out;
+    return (options.rich ? deepFreeze(text.toDelta()) : text.toString()) as Out;
   };
 
   return defineResolver<TextInput, Out, TextState>({

@@ -104,6 +104,9 @@ describe("concurrent edits", () => {
     ];
     expect(a.get("note:apple")).toEqual(expected);
     expect(b.get("note:apple")).toEqual(expected);
+    // What a read hands out is frozen: a caller cannot change what the next read returns.
+    const read = a.get<{ insert: string }[]>("note:apple") ?? [];
+    expect(Object.isFrozen(read) && Object.isFrozen(read[0])).toBe(true);
   });
 });
 
