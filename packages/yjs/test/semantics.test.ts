@@ -223,8 +223,9 @@ describe("size: ops and deltas carry only their edits", () => {
     a.onOp((o) => ops.push(o));
     for (let i = 0; i < 100; i++) editText(a, "desc:long", (t) => t.insert((i * 97) % t.length, "*"));
     const delta = a.encodeDelta(since);
-    // Each edit is about 30 bytes of Yjs update plus its dot: far from the 10 KB text.
-    expect(delta.length).toBeLessThan(100 * 40);
+    // Each edit is about 40 bytes (its Yjs update and its dot; 3,987 B for the hundred when
+    // measured): far from the 10 KB text, which the delta does not carry.
+    expect(delta.length).toBeLessThan(100 * 50);
     expect(delta.length).toBeLessThan(ops.reduce((n, o) => n + o.length, 0));
     b.applyDelta(delta);
     expect(b.get("desc:long")).toBe(a.get("desc:long"));
