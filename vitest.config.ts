@@ -41,6 +41,7 @@ export default defineConfig({
         extends: true,
         test: { name: "broadcast-channel", include: ["packages/broadcast-channel/test/**/*.test.ts"] },
       },
+      { extends: true, test: { name: "yjs", include: ["packages/yjs/test/**/*.test.ts"] } },
       { extends: true, test: { name: "convergence", include: ["test/src/**/*.test.ts"] } },
       {
         extends: true,

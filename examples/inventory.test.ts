@@ -12,6 +12,8 @@ describe("inventory demo", () => {
       expect(outcome.stock).toEqual({ apple: 14, pear: 12 });
       // Concurrent carts merged item by item, keeping the larger quantity.
       expect(outcome.cart).toEqual({ apple: 2, pear: 1 });
+      // The three concurrent edits of the description merged character by character.
+      expect(outcome.desc).toBe("Fresh! Crisp red apple. From Kent.");
       expect(lines.join("\n")).toContain("all three replicas converged: yes");
     }
   });

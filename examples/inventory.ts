@@ -2,6 +2,8 @@ import { fileURLToPath } from "node:url";
 import { createReplicatedMap, isConvergeError, type ReplicatedMap, type VersionVector } from "@converge/core";
 import { lww, multiValue, pncounter } from "@converge/resolvers";
 import { loadScriptFile } from "@converge/script";
+import { editText, yjsText } from "@converge/yjs";
+import type * as Y from "yjs";
 
 /** What the demo found, for tests. */
 export interface InventoryOutcome {
@@ -10,6 +12,8 @@ export interface InventoryOutcome {
   readonly driftRejected: boolean;
   readonly stock: Readonly<Record<string, unknown>>;
   readonly cart: unknown;
+  /** The product description every replica reads after the concurrent text edits. */
+  readonly desc: unknown;
 }
 
 /** A small seeded PRNG (mulberry32), so the shuffled delivery order is reproducible. */
@@ -29,7 +33,13 @@ const cart = loadScriptFile(fileURLToPath(new URL("./resolvers/cart.js", import.
 
 const rules = {
   default: lww(),
-  keys: { "stock:*": pncounter(), "price:*": lww<number>(), "tags:*": multiValue<string>(), "cart:*": cart },
+  keys: {
+    "stock:*": pncounter(),
+    "price:*": lww<number>(),
+    "tags:*": multiValue<string>(),
+    "cart:*": cart,
+    "desc:*": yjsText(),
+  },
 };
 
 function table(m: ReplicatedMap): string[] {
@@ -59,6 +69,7 @@ export function runInventoryDemo(print: (line: string) => void, seed = 2026): In
 
   print("converge inventory demo — three replicas: till, warehouse, web");
   print("rules: stock:* → pncounter, price:* → lww, tags:* → multi-value,");
+  print("       desc:* → yjsText (@converge/yjs: Yjs text, merged character by character),");
   print(`       cart:* → examples/resolvers/cart.js (${cart.id}, sandboxed), anything else → lww\n`);
 
   // A shared starting point, synced everywhere.
@@ -133,6 +144,10 @@ export function runInventoryDemo(print: (line: string) => void, seed = 2026): In
   );
   print(`  cart:alice   reads ${JSON.stringify(till.get("cart:alice"))}: the two carts merged by cart.js`);
 
+  const desc = describeProducts(replicas, print, () => {
+    wall += 1_000;
+  });
+
   const states = replicas.map(([, m]) => Buffer.from(m.encodeState()).toString("hex"));
   const views = replicas.map(([, m]) => JSON.stringify(table(m)));
   const converged = new Set(states).size === 1 && new Set(views).size === 1;
@@ -162,5 +177,57 @@ export function runInventoryDemo(print: (line: string) => void, seed = 2026): In
     driftRejected,
     stock: { apple: till.get("stock:apple"), pear: till.get("stock:pear") },
     cart: till.get("cart:alice"),
+    desc,
   };
+}
+
+/**
+ * Product descriptions: a text key written once and synced, then edited concurrently on all
+ * three replicas, each edit one small op; after a sync by deltas every replica reads every edit.
+ */
+function describeProducts(
+  replicas: readonly [string, ReplicatedMap][],
+  print: (line: string) => void,
+  tick: () => void,
+): unknown {
+  const [[, till], [, warehouse], [, web]] = replicas as [
+    [string, ReplicatedMap],
+    [string, ReplicatedMap],
+    [string, ReplicatedMap],
+  ];
+  print("\nproduct descriptions (desc:apple, a Yjs text), edited concurrently on every replica:");
+  editText(till, "desc:apple", (t) => t.insert(0, "Crisp apple."));
+  for (const [, m] of replicas.slice(1)) m.applyState(till.encodeState());
+  const since = new Map(replicas.map(([n, m]) => [n, m.versionVector()] as const));
+  print(`  till      writes ${JSON.stringify(till.get("desc:apple"))}, synced to everyone`);
+  tick();
+  const edits: [string, ReplicatedMap, (t: Y.Text) => void][] = [
+    ["till", till, (t) => t.insert(0, "Fresh! ")],
+    ["warehouse", warehouse, (t) => t.insert("Crisp ".length, "red ")],
+    ["web", web, (t) => t.insert(t.length, " From Kent.")],
+  ];
+  for (const [name, m, edit] of edits) {
+    const ops: Uint8Array[] = [];
+    const stop = m.onOp((op) => ops.push(op));
+    editText(m, "desc:apple", edit);
+    stop();
+    print(
+      `  ${name.padEnd(9)} edits  ${JSON.stringify(m.get("desc:apple")).padEnd(26)} (one op of ${ops[0]?.length} bytes)`,
+    );
+  }
+  for (const [from, m] of replicas) {
+    for (const [to, target] of replicas) {
+      if (to !== from) target.applyDelta(m.encodeDelta(since.get(to) as VersionVector));
+    }
+  }
+  const reads = replicas.map(([, m]) => m.get("desc:apple"));
+  print(
+    `  after sync every replica reads ${JSON.stringify(reads[0])}: ${new Set(reads).size === 1 ? "yes" : "NO"}`,
+  );
+  const who = till
+    .conflicts("desc:apple")
+    .map((c) => `${JSON.stringify(c.value)} (${replicas.find(([, m]) => m.id === c.replica)?.[0]})`)
+    .join(", ");
+  print(`  who wrote what: ${who}`);
+  return reads[0];
 }

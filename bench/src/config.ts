@@ -61,6 +61,7 @@ export const WORKLOADS: readonly [
   "counters",
   "hlc",
   "scripts",
+  "text",
 ] = [
   // The whole round first: its first rounds are then the process's cold ones.
   "round",
@@ -71,6 +72,7 @@ export const WORKLOADS: readonly [
   "counters",
   "hlc",
   "scripts",
+  "text",
 ];
 
 /** A workload's name. */

@@ -18,7 +18,8 @@
  *   BENCH_MEMORY_SIZE=1000000
  *   BENCH_COUNTER_REPLICAS=16, BENCH_COUNTER_KEYS=100000
  *   BENCH_HLC_ITERATIONS=1000000, BENCH_HLC_REPS=5
- *   BENCH_ONLY=round,op-path,full-state,delta,memory,counters,hlc,scripts   run only these
+ *   BENCH_TEXT_KEYS=1000        text keys (1 KB each, edited on two replicas)
+ *   BENCH_ONLY=round,op-path,full-state,delta,memory,counters,hlc,scripts,text   run only these
  *   BENCH_OUT=path              where to write the JSON document
  *
  * A run that writes the default bench/results.json also regenerates bench/README.md from it
@@ -51,6 +52,7 @@ import { runMemory } from "./workloads/memory.ts";
 import { runOpPath } from "./workloads/op-path.ts";
 import { runRound } from "./workloads/round.ts";
 import { renderScripts, runScripts } from "./workloads/scripts.ts";
+import { renderText, runText } from "./workloads/text.ts";
 
 const started = performance.now();
 const log = (msg: string): void => {
@@ -91,6 +93,9 @@ if (hlc.length > 0) print(renderHlc(hlc));
 const scripts = runs("scripts") ? runScripts(config, log) : undefined;
 if (scripts !== undefined) print(renderScripts(scripts));
 
+const text = runs("text") ? runText(config, log) : undefined;
+if (text !== undefined) print(renderText(text));
+
 const targets = checkTargets({ round, opPath, fullState, delta, memory });
 if (targets.length > 0) print(renderTargets(targets));
 
@@ -111,6 +116,7 @@ const document = {
   counters: counters ?? null,
   hlc,
   scripts: scripts ?? null,
+  text: text ?? null,
   targets,
 };
 const json = JSON.stringify(document, null, 2);

@@ -268,6 +268,17 @@ const pinned: Record<string, readonly string[]> = {
     "acceptBroadcastChannel",
     "broadcastChannelDialer",
   ],
+  "@converge/yjs": [
+    "TextDeltaOp",
+    "TextEdit",
+    "TextInput",
+    "YJS_MAJOR",
+    "clientIdOf",
+    "editText",
+    "textEdit",
+    "yjsRichText",
+    "yjsText",
+  ],
   "@converge/resolvers": ["gcounter", "lww", "maxRegister", "minRegister", "multiValue", "pncounter"],
   "@converge/script": [
     "DEFAULT_LIMITS",

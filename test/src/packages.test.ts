@@ -224,6 +224,7 @@ describe("published packages", () => {
       "@converge/server",
       "@converge/sync",
       "@converge/websocket",
+      "@converge/yjs",
     ]);
   });
 

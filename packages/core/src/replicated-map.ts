@@ -293,7 +293,9 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     if (opListeners.size > 0) {
       const dot = new CausalContext();
       dot.add(id, seq);
-      const op = encodePayload("op", rules.fingerprint, dot, [{ key, resolver, state: next }]);
+      const own = (r: ReplicaId, q: number): boolean => r !== id || q !== stamp.seq;
+      const state = resolver.delta === undefined ? next : resolver.delta(next, own);
+      const op = encodePayload("op", rules.fingerprint, dot, [{ key, resolver, state }]);
       for (const l of [...opListeners]) call(l, op);
     }
     if (listeners.size > 0)
@@ -307,7 +309,13 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     batch = undefined;
     if (open === undefined || open.keys.size === 0) return;
     if (opListeners.size > 0) {
-      const op = encodePayload("op", rules.fingerprint, open.dots, sortedEntries(open.keys.keys(), false));
+      const own = (r: ReplicaId, q: number): boolean => !open.dots.has(r, q);
+      const op = encodePayload(
+        "op",
+        rules.fingerprint,
+        open.dots,
+        sortedEntries(open.keys.keys(), false, own),
+      );
       for (const l of [...opListeners]) call(l, op);
     }
     if (listeners.size > 0) {
@@ -570,14 +578,24 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     return { changed: changed + flight.settled, duplicate: false };
   };
 
-  /** Payload entries for `keys`, sorted unless they already are. */
-  const sortedEntries = (keys: Iterable<string>, sorted: boolean): PayloadEntry[] => {
+  /**
+   * Payload entries for `keys`, sorted unless they already are; with `seen`, each state is cut to
+   * what a replica that saw those operations lacks (`Resolver.delta`, when the resolver has one).
+   */
+  const sortedEntries = (
+    keys: Iterable<string>,
+    sorted: boolean,
+    seen?: (replica: ReplicaId, seq: number) => boolean,
+  ): PayloadEntry[] => {
     const list = [...keys];
     if (!sorted) list.sort();
     const out: PayloadEntry[] = new Array(list.length);
     for (let i = 0; i < list.length; i++) {
       const key = list[i] as string;
-      out[i] = { key, resolver: resolverFor(key), state: store.get(key) };
+      const resolver = resolverFor(key);
+      const state = store.get(key);
+      const cut = seen === undefined || resolver.delta === undefined ? state : resolver.delta(state, seen);
+      out[i] = { key, resolver, state: cut };
     }
     return out;
   };
@@ -718,7 +736,8 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
         });
         if (newer) keys.push(key);
       }
-      return encodePayload("delta", rules.fingerprint, context, sortedEntries(keys, false), since);
+      const seen = (r: ReplicaId, q: number): boolean => since.includes(r, q);
+      return encodePayload("delta", rules.fingerprint, context, sortedEntries(keys, false, seen), since);
     },
     applyState: (bytes) => applySync(checkPayload(bytes, "applyState"), "state"),
     applyDelta: (bytes) => applySync(checkPayload(bytes, "applyDelta"), "delta"),

@@ -100,6 +100,15 @@ export interface ResolverImpl<In, Out, S> {
     seen: (replica: ReplicaId, seq: number) => boolean,
   ) => S | undefined;
   /**
+   * The part of `state` a replica that has seen the operations `seen` accepts still lacks. The map
+   * sends it, instead of the whole state, in op payloads (`seen`: every operation but the op's or
+   * the batch's own) and in deltas (`seen`: the delta's base). Law: for every state `t` holding
+   * the operations of `state` that `seen` accepts, `merge(t, delta(state, seen))` equals
+   * `merge(t, state)`; `delta(state, seen)` is itself a state `state` inflates. Omit it when the
+   * whole state is small (registers, counters): the map then sends the whole state.
+   */
+  readonly delta?: (state: S, seen: (replica: ReplicaId, seq: number) => boolean) => S;
+  /**
    * Optional hint that these states were just merged and may soon be read: lets a resolver whose
    * reads are expensive (a sandboxed script) do them in one batch and cache the results. Must not
    * change any state.
@@ -141,7 +150,7 @@ const REQUIRED = [
   "encode",
   "decode",
 ] as const;
-const OPTIONAL = ["set", "increment", "forget", "prepare"] as const;
+const OPTIONAL = ["set", "increment", "forget", "prepare", "delta"] as const;
 
 /**
  * @internal Throws `INVALID_CONFIG` unless `value` has a resolver's shape: an object with a string

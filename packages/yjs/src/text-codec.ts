@@ -1,0 +1,108 @@
+import type { ReplicaId } from "@converge/core";
+import type { StateReader, StateWriter } from "@converge/core/codec";
+import { clientIdOf } from "./client-id.ts";
+import type { ClockEntry, Dot } from "./dots.ts";
+import { type Entry, TextState } from "./text-state.ts";
+import { checkUpdate } from "./yjs-doc.ts";
+
+/**
+ * Writes a text state (docs/FORMAT.md, "Text keys"): the key clock (replica, seq, time), then
+ * live edits, base clock and entries, each naming its replica by its position in the key clock.
+ * Canonical: every list is sorted and holds no duplicates.
+ */
+export function encodeText(state: TextState, w: StateWriter): void {
+  const { clock } = state;
+  const at = (r: ReplicaId): number => clock.findIndex((e) => e.replica === r);
+  w.uint(clock.length);
+  for (const e of clock) {
+    w.replica(e.replica);
+    w.uint(e.seq);
+    w.time(e.wall, e.counter);
+  }
+  w.uint(state.live.length);
+  for (const d of state.live) {
+    w.uint(at(d.replica));
+    w.uint(d.seq);
+  }
+  if (state.base === undefined) w.uint(0);
+  else {
+    w.bytes(state.base);
+    w.uint(state.baseClock.length);
+    for (const d of state.baseClock) {
+      w.uint(at(d.replica));
+      w.uint(d.seq);
+    }
+  }
+  w.uint(state.entries.length);
+  for (const e of state.entries) {
+    w.uint(at(e.replica));
+    w.uint(e.seq);
+    w.bytes(e.update);
+  }
+}
+
+/** Reads what {@link encodeText} wrote, refusing anything it cannot produce. */
+export function decodeText(r: StateReader): TextState {
+  const n = r.count(3, "clock entry");
+  if (n === 0) r.fail("text state with an empty key clock");
+  const clock: ClockEntry[] = [];
+  for (let i = 0; i < n; i++) {
+    const replica = r.replica();
+    const prev = clock[i - 1];
+    if (prev !== undefined && !(prev.replica < replica)) r.fail("text key clock not sorted by replica");
+    const seq = r.seq();
+    const wall = r.time(replica);
+    clock.push({ replica, seq, wall, counter: r.lastCounter });
+  }
+  // A dot names its replica by clock position; positions strictly increase within a list.
+  const dots = (what: string, m: number, strict: boolean): Dot[] => {
+    const out: Dot[] = [];
+    let last = -1;
+    let lastSeq = 0;
+    for (let i = 0; i < m; i++) {
+      const k = r.uint();
+      const owner = clock[k];
+      if (owner === undefined) r.fail(`${what}: replica position ${k} outside the key clock`);
+      const seq = r.seq();
+      if (k < last || (k === last && (strict || seq <= lastSeq))) r.fail(`${what} not sorted`);
+      if (seq > owner.seq) r.fail(`${what}: seq ${seq} beyond the key clock's ${owner.seq}`);
+      last = k;
+      lastSeq = seq;
+      out.push({ replica: owner.replica, seq });
+    }
+    return out;
+  };
+  const live = dots("live edits", r.count(2, "live edit"), true);
+  let base: Uint8Array | undefined;
+  let baseClock: Dot[] = [];
+  const baseLength = r.uint();
+  if (baseLength > 0) {
+    if (baseLength > r.limits.maxStringBytes) r.fail(`text base of ${baseLength} bytes exceeds the limit`);
+    base = r.raw(baseLength).slice();
+    baseClock = dots("base clock", r.count(2, "base clock entry"), true);
+    if (baseClock.length === 0) r.fail("text base with an empty clock");
+    const problem = checkUpdate(base, new Set(baseClock.map((d) => clientIdOf(d.replica))));
+    if (problem !== undefined) r.fail(`text base: ${problem}`);
+  }
+  const m = r.count(4, "text entry");
+  const entries: Entry[] = [];
+  let last = -1;
+  let lastSeq = 0;
+  for (let i = 0; i < m; i++) {
+    const k = r.uint();
+    const owner = clock[k];
+    if (owner === undefined) r.fail(`text entry: replica position ${k} outside the key clock`);
+    const seq = r.seq();
+    if (k < last || (k === last && seq <= lastSeq)) r.fail("text entries not sorted");
+    if (seq > owner.seq) r.fail(`text entry: seq ${seq} beyond the key clock's ${owner.seq}`);
+    last = k;
+    lastSeq = seq;
+    const baseSeq = baseClock.find((d) => d.replica === owner.replica)?.seq ?? 0;
+    if (seq <= baseSeq) r.fail("text entry already held by the base");
+    const update = r.bytes(r.limits.maxStringBytes);
+    const problem = checkUpdate(update, new Set([clientIdOf(owner.replica)]));
+    if (problem !== undefined) r.fail(`text entry: ${problem}`);
+    entries.push({ replica: owner.replica, seq, update });
+  }
+  return new TextState(clock, live, base, baseClock, entries);
+}

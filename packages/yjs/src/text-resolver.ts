@@ -1,0 +1,217 @@
+import { type Concurrent, defineResolver, type Resolver, type Stamp } from "@converge/core";
+import { Timestamp } from "@converge/hlc";
+import * as Y from "yjs";
+import { clientIdOf } from "./client-id.ts";
+import type { ClockEntry, Dot } from "./dots.ts";
+import { decodeText, encodeText } from "./text-codec.ts";
+import { type TextInput, toEdit } from "./text-edit.ts";
+import { compareDots, deltaOf, type Entry, mergeText, TextState } from "./text-state.ts";
+import {
+  captureEdit,
+  contributionsOf,
+  deleteAllUpdate,
+  fold,
+  materialize,
+  newDoc,
+  TEXT_NAME,
+} from "./yjs-doc.ts";
+
+/** The entries of `merged` that `from` does not hold (both lists sorted by dot). */
+function newEntries(merged: TextState, from: TextState): Entry[] {
+  const out: Entry[] = [];
+  const held = from.entries;
+  let j = 0;
+  for (const e of merged.entries) {
+    while (j < held.length && compareDots(held[j] as Entry, e) < 0) j++;
+    const h = held[j];
+    if (h === undefined || compareDots(h, e) !== 0) out.push(e);
+  }
+  return out;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Every update a state holds: its base, then its entries. */
+function updatesOf(s: TextState): Uint8Array[] {
+  const out = s.entries.map((e) => e.update);
+  if (s.base !== undefined) out.unshift(s.base);
+  return out;
+}
+
+/** The Yjs major version whose update encoding text states hold. */
+export const YJS_MAJOR = 13;
+
+/** Revision of this package's text state format, within one Yjs major. */
+const FORMAT_REVISION = 1;
+
+/** A delta op of rich text: an insert (text or embed) with its formatting attributes. */
+export interface TextDeltaOp {
+  readonly insert: string | object;
+  readonly attributes?: Readonly<Record<string, unknown>>;
+}
+
+/** @internal Options of {@link textResolver}. */
+export interface TextResolverOptions {
+  readonly rich: boolean;
+  /** The Yjs major version pinned in the resolver's version; tests vary it. */
+  readonly major?: number;
+}
+
+/** @internal The text resolvers' common factory. */
+export function textResolver<Out>(options: TextResolverOptions): Resolver<TextInput, Out> {
+  const major = options.major ?? YJS_MAJOR;
+  // Per-state caches: the materialized document, and what it reads as. States are immutable, so
+  // a cached read never goes stale; a document is handed on (moved) to the state an edit or a
+  // merge derives from it, never shared by two states.
+  const docs = new WeakMap<TextState, Y.Doc>();
+  const reads = new WeakMap<TextState, Out>();
+  const docOf = (s: TextState): Y.Doc => {
+    let d = docs.get(s);
+    if (d === undefined) {
+      d = materialize(s);
+      docs.set(s, d);
+    }
+    return d;
+  };
+  const takeDoc = (s: TextState | undefined): Y.Doc => {
+    if (s === undefined) return newDoc();
+    const d = docs.get(s);
+    if (d === undefined) return materialize(s);
+    docs.delete(s);
+    return d;
+  };
+
+  /** The state after a local operation by `stamp` whose Yjs update is `update`. */
+  const local = (
+    s: TextState | undefined,
+    stamp: Stamp,
+    update: Uint8Array | undefined,
+    edit: boolean,
+  ): TextState => {
+    const mine: ClockEntry = {
+      replica: stamp.replica,
+      seq: stamp.seq,
+      wall: stamp.time.wall,
+      counter: stamp.time.counter,
+    };
+    const clock = (s?.clock ?? []).filter((e) => e.replica !== stamp.replica);
+    clock.push(mine);
+    clock.sort(compareDots);
+    let live: Dot[] = [];
+    if (edit) {
+      live = (s?.live ?? []).filter((d) => d.replica !== stamp.replica);
+      live.push({ replica: stamp.replica, seq: stamp.seq });
+      live.sort(compareDots);
+    }
+    const entries: Entry[] = [...(s?.entries ?? [])];
+    if (update !== undefined) {
+      entries.push({ replica: stamp.replica, seq: stamp.seq, update });
+      entries.sort(compareDots);
+    }
+    return new TextState(clock, live, s?.base, s?.baseClock ?? [], entries);
+  };
+
+  /**
+   * Runs one local Yjs transaction on the state's document and derives the new state. With
+   * `clear`, the operation first deletes every character the state holds (`deleteAllUpdate`).
+   */
+  const run = (
+    s: TextState | undefined,
+    stamp: Stamp,
+    edit: ((text: Y.Text) => void) | undefined,
+    clear: boolean,
+    isEdit: boolean,
+  ): TextState => {
+    const doc = takeDoc(s);
+    const cleared = clear && s !== undefined ? deleteAllUpdate(updatesOf(s)) : undefined;
+    if (cleared !== undefined) Y.applyUpdate(doc, cleared);
+    // When `edit` throws, the document is dropped (it may be half edited): nothing changed.
+    const edited = edit === undefined ? undefined : captureEdit(doc, clientIdOf(stamp.replica), edit);
+    const update =
+      cleared === undefined ? edited : edited === undefined ? cleared : Y.mergeUpdates([cleared, edited]);
+    const next = local(s, stamp, update, isEdit);
+    docs.set(next, doc);
+    return next;
+  };
+
+  // Reads are cached per state and handed to every caller: a delta is frozen, deep.
+  const readDoc = (doc: Y.Doc): Out => {
+    const text = doc.getText(TEXT_NAME);
+    return (options.rich ? deepFreeze(text.toDelta()) : text.toString()) as Out;
+  };
+
+  return defineResolver<TextInput, Out, TextState>({
+    id: options.rich ? "yjs-richtext" : "yjs-text",
+    version: major * 100 + FORMAT_REVISION,
+    set: (s, value, stamp) => {
+      const edit = toEdit(value);
+      return typeof value === "string" ? run(s, stamp, edit, true, true) : run(s, stamp, edit, false, true);
+    },
+    remove: (s, stamp) => run(s, stamp, undefined, true, false),
+    merge: (a, b) => {
+      const m = mergeText(a, b, fold);
+      if (m === a || m === b) return m;
+      // Hand a cached document on when the other side brings only a few entries (an op, a small
+      // delta): applying them beats rebuilding the document at the next read.
+      for (const from of [a, b]) {
+        const d = docs.get(from);
+        if (d === undefined || m.base !== from.base) continue;
+        const fresh = newEntries(m, from);
+        if (fresh.length > 16) continue;
+        docs.delete(from);
+        Y.transact(d, () => {
+          for (const e of fresh) Y.applyUpdate(d, e.update);
+        });
+        docs.set(m, d);
+        break;
+      }
+      return m;
+    },
+    read: (s) => {
+      if (s.live.length === 0) return undefined;
+      if (reads.has(s)) return reads.get(s);
+      const v = readDoc(docOf(s));
+      reads.set(s, v);
+      return v;
+    },
+    exists: (s) => s.live.length > 0,
+    conflicts: (s) => {
+      if (s.live.length === 0) return [];
+      const by = contributionsOf(docOf(s).getText(TEXT_NAME));
+      const out: Concurrent<TextInput>[] = [];
+      for (const e of s.clock) {
+        const text = by.get(clientIdOf(e.replica));
+        if (text === undefined && !s.live.some((d) => d.replica === e.replica)) continue;
+        out.push({
+          value: text ?? "",
+          replica: e.replica,
+          seq: e.seq,
+          time: new Timestamp(e.wall, e.counter, e.replica),
+        });
+      }
+      return out;
+    },
+    versions: (s, visit) => {
+      for (const e of s.clock) visit(e.replica, e.seq);
+    },
+    compact: (s, stable) => {
+      // Only a key every replica has seen whole is folded: then every operation up to the key
+      // clock is here, and the base holds exactly the operations up to its clock.
+      if (s.entries.length === 0) return s;
+      for (const e of s.clock) if (!stable.includes(e.replica, e.seq)) return s;
+      const base = fold(updatesOf(s));
+      if (base === undefined) return s;
+      const baseClock = s.clock.map((e) => ({ replica: e.replica, seq: e.seq }));
+      return new TextState(s.clock, s.live, base, baseClock, []);
+    },
+    delta: deltaOf,
+    encode: encodeText,
+    decode: decodeText,
+  });
+}
