@@ -1,22 +1,27 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { isConvergeError } from "@converge/hlc";
 import { documentRules } from "@converge/rules";
 import { type ConvergeServer, createServer, type ServerOptions } from "@converge/server";
+import { sqliteStore } from "@converge/store-sqlite";
 import { SyncError } from "@converge/sync";
 
 /** Exit codes of `converge serve` (a subset of `EXIT`, plus 69 when the port cannot be bound). */
 export const SERVE_EXIT: Readonly<{ ok: 0; cannotLoad: 2; usage: 64; cannotListen: 69; internal: 70 }> =
   Object.freeze({ ok: 0, cannotLoad: 2, usage: 64, cannotListen: 69, internal: 70 });
 
-export const SERVE_USAGE = `usage: converge serve [--port N] [--host H] [--rules rules.json] [--token T]
+export const SERVE_USAGE = `usage: converge serve [--port N] [--host H] [--rules rules.json] [--token T] [--data DIR]
 
 Runs a converge sync server until SIGINT or SIGTERM: WebSocket connections on /sync, GET /healthz,
-GET /metrics (Prometheus text). Documents live in memory.
+GET /metrics (Prometheus text). Documents live in memory, or with --data in DIR/converge.db.
   --port N         TCP port (default 8080; 0 picks a free one, printed at start)
   --host H         address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
   --rules FILE     the documents' key rules (docs/SERVER.md); default: every document, lww
   --token T        clients must send this bearer token as their credentials
-Exit codes: 0 stopped by a signal, 2 the rules could not be loaded, 64 usage error,
+  --data DIR       keep documents in DIR/converge.db (SQLite, WAL, synchronous=FULL): a write is
+                   acknowledged only once fsynced, and survives kill -9 and power loss
+Exit codes: 0 stopped by a signal, 2 the rules or the data could not be loaded, 64 usage error,
   69 the port could not be bound, 70 internal error`;
 
 /** What `serve` reads from its surroundings; injectable so tests can drive it in-process. */
@@ -56,6 +61,7 @@ export async function serve(argv: readonly string[], io: ServeIo): Promise<numbe
         host: { type: "string" },
         rules: { type: "string" },
         token: { type: "string" },
+        data: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -78,8 +84,24 @@ export async function serve(argv: readonly string[], io: ServeIo): Promise<numbe
     io.err(`--token takes a non-empty token\n${SERVE_USAGE}`);
     return SERVE_EXIT.usage;
   }
+  const data = values["data"];
+  if (data === "") {
+    io.err(`--data takes a directory\n${SERVE_USAGE}`);
+    return SERVE_EXIT.usage;
+  }
+  const store = typeof data === "string" ? sqliteStore({ path: join(data, "converge.db") }) : undefined;
+  if (typeof data === "string") {
+    mkdirSync(data, { recursive: true });
+    try {
+      await store?.documents(); // a damaged data file is refused here, before anyone connects
+    } catch (e) {
+      io.err(`converge serve: ${e instanceof Error ? e.message : String(e)}`);
+      return SERVE_EXIT.cannotLoad;
+    }
+  }
   const rulesFile = values["rules"];
   const options: ServerOptions = {
+    ...(store === undefined ? {} : { store }),
     port,
     host: typeof values["host"] === "string" ? values["host"] : "127.0.0.1",
     ...(typeof rulesFile === "string"

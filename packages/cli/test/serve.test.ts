@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,8 +18,18 @@ interface Running {
   readonly output: () => string;
 }
 
-function start(args: readonly string[]): Running {
-  const child = spawn(process.execPath, [bin, "serve", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+function start(args: readonly string[], direct = false): Running {
+  // `direct`: the server process itself, not the launcher that re-runs it (so SIGKILL hits it).
+  const child = direct
+    ? spawn(
+        process.execPath,
+        ["--no-node-snapshot", "--conditions=@converge/source", bin, "serve", ...args],
+        {
+          stdio: ["ignore", "pipe", "pipe"],
+          env: { ...process.env, CONVERGE_CLI_CHILD: "1" },
+        },
+      )
+    : spawn(process.execPath, [bin, "serve", ...args], { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
   const url = new Promise<string>((resolve, reject) => {
@@ -95,6 +105,49 @@ describe("converge serve", () => {
       await b.close();
     } finally {
       server.child.kill("SIGKILL");
+    }
+  }, 60_000);
+
+  it("with --data, writes acknowledged before a SIGKILL are served again after a restart", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "converge-serve-data-"));
+    const data = join(dir, "data");
+    const first = start(["--port", "0", "--data", data], true);
+    let second: Running | undefined;
+    try {
+      const url = await first.url;
+      const a = await openDocument({
+        document: "shop",
+        dial: webSocketDialer(url),
+        rules: rulesFromManifest,
+      });
+      for (let i = 0; i < 20; i++) a.map.set(`k:${i}`, i);
+      const deadline = Date.now() + 10_000;
+      while (a.outboxSize() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(a.outboxSize(), "every write acknowledged").toBe(0);
+      await a.close();
+      first.child.kill("SIGKILL");
+      await first.exit;
+      second = start(["--port", "0", "--data", data], true);
+      const b = await openDocument({
+        document: "shop",
+        dial: webSocketDialer(await second.url),
+        rules: rulesFromManifest,
+      });
+      await b.whenSynced();
+      expect([...b.map.entries()].length).toBe(20);
+      expect(b.map.get("k:19")).toBe(19);
+      await b.close();
+      // A data file that is not a database is refused at start, not served empty.
+      second.child.kill("SIGKILL");
+      await second.exit;
+      writeFileSync(join(data, "converge.db"), "not a database".repeat(200));
+      rmSync(join(data, "converge.db-wal"), { force: true });
+      const third = start(["--port", "0", "--data", data], true);
+      expect(await third.exit).toBe(2);
+      expect(third.output()).toContain("converge.db");
+    } finally {
+      first.child.kill("SIGKILL");
+      second?.child.kill("SIGKILL");
     }
   }, 60_000);
 
