@@ -1,5 +1,5 @@
 import type { AnyResolver } from "./key-rules.ts";
-import type { KeyStore } from "./key-store.ts";
+import type { KeyStore } from "./register/key-store.ts";
 import type { Concurrent } from "./resolver.ts";
 import type { VersionVector } from "./version-vector.ts";
 

@@ -22,7 +22,7 @@
  * @packageDocumentation
  */
 
-export { sealPayload, unsealPayload } from "../payload.ts";
+export { sealPayload, unsealPayload } from "../payload/header.ts";
 export {
   ALL_LAWS,
   assertLaws,
