@@ -23,16 +23,14 @@
  */
 
 export { sealPayload, unsealPayload } from "../payload/header.ts";
+export { assertLaws, formatLawReport, LawViolationError } from "./assert-laws.ts";
 export {
   ALL_LAWS,
-  assertLaws,
   checkLaws,
-  formatLawReport,
   type LawName,
   type LawOptions,
   type LawReport,
   type LawResult,
-  LawViolationError,
   READ_LAWS,
   type ReadLawName,
   smallValues,
