@@ -1,6 +1,7 @@
 import { createReplicatedMap, type ReplicatedMap } from "@converge/core";
 import { lww, multiValue, pncounter } from "@converge/resolvers";
 import { describe, expect, it } from "vitest";
+import { replicaId } from "../kit/replica-ids.ts";
 
 /**
  * The three ways compaction once lost or resurrected data (issue 9), each through the public API
@@ -12,7 +13,7 @@ const rules = { default: lww(), keys: { "c:*": pncounter(), "mv:*": multiValue<s
 function replica(n: number): ReplicatedMap {
   return createReplicatedMap({
     resolvers: rules,
-    clockOptions: { node: n.toString(16).padStart(16, "0"), now: () => 1_000 },
+    clockOptions: { node: replicaId(n), now: () => 1_000 },
   });
 }
 

@@ -2,6 +2,7 @@ import { createReplicatedMap } from "@converge/core";
 import { Reader, Writer } from "@converge/core/codec";
 import { lww, multiValue, pncounter } from "@converge/resolvers";
 import { describe, expect, it } from "vitest";
+import { replicaId } from "../kit/replica-ids.ts";
 
 /** Shrunk counterexamples that once found bugs, kept as named tests. */
 describe("regressions", () => {
@@ -56,7 +57,7 @@ describe("regressions", () => {
 });
 
 describe("regressions found in review", () => {
-  const node = (n: number) => n.toString(16).padStart(16, "0");
+  const node = replicaId;
 
   it("a counter merged past 2^53 - 1 still reads (nearest double), never throws mid-apply", () => {
     const rules = { default: lww(), keys: { "c:*": pncounter() } };

@@ -1,15 +1,12 @@
 import type { KeyRulesConfig } from "@converge/core";
-import { gcounter, lww, maxRegister, minRegister, multiValue, pncounter } from "@converge/resolvers";
+import { maxRegister, multiValue, pncounter } from "@converge/resolvers";
+import { everyResolver } from "../kit/rules.ts";
 
 /** Key rules covering every built-in resolver; loaded by worker threads in the network simulator. */
 export const rules: KeyRulesConfig = {
-  default: lww(),
+  default: everyResolver.default,
   keys: {
-    "mv:*": multiValue(),
-    "max:*": maxRegister(),
-    "min:*": minRegister(),
-    "g:*": gcounter(),
-    "pn:*": pncounter(),
+    ...everyResolver.keys,
     "c:*": pncounter(),
     "m:*": multiValue(),
     "x:*": maxRegister(),

@@ -10,7 +10,7 @@
  *
  * @packageDocumentation
  */
-export { FORMAT_VERSION } from "./payload.ts";
+export { FORMAT_VERSION } from "./payload/format.ts";
 export { Reader } from "./reader.ts";
 export { DEFAULT_DECODE_LIMITS, type DecodeLimits, StateReader, StateWriter } from "./state-codec.ts";
 export { MAX_VALUE_DEPTH } from "./value.ts";

@@ -26,7 +26,8 @@ export {
   UnsupportedOperationError,
 } from "./errors.ts";
 export type { AnyResolver, KeyRulesConfig } from "./key-rules.ts";
-export { type RegisterOptions, registerResolver } from "./register.ts";
+export type { RegisterOptions } from "./register/register-options.ts";
+export { registerResolver } from "./register/register-resolver.ts";
 export { createReplicatedMap } from "./replicated-map.ts";
 export type {
   ApplyResult,

@@ -42,13 +42,13 @@ export class Reader {
     throw new DecodeError("DECODE_TRUNCATED", `payload ends inside ${what}`, this.#pos);
   }
 
-  /** The bytes read (the whole array; reading stops at {@link Reader.end}), for subclasses' fused fast paths. */
-  protected get source(): Uint8Array {
+  /** @internal The bytes read (the whole array; reading stops at {@link Reader.end}), for fused fast readers. */
+  get source(): Uint8Array {
     return this.#buf;
   }
 
-  /** Offset where reading stops. */
-  protected get end(): number {
+  /** @internal Offset where reading stops. */
+  get end(): number {
     return this.#end;
   }
 

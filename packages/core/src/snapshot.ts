@@ -1,5 +1,4 @@
 import type { AnyResolver } from "./key-rules.ts";
-import type { KeyStore } from "./key-store.ts";
 import type { Concurrent } from "./resolver.ts";
 import type { VersionVector } from "./version-vector.ts";
 
@@ -31,10 +30,16 @@ export interface Snapshot {
   readonly keys: () => IterableIterator<string>;
 }
 
+/** The live states a snapshot reads through to for keys its chain did not save. */
+export interface LiveStates {
+  readonly get: (key: string) => unknown;
+  readonly keys: () => Iterable<string>;
+}
+
 /** @internal Builds the read side of a snapshot over the live states and the link chain. */
 export function makeSnapshot(
   link: SnapshotLink,
-  live: KeyStore,
+  live: LiveStates,
   resolverFor: (key: string) => AnyResolver,
   size: number,
   versionVector: VersionVector,

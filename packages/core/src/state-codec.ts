@@ -1,7 +1,6 @@
 import { MAX_COUNTER, MAX_WALL } from "@converge/hlc";
 import { Reader } from "./reader.ts";
-import type { SiblingColumns } from "./sibling-columns.ts";
-import { readValue, Tag, type Value, type ValueLimits, writeValue } from "./value.ts";
+import { readValue, type Value, type ValueLimits, writeValue } from "./value.ts";
 import type { ReplicaId } from "./version-vector.ts";
 import { Writer } from "./writer.ts";
 
@@ -44,41 +43,6 @@ export class StateWriter extends Writer {
   value(v: Value): void {
     writeValue(this, v);
   }
-}
-
-/** Offset after the varint last read by {@link short}. */
-let after = 0;
-
-/**
- * A minimal unsigned varint of at most four bytes at `pos` (its end in {@link after}), or -1 for
- * anything else (longer, non-minimal, or running past `end`).
- */
-function short(buf: Uint8Array, pos: number, end: number): number {
-  if (pos >= end) return -1;
-  const b0 = buf[pos] as number;
-  if (b0 < 0x80) {
-    after = pos + 1;
-    return b0;
-  }
-  if (pos + 1 >= end) return -1;
-  const b1 = buf[pos + 1] as number;
-  if (b1 < 0x80) {
-    if (b1 === 0) return -1;
-    after = pos + 2;
-    return (b0 & 0x7f) | (b1 << 7);
-  }
-  if (pos + 2 >= end) return -1;
-  const b2 = buf[pos + 2] as number;
-  if (b2 < 0x80) {
-    if (b2 === 0) return -1;
-    after = pos + 3;
-    return (b0 & 0x7f) | ((b1 & 0x7f) << 7) | (b2 << 14);
-  }
-  if (pos + 3 >= end) return -1;
-  const b3 = buf[pos + 3] as number;
-  if (b3 >= 0x80 || b3 === 0) return -1;
-  after = pos + 4;
-  return (b0 & 0x7f) | ((b1 & 0x7f) << 7) | ((b2 & 0x7f) << 14) | (b3 << 21);
 }
 
 /** Size limits enforced while decoding a payload. */
@@ -186,58 +150,26 @@ export class StateReader extends Reader {
     }
   }
 
+  /** @internal The payload's replica table (what {@link StateReader.replica} indexes). */
+  get table(): readonly ReplicaId[] {
+    return this.#table;
+  }
+
+  /** @internal Wall time of the last time read: the next time is delta-coded against it. */
+  get lastWall(): number {
+    return this.#lastWall;
+  }
+
   /**
-   * @internal Reads, in one pass over the bytes, a register state holding one value and nothing
-   * else — sibling count 1, replica, seq, time, value, clock count 0 — into `out` at entry `i`.
-   * Takes the plain shape only (short varints for the replica, seq and counter) and otherwise reads
-   * nothing and returns false, and the caller decodes the state with its resolver. It never accepts
-   * what the resolver would refuse and reads what it accepts exactly as the resolver would; a
-   * malformed time delta or value throws the error the resolver's read would throw at that offset.
+   * @internal Takes note of a value a fused fast reader read past this reader's methods (see
+   * register/lone-reader.ts): its replica-table index `ri` and its time, exactly as
+   * {@link StateReader.replica} and {@link StateReader.time} would have.
    */
-  lone(out: SiblingColumns, i: number): boolean {
-    const buf = this.source;
-    const end = this.end;
-    const start = this.offset;
-    let pos = start;
-    if (end - pos < 6 || buf[pos] !== 1) return false;
-    const ri = short(buf, pos + 1, end);
-    if (ri < 0) return false;
-    const replica = this.#table[ri];
-    if (replica === undefined || ri > this.#replicasUsed) return false;
-    const seq = short(buf, after, end);
-    if (seq <= 0) return false;
-    let z = short(buf, after, end);
-    if (z < 0) {
-      // A long time delta (the payload's first time, or a jump): read as the resolver would.
-      this.seek(after);
-      z = this.uint();
-      after = this.offset;
-    }
-    const wall = this.#lastWall + (z % 2 === 0 ? z / 2 : -(z + 1) / 2);
-    if (wall < 0 || wall > MAX_WALL) return this.#undo(start);
-    const counter = short(buf, after, end);
-    if (counter < 0 || counter > MAX_COUNTER) return this.#undo(start);
-    pos = after;
-    if (pos >= end) return this.#undo(start);
-    let value: Value;
-    const zv = buf[pos] === Tag.Int ? short(buf, pos + 1, end) : -1;
-    if (zv >= 0) {
-      value = zv % 2 === 0 ? zv / 2 : -(zv + 1) / 2;
-      pos = after;
-    } else {
-      // Any other value: read as the resolver would (no times inside, so nothing else to undo).
-      this.seek(pos);
-      value = this.value();
-      pos = this.offset;
-    }
-    if (pos >= end || buf[pos] !== 0) return this.#undo(start);
-    this.seek(pos + 1);
+  noteRead(ri: number, wall: number, counter: number, node: ReplicaId): void {
     if (ri === this.#replicasUsed) this.#replicasUsed++;
     this.#lastWall = wall;
     this.lastCounter = counter;
-    this.#noteTime(wall, counter, replica);
-    out.write(i, ri, seq, wall, counter, value);
-    return true;
+    this.#noteTime(wall, counter, node);
   }
 
   /** @internal Drops the bytes and the replica table (the reader then reads nothing). */
@@ -245,12 +177,6 @@ export class StateReader extends Reader {
     super.release();
     this.#table = [];
     this.#replicasUsed = 0;
-  }
-
-  /** Returns to `offset` (nothing read) and says so: false. */
-  #undo(offset: number): false {
-    this.seek(offset);
-    return false;
   }
 
   /** Reads a {@link Value}. */

@@ -6,7 +6,6 @@ import {
   InvalidValueError,
 } from "./errors.ts";
 import { compileKeyRules, type KeyRules } from "./key-rules.ts";
-import type { RegisterOptions } from "./register.ts";
 import type { ApplyAsyncOptions, ReplicatedMapOptions } from "./replicated-map-types.ts";
 import { DEFAULT_DECODE_LIMITS } from "./state-codec.ts";
 import { VersionVector } from "./version-vector.ts";
@@ -168,34 +167,4 @@ export function checkVersionVectors(peers: unknown, method: string): void {
     );
   }
   for (let i = 0; i < peers.length; i++) checkVersionVector(peers[i], `${method}: peers[${i}]`);
-}
-
-/**
- * {@link registerResolver}'s options beyond id and version (which {@link defineResolver} checks).
- *
- * @throws ConfigError (`INVALID_CONFIG`).
- */
-export function checkRegisterOptions<In, Out>(options: RegisterOptions<In, Out>): void {
-  if (!isObject(options)) {
-    throw new ConfigError(
-      `registerResolver: options must be an object { id, version, resolve }, got ${describeValue(options)}`,
-    );
-  }
-  if (typeof options.resolve !== "function") {
-    throw new ConfigError(
-      `registerResolver ${String(options.id)}: resolve must be a function (values) => value, got ${describeValue(options.resolve)}`,
-    );
-  }
-  for (const name of ["accept", "resolveMany"] as const) {
-    if (options[name] !== undefined && typeof options[name] !== "function") {
-      throw new ConfigError(
-        `registerResolver ${String(options.id)}: ${name} must be a function, got ${describeValue(options[name])}`,
-      );
-    }
-  }
-  if (options.readsNewest !== undefined && typeof options.readsNewest !== "boolean") {
-    throw new ConfigError(
-      `registerResolver ${String(options.id)}: readsNewest must be a boolean, got ${describeValue(options.readsNewest)}`,
-    );
-  }
 }

@@ -12,7 +12,9 @@ import {
   versionVector,
 } from "../src/index.ts";
 import { compileKeyRules } from "../src/key-rules.ts";
-import { encodePayload, PayloadDecoder, sealPayload, unsealPayload } from "../src/payload.ts";
+import { PayloadDecoder } from "../src/payload/decode.ts";
+import { encodePayload } from "../src/payload/encode.ts";
+import { sealPayload, unsealPayload } from "../src/payload/header.ts";
 import { DEFAULT_DECODE_LIMITS } from "../src/state-codec.ts";
 import { caught, hex, replica, rules, type TestTime, testLww } from "./fixtures.ts";
 

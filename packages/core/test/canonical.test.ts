@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { Writer } from "../src/codec.ts";
 import { createReplicatedMap, isConvergeError } from "../src/index.ts";
 import { compileKeyRules } from "../src/key-rules.ts";
-import { FORMAT_VERSION, sealPayload, unsealPayload } from "../src/payload.ts";
+import { FORMAT_VERSION } from "../src/payload/format.ts";
+import { sealPayload, unsealPayload } from "../src/payload/header.ts";
 import { caught, hex, rules } from "./fixtures.ts";
 
 // Payloads written byte by byte, so that each can be made non-canonical in exactly one way. The

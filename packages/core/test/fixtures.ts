@@ -44,9 +44,7 @@ export function replica(
   });
 }
 
-export function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString("hex");
-}
+export { hex } from "../../../test/kit/hex.ts";
 
 export function caught(f: () => unknown): unknown {
   try {

@@ -3,8 +3,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { CausalContext } from "../src/causal-context.ts";
 import { compileKeyRules } from "../src/key-rules.ts";
-import { encodePayload, PayloadDecoder } from "../src/payload.ts";
-import { Sibling, Siblings } from "../src/register.ts";
+import { PayloadDecoder } from "../src/payload/decode.ts";
+import { encodePayload } from "../src/payload/encode.ts";
+import { Sibling, Siblings } from "../src/register/sibling.ts";
 import { DEFAULT_DECODE_LIMITS } from "../src/state-codec.ts";
 import { testLww, valueArb } from "./fixtures.ts";
 

@@ -26,17 +26,15 @@ export {
   timestampToHex,
 } from "./codec.ts";
 export {
+  ClockDriftError,
+  ClockOverflowError,
   CONVERGE_ERROR,
+  ConfigError,
   ConvergeError,
   type ConvergeErrorCode,
   type ConvergeErrorCodes,
-  isConvergeError,
-} from "./converge-error.ts";
-export {
-  ClockDriftError,
-  ClockOverflowError,
-  ConfigError,
   InvalidValueError,
+  isConvergeError,
   PhysicalTimeError,
   TimestampDecodeError,
   TimestampRangeError,

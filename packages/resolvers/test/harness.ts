@@ -1,25 +1,14 @@
 import { createReplicatedMap, type KeyRulesConfig, type ReplicatedMap, type Value } from "@converge/core";
 import fc from "fast-check";
-import { gcounter, lww, maxRegister, minRegister, multiValue, pncounter } from "../src/index.ts";
+import { hex } from "../../../test/kit/hex.ts";
+import { prng } from "../../../test/kit/prng.ts";
+import { REPLICA_IDS } from "../../../test/kit/replica-ids.ts";
+import { everyResolver } from "../../../test/kit/rules.ts";
 
 /** One key rule per built-in resolver, so a single map exercises all of them. */
-export const allResolvers: KeyRulesConfig = {
-  default: lww(),
-  keys: {
-    "mv:*": multiValue(),
-    "max:*": maxRegister(),
-    "min:*": minRegister(),
-    "g:*": gcounter(),
-    "pn:*": pncounter(),
-  },
-};
+export const allResolvers: KeyRulesConfig = everyResolver;
 
-export const REPLICA_IDS: readonly string[] = [
-  "00000000000000a1",
-  "00000000000000b2",
-  "00000000000000c3",
-  "00000000000000d4",
-];
+export { prng, REPLICA_IDS };
 
 /** A local operation on one replica. */
 export type Op =
@@ -93,18 +82,6 @@ export function stepsArb(replicas: number, maxSteps = 40): fc.Arbitrary<Step[]> 
   return fc.array(op, { maxLength: maxSteps });
 }
 
-/** A small deterministic PRNG (mulberry32) for shuffles inside a run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A simulated cluster: replicas sharing a manual physical clock, and a log of every op payload. */
 export interface Cluster {
   readonly replicas: ReplicatedMap[];
@@ -160,7 +137,4 @@ export function view(m: ReplicatedMap): string {
   return JSON.stringify([...m.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
 }
 
-/** Hex of bytes, for readable equality failures. */
-export function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString("hex");
-}
+export { hex };

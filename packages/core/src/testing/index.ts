@@ -22,17 +22,15 @@
  * @packageDocumentation
  */
 
-export { sealPayload, unsealPayload } from "../payload.ts";
+export { sealPayload, unsealPayload } from "../payload/header.ts";
+export { assertLaws, formatLawReport, LawViolationError } from "./assert-laws.ts";
 export {
   ALL_LAWS,
-  assertLaws,
   checkLaws,
-  formatLawReport,
   type LawName,
   type LawOptions,
   type LawReport,
   type LawResult,
-  LawViolationError,
   READ_LAWS,
   type ReadLawName,
   smallValues,

@@ -1,4 +1,4 @@
-import { ConvergeError, isConvergeError } from "@converge/hlc";
+import { isConvergeError } from "@converge/hlc";
 import fc from "fast-check";
 import type { AnyResolver } from "../key-rules.ts";
 import { createReplicatedMap } from "../replicated-map.ts";
@@ -383,37 +383,4 @@ function checkPaths(
     const got = toHex(m.encodeState());
     if (got !== expected) throw new LawFailure(`  via ${path}: ${got}\n  source:    ${expected}`);
   }
-}
-
-/** Thrown by {@link assertLaws}: which laws failed, with counterexamples and replay seeds. */
-export class LawViolationError extends ConvergeError {
-  readonly report: LawReport;
-  constructor(report: LawReport) {
-    super("LAW_VIOLATION", formatLawReport(report));
-    this.report = report;
-  }
-}
-
-/** A readable multi-line report: one line per law, then each counterexample with its replay seed. */
-export function formatLawReport(report: LawReport): string {
-  const lines = [`laws of ${report.resolver} (seed ${report.seed}):`];
-  for (const r of report.results) {
-    lines.push(`  ${r.ok ? "✓" : "✗"} ${r.law.padEnd(13)} ${r.statement}${r.ok ? ` (${r.runs} runs)` : ""}`);
-  }
-  for (const r of report.results) {
-    if (r.ok) continue;
-    lines.push(
-      "",
-      `${r.law} fails — replay with { seed: ${r.seed}, path: "${r.path ?? ""}" }:`,
-      ...(r.counterexample ?? "").split("\n").map((l) => `  ${l}`),
-    );
-  }
-  return lines.join("\n");
-}
-
-/** {@link checkLaws}, throwing a {@link LawViolationError} (code `LAW_VIOLATION`) when any law fails. */
-export function assertLaws<In>(options: LawOptions<In>): LawReport {
-  const report = checkLaws(options);
-  if (!report.ok) throw new LawViolationError(report);
-  return report;
 }

@@ -1,18 +1,10 @@
-import type { AnyResolver } from "./key-rules.ts";
-import type { Sibling } from "./register.ts";
-import type { Change } from "./replicated-map-types.ts";
+// LoneChange: a change event entry from the apply's lone lane, read lazily from immutable values.
+import type { AnyResolver } from "../key-rules.ts";
+import type { Sibling } from "../register/sibling.ts";
+import type { Change } from "../replicated-map-types.ts";
+import { readOrUndefined } from "./read-state.ts";
 
 const UNREAD: unique symbol = Symbol("unread");
-
-/** What a state reads as for a change event; a resolver whose read throws reports undefined. */
-function readOrUndefined(resolver: AnyResolver, state: unknown): unknown {
-  if (state === undefined) return undefined;
-  try {
-    return resolver.read(state);
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * A change made by the apply fast lane, where no state objects exist: it keeps the immutable

@@ -1,151 +1,13 @@
+// registerResolver: the causal machinery every register shares, with a custom read.
 import { Timestamp } from "@converge/hlc";
-import { type Concurrent, defineResolver, type Resolver, type Stamp } from "./resolver.ts";
-import type { StateReader, StateWriter } from "./state-codec.ts";
-import { checkRegisterOptions } from "./validate-options.ts";
-import { toValue, type Value } from "./value.ts";
-import type { ReplicaId, VersionVector } from "./version-vector.ts";
-
-/**
- * One written value of a register, identified by the operation that wrote it (its dot: replica and
- * seq) and stamped with that operation's HLC time. Used alone as the whole state when it is the
- * only value and nothing else was seen on the key (the common case, kept small).
- */
-export class Sibling {
-  readonly replica: ReplicaId;
-  readonly seq: number;
-  readonly wall: number;
-  readonly counter: number;
-  readonly value: Value;
-  constructor(replica: ReplicaId, seq: number, wall: number, counter: number, value: Value) {
-    this.replica = replica;
-    this.seq = seq;
-    this.wall = wall;
-    this.counter = counter;
-    this.value = value;
-  }
-}
-
-/**
- * The general register state: the surviving siblings (sorted by replica id, at most one per
- * replica) and the key's clock — for each replica, the highest seq of its operations on this key
- * that this state has seen. A sibling is dominated (overwritten or deleted) when the other side's
- * clock has seen its dot but no longer holds it. No siblings means deleted (a tombstone).
- */
-export class Siblings {
-  readonly siblings: readonly Sibling[];
-  /** Flat `[replica, seq, …]`; undefined when it is exactly the siblings' own dots (the common case). */
-  readonly explicit: readonly (ReplicaId | number)[] | undefined;
-  constructor(siblings: readonly Sibling[], clock: readonly (ReplicaId | number)[] | undefined) {
-    this.siblings = siblings;
-    this.explicit = clock;
-  }
-
-  /** The key clock, sorted by replica id. */
-  get clock(): readonly (ReplicaId | number)[] {
-    if (this.explicit !== undefined) return this.explicit;
-    const out: (ReplicaId | number)[] = [];
-    for (const s of this.siblings) out.push(s.replica, s.seq);
-    return out;
-  }
-}
-
-type RegisterState = Sibling | Siblings;
-
-function siblingsOf(s: RegisterState): readonly Sibling[] {
-  return s instanceof Sibling ? [s] : s.siblings;
-}
-
-function clockOf(s: RegisterState): readonly (ReplicaId | number)[] {
-  return s instanceof Sibling ? [s.replica, s.seq] : s.clock;
-}
-
-const NO_CLOCK: readonly (ReplicaId | number)[] = [];
-
-function clockSeq(clock: readonly (ReplicaId | number)[], replica: ReplicaId): number {
-  for (let i = 0; i < clock.length; i += 2) if (clock[i] === replica) return clock[i + 1] as number;
-  return 0;
-}
-
-function joinClocks(
-  a: readonly (ReplicaId | number)[],
-  b: readonly (ReplicaId | number)[],
-): (ReplicaId | number)[] {
-  const out: (ReplicaId | number)[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    const ra = a[i] as ReplicaId | undefined;
-    const rb = b[j] as ReplicaId | undefined;
-    if (rb === undefined || (ra !== undefined && ra < rb)) {
-      out.push(ra as ReplicaId, a[i + 1] as number);
-      i += 2;
-    } else if (ra === undefined || rb < ra) {
-      out.push(rb, b[j + 1] as number);
-      j += 2;
-    } else {
-      out.push(ra, Math.max(a[i + 1] as number, b[j + 1] as number));
-      i += 2;
-      j += 2;
-    }
-  }
-  return out;
-}
-
-/** Builds the smallest representation of (siblings, clock). */
-function normalize(siblings: readonly Sibling[], clock: readonly (ReplicaId | number)[]): RegisterState {
-  const only = siblings[0];
-  if (siblings.length === 1 && only !== undefined && clock.length === 2 && clock[0] === only.replica)
-    return only;
-  return new Siblings(siblings, clock);
-}
-
-function sameClock(a: readonly (ReplicaId | number)[], b: readonly (ReplicaId | number)[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-function mergeRegister(a: RegisterState, b: RegisterState): RegisterState {
-  if (a === b) return a;
-  // Fast path: two lone siblings.
-  if (a instanceof Sibling && b instanceof Sibling) {
-    if (a.replica === b.replica) return a.seq >= b.seq ? a : b;
-    const [x, y] = a.replica < b.replica ? [a, b] : [b, a];
-    return new Siblings([x, y], undefined);
-  }
-  const ca = clockOf(a);
-  const cb = clockOf(b);
-  const sa = siblingsOf(a);
-  const sb = siblingsOf(b);
-  const out: Sibling[] = [];
-  let i = 0;
-  let j = 0;
-  // Both sibling lists are sorted by replica id; at most one sibling per replica on each side.
-  while (i < sa.length || j < sb.length) {
-    const x = sa[i];
-    const y = sb[j];
-    if (y === undefined || (x !== undefined && x.replica < y.replica)) {
-      if ((x as Sibling).seq > clockSeq(cb, (x as Sibling).replica)) out.push(x as Sibling);
-      i++;
-    } else if (x === undefined || y.replica < x.replica) {
-      if (y.seq > clockSeq(ca, y.replica)) out.push(y);
-      j++;
-    } else {
-      // Same replica on both sides: the higher seq is the later write of that replica.
-      if (x.seq === y.seq) out.push(x);
-      else if (x.seq > y.seq) {
-        if (x.seq > clockSeq(cb, x.replica)) out.push(x);
-      } else if (y.seq > clockSeq(ca, y.replica)) out.push(y);
-      i++;
-      j++;
-    }
-  }
-  const clock = joinClocks(ca, cb);
-  // Preserve identity when nothing changed, so callers can detect no-ops cheaply.
-  if (sameClock(clock, ca) && out.length === sa.length && out.every((s, k) => s === sa[k])) return a;
-  if (sameClock(clock, cb) && out.length === sb.length && out.every((s, k) => s === sb[k])) return b;
-  return normalize(out, clock);
-}
+import { type Concurrent, defineResolver, type Resolver, type Stamp } from "../resolver.ts";
+import type { StateReader, StateWriter } from "../state-codec.ts";
+import { toValue, type Value } from "../value.ts";
+import type { ReplicaId, VersionVector } from "../version-vector.ts";
+import { clockSeq, joinClocks, NO_CLOCK, normalize } from "./key-clock.ts";
+import { mergeRegister } from "./merge-register.ts";
+import { checkRegisterOptions, type RegisterOptions } from "./register-options.ts";
+import { clockOf, type RegisterState, Sibling, Siblings, siblingsOf } from "./sibling.ts";
 
 function toConcurrent<V>(s: Sibling): Concurrent<V> {
   return {
@@ -177,34 +39,6 @@ export function readsNewest(resolver: object): boolean {
 /** @internal True for resolvers made by {@link registerResolver}. */
 export function isRegister(resolver: object): boolean {
   return registers.has(resolver);
-}
-
-/** Options of {@link registerResolver}. */
-export interface RegisterOptions<In, Out> {
-  /** Stable id of the resolver, e.g. `"lww"`. */
-  readonly id: string;
-  /** Positive integer version. */
-  readonly version: number;
-  /**
-   * Reads the concurrent values of a key as one value. Receives them newest first (HLC time
-   * descending, node id breaking ties), never empty; must be deterministic and must not depend on
-   * anything but its argument. A single value is passed as a one-element array.
-   */
-  readonly resolve: (values: readonly Concurrent<In>[]) => Out;
-  /** Validates and freezes a value before it is written; default {@link toValue}. */
-  readonly accept?: (value: In) => In;
-  /**
-   * Reads many keys' concurrent values at once (same contract as `resolve`, one result per
-   * list; `undefined` for one that should be read again later). When given, states merged by an
-   * apply are read in one batch and cached per state.
-   */
-  readonly resolveMany?: (lists: readonly (readonly Concurrent<In>[])[]) => readonly (Out | undefined)[];
-  /**
-   * Declares that `resolve` always returns the newest write's value (`values[0].value`), as lww
-   * does. Reads then skip building the list of concurrent values (and can come straight from the
-   * map's packed columns); `resolve` is not called. Default false.
-   */
-  readonly readsNewest?: boolean;
 }
 
 /**

@@ -1,5 +1,6 @@
-import { Sibling } from "./register.ts";
-import type { ReplicaId } from "./version-vector.ts";
+// SiblingColumns: register values packed in typed columns, one row per index.
+import type { ReplicaId } from "../version-vector.ts";
+import { Sibling } from "./sibling.ts";
 
 /**
  * Register values packed in columns, one row per index: the replica (a number naming an id in a

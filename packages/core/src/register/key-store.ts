@@ -1,16 +1,9 @@
-import { Sibling, Siblings } from "./register.ts";
-import { keepShape } from "./shape-keeper.ts";
+// KeyStore: key → slot, with lone register values and concurrent pairs packed in typed columns.
+import { KeyMatcher } from "../key-matcher.ts";
+import type { ReplicaId } from "../version-vector.ts";
+import { ADD_CONCURRENT, GENERIC, type LoneAction, REPLACE_LONE, UNCHANGED } from "./lone-action.ts";
+import { Sibling, Siblings } from "./sibling.ts";
 import { SiblingColumns } from "./sibling-columns.ts";
-import type { ReplicaId } from "./version-vector.ts";
-
-/** {@link KeyStore.loneAction}: the state in the slot is not a lone packed value; merge in general. */
-export const GENERIC = 0;
-/** {@link KeyStore.loneAction}: the incoming value replaces the stored one (same replica, later). */
-export const REPLACE_LONE = 2;
-/** {@link KeyStore.loneAction}: the incoming value is concurrent with the stored one (another replica). */
-export const ADD_CONCURRENT = 3;
-/** {@link KeyStore.loneAction}: the incoming value is already stored (or older). */
-export const UNCHANGED = 4;
 
 /** {@link KeyStore.newestValue}: the slot holds a state object. */
 export const NOT_PACKED: unique symbol = Symbol("not packed");
@@ -176,7 +169,7 @@ export class KeyStore {
    * lone packed value too: {@link REPLACE_LONE}, {@link ADD_CONCURRENT} or {@link UNCHANGED}; else
    * {@link GENERIC} (merge the state objects).
    */
-  loneAction(slot: number, replica: ReplicaId, seq: number): number {
+  loneAction(slot: number, replica: ReplicaId, seq: number): LoneAction {
     const first = this.#first;
     const r = first.replica[slot] as number;
     if (r === OBJECT || (this.#second !== undefined && this.#second.replica[slot] !== NONE)) return GENERIC;
@@ -327,68 +320,5 @@ export class KeyStore {
     }
     const { keys, slots } = this.#sortedOrder();
     for (let i = 0; i < keys.length; i++) visit(keys[i] as string, slots[i] as number);
-  }
-}
-
-/**
- * Walks a store's sorted keys alongside a sorted stream of UTF-8 keys (ASCII fast path; any
- * non-ASCII comparison gives up and lets the caller decode the key as usual).
- */
-export class KeyMatcher {
-  #keys: readonly (string | undefined)[];
-  #cursor = 0;
-  /** Slot of the last match. */
-  slot = -1;
-  /** After a `match` that returned undefined: true when the key is surely not stored. */
-  absent = false;
-
-  constructor(keys: readonly (string | undefined)[]) {
-    this.#keys = keys;
-  }
-
-  /** Forgets the store's keys once the walk is over (see shape-keeper.ts). */
-  release(): void {
-    this.#keys = [];
-    this.#cursor = 0;
-    keepShape("KeyMatcher", this);
-  }
-
-  /** The stored key whose bytes are `buf[0, length)`, or undefined (new key, or not decidable). */
-  match(buf: Uint8Array, length: number): string | undefined {
-    const keys = this.#keys;
-    this.absent = false;
-    while (this.#cursor < keys.length) {
-      const key = keys[this.#cursor];
-      if (key === undefined) {
-        this.#cursor++;
-        continue;
-      }
-      const n = Math.min(key.length, length);
-      let i = 0;
-      while (i < n) {
-        const c = key.charCodeAt(i);
-        if (c !== buf[i] || c >= 0x80) break;
-        i++;
-      }
-      let cmp: number;
-      if (i < n) {
-        const c = key.charCodeAt(i);
-        const b = buf[i] as number;
-        if (c >= 0x80 || b >= 0x80) return undefined;
-        cmp = c - b;
-      } else cmp = key.length - length;
-      if (cmp < 0) {
-        this.#cursor++;
-        continue;
-      }
-      if (cmp > 0) {
-        this.absent = true;
-        return undefined;
-      }
-      this.slot = this.#cursor;
-      return key;
-    }
-    this.absent = true;
-    return undefined;
   }
 }

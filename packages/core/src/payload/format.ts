@@ -1,0 +1,34 @@
+// The payload format's constants and shapes: version, kinds, magic bytes, entries (docs/FORMAT.md).
+import type { AnyResolver } from "../key-rules.ts";
+import type { ReplicaId } from "../version-vector.ts";
+
+/** Version of the binary format written by this package (see docs/FORMAT.md). */
+export const FORMAT_VERSION = 2;
+
+/** What a payload carries: a full state, a delta since a version vector, or one operation. */
+export type PayloadKind = "state" | "delta" | "op";
+
+/** The kind byte of each payload kind. */
+export const KIND_CODES: Record<PayloadKind, number> = { state: 1, delta: 2, op: 3 };
+/** The payload kind of each kind byte. */
+export const KINDS: readonly (PayloadKind | undefined)[] = [undefined, "state", "delta", "op"];
+/** First magic byte: "C". */
+export const MAGIC_0 = 0x43;
+/** Second magic byte: "V". */
+export const MAGIC_1 = 0x56;
+/** Magic, version, kind and fingerprint; the total length follows. */
+export const FIXED_HEADER_BYTES = 12;
+
+/** One key's entry in a payload. */
+export interface PayloadEntry {
+  readonly key: string;
+  readonly resolver: AnyResolver;
+  readonly state: unknown;
+}
+
+/** Largest HLC time found in a payload; `wall` is -1 when it holds none. */
+export interface MaxTime {
+  readonly wall: number;
+  readonly counter: number;
+  readonly node: ReplicaId;
+}

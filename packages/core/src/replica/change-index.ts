@@ -1,0 +1,126 @@
+// ChangeIndex: which keys hold which operations (for deltas), kept right on every commit.
+import type { CausalContext } from "../causal-context.ts";
+import { ChangeLog } from "../change-log.ts";
+import type { AnyResolver } from "../key-rules.ts";
+import type { KeyStore } from "../register/key-store.ts";
+import type { ReplicaId, VersionVector } from "../version-vector.ts";
+
+/**
+ * The change log and how commits feed it. A commit records the operations a key's new state holds
+ * that its old state did not ({@link ChangeIndex.recordDiff}), or, for a state an apply merged in,
+ * the incoming operations this replica had not seen ({@link ChangeIndex.recordUnseen}). Entries
+ * superseded by a later operation of the same replica on the same key stay until they outnumber
+ * the live ones; then the log is rebuilt from the store ({@link ChangeIndex.rebuildIfDue}).
+ *
+ * The visitors handed to `Resolver.versions` are fields, and what they compare against lives in
+ * the fields below them, set by the method that starts the walk.
+ */
+export class ChangeIndex {
+  readonly #log = new ChangeLog();
+  readonly #context: CausalContext;
+  #rebuildDue = false;
+
+  // The walk in progress: the key, and (recordDiff) the old state's versions, flat
+  // [replica, seq, …], with a forward pointer into them.
+  #key = "";
+  readonly #oldVersions: (ReplicaId | number)[] = [];
+  #pos = 0;
+  // recordUnseen: the key's previous state and resolver, and the replica looked for in it.
+  #previous: unknown;
+  #resolver: AnyResolver | undefined;
+  #held = "";
+  #isHeld = false;
+
+  constructor(context: CausalContext) {
+    this.#context = context;
+  }
+
+  /** Keys that may hold an operation not included in `since` (each at most once). */
+  keysAfter(since: VersionVector): Set<string> {
+    return this.#log.keysAfter(since);
+  }
+
+  /** Records the operations `next` holds beyond `old` (undefined: a new key) for `key`. */
+  recordDiff(key: string, resolver: AnyResolver, old: unknown, next: unknown): void {
+    this.#key = key;
+    this.#oldVersions.length = 0;
+    this.#pos = 0;
+    if (old !== undefined) resolver.versions(old, this.#collectOld);
+    resolver.versions(next, this.#logNew);
+  }
+
+  /**
+   * Records the operations of `incoming` (a state an apply merged into `key`, whose state was
+   * `previous`) that this replica has not seen: every other operation of the merged state was
+   * recorded when it first arrived (a state's operations are always in the context that came with
+   * it), which costs nothing like diffing the old and new states (16 replicas' counter records).
+   */
+  recordUnseen(key: string, resolver: AnyResolver, previous: unknown, incoming: unknown): void {
+    this.#key = key;
+    this.#previous = previous;
+    this.#resolver = resolver;
+    resolver.versions(incoming, this.#logUnseen);
+    this.#previous = undefined;
+    this.#resolver = undefined;
+  }
+
+  /**
+   * Records operation (`replica`, `seq`) for `key` from the lone lane; `replaced` when it replaced
+   * an earlier operation of the same replica on the key (whose entry it supersedes).
+   */
+  recordLone(replica: ReplicaId, seq: number, key: string, replaced: boolean): void {
+    if (replaced && this.#log.superseded()) this.#rebuildDue = true;
+    this.#log.record(replica, seq, key);
+  }
+
+  /** Rebuilds the log from the store when superseded entries have come to outnumber live ones. */
+  rebuildIfDue(store: KeyStore, resolverFor: (key: string) => AnyResolver): void {
+    if (this.#rebuildDue) this.rebuild(store, resolverFor);
+  }
+
+  /** Rebuilds the log from the states in `store`. */
+  rebuild(store: KeyStore, resolverFor: (key: string) => AnyResolver): void {
+    this.#log.clear();
+    for (const [key, slot] of store.slots()) {
+      this.#key = key;
+      this.#oldVersions.length = 0;
+      this.#pos = 0;
+      resolverFor(key).versions(store.stateAt(slot), this.#logNew);
+    }
+    this.#rebuildDue = false;
+  }
+
+  readonly #collectOld = (r: ReplicaId, s: number): void => {
+    this.#oldVersions.push(r, s);
+  };
+
+  // Both visits go in increasing replica order (a Resolver.versions law), so one forward pointer
+  // pairs them up in linear time.
+  readonly #logNew = (r: ReplicaId, s: number): void => {
+    const old = this.#oldVersions;
+    let pos = this.#pos;
+    while (pos < old.length && (old[pos] as ReplicaId) < r) pos += 2;
+    this.#pos = pos;
+    const before = old[pos] === r ? (old[pos + 1] as number) : 0;
+    if (s > before) {
+      this.#log.record(r, s, this.#key);
+      if (before > 0 && this.#log.superseded()) this.#rebuildDue = true;
+    }
+  };
+
+  readonly #logUnseen = (r: ReplicaId, s: number): void => {
+    const context = this.#context;
+    if (context.has(r, s)) return;
+    this.#log.record(r, s, this.#key);
+    // The key's previous state may hold an earlier operation of r, whose entry this one supersedes.
+    if (this.#previous === undefined || !context.knows(r)) return;
+    this.#held = r;
+    this.#isHeld = false;
+    this.#resolver?.versions(this.#previous, this.#findHeld);
+    if (this.#isHeld && this.#log.superseded()) this.#rebuildDue = true;
+  };
+
+  readonly #findHeld = (r: ReplicaId): void => {
+    if (r === this.#held) this.#isHeld = true;
+  };
+}

@@ -1,0 +1,82 @@
+// Encoding: the replica's outgoing payloads — full state, delta since a version vector, entries for ops.
+import type { CausalContext } from "../causal-context.ts";
+import type { AnyResolver, KeyRules } from "../key-rules.ts";
+import { encodePayload } from "../payload/encode.ts";
+import type { PayloadEntry } from "../payload/format.ts";
+import type { KeyStore } from "../register/key-store.ts";
+import type { ReplicaId, VersionVector } from "../version-vector.ts";
+import type { ChangeIndex } from "./change-index.ts";
+import type { ReplicaParts } from "./replica-parts.ts";
+
+/** Builds payloads from the store; every payload's entries are in key order. */
+export class Encoding {
+  readonly #rules: KeyRules;
+  readonly #store: KeyStore;
+  readonly #context: CausalContext;
+  readonly #index: ChangeIndex;
+  readonly #resolverFor: (key: string) => AnyResolver;
+
+  constructor(parts: ReplicaParts) {
+    this.#rules = parts.rules;
+    this.#store = parts.store;
+    this.#context = parts.context;
+    this.#index = parts.index;
+    this.#resolverFor = parts.resolverFor;
+  }
+
+  /** The full state, canonical. */
+  state(): Uint8Array {
+    // In key order from the store (its sort is cached until the key set changes), by slot.
+    const store = this.#store;
+    const resolverFor = this.#resolverFor;
+    const entries: PayloadEntry[] = new Array(store.size);
+    let n = 0;
+    store.forEachSorted((key, slot) => {
+      entries[n++] = { key, resolver: resolverFor(key), state: store.stateAt(slot) };
+    });
+    entries.length = n;
+    return encodePayload("state", this.#rules.fingerprint, this.#context, entries);
+  }
+
+  /** Everything a replica at `since` lacks: the keys the change index names, re-checked against their states. */
+  delta(since: VersionVector): Uint8Array {
+    const candidates = this.#index.keysAfter(since);
+    const keys: string[] = [];
+    for (const key of candidates) {
+      const s = this.#store.get(key);
+      if (s === undefined) continue;
+      let newer = false;
+      this.#resolverFor(key).versions(s, (r, q) => {
+        if (q > since.get(r)) newer = true;
+      });
+      if (newer) keys.push(key);
+    }
+    const seen = (r: ReplicaId, q: number): boolean => since.includes(r, q);
+    return encodePayload("delta", this.#rules.fingerprint, this.#context, this.entries(keys, seen), since);
+  }
+
+  /** An op payload of `entries` (sorted) with the operations' dots `dots`. */
+  op(dots: CausalContext, entries: readonly PayloadEntry[]): Uint8Array {
+    return encodePayload("op", this.#rules.fingerprint, dots, entries);
+  }
+
+  /**
+   * Payload entries for `keys`, sorted; with `seen`, each state is cut to what a replica that saw
+   * those operations lacks (`Resolver.delta`, when the key's resolver has one).
+   */
+  entries(keys: Iterable<string>, seen?: (replica: ReplicaId, seq: number) => boolean): PayloadEntry[] {
+    const list = [...keys].sort();
+    const out: PayloadEntry[] = new Array(list.length);
+    for (let i = 0; i < list.length; i++) {
+      const key = list[i] as string;
+      const resolver = this.#resolverFor(key);
+      const state = this.#store.get(key);
+      out[i] = {
+        key,
+        resolver,
+        state: seen === undefined || resolver.delta === undefined ? state : resolver.delta(state, seen),
+      };
+    }
+    return out;
+  }
+}

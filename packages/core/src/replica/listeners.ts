@@ -1,0 +1,67 @@
+// Listeners: change and op subscribers, the events they get, and the errors they throw.
+import type { Change, ChangeEvent } from "../replicated-map-types.ts";
+import { checkListener } from "../validate-options.ts";
+
+/**
+ * The replica's subscribers. Errors thrown by listeners are collected so that an operation always
+ * completes (state, clock, context, op broadcast, other listeners), then rethrown by
+ * {@link Listeners.flush} at the end of it.
+ */
+export class Listeners {
+  readonly #changes = new Set<(event: ChangeEvent) => void>();
+  readonly #ops = new Set<(op: Uint8Array) => void>();
+  readonly #errors: unknown[] = [];
+
+  /** Whether anyone listens to changes: only then do operations and applies build change lists. */
+  get tracking(): boolean {
+    return this.#changes.size > 0;
+  }
+
+  /** Whether anyone listens to op payloads: only then are local operations encoded. */
+  get wantsOps(): boolean {
+    return this.#ops.size > 0;
+  }
+
+  /** Adds a change listener; returns the function that removes it. */
+  subscribe(listener: (event: ChangeEvent) => void): () => void {
+    this.#changes.add(checkListener(listener, "subscribe"));
+    return () => {
+      this.#changes.delete(listener);
+    };
+  }
+
+  /** Adds an op listener; returns the function that removes it. */
+  onOp(listener: (op: Uint8Array) => void): () => void {
+    this.#ops.add(checkListener(listener, "onOp"));
+    return () => {
+      this.#ops.delete(listener);
+    };
+  }
+
+  /** Sends one event with `changes` (none when empty) to every change listener. */
+  emit(origin: "local" | "remote", changes: Change[]): void {
+    if (changes.length === 0) return;
+    const event: ChangeEvent = Object.freeze({ origin, changes: Object.freeze(changes) });
+    for (const l of [...this.#changes]) this.#call(l, event);
+  }
+
+  /** Sends an encoded op payload to every op listener. */
+  sendOp(op: Uint8Array): void {
+    for (const l of [...this.#ops]) this.#call(l, op);
+  }
+
+  /** Rethrows what listeners threw since the last flush: the error, or an AggregateError of them. */
+  flush(): void {
+    if (this.#errors.length === 0) return;
+    const errors = this.#errors.splice(0);
+    throw errors.length === 1 ? errors[0] : new AggregateError(errors, "listeners threw");
+  }
+
+  #call<T>(listener: (value: T) => void, value: T): void {
+    try {
+      listener(value);
+    } catch (e) {
+      this.#errors.push(e);
+    }
+  }
+}
