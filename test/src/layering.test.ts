@@ -23,7 +23,7 @@ const LAYERS: Readonly<Record<string, Layer>> = {
   sync: { may: ["hlc", "core"], isomorphic: true },
   rules: { may: ["hlc", "core", "resolvers", "script", "sync"], isomorphic: true },
   yjs: { may: ["hlc", "core", "resolvers", "sync"], isomorphic: true },
-  websocket: { may: ["hlc", "core", "sync"], isomorphic: true, adapter: true },
+  websocket: { may: ["hlc", "core", "sync"], isomorphic: true, nodeOnly: ["server"], adapter: true },
   "broadcast-channel": { may: ["hlc", "core", "sync"], isomorphic: true, adapter: true },
   "store-indexeddb": { may: ["hlc", "core", "sync"], isomorphic: true, adapter: true },
   "store-sqlite": { may: ["hlc", "core", "sync"], isomorphic: false, adapter: true },
@@ -31,7 +31,10 @@ const LAYERS: Readonly<Record<string, Layer>> = {
     may: ["hlc", "core", "resolvers", "script", "sync", "rules", "websocket", "store-sqlite"],
     isomorphic: false,
   },
-  cli: { may: ["hlc", "core", "resolvers", "script", "sync", "rules", "server"], isomorphic: false },
+  cli: {
+    may: ["hlc", "core", "resolvers", "script", "sync", "rules", "server", "store-sqlite"],
+    isomorphic: false,
+  },
 };
 
 interface Layer {

@@ -1,35 +1,13 @@
 import type { MetricAttributes, MetricsSink } from "@converge/sync";
+import type { HistogramSample, MetricSample, MetricsSnapshot } from "./metrics-snapshot.ts";
 import { renderPrometheus } from "./prometheus.ts";
+
+export type { HistogramSample, MetricSample, MetricsSnapshot } from "./metrics-snapshot.ts";
 
 /** Upper bounds of the histogram buckets, in the unit observed (ms for `*_ms`); +Inf is implied. */
 export const DEFAULT_BUCKETS: readonly number[] = Object.freeze([
   0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 10_000,
 ]);
-
-/** One series of a counter or a gauge. */
-export interface MetricSample {
-  readonly name: string;
-  readonly attributes: MetricAttributes;
-  readonly value: number;
-}
-
-/** One series of a histogram: cumulative counts per bucket upper bound (`le`), plus +Inf as `count`. */
-export interface HistogramSample {
-  readonly name: string;
-  readonly attributes: MetricAttributes;
-  readonly count: number;
-  readonly sum: number;
-  readonly buckets: readonly { readonly le: number; readonly count: number }[];
-}
-
-/** Every series a {@link MemoryMetrics} holds, sorted by name then attributes. */
-export interface MetricsSnapshot {
-  readonly counters: readonly MetricSample[];
-  readonly gauges: readonly MetricSample[];
-  readonly histograms: readonly HistogramSample[];
-  /** Measurements dropped because their metric already had `maxSeries` series. */
-  readonly droppedSeries: number;
-}
 
 /** Options of {@link memoryMetrics}. */
 export interface MemoryMetricsOptions {

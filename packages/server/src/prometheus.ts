@@ -1,5 +1,5 @@
 import type { MetricAttributes } from "@converge/sync";
-import type { MetricsSnapshot } from "./memory-metrics.ts";
+import type { MetricsSnapshot } from "./metrics-snapshot.ts";
 
 /** A metric name as Prometheus allows it: `[a-zA-Z_:][a-zA-Z0-9_:]*`; anything else becomes `_`. */
 export function prometheusName(name: string): string {
