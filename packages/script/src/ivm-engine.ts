@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import { type BatchInput, listsInput, type PackedLists, packedInput } from "./batch-input.ts";
 import { ScriptError } from "./errors.ts";
+import { randomKey } from "./random-key.ts";
 import {
   cleanMessage,
   FREEZE,
@@ -110,6 +111,7 @@ export function createIsolatedVmEngine(limits: Partial<ScriptLimits> = {}): Scri
   let isolate: IvmIsolate | undefined;
   let generation = 0;
   const handles = new Map<string, ScriptHandle>();
+  const key = randomKey();
   const preludeText = prelude({
     engine: "isolated-vm",
     maxOutputBytes: lim.maxOutputBytes,
@@ -138,6 +140,8 @@ export function createIsolatedVmEngine(limits: Partial<ScriptLimits> = {}): Scri
     }
     const ctx = iso.createContextSync();
     ctx.evalSync(preludeText);
+    // Locked before any script code runs (see the QuickJS engine): only the host holds the key.
+    ctx.evalSync(`__converge.lock(${key})`);
     ctx.evalSync(FREEZE);
     try {
       iso.compileScriptSync(wrapScript(body, declared)).runSync(ctx, { timeout: lim.timeoutMs });
@@ -157,7 +161,7 @@ export function createIsolatedVmEngine(limits: Partial<ScriptLimits> = {}): Scri
     const probe = context(body);
     let shapeText: unknown;
     try {
-      shapeText = probe.evalSync("__converge.shape()", { timeout: lim.timeoutMs });
+      shapeText = probe.evalSync(`__converge.shape(${key})`, { timeout: lim.timeoutMs });
     } catch (e) {
       throw new ScriptError("SCRIPT_LOAD", `the script failed to load: ${classify(e, isolate).message}`);
     } finally {
@@ -208,11 +212,15 @@ export function createIsolatedVmEngine(limits: Partial<ScriptLimits> = {}): Scri
       const it = instance();
       const numeric = input.numeric(from, to);
       if (numeric !== undefined) {
-        const { nums, extra } = it.runNumeric.applySync(undefined, [kind, numeric.lengths, numeric.data], {
-          timeout,
-          arguments: { copy: true },
-          result: { copy: true },
-        }) as { nums: Float64Array; extra: string };
+        const { nums, extra } = it.runNumeric.applySync(
+          undefined,
+          [key, kind, numeric.lengths, numeric.data],
+          {
+            timeout,
+            arguments: { copy: true },
+            result: { copy: true },
+          },
+        ) as { nums: Float64Array; extra: string };
         if (!(nums instanceof Float64Array) || nums.length !== to - from) {
           throw new ScriptError("SCRIPT_ROW_MISMATCH", "the sandbox returned a result for another batch");
         }
@@ -237,7 +245,7 @@ export function createIsolatedVmEngine(limits: Partial<ScriptLimits> = {}): Scri
           if (!special.has(i)) out[from + i] = { ok: true, value: nums[i] as number };
         return;
       }
-      const text = it.run.applySync(undefined, [kind, input.json(from, to), from], {
+      const text = it.run.applySync(undefined, [key, kind, input.json(from, to), from], {
         timeout,
       });
       acceptRows(String(text), from, to, out);

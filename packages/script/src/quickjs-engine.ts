@@ -1,6 +1,8 @@
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from "quickjs-emscripten-core";
+import { numericBatch } from "./batch-input.ts";
 import { ScriptError } from "./errors.ts";
 import { quickJSModule } from "./quickjs-module.ts";
+import { randomKey } from "./random-key.ts";
 import {
   cleanMessage,
   FREEZE,
@@ -11,10 +13,12 @@ import {
 } from "./sandbox-source.ts";
 import { sha256Hex } from "./sha256.ts";
 import {
-  acceptRows,
   DEFAULT_LIMITS,
+  deepFreeze,
   failure,
   type JsonValue,
+  KIND_TO_CODE,
+  type Row,
   type RunStats,
   type ScriptEngine,
   type ScriptHandle,
@@ -29,6 +33,16 @@ import {
  * differently refuse each other's state instead of reading it differently.
  */
 export const QUICKJS_VERSION = "0.32.0";
+
+/**
+ * Revision of the sandbox's own code that runs inside a resolution's fuel count (the batch loop,
+ * the row, the fold): fuel counts every call and loop step there, so a change to that code can
+ * move a resolution at the fuel limit across it, and comes with a new revision — in the engine
+ * tag, so replicas that count differently refuse each other's state. Revision 2 (no tag mark
+ * before it): numbers leave the sandbox in a typed array instead of as JSON text, the fold calls
+ * nothing for primitives.
+ */
+const SANDBOX_REVISION = 2;
 
 /**
  * Fuel charged to an apply for deciding a resolution alone in a fresh runtime (starting one costs
@@ -57,9 +71,14 @@ interface Meter {
 interface Sandbox {
   readonly ctx: QuickJSContext;
   readonly api: QuickJSHandle;
+  /** The key the sandbox's functions were locked with (their first argument). */
+  readonly key: QuickJSHandle;
   readonly fns: {
     readonly load: QuickJSHandle;
+    readonly loadNumeric: QuickJSHandle;
     readonly resume: QuickJSHandle;
+    readonly results: QuickJSHandle;
+    readonly marks: QuickJSHandle;
     readonly take: QuickJSHandle;
     readonly skip: QuickJSHandle;
   };
@@ -82,6 +101,58 @@ function newRuntime(lim: ScriptLimits): { rt: QuickJSRuntime; meter: Meter } {
     return false;
   });
   return { rt, meter };
+}
+
+/** A copy of the ArrayBuffer a sandbox function returns (empty if it returns none). */
+function readBuffer(sb: Sandbox, fn: QuickJSHandle): ArrayBuffer {
+  const r = sb.ctx.callFunction(fn, sb.api, sb.key);
+  if (r.error) {
+    r.error.dispose();
+    return new ArrayBuffer(0);
+  }
+  try {
+    const view = sb.ctx.getArrayBuffer(r.value);
+    try {
+      return view.value.slice().buffer;
+    } finally {
+      view.dispose();
+    }
+  } finally {
+    r.value.dispose();
+  }
+}
+
+/**
+ * Reads a take, `[count, rows]`: `count` lists finished from `at`, text rows (each carrying its
+ * list's index, in order) for those that are not numbers; the others are left to the numbers
+ * read later (`pending`). A count past the batch or a row out of place is `SCRIPT_ROW_MISMATCH`.
+ */
+function acceptTake(
+  text: string,
+  at: number,
+  to: number,
+  out: (ScriptResult | undefined)[],
+  pending: number[],
+): number {
+  const take = JSON.parse(text) as [number, Row[]];
+  const n = take[0];
+  const rows = take[1];
+  if (!Number.isInteger(n) || n < 0 || at + n > to || !Array.isArray(rows) || rows.length > n)
+    throw new ScriptError("SCRIPT_ROW_MISMATCH", "the sandbox returned too many rows");
+  let r = 0;
+  for (let k = at; k < at + n; k++) {
+    const row = rows[r];
+    if (row !== undefined && Array.isArray(row) && row[0] === k) {
+      out[k] =
+        row[1] === 0
+          ? { ok: true, value: deepFreeze(row[2]) }
+          : failure(KIND_TO_CODE[row[2]] ?? "SCRIPT_THREW", row[3]);
+      r++;
+    } else pending.push(k);
+  }
+  if (r !== rows.length)
+    throw new ScriptError("SCRIPT_ROW_MISMATCH", `the sandbox returned a row out of place at ${at}`);
+  return n;
 }
 
 function evalIn(
@@ -155,6 +226,22 @@ function createSandbox(
       }),
       "prelude.js",
     );
+    // Locked before any script code runs: only the host, holding the key, calls the sandbox's functions.
+    const api = ctx.getProp(ctx.global, "__converge");
+    handles.push(api);
+    const key = ctx.newNumber(randomKey());
+    handles.push(key);
+    const lock = ctx.getProp(api, "lock");
+    const locked = ctx.callFunction(lock, api, key);
+    lock.dispose();
+    if (locked.error) {
+      locked.error.dispose();
+      throw new ScriptError(
+        "SCRIPT_UNAVAILABLE",
+        "the QuickJS sandbox failed to start: it could not be locked",
+      );
+    }
+    locked.value.dispose();
     setup(FREEZE, "freeze.js");
     // The script must compile on its own, as a whole strict script, before it is wrapped.
     const check = evalIn(ctx, standaloneScript(body), "script.js", true);
@@ -167,15 +254,21 @@ function createSandbox(
     if (typeof wrapped === "string")
       throw new ScriptError("SCRIPT_LOAD", `the script failed to load: ${wrapped}`);
     wrapped.dispose();
-    const api = ctx.getProp(ctx.global, "__converge");
-    handles.push(api);
     const fn = (name: string): QuickJSHandle => {
       const h = ctx.getProp(api, name);
       handles.push(h);
       return h;
     };
-    const fns = { load: fn("load"), resume: fn("resume"), take: fn("take"), skip: fn("skip") };
-    return { ctx, api, fns, meter, dispose };
+    const fns = {
+      load: fn("load"),
+      loadNumeric: fn("loadNumeric"),
+      resume: fn("resume"),
+      take: fn("take"),
+      skip: fn("skip"),
+      results: fn("results"),
+      marks: fn("marks"),
+    };
+    return { ctx, api, key, fns, meter, dispose };
   } catch (e) {
     dispose();
     throw e;
@@ -184,12 +277,12 @@ function createSandbox(
 
 /** Reads the script's shape by running its body once, under the fuel of one resolution. */
 function readShape(sb: Sandbox, lim: ScriptLimits): ScriptShape {
-  const { ctx, api, meter } = sb;
+  const { ctx, api, key, meter } = sb;
   const fn = ctx.getProp(api, "shape");
   meter.start = meter.ticks;
   meter.limit = lim.fuel;
   meter.interrupted = false;
-  const r = ctx.callFunction(fn, api);
+  const r = ctx.callFunction(fn, api, key);
   fn.dispose();
   if (r.error) {
     const why = meter.interrupted ? "it ran out of fuel" : syntaxMessage(ctx, r.error);
@@ -222,7 +315,7 @@ function readShape(sb: Sandbox, lim: ScriptLimits): ScriptShape {
 export function createQuickJSEngine(limits: Partial<ScriptLimits> = {}): ScriptEngine {
   quickJSModule();
   const lim: ScriptLimits = { ...DEFAULT_LIMITS, ...limits };
-  const tag = `quickjs-${QUICKJS_VERSION}.f${lim.fuel}.m${lim.memoryMb}.s${lim.stackKb}`;
+  const tag = `quickjs-${QUICKJS_VERSION}.r${SANDBOX_REVISION}.f${lim.fuel}.m${lim.memoryMb}.s${lim.stackKb}`;
   let shared: { rt: QuickJSRuntime; meter: Meter } | undefined;
   const handles = new Map<string, ScriptHandle>();
   const sandboxes = new Set<Sandbox>();
@@ -284,9 +377,9 @@ export function createQuickJSEngine(limits: Partial<ScriptLimits> = {}): ScriptE
       out: (ScriptResult | undefined)[],
       fresh: boolean,
     ): number => {
-      const { ctx, meter, api, fns } = s;
+      const { ctx, meter, api, key, fns } = s;
       const invoke = (fn: QuickJSHandle, ...args: QuickJSHandle[]): boolean => {
-        const r = ctx.callFunction(fn, api, ...args);
+        const r = ctx.callFunction(fn, api, key, ...args);
         for (const a of args) a.dispose();
         if (r.error) {
           r.error.dispose();
@@ -301,30 +394,51 @@ export function createQuickJSEngine(limits: Partial<ScriptLimits> = {}): ScriptE
         meter.limit = Number.MAX_SAFE_INTEGER;
         meter.start = meter.ticks;
       };
+      // Finished numbers wait in the sandbox (results(), marks()); read once, when needed.
+      const pending: number[] = [];
       const takeRows = (at: number): number => {
         unmetered();
-        const r = ctx.callFunction(fns.take, api);
+        const r = ctx.callFunction(fns.take, api, key);
         if (r.error) {
           r.error.dispose();
           throw new ScriptError("SCRIPT_ROW_MISMATCH", "the sandbox lost its rows");
         }
         const text = ctx.getString(r.value);
         r.value.dispose();
-        const n = (JSON.parse(text) as unknown[]).length;
-        if (at + n > to) throw new ScriptError("SCRIPT_ROW_MISMATCH", "the sandbox returned too many rows");
-        acceptRows(text, at, at + n, out);
-        return n;
+        return acceptTake(text, at, to, out, pending);
+      };
+      const fillNumbers = (): void => {
+        if (pending.length === 0) return;
+        unmetered();
+        const nums = new Float64Array(readBuffer(s, fns.results));
+        const marks = new Uint8Array(readBuffer(s, fns.marks));
+        for (const k of pending) {
+          if (out[k] !== undefined) continue;
+          if (marks[k - from] !== 1 || k - from >= nums.length)
+            throw new ScriptError("SCRIPT_ROW_MISMATCH", `the sandbox returned no result at ${k}`);
+          out[k] = { ok: true, value: nums[k - from] as number };
+        }
+        pending.length = 0;
       };
       meter.limit = lim.fuel;
       meter.start = meter.ticks;
       meter.interrupted = false;
+      const packed = numericBatch(lists, from, to);
       if (
-        !invoke(
-          fns.load,
-          ctx.newString(kind),
-          ctx.newString(JSON.stringify(lists.slice(from, to))),
-          ctx.newNumber(from),
-        )
+        !(packed === undefined
+          ? invoke(
+              fns.load,
+              ctx.newString(kind),
+              ctx.newString(JSON.stringify(lists.slice(from, to))),
+              ctx.newNumber(from),
+            )
+          : invoke(
+              fns.loadNumeric,
+              ctx.newString(kind),
+              ctx.newArrayBuffer(packed.lengths.buffer as ArrayBuffer),
+              ctx.newArrayBuffer(packed.data.buffer as ArrayBuffer),
+              ctx.newNumber(from),
+            ))
       ) {
         for (let k = from; k < to; k++)
           out[k] = failure("SCRIPT_OUT_OF_MEMORY", "the batch does not fit in the sandbox");
@@ -384,6 +498,7 @@ export function createQuickJSEngine(limits: Partial<ScriptLimits> = {}): ScriptE
             // It returned after an interrupt it should never have seen: out of fuel all the same.
             out[at] = failure("SCRIPT_OUT_OF_FUEL", `the script used more than ${lim.fuel} fuel units`, used);
           } else if (n === 1) {
+            fillNumbers();
             const r = out[at] as ScriptResult;
             out[at] = { ...r, fuel: used };
           } else if (outOfFuel) {
@@ -407,6 +522,7 @@ export function createQuickJSEngine(limits: Partial<ScriptLimits> = {}): ScriptE
         at++;
         stoppedAt = -1;
       }
+      fillNumbers();
       // Rows that finished but ran out of memory inside the script: decided alone as well.
       if (!fresh) {
         for (let k = from; k < at; k++) {
