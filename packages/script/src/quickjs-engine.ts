@@ -50,6 +50,9 @@ const SANDBOX_REVISION = 2;
  */
 const ALONE_COST = 200;
 
+/** Batches of at most this many lists (a lone read) go in as JSON text. */
+const SHORT_BATCH = 4;
+
 /** Elements of native loops one fuel unit pays for (see `nativeBudget` in sandbox-source.ts). */
 const ELEMENTS_PER_FUEL = 10_000;
 
@@ -77,8 +80,6 @@ interface Sandbox {
     readonly load: QuickJSHandle;
     readonly loadNumeric: QuickJSHandle;
     readonly resume: QuickJSHandle;
-    readonly results: QuickJSHandle;
-    readonly marks: QuickJSHandle;
     readonly take: QuickJSHandle;
     readonly skip: QuickJSHandle;
   };
@@ -101,25 +102,6 @@ function newRuntime(lim: ScriptLimits): { rt: QuickJSRuntime; meter: Meter } {
     return false;
   });
   return { rt, meter };
-}
-
-/** A copy of the ArrayBuffer a sandbox function returns (empty if it returns none). */
-function readBuffer(sb: Sandbox, fn: QuickJSHandle): ArrayBuffer {
-  const r = sb.ctx.callFunction(fn, sb.api, sb.key);
-  if (r.error) {
-    r.error.dispose();
-    return new ArrayBuffer(0);
-  }
-  try {
-    const view = sb.ctx.getArrayBuffer(r.value);
-    try {
-      return view.value.slice().buffer;
-    } finally {
-      view.dispose();
-    }
-  } finally {
-    r.value.dispose();
-  }
 }
 
 /**
@@ -265,8 +247,6 @@ function createSandbox(
       resume: fn("resume"),
       take: fn("take"),
       skip: fn("skip"),
-      results: fn("results"),
-      marks: fn("marks"),
     };
     return { ctx, api, key, fns, meter, dispose };
   } catch (e) {
@@ -407,14 +387,26 @@ export function createQuickJSEngine(limits: Partial<ScriptLimits> = {}): ScriptE
         r.value.dispose();
         return acceptTake(text, at, to, out, pending);
       };
+      let results: QuickJSHandle | undefined; // the buffer load returned: numbers, then marks
       const fillNumbers = (): void => {
         if (pending.length === 0) return;
-        unmetered();
-        const nums = new Float64Array(readBuffer(s, fns.results));
-        const marks = new Uint8Array(readBuffer(s, fns.marks));
+        const n = to - from;
+        let copy = new ArrayBuffer(0);
+        if (results?.alive === true) {
+          const view = ctx.getArrayBuffer(results);
+          try {
+            copy = view.value.slice().buffer;
+          } finally {
+            view.dispose();
+          }
+        }
+        if (copy.byteLength !== n * 9)
+          throw new ScriptError("SCRIPT_ROW_MISMATCH", "the sandbox lost its results");
+        const nums = new Float64Array(copy, 0, n);
+        const marks = new Uint8Array(copy, n * 8, n);
         for (const k of pending) {
           if (out[k] !== undefined) continue;
-          if (marks[k - from] !== 1 || k - from >= nums.length)
+          if (marks[k - from] !== 1)
             throw new ScriptError("SCRIPT_ROW_MISMATCH", `the sandbox returned no result at ${k}`);
           out[k] = { ok: true, value: nums[k - from] as number };
         }
@@ -423,16 +415,28 @@ export function createQuickJSEngine(limits: Partial<ScriptLimits> = {}): ScriptE
       meter.limit = lim.fuel;
       meter.start = meter.ticks;
       meter.interrupted = false;
-      const packed = numericBatch(lists, from, to);
+      // Short batches (a lone read) go as JSON: two buffers cost more than they save there. The
+      // rows run the same code either way.
+      const packed = to - from > SHORT_BATCH ? numericBatch(lists, from, to) : undefined;
+      const loadCall = (fn: QuickJSHandle, ...args: QuickJSHandle[]): boolean => {
+        const r = ctx.callFunction(fn, api, key, ...args);
+        for (const a of args) a.dispose();
+        if (r.error) {
+          r.error.dispose();
+          return false;
+        }
+        results = r.value;
+        return true;
+      };
       if (
         !(packed === undefined
-          ? invoke(
+          ? loadCall(
               fns.load,
               ctx.newString(kind),
               ctx.newString(JSON.stringify(lists.slice(from, to))),
               ctx.newNumber(from),
             )
-          : invoke(
+          : loadCall(
               fns.loadNumeric,
               ctx.newString(kind),
               ctx.newArrayBuffer(packed.lengths.buffer as ArrayBuffer),
@@ -444,94 +448,106 @@ export function createQuickJSEngine(limits: Partial<ScriptLimits> = {}): ScriptE
           out[k] = failure("SCRIPT_OUT_OF_MEMORY", "the batch does not fit in the sandbox");
         return meter.ticks - meter.start;
       }
-      const ticks0 = meter.ticks;
-      const alones0 = alones;
-      const cost = (): number => meter.ticks - ticks0 + (alones - alones0) * ALONE_COST;
-      let at = from;
-      let stoppedAt = -1;
-      while (at < to) {
-        // The apply's budgets, in fuel and in time, defer what is left (never a lone resolution:
-        // that is a read, and must give its verdict). Deferring changes when a key is resolved,
-        // never what it reads; time bounds the work fuel does not see (garbage collection).
-        if (to - from > 1 && (cost() > lim.applyFuel || performance.now() - startedAt > lim.applyTimeoutMs))
-          break;
-        meter.limit = 0;
-        meter.start = meter.ticks;
-        meter.interrupted = false;
-        meter.delivered = 0;
-        const ok = invoke(fns.resume, ctx.newNumber(to - at));
-        const interrupted = meter.interrupted;
-        const swallowed = meter.delivered > (ok ? 0 : 1);
-        const callStart = at;
-        at += takeRows(at);
-        if (swallowed) {
-          // A built-in handed an interrupt to the script as an error: which row saw it depends on
-          // where the tick fell, so every row of this call is decided alone.
-          for (let k = callStart; k < at; k++)
-            out[k] = fresh
-              ? failure("SCRIPT_OUT_OF_FUEL", "the script caught its interrupt")
-              : alone(kind, lists[k] as readonly JsonValue[]);
-        }
-        if (ok) {
-          if (at !== to)
-            throw new ScriptError(
-              "SCRIPT_ROW_MISMATCH",
-              `the sandbox returned ${at - from} rows for ${to - from} lists`,
-            );
-          break;
-        }
-        if (interrupted && at !== stoppedAt) {
-          stoppedAt = at;
-          continue;
-        }
-        if (interrupted) {
-          // Ticked twice: more than a unit of work. Alone, from the counter just reset, with its fuel.
-          meter.limit = lim.fuel;
+      try {
+        const ticks0 = meter.ticks;
+        const alones0 = alones;
+        const cost = (): number => meter.ticks - ticks0 + (alones - alones0) * ALONE_COST;
+        let at = from;
+        let stoppedAt = -1;
+        while (at < to) {
+          // The apply's budgets, in fuel and in time, defer what is left (never a lone resolution:
+          // that is a read, and must give its verdict). Deferring changes when a key is resolved,
+          // never what it reads; time bounds the work fuel does not see (garbage collection).
+          if (to - from > 1 && (cost() > lim.applyFuel || performance.now() - startedAt > lim.applyTimeoutMs))
+            break;
+          meter.limit = 0;
           meter.start = meter.ticks;
           meter.interrupted = false;
           meter.delivered = 0;
-          const done = invoke(fns.resume, ctx.newNumber(1));
-          const used = meter.ticks - meter.start;
-          const outOfFuel = meter.interrupted;
-          const n = takeRows(at);
-          if (n === 1 && outOfFuel) {
-            // It returned after an interrupt it should never have seen: out of fuel all the same.
-            out[at] = failure("SCRIPT_OUT_OF_FUEL", `the script used more than ${lim.fuel} fuel units`, used);
-          } else if (n === 1) {
-            fillNumbers();
-            const r = out[at] as ScriptResult;
-            out[at] = { ...r, fuel: used };
-          } else if (outOfFuel) {
-            out[at] = failure("SCRIPT_OUT_OF_FUEL", `the script used more than ${lim.fuel} fuel units`, used);
-          } else {
-            out[at] = fresh
-              ? failure("SCRIPT_OUT_OF_MEMORY", "the script ran out of memory", used)
-              : alone(kind, lists[at] as readonly JsonValue[]);
+          const ok = invoke(fns.resume, ctx.newNumber(to - at));
+          const interrupted = meter.interrupted;
+          const swallowed = meter.delivered > (ok ? 0 : 1);
+          const callStart = at;
+          at += takeRows(at);
+          if (swallowed) {
+            // A built-in handed an interrupt to the script as an error: which row saw it depends on
+            // where the tick fell, so every row of this call is decided alone.
+            for (let k = callStart; k < at; k++)
+              out[k] = fresh
+                ? failure("SCRIPT_OUT_OF_FUEL", "the script caught its interrupt")
+                : alone(kind, lists[k] as readonly JsonValue[]);
           }
-          unmetered();
-          if (!done || n === 0) invoke(fns.skip);
+          if (ok) {
+            if (at !== to)
+              throw new ScriptError(
+                "SCRIPT_ROW_MISMATCH",
+                `the sandbox returned ${at - from} rows for ${to - from} lists`,
+              );
+            break;
+          }
+          if (interrupted && at !== stoppedAt) {
+            stoppedAt = at;
+            continue;
+          }
+          if (interrupted) {
+            // Ticked twice: more than a unit of work. Alone, from the counter just reset, with its fuel.
+            meter.limit = lim.fuel;
+            meter.start = meter.ticks;
+            meter.interrupted = false;
+            meter.delivered = 0;
+            const done = invoke(fns.resume, ctx.newNumber(1));
+            const used = meter.ticks - meter.start;
+            const outOfFuel = meter.interrupted;
+            const n = takeRows(at);
+            if (n === 1 && outOfFuel) {
+              // It returned after an interrupt it should never have seen: out of fuel all the same.
+              out[at] = failure(
+                "SCRIPT_OUT_OF_FUEL",
+                `the script used more than ${lim.fuel} fuel units`,
+                used,
+              );
+            } else if (n === 1) {
+              fillNumbers();
+              const r = out[at] as ScriptResult;
+              out[at] = { ...r, fuel: used };
+            } else if (outOfFuel) {
+              out[at] = failure(
+                "SCRIPT_OUT_OF_FUEL",
+                `the script used more than ${lim.fuel} fuel units`,
+                used,
+              );
+            } else {
+              out[at] = fresh
+                ? failure("SCRIPT_OUT_OF_MEMORY", "the script ran out of memory", used)
+                : alone(kind, lists[at] as readonly JsonValue[]);
+            }
+            unmetered();
+            if (!done || n === 0) invoke(fns.skip);
+            at++;
+            stoppedAt = -1;
+            continue;
+          }
+          // Stopped without an interrupt (memory, or the engine's own stack): decide it alone.
+          out[at] = fresh
+            ? failure("SCRIPT_OUT_OF_MEMORY", "the script ran out of memory")
+            : alone(kind, lists[at] as readonly JsonValue[]);
+          invoke(fns.skip);
           at++;
           stoppedAt = -1;
-          continue;
         }
-        // Stopped without an interrupt (memory, or the engine's own stack): decide it alone.
-        out[at] = fresh
-          ? failure("SCRIPT_OUT_OF_MEMORY", "the script ran out of memory")
-          : alone(kind, lists[at] as readonly JsonValue[]);
-        invoke(fns.skip);
-        at++;
-        stoppedAt = -1;
-      }
-      fillNumbers();
-      // Rows that finished but ran out of memory inside the script: decided alone as well.
-      if (!fresh) {
-        for (let k = from; k < at; k++) {
-          const r = out[k];
-          if (r !== undefined && !r.ok && r.error.code === "SCRIPT_OUT_OF_MEMORY")
-            out[k] = alone(kind, lists[k] as readonly JsonValue[]);
+        fillNumbers();
+        // Rows that finished but ran out of memory inside the script: decided alone as well.
+        if (!fresh) {
+          for (let k = from; k < at; k++) {
+            const r = out[k];
+            if (r !== undefined && !r.ok && r.error.code === "SCRIPT_OUT_OF_MEMORY")
+              out[k] = alone(kind, lists[k] as readonly JsonValue[]);
+          }
         }
+        return cost();
+      } finally {
+        results?.dispose();
       }
-      return cost();
     };
 
     /** The verdict of one resolution alone in a fresh runtime: what every replica reads. */

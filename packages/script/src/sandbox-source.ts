@@ -72,7 +72,7 @@ export function prelude(options: PreludeOptions): string {
   const stringify = JSON.stringify, parse = JSON.parse, isFinite = Number.isFinite, objectIs = Object.is;
   const ObjectProto = Object.prototype, StringCtor = String, NumberCtor = Number, ErrorCtor = Error;
   const strSlice = String.prototype.slice, strStartsWith = String.prototype.startsWith;
-  const Float64 = Float64Array, Uint32 = Uint32Array, Uint8 = Uint8Array, push = Array.prototype.push, join = Array.prototype.join;
+  const Float64 = Float64Array, Uint32 = Uint32Array, Uint8 = Uint8Array, ArrayBufferCtor = ArrayBuffer, push = Array.prototype.push, join = Array.prototype.join;
 
   // Built-ins that walk an array-like or a string in native code never check for termination:
   // each call is charged its length before it runs, and a resolution that walks more than the
@@ -226,6 +226,9 @@ export function prelude(options: PreludeOptions): string {
   // else is a text row, as above. The same code runs whatever the batch holds or how it came in,
   // so a resolution's fuel depends only on the script and its own values.
   let nums = new Float64(0), done = new Uint8(0);
+  // Both in one buffer, which load returns to the host: n numbers, then n marks (1 where a number
+  // is finished: the host reads no number it was not given).
+  const results = (n) => { const b = new ArrayBufferCtor(n * 9); nums = new Float64(b, 0, n); done = new Uint8(b, n * 8, n); return b; };
   const row = (i, first, kind, list) => {
     try {
       let r;
@@ -296,9 +299,9 @@ export function prelude(options: PreludeOptions): string {
     // QuickJS: a batch the host may interrupt and resume. \`load\` (JSON text) or \`loadNumeric\`
     // (lengths and values in two ArrayBuffers) stores the lists, \`resume(max)\` resolves up to
     // \`max\` of them from where the last call stopped, \`take\` hands over how many finished since
-    // the last take and their text rows (numbers wait in \`results()\`), \`skip\` passes over a
+    // the last take and their text rows (numbers wait in the buffer \`load\` returned), \`skip\` passes over a
     // list the host decided itself.
-    load(k, kind, input, first) { locked(k); const lists = parse(input); queue = { kind, lists, first, next: 0, taken: 0 }; nums = new Float64(lists.length); done = new Uint8(lists.length); partial = []; },
+    load(k, kind, input, first) { locked(k); const lists = parse(input); queue = { kind, lists, first, next: 0, taken: 0 }; partial = []; return results(lists.length); },
     loadNumeric(k, kind, lengthsBuffer, dataBuffer, first) {
       locked(k);
       const lengths = new Uint32(lengthsBuffer), data = new Float64(dataBuffer);
@@ -310,7 +313,8 @@ export function prelude(options: PreludeOptions): string {
         else { const list = []; for (let k = 0; k < len; k++) list[k] = data[p + k]; lists[i] = list; }
         p += len;
       }
-      queue = { kind, lists, first, next: 0, taken: 0 }; nums = new Float64(n); done = new Uint8(n); partial = [];
+      queue = { kind, lists, first, next: 0, taken: 0 }; partial = [];
+      return results(n);
     },
     resume(k, max) {
       locked(k);
@@ -327,9 +331,6 @@ export function prelude(options: PreludeOptions): string {
     },
     take(k) { locked(k); const q = queue; const out = "[" + (q.next - q.taken) + ",[" + apply(join, partial, [","]) + "]]"; q.taken = q.next; partial = []; return out; },
     skip(k) { locked(k); queue.next++; queue.taken = queue.next; },
-    results(k) { locked(k); return nums.buffer; },
-    // 1 where \`results()\` holds a finished number: the host reads no number it was not given.
-    marks(k) { locked(k); return done.buffer; },
     // All values are numbers (isolated-vm only): packed in a Float64Array with list lengths in a
     // Uint32Array; numeric results go back the same way, anything else as JSON rows in "extra".
     runNumeric(k, kind, lengths, data) {
