@@ -1,4 +1,4 @@
-import type { JsonValue } from "./types.ts";
+import type { JsonValue, ScriptResult } from "./types.ts";
 
 /** Lists packed as numbers: their lengths, and their values one after the other. */
 export interface PackedLists {
@@ -77,4 +77,28 @@ export function numericBatch(
     }
   }
   return { lengths, data: p === data.length ? data : data.slice(0, p) };
+}
+
+/**
+ * Results as they cross a process boundary: numbers in a Float64Array at their place, every other
+ * result as a JSON row `[index, 0, value]` or `[index, 1, code, message]` in `extra`.
+ * @internal
+ */
+export interface PackedResults {
+  readonly nums: Float64Array;
+  readonly extra: string;
+}
+
+/** Packs results for the trip back to the host. @internal */
+export function packResults(results: readonly (ScriptResult | undefined)[]): PackedResults {
+  const nums = new Float64Array(results.length);
+  const extra: string[] = [];
+  for (let i = 0; i < results.length; i++) {
+    const r = results[i];
+    if (r === undefined) continue;
+    if (r.ok && typeof r.value === "number") nums[i] = r.value;
+    else if (r.ok) extra.push(`[${i},0,${JSON.stringify(r.value)}]`);
+    else extra.push(`[${i},1,${JSON.stringify(r.error.code)},${JSON.stringify(r.error.message)}]`);
+  }
+  return { nums, extra: `[${extra.join(",")}]` };
 }

@@ -1,9 +1,18 @@
 import { createRequire } from "node:module";
-import { type BatchInput, listsInput, type PackedLists, packedInput } from "./batch-input.ts";
+import {
+  type BatchInput,
+  listsInput,
+  type PackedLists,
+  type PackedResults,
+  packedInput,
+  packResults,
+} from "./batch-input.ts";
 import { ScriptError } from "./errors.ts";
+import { randomKey } from "./random-key.ts";
 import {
   cleanMessage,
   FREEZE,
+  MAX_MESSAGE,
   prelude,
   standaloneScript,
   stripExports,
@@ -85,16 +94,39 @@ function classify(e: unknown, isolate: IvmIsolate | undefined): ScriptError {
   return new ScriptError("SCRIPT_THREW", message);
 }
 
-type PackedRunner = (kind: "resolve" | "merge", packed: PackedLists) => ScriptResult[];
+type PackedRunner = (kind: "resolve" | "merge", packed: PackedLists) => PackedResults;
 const packedRunners = new WeakMap<ScriptHandle, PackedRunner>();
 
 /**
- * `handle.run` over lists already packed as numbers (the supervisor's child passes what it
- * received, without unpacking it into arrays); undefined for a handle of another engine.
+ * `handle.run` over lists already packed as numbers, with results packed for the way back (the
+ * supervisor's child passes what it received and sends what the isolate returned, without
+ * unpacking either into arrays or result objects); undefined for a handle of another engine.
  * @internal
  */
 export function packedRunner(handle: ScriptHandle): PackedRunner | undefined {
   return packedRunners.get(handle);
+}
+
+/**
+ * The isolate's extra rows with codes for kinds and cleaned, bounded messages; undefined when a
+ * row is out of place (the general path then decides).
+ */
+function codedRows(text: string, n: number): string | undefined {
+  if (text === "[]") return text;
+  const rows = JSON.parse(text) as Row[];
+  const seen = new Set<number>();
+  const out: unknown[] = [];
+  for (const row of rows) {
+    const i = row[0];
+    if (!Number.isInteger(i) || i < 0 || i >= n || seen.has(i)) return undefined;
+    seen.add(i);
+    out.push(
+      row[1] === 0
+        ? row
+        : [i, 1, KIND_TO_CODE[row[2]] ?? "SCRIPT_THREW", cleanMessage(row[3]).slice(0, MAX_MESSAGE)],
+    );
+  }
+  return JSON.stringify(out);
 }
 
 /**
@@ -110,6 +142,7 @@ export function createIsolatedVmEngine(limits: Partial<ScriptLimits> = {}): Scri
   let isolate: IvmIsolate | undefined;
   let generation = 0;
   const handles = new Map<string, ScriptHandle>();
+  const key = randomKey();
   const preludeText = prelude({
     engine: "isolated-vm",
     maxOutputBytes: lim.maxOutputBytes,
@@ -138,6 +171,8 @@ export function createIsolatedVmEngine(limits: Partial<ScriptLimits> = {}): Scri
     }
     const ctx = iso.createContextSync();
     ctx.evalSync(preludeText);
+    // Locked before any script code runs (see the QuickJS engine): only the host holds the key.
+    ctx.evalSync(`__converge.lock(${key})`);
     ctx.evalSync(FREEZE);
     try {
       iso.compileScriptSync(wrapScript(body, declared)).runSync(ctx, { timeout: lim.timeoutMs });
@@ -157,7 +192,7 @@ export function createIsolatedVmEngine(limits: Partial<ScriptLimits> = {}): Scri
     const probe = context(body);
     let shapeText: unknown;
     try {
-      shapeText = probe.evalSync("__converge.shape()", { timeout: lim.timeoutMs });
+      shapeText = probe.evalSync(`__converge.shape(${key})`, { timeout: lim.timeoutMs });
     } catch (e) {
       throw new ScriptError("SCRIPT_LOAD", `the script failed to load: ${classify(e, isolate).message}`);
     } finally {
@@ -208,11 +243,15 @@ export function createIsolatedVmEngine(limits: Partial<ScriptLimits> = {}): Scri
       const it = instance();
       const numeric = input.numeric(from, to);
       if (numeric !== undefined) {
-        const { nums, extra } = it.runNumeric.applySync(undefined, [kind, numeric.lengths, numeric.data], {
-          timeout,
-          arguments: { copy: true },
-          result: { copy: true },
-        }) as { nums: Float64Array; extra: string };
+        const { nums, extra } = it.runNumeric.applySync(
+          undefined,
+          [key, kind, numeric.lengths, numeric.data],
+          {
+            timeout,
+            arguments: { copy: true },
+            result: { copy: true },
+          },
+        ) as { nums: Float64Array; extra: string };
         if (!(nums instanceof Float64Array) || nums.length !== to - from) {
           throw new ScriptError("SCRIPT_ROW_MISMATCH", "the sandbox returned a result for another batch");
         }
@@ -237,15 +276,23 @@ export function createIsolatedVmEngine(limits: Partial<ScriptLimits> = {}): Scri
           if (!special.has(i)) out[from + i] = { ok: true, value: nums[i] as number };
         return;
       }
-      const text = it.run.applySync(undefined, [kind, input.json(from, to), from], {
+      const text = it.run.applySync(undefined, [key, kind, input.json(from, to), from], {
         timeout,
       });
       acceptRows(String(text), from, to, out);
     };
 
     let stats: RunStats = { engine: "isolated-vm", resolutions: 0, fuel: 0, maxFuel: 0, ms: 0 };
-    const runInput = (kind: "resolve" | "merge", input: BatchInput): ScriptResult[] => {
-      const t0 = performance.now();
+    /**
+     * `failedFirst`: the first batch already failed as a whole (in the packed fast path, since
+     * `t0`): go one by one at once, within what is left of the same budget.
+     */
+    const runInput = (
+      kind: "resolve" | "merge",
+      input: BatchInput,
+      failedFirst = false,
+      t0 = performance.now(),
+    ): ScriptResult[] => {
       const n = input.length;
       const out: (ScriptResult | undefined)[] = new Array(n);
       const left = (): number => lim.applyTimeoutMs - (performance.now() - t0);
@@ -264,6 +311,8 @@ export function createIsolatedVmEngine(limits: Partial<ScriptLimits> = {}): Scri
       for (let start = 0; start < n && left() > 0; start += lim.batchSize) {
         const end = Math.min(n, start + lim.batchSize);
         try {
+          if (failedFirst && start === 0)
+            throw new ScriptError("SCRIPT_TIMEOUT", "the batch failed as a whole");
           // The whole batch gets the time of its resolutions, capped by what is left of the run's budget.
           // isolated-vm takes whole milliseconds.
           call(
@@ -304,7 +353,41 @@ export function createIsolatedVmEngine(limits: Partial<ScriptLimits> = {}): Scri
       run,
       lastRun: () => stats,
     });
-    packedRunners.set(handle, (kind, packed) => runInput(kind, packedInput(packed)));
+    packedRunners.set(handle, (kind, packed) => {
+      const n = packed.lengths.length;
+      const t0 = performance.now();
+      let failed = false;
+      if (n > 0 && n <= lim.batchSize) {
+        // The common case: one call, every row in place; anything else takes the general path.
+        try {
+          const { nums, extra } = instance().runNumeric.applySync(
+            undefined,
+            [key, kind, packed.lengths, packed.data],
+            {
+              timeout: Math.max(1, Math.ceil(Math.min(lim.timeoutMs * n, lim.applyTimeoutMs))),
+              arguments: { copy: true },
+              result: { copy: true },
+            },
+          ) as { nums: Float64Array; extra: string };
+          const rows =
+            nums instanceof Float64Array && nums.length === n ? codedRows(String(extra), n) : undefined;
+          if (rows !== undefined) {
+            stats = {
+              engine: "isolated-vm",
+              resolutions: n,
+              fuel: 0,
+              maxFuel: 0,
+              ms: performance.now() - t0,
+            };
+            return { nums, extra: rows };
+          }
+        } catch {
+          drop();
+          failed = true;
+        }
+      }
+      return packResults(runInput(kind, packedInput(packed), failed, t0));
+    });
     handles.set(hash, handle);
     return handle;
   };

@@ -1,6 +1,8 @@
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from "quickjs-emscripten-core";
+import { numericBatch } from "./batch-input.ts";
 import { ScriptError } from "./errors.ts";
 import { quickJSModule } from "./quickjs-module.ts";
+import { randomKey } from "./random-key.ts";
 import {
   cleanMessage,
   FREEZE,
@@ -11,10 +13,12 @@ import {
 } from "./sandbox-source.ts";
 import { sha256Hex } from "./sha256.ts";
 import {
-  acceptRows,
   DEFAULT_LIMITS,
+  deepFreeze,
   failure,
   type JsonValue,
+  KIND_TO_CODE,
+  type Row,
   type RunStats,
   type ScriptEngine,
   type ScriptHandle,
@@ -31,10 +35,23 @@ import {
 export const QUICKJS_VERSION = "0.32.0";
 
 /**
+ * Revision of the sandbox's own code that runs inside a resolution's fuel count (the batch loop,
+ * the row, the fold): fuel counts every call and loop step there, so a change to that code can
+ * move a resolution at the fuel limit across it, and comes with a new revision — in the engine
+ * tag, so replicas that count differently refuse each other's state. Revision 2 (no tag mark
+ * before it): numbers leave the sandbox in a typed array instead of as JSON text, the fold calls
+ * nothing for primitives.
+ */
+const SANDBOX_REVISION = 2;
+
+/**
  * Fuel charged to an apply for deciding a resolution alone in a fresh runtime (starting one costs
  * the host milliseconds that the interrupt handler never sees).
  */
 const ALONE_COST = 200;
+
+/** Batches of at most this many lists (a lone read) go in as JSON text. */
+const SHORT_BATCH = 4;
 
 /** Elements of native loops one fuel unit pays for (see `nativeBudget` in sandbox-source.ts). */
 const ELEMENTS_PER_FUEL = 10_000;
@@ -57,8 +74,11 @@ interface Meter {
 interface Sandbox {
   readonly ctx: QuickJSContext;
   readonly api: QuickJSHandle;
+  /** The key the sandbox's functions were locked with (their first argument). */
+  readonly key: QuickJSHandle;
   readonly fns: {
     readonly load: QuickJSHandle;
+    readonly loadNumeric: QuickJSHandle;
     readonly resume: QuickJSHandle;
     readonly take: QuickJSHandle;
     readonly skip: QuickJSHandle;
@@ -82,6 +102,39 @@ function newRuntime(lim: ScriptLimits): { rt: QuickJSRuntime; meter: Meter } {
     return false;
   });
   return { rt, meter };
+}
+
+/**
+ * Reads a take, `[count, rows]`: `count` lists finished from `at`, text rows (each carrying its
+ * list's index, in order) for those that are not numbers; the others are left to the numbers
+ * read later (`pending`). A count past the batch or a row out of place is `SCRIPT_ROW_MISMATCH`.
+ */
+function acceptTake(
+  text: string,
+  at: number,
+  to: number,
+  out: (ScriptResult | undefined)[],
+  pending: number[],
+): number {
+  const take = JSON.parse(text) as [number, Row[]];
+  const n = take[0];
+  const rows = take[1];
+  if (!Number.isInteger(n) || n < 0 || at + n > to || !Array.isArray(rows) || rows.length > n)
+    throw new ScriptError("SCRIPT_ROW_MISMATCH", "the sandbox returned too many rows");
+  let r = 0;
+  for (let k = at; k < at + n; k++) {
+    const row = rows[r];
+    if (row !== undefined && Array.isArray(row) && row[0] === k) {
+      out[k] =
+        row[1] === 0
+          ? { ok: true, value: deepFreeze(row[2]) }
+          : failure(KIND_TO_CODE[row[2]] ?? "SCRIPT_THREW", row[3]);
+      r++;
+    } else pending.push(k);
+  }
+  if (r !== rows.length)
+    throw new ScriptError("SCRIPT_ROW_MISMATCH", `the sandbox returned a row out of place at ${at}`);
+  return n;
 }
 
 function evalIn(
@@ -155,6 +208,22 @@ function createSandbox(
       }),
       "prelude.js",
     );
+    // Locked before any script code runs: only the host, holding the key, calls the sandbox's functions.
+    const api = ctx.getProp(ctx.global, "__converge");
+    handles.push(api);
+    const key = ctx.newNumber(randomKey());
+    handles.push(key);
+    const lock = ctx.getProp(api, "lock");
+    const locked = ctx.callFunction(lock, api, key);
+    lock.dispose();
+    if (locked.error) {
+      locked.error.dispose();
+      throw new ScriptError(
+        "SCRIPT_UNAVAILABLE",
+        "the QuickJS sandbox failed to start: it could not be locked",
+      );
+    }
+    locked.value.dispose();
     setup(FREEZE, "freeze.js");
     // The script must compile on its own, as a whole strict script, before it is wrapped.
     const check = evalIn(ctx, standaloneScript(body), "script.js", true);
@@ -167,15 +236,19 @@ function createSandbox(
     if (typeof wrapped === "string")
       throw new ScriptError("SCRIPT_LOAD", `the script failed to load: ${wrapped}`);
     wrapped.dispose();
-    const api = ctx.getProp(ctx.global, "__converge");
-    handles.push(api);
     const fn = (name: string): QuickJSHandle => {
       const h = ctx.getProp(api, name);
       handles.push(h);
       return h;
     };
-    const fns = { load: fn("load"), resume: fn("resume"), take: fn("take"), skip: fn("skip") };
-    return { ctx, api, fns, meter, dispose };
+    const fns = {
+      load: fn("load"),
+      loadNumeric: fn("loadNumeric"),
+      resume: fn("resume"),
+      take: fn("take"),
+      skip: fn("skip"),
+    };
+    return { ctx, api, key, fns, meter, dispose };
   } catch (e) {
     dispose();
     throw e;
@@ -184,12 +257,12 @@ function createSandbox(
 
 /** Reads the script's shape by running its body once, under the fuel of one resolution. */
 function readShape(sb: Sandbox, lim: ScriptLimits): ScriptShape {
-  const { ctx, api, meter } = sb;
+  const { ctx, api, key, meter } = sb;
   const fn = ctx.getProp(api, "shape");
   meter.start = meter.ticks;
   meter.limit = lim.fuel;
   meter.interrupted = false;
-  const r = ctx.callFunction(fn, api);
+  const r = ctx.callFunction(fn, api, key);
   fn.dispose();
   if (r.error) {
     const why = meter.interrupted ? "it ran out of fuel" : syntaxMessage(ctx, r.error);
@@ -222,7 +295,7 @@ function readShape(sb: Sandbox, lim: ScriptLimits): ScriptShape {
 export function createQuickJSEngine(limits: Partial<ScriptLimits> = {}): ScriptEngine {
   quickJSModule();
   const lim: ScriptLimits = { ...DEFAULT_LIMITS, ...limits };
-  const tag = `quickjs-${QUICKJS_VERSION}.f${lim.fuel}.m${lim.memoryMb}.s${lim.stackKb}`;
+  const tag = `quickjs-${QUICKJS_VERSION}.r${SANDBOX_REVISION}.f${lim.fuel}.m${lim.memoryMb}.s${lim.stackKb}`;
   let shared: { rt: QuickJSRuntime; meter: Meter } | undefined;
   const handles = new Map<string, ScriptHandle>();
   const sandboxes = new Set<Sandbox>();
@@ -284,9 +357,9 @@ export function createQuickJSEngine(limits: Partial<ScriptLimits> = {}): ScriptE
       out: (ScriptResult | undefined)[],
       fresh: boolean,
     ): number => {
-      const { ctx, meter, api, fns } = s;
+      const { ctx, meter, api, key, fns } = s;
       const invoke = (fn: QuickJSHandle, ...args: QuickJSHandle[]): boolean => {
-        const r = ctx.callFunction(fn, api, ...args);
+        const r = ctx.callFunction(fn, api, key, ...args);
         for (const a of args) a.dispose();
         if (r.error) {
           r.error.dispose();
@@ -301,121 +374,180 @@ export function createQuickJSEngine(limits: Partial<ScriptLimits> = {}): ScriptE
         meter.limit = Number.MAX_SAFE_INTEGER;
         meter.start = meter.ticks;
       };
+      // Finished numbers wait in the sandbox (results(), marks()); read once, when needed.
+      const pending: number[] = [];
       const takeRows = (at: number): number => {
         unmetered();
-        const r = ctx.callFunction(fns.take, api);
+        const r = ctx.callFunction(fns.take, api, key);
         if (r.error) {
           r.error.dispose();
           throw new ScriptError("SCRIPT_ROW_MISMATCH", "the sandbox lost its rows");
         }
         const text = ctx.getString(r.value);
         r.value.dispose();
-        const n = (JSON.parse(text) as unknown[]).length;
-        if (at + n > to) throw new ScriptError("SCRIPT_ROW_MISMATCH", "the sandbox returned too many rows");
-        acceptRows(text, at, at + n, out);
-        return n;
+        return acceptTake(text, at, to, out, pending);
+      };
+      let results: QuickJSHandle | undefined; // the buffer load returned: numbers, then marks
+      const fillNumbers = (): void => {
+        if (pending.length === 0) return;
+        const n = to - from;
+        let copy = new ArrayBuffer(0);
+        if (results?.alive === true) {
+          const view = ctx.getArrayBuffer(results);
+          try {
+            copy = view.value.slice().buffer;
+          } finally {
+            view.dispose();
+          }
+        }
+        if (copy.byteLength !== n * 9)
+          throw new ScriptError("SCRIPT_ROW_MISMATCH", "the sandbox lost its results");
+        const nums = new Float64Array(copy, 0, n);
+        const marks = new Uint8Array(copy, n * 8, n);
+        for (const k of pending) {
+          if (out[k] !== undefined) continue;
+          if (marks[k - from] !== 1)
+            throw new ScriptError("SCRIPT_ROW_MISMATCH", `the sandbox returned no result at ${k}`);
+          out[k] = { ok: true, value: nums[k - from] as number };
+        }
+        pending.length = 0;
       };
       meter.limit = lim.fuel;
       meter.start = meter.ticks;
       meter.interrupted = false;
+      // Short batches (a lone read) go as JSON: two buffers cost more than they save there. The
+      // rows run the same code either way.
+      const packed = to - from > SHORT_BATCH ? numericBatch(lists, from, to) : undefined;
+      const loadCall = (fn: QuickJSHandle, ...args: QuickJSHandle[]): boolean => {
+        const r = ctx.callFunction(fn, api, key, ...args);
+        for (const a of args) a.dispose();
+        if (r.error) {
+          r.error.dispose();
+          return false;
+        }
+        results = r.value;
+        return true;
+      };
       if (
-        !invoke(
-          fns.load,
-          ctx.newString(kind),
-          ctx.newString(JSON.stringify(lists.slice(from, to))),
-          ctx.newNumber(from),
-        )
+        !(packed === undefined
+          ? loadCall(
+              fns.load,
+              ctx.newString(kind),
+              ctx.newString(JSON.stringify(lists.slice(from, to))),
+              ctx.newNumber(from),
+            )
+          : loadCall(
+              fns.loadNumeric,
+              ctx.newString(kind),
+              ctx.newArrayBuffer(packed.lengths.buffer as ArrayBuffer),
+              ctx.newArrayBuffer(packed.data.buffer as ArrayBuffer),
+              ctx.newNumber(from),
+            ))
       ) {
         for (let k = from; k < to; k++)
           out[k] = failure("SCRIPT_OUT_OF_MEMORY", "the batch does not fit in the sandbox");
         return meter.ticks - meter.start;
       }
-      const ticks0 = meter.ticks;
-      const alones0 = alones;
-      const cost = (): number => meter.ticks - ticks0 + (alones - alones0) * ALONE_COST;
-      let at = from;
-      let stoppedAt = -1;
-      while (at < to) {
-        // The apply's budgets, in fuel and in time, defer what is left (never a lone resolution:
-        // that is a read, and must give its verdict). Deferring changes when a key is resolved,
-        // never what it reads; time bounds the work fuel does not see (garbage collection).
-        if (to - from > 1 && (cost() > lim.applyFuel || performance.now() - startedAt > lim.applyTimeoutMs))
-          break;
-        meter.limit = 0;
-        meter.start = meter.ticks;
-        meter.interrupted = false;
-        meter.delivered = 0;
-        const ok = invoke(fns.resume, ctx.newNumber(to - at));
-        const interrupted = meter.interrupted;
-        const swallowed = meter.delivered > (ok ? 0 : 1);
-        const callStart = at;
-        at += takeRows(at);
-        if (swallowed) {
-          // A built-in handed an interrupt to the script as an error: which row saw it depends on
-          // where the tick fell, so every row of this call is decided alone.
-          for (let k = callStart; k < at; k++)
-            out[k] = fresh
-              ? failure("SCRIPT_OUT_OF_FUEL", "the script caught its interrupt")
-              : alone(kind, lists[k] as readonly JsonValue[]);
-        }
-        if (ok) {
-          if (at !== to)
-            throw new ScriptError(
-              "SCRIPT_ROW_MISMATCH",
-              `the sandbox returned ${at - from} rows for ${to - from} lists`,
-            );
-          break;
-        }
-        if (interrupted && at !== stoppedAt) {
-          stoppedAt = at;
-          continue;
-        }
-        if (interrupted) {
-          // Ticked twice: more than a unit of work. Alone, from the counter just reset, with its fuel.
-          meter.limit = lim.fuel;
+      try {
+        const ticks0 = meter.ticks;
+        const alones0 = alones;
+        const cost = (): number => meter.ticks - ticks0 + (alones - alones0) * ALONE_COST;
+        let at = from;
+        let stoppedAt = -1;
+        while (at < to) {
+          // The apply's budgets, in fuel and in time, defer what is left (never a lone resolution:
+          // that is a read, and must give its verdict). Deferring changes when a key is resolved,
+          // never what it reads; time bounds the work fuel does not see (garbage collection).
+          if (to - from > 1 && (cost() > lim.applyFuel || performance.now() - startedAt > lim.applyTimeoutMs))
+            break;
+          meter.limit = 0;
           meter.start = meter.ticks;
           meter.interrupted = false;
           meter.delivered = 0;
-          const done = invoke(fns.resume, ctx.newNumber(1));
-          const used = meter.ticks - meter.start;
-          const outOfFuel = meter.interrupted;
-          const n = takeRows(at);
-          if (n === 1 && outOfFuel) {
-            // It returned after an interrupt it should never have seen: out of fuel all the same.
-            out[at] = failure("SCRIPT_OUT_OF_FUEL", `the script used more than ${lim.fuel} fuel units`, used);
-          } else if (n === 1) {
-            const r = out[at] as ScriptResult;
-            out[at] = { ...r, fuel: used };
-          } else if (outOfFuel) {
-            out[at] = failure("SCRIPT_OUT_OF_FUEL", `the script used more than ${lim.fuel} fuel units`, used);
-          } else {
-            out[at] = fresh
-              ? failure("SCRIPT_OUT_OF_MEMORY", "the script ran out of memory", used)
-              : alone(kind, lists[at] as readonly JsonValue[]);
+          const ok = invoke(fns.resume, ctx.newNumber(to - at));
+          const interrupted = meter.interrupted;
+          const swallowed = meter.delivered > (ok ? 0 : 1);
+          const callStart = at;
+          at += takeRows(at);
+          if (swallowed) {
+            // A built-in handed an interrupt to the script as an error: which row saw it depends on
+            // where the tick fell, so every row of this call is decided alone.
+            for (let k = callStart; k < at; k++)
+              out[k] = fresh
+                ? failure("SCRIPT_OUT_OF_FUEL", "the script caught its interrupt")
+                : alone(kind, lists[k] as readonly JsonValue[]);
           }
-          unmetered();
-          if (!done || n === 0) invoke(fns.skip);
+          if (ok) {
+            if (at !== to)
+              throw new ScriptError(
+                "SCRIPT_ROW_MISMATCH",
+                `the sandbox returned ${at - from} rows for ${to - from} lists`,
+              );
+            break;
+          }
+          if (interrupted && at !== stoppedAt) {
+            stoppedAt = at;
+            continue;
+          }
+          if (interrupted) {
+            // Ticked twice: more than a unit of work. Alone, from the counter just reset, with its fuel.
+            meter.limit = lim.fuel;
+            meter.start = meter.ticks;
+            meter.interrupted = false;
+            meter.delivered = 0;
+            const done = invoke(fns.resume, ctx.newNumber(1));
+            const used = meter.ticks - meter.start;
+            const outOfFuel = meter.interrupted;
+            const n = takeRows(at);
+            if (n === 1 && outOfFuel) {
+              // It returned after an interrupt it should never have seen: out of fuel all the same.
+              out[at] = failure(
+                "SCRIPT_OUT_OF_FUEL",
+                `the script used more than ${lim.fuel} fuel units`,
+                used,
+              );
+            } else if (n === 1) {
+              fillNumbers();
+              const r = out[at] as ScriptResult;
+              out[at] = { ...r, fuel: used };
+            } else if (outOfFuel) {
+              out[at] = failure(
+                "SCRIPT_OUT_OF_FUEL",
+                `the script used more than ${lim.fuel} fuel units`,
+                used,
+              );
+            } else {
+              out[at] = fresh
+                ? failure("SCRIPT_OUT_OF_MEMORY", "the script ran out of memory", used)
+                : alone(kind, lists[at] as readonly JsonValue[]);
+            }
+            unmetered();
+            if (!done || n === 0) invoke(fns.skip);
+            at++;
+            stoppedAt = -1;
+            continue;
+          }
+          // Stopped without an interrupt (memory, or the engine's own stack): decide it alone.
+          out[at] = fresh
+            ? failure("SCRIPT_OUT_OF_MEMORY", "the script ran out of memory")
+            : alone(kind, lists[at] as readonly JsonValue[]);
+          invoke(fns.skip);
           at++;
           stoppedAt = -1;
-          continue;
         }
-        // Stopped without an interrupt (memory, or the engine's own stack): decide it alone.
-        out[at] = fresh
-          ? failure("SCRIPT_OUT_OF_MEMORY", "the script ran out of memory")
-          : alone(kind, lists[at] as readonly JsonValue[]);
-        invoke(fns.skip);
-        at++;
-        stoppedAt = -1;
-      }
-      // Rows that finished but ran out of memory inside the script: decided alone as well.
-      if (!fresh) {
-        for (let k = from; k < at; k++) {
-          const r = out[k];
-          if (r !== undefined && !r.ok && r.error.code === "SCRIPT_OUT_OF_MEMORY")
-            out[k] = alone(kind, lists[k] as readonly JsonValue[]);
+        fillNumbers();
+        // Rows that finished but ran out of memory inside the script: decided alone as well.
+        if (!fresh) {
+          for (let k = from; k < at; k++) {
+            const r = out[k];
+            if (r !== undefined && !r.ok && r.error.code === "SCRIPT_OUT_OF_MEMORY")
+              out[k] = alone(kind, lists[k] as readonly JsonValue[]);
+          }
         }
+        return cost();
+      } finally {
+        results?.dispose();
       }
-      return cost();
     };
 
     /** The verdict of one resolution alone in a fresh runtime: what every replica reads. */

@@ -72,7 +72,7 @@ export function prelude(options: PreludeOptions): string {
   const stringify = JSON.stringify, parse = JSON.parse, isFinite = Number.isFinite, objectIs = Object.is;
   const ObjectProto = Object.prototype, StringCtor = String, NumberCtor = Number, ErrorCtor = Error;
   const strSlice = String.prototype.slice, strStartsWith = String.prototype.startsWith;
-  const Float64 = Float64Array, push = Array.prototype.push, join = Array.prototype.join;
+  const Float64 = Float64Array, Uint32 = Uint32Array, Uint8 = Uint8Array, ArrayBufferCtor = ArrayBuffer, push = Array.prototype.push, join = Array.prototype.join;
 
   // Built-ins that walk an array-like or a string in native code never check for termination:
   // each call is charged its length before it runs, and a resolution that walks more than the
@@ -164,7 +164,7 @@ export function prelude(options: PreludeOptions): string {
   };
   const deepFreeze = (v) => { if (typeof v === "object" && v !== null && !isFrozen(v)) { freeze(v); const ks = keys(v); for (let i = 0; i < ks.length; i++) deepFreeze(v[ks[i]]); } return v; };
   const cut = (s) => apply(strSlice, s, [0, MAX_MESSAGE]);
-  let factory;
+  let factory, only;
   // Only the sandbox's own strings leave: the kind, and a bounded message read without calling the script.
   const describe = (e) => {
     if (exhausted) return ["fuel", "the script ran out of fuel (built-ins walked more than " + NATIVE_BUDGET + " elements)"];
@@ -187,18 +187,29 @@ export function prelude(options: PreludeOptions): string {
   // One resolution, with a fresh instance of the script: nothing carries over from one key to the next.
   const resolveOne = (kind, list) => {
     const f = factory();
+    // A factory made for one declaration returns that function itself (no object to build per key).
+    const fn = only === undefined ? (kind === "resolve" ? f.resolve : f.merge) : only === kind ? f : undefined;
     if (kind === "resolve") {
-      if (typeof f.resolve !== "function") throw new ErrorCtor("the script has no resolve(values)");
-      return f.resolve(deepFreeze(list));
+      if (typeof fn !== "function") throw new ErrorCtor("the script has no resolve(values)");
+      return fn(deepFreeze(list));
     }
-    if (typeof f.merge !== "function") throw new ErrorCtor("the script has no merge(a, b)");
-    // merge never sees the list itself, only its (frozen) values; primitives need no freezing.
-    let r = deepFreeze(list[0]);
-    for (let i = 1; i < list.length; i++) r = deepFreeze(f.merge(r, deepFreeze(list[i])));
+    const merge = fn;
+    if (typeof merge !== "function") throw new ErrorCtor("the script has no merge(a, b)");
+    // merge never sees the list itself, only its (frozen) values; primitives need no freezing
+    // (and no call to find that out).
+    let r = list[0];
+    if (typeof r === "object" && r !== null) deepFreeze(r);
+    const n = list.length;
+    for (let i = 1; i < n; i++) {
+      const b = list[i];
+      if (typeof b === "object" && b !== null) deepFreeze(b);
+      r = merge(r, b);
+      if (typeof r === "object" && r !== null) deepFreeze(r);
+    }
     return r;
   };
   // One row: [index, 0, json] or [index, 1, kind, message]. A result read after the budget ran out is not a result.
-  const row = (i, kind, list) => {
+  const rowJson = (i, kind, list) => {
     try {
       const text = toJson(resolveOne(kind, list), 0);
       if (exhausted) throw new ErrorCtor(FUEL);
@@ -211,12 +222,59 @@ export function prelude(options: PreludeOptions): string {
       return "[" + i + ",1," + stringify(k) + "," + stringify(m) + "]";
     }
   };
+  // QuickJS's row: a finite number is stored at its place in \`nums\` (no text, no call); anything
+  // else is a text row, as above. The same code runs whatever the batch holds or how it came in,
+  // so a resolution's fuel depends only on the script and its own values.
+  let nums = new Float64(0), done = new Uint8(0);
+  // Both in one buffer, which load returns to the host: n numbers, then n marks (1 where a number
+  // is finished: the host reads no number it was not given).
+  const results = (n) => { const b = new ArrayBufferCtor(n * 9); nums = new Float64(b, 0, n); done = new Uint8(b, n * 8, n); return b; };
+  const row = (i, first, kind, list) => {
+    try {
+      let r;
+      if (kind === "merge" && only === "merge") {
+        // resolveOne's fold, inlined for the common case (a call less for every key).
+        const merge = factory();
+        if (typeof merge !== "function") throw new ErrorCtor("the script has no merge(a, b)");
+        r = list[0];
+        if (typeof r === "object" && r !== null) deepFreeze(r);
+        const n = list.length;
+        for (let k = 1; k < n; k++) {
+          const b = list[k];
+          if (typeof b === "object" && b !== null) deepFreeze(b);
+          r = merge(r, b);
+          if (typeof r === "object" && r !== null) deepFreeze(r);
+        }
+      } else r = resolveOne(kind, list);
+      if (exhausted) throw new ErrorCtor(FUEL);
+      if (typeof r === "number") {
+        if (r - r !== 0) nonJson("non-finite number " + StringCtor(r));
+        nums[i] = r === 0 ? 0 : r;
+        done[i] = 1;
+        return undefined;
+      }
+      const text = toJson(r, 0);
+      if (exhausted) throw new ErrorCtor(FUEL);
+      if (text.length > MAX_OUTPUT) throw new ErrorCtor(TOO_LARGE);
+      return "[" + (first + i) + ",0," + text + "]";
+    } catch (e) {
+      if (isInterrupt(e)) throw e;
+      const [k, m] = describe(e);
+      return "[" + (first + i) + ",1," + stringify(k) + "," + stringify(m) + "]";
+    }
+  };
   let partial = [];
-  let queue = { kind: "merge", lists: [], first: 0, next: 0 };
+  let queue = { kind: "merge", lists: [], first: 0, next: 0, taken: 0 };
+  // The host's functions take the key the host gave \`lock\` before any script code ran: the
+  // script can reach \`__converge\`, but cannot load, resume, take or read a batch itself.
+  let key;
+  const locked = (k) => { if (key === undefined || k !== key) throw new ErrorCtor("the sandbox's own functions are the host's"); };
   const api = {
-    setFactory(f) { if (factory !== undefined) throw new ErrorCtor("factory already set"); factory = f; },
+    lock(k) { if (key !== undefined) throw new ErrorCtor("the sandbox is locked"); key = k; },
+    setFactory(f, one) { if (factory !== undefined) throw new ErrorCtor("factory already set"); factory = f; only = one === "merge" || one === "resolve" ? one : undefined; },
     // The script's declarations, or why its body failed (no error object ever leaves the sandbox).
-    shape() {
+    shape(k) {
+      locked(k);
       try {
         begin();
         const f = factory();
@@ -227,31 +285,56 @@ export function prelude(options: PreludeOptions): string {
     },
     // kind: "resolve" | "merge"; input: JSON array of value lists. Results as one JSON text, one row
     // per list, each carrying its list's index (the host checks both count and order).
-    run(kind, input, first) {
+    run(k, kind, input, first) {
+      locked(k);
       const lists = parse(input);
       partial = [];
       const n = lists.length;
-      for (let i = 0; i < n; i++) { begin(); apply(push, partial, [row(first + i, kind, lists[i])]); }
+      for (let i = 0; i < n; i++) { begin(); apply(push, partial, [rowJson(first + i, kind, lists[i])]); }
       begin();
       const out = "[" + apply(join, partial, [","]) + "]";
       partial = [];
       return out;
     },
-    // QuickJS: a batch the host may interrupt and resume. \`load\` stores the lists, \`resume(max)\`
-    // resolves up to \`max\` of them from where the last call stopped, \`take\` hands over the rows
-    // finished since the last take, \`skip\` passes over a list the host decided itself.
-    load(kind, input, first) { queue = { kind, lists: parse(input), first, next: 0 }; partial = []; },
-    resume(max) {
-      const q = queue;
-      const stop = q.next + max < q.lists.length ? q.next + max : q.lists.length;
-      while (q.next < stop) { begin(); const i = q.next; apply(push, partial, [row(q.first + i, q.kind, q.lists[i])]); q.next = i + 1; }
-      begin();
+    // QuickJS: a batch the host may interrupt and resume. \`load\` (JSON text) or \`loadNumeric\`
+    // (lengths and values in two ArrayBuffers) stores the lists, \`resume(max)\` resolves up to
+    // \`max\` of them from where the last call stopped, \`take\` hands over how many finished since
+    // the last take and their text rows (numbers wait in the buffer \`load\` returned), \`skip\` passes over a
+    // list the host decided itself.
+    load(k, kind, input, first) { locked(k); const lists = parse(input); queue = { kind, lists, first, next: 0, taken: 0 }; partial = []; return results(lists.length); },
+    loadNumeric(k, kind, lengthsBuffer, dataBuffer, first) {
+      locked(k);
+      const lengths = new Uint32(lengthsBuffer), data = new Float64(dataBuffer);
+      const n = lengths.length, lists = [];
+      let p = 0;
+      for (let i = 0; i < n; i++) {
+        const len = lengths[i];
+        if (len === 2) lists[i] = [data[p], data[p + 1]];
+        else { const list = []; for (let k = 0; k < len; k++) list[k] = data[p + k]; lists[i] = list; }
+        p += len;
+      }
+      queue = { kind, lists, first, next: 0, taken: 0 }; partial = [];
+      return results(n);
     },
-    take() { const out = "[" + apply(join, partial, [","]) + "]"; partial = []; return out; },
-    skip() { queue.next++; },
+    resume(k, max) {
+      locked(k);
+      const q = queue, lists = q.lists, first = q.first, kind = q.kind;
+      const stop = q.next + max < lists.length ? q.next + max : lists.length;
+      while (q.next < stop) {
+        charged = 0; exhausted = false;
+        const i = q.next;
+        const text = row(i, first, kind, lists[i]);
+        if (text !== undefined) partial[partial.length] = text;
+        q.next = i + 1;
+      }
+      charged = 0; exhausted = false;
+    },
+    take(k) { locked(k); const q = queue; const out = "[" + (q.next - q.taken) + ",[" + apply(join, partial, [","]) + "]]"; q.taken = q.next; partial = []; return out; },
+    skip(k) { locked(k); queue.next++; queue.taken = queue.next; },
     // All values are numbers (isolated-vm only): packed in a Float64Array with list lengths in a
     // Uint32Array; numeric results go back the same way, anything else as JSON rows in "extra".
-    runNumeric(kind, lengths, data) {
+    runNumeric(k, kind, lengths, data) {
+      locked(k);
       const n = lengths.length;
       const nums = new Float64(n);
       const extra = [];
@@ -354,6 +437,17 @@ export function wrapScript(
   // is a slow global lookup, and the factory runs for every key.
   const member = (name: "merge" | "resolve" | "values", test: string): string =>
     declared === undefined ? test : declared[name] ? name : "void 0";
+  if (declared !== undefined && declared.merge !== declared.resolve) {
+    // One of the two: the factory returns it, and builds no object for every key.
+    const one = declared.merge ? "merge" : "resolve";
+    return `"use strict";
+globalThis.__converge.setFactory(function () {
+"use strict";
+${body}
+;return ${one};
+}, "${one}");
+`;
+  }
   return `"use strict";
 globalThis.__converge.setFactory(function () {
 "use strict";

@@ -2,6 +2,7 @@
  * The supervised engine's child process: loads scripts into an in-process engine and runs batches
  * for the relay. A fatal error here ends only this process.
  */
+import { packResults } from "./batch-input.ts";
 import { ScriptError } from "./errors.ts";
 import { createIsolatedVmEngine, packedRunner } from "./ivm-engine.ts";
 import { createQuickJSEngine } from "./quickjs-engine.ts";
@@ -50,21 +51,12 @@ process.on("message", (req: Request) => {
     if (h === undefined)
       throw new ScriptError("SCRIPT_LOAD", "the script is not loaded in the engine process");
     const packed = packedRunner(h);
-    const results =
+    const { nums, extra } =
       packed !== undefined && req.lengths !== undefined && req.data !== undefined
         ? packed(req.kind, { lengths: req.lengths, data: req.data })
-        : h.run(req.kind, unpack(req));
-    const nums = new Float64Array(results.length);
-    const extra: string[] = [];
-    for (let i = 0; i < results.length; i++) {
-      const r = results[i];
-      if (r === undefined) continue;
-      if (r.ok && typeof r.value === "number") nums[i] = r.value;
-      else if (r.ok) extra.push(`[${i},0,${JSON.stringify(r.value)}]`);
-      else extra.push(`[${i},1,${JSON.stringify(r.error.code)},${JSON.stringify(r.error.message)}]`);
-    }
+        : packResults(h.run(req.kind, unpack(req)));
     const stats = h.lastRun();
-    reply({ id: req.id, op: "run", nums, extra: `[${extra.join(",")}]`, ms: stats.ms, fuel: stats.fuel });
+    reply({ id: req.id, op: "run", nums, extra, ms: stats.ms, fuel: stats.fuel });
   } catch (e) {
     const code = e instanceof ScriptError ? e.code : "SCRIPT_THREW";
     const message = (e instanceof Error ? e.message : String(e)).slice(0, 500);

@@ -1,0 +1,66 @@
+import { describe, expect, it } from "vitest";
+import { createScriptEngine, type JsonValue, type ScriptResult } from "../src/index.ts";
+
+// Numbers enter and leave the QuickJS sandbox packed in typed arrays; anything else as JSON text.
+// A resolution's fuel must not depend on which way its batch travelled.
+const read = (r: ScriptResult | undefined): unknown =>
+  r === undefined ? undefined : r.ok ? [r.value, r.fuel ?? 0] : [r.error.code, r.fuel ?? 0];
+
+describe("QuickJS fuel, whichever way a batch travels", () => {
+  it.each([
+    [
+      "resolve",
+      "function resolve(v) { let s = 0; for (let i = 0; i < v[0] * 20000; i++) s += i; return s; }",
+    ],
+    [
+      "merge",
+      "function merge(a, b) { let s = 0; for (let i = 0; i < a * 20000; i++) s += i; return s + b; }",
+    ],
+  ] as const)(
+    "%s: values, fuel and verdicts agree in a numeric batch, a JSON batch and alone",
+    (kind, source) => {
+      const engine = createScriptEngine({ engine: "quickjs", fuel: 30, applyFuel: 1e6, applyTimeoutMs: 1e6 });
+      const h = engine.load(source);
+      const lists: JsonValue[][] = Array.from({ length: 16 }, (_, i) => [i, 1]);
+      const numeric = h.run(kind, lists).map(read);
+      // One string among them sends the whole batch as JSON text; its own row reads apart.
+      const mixed = h.run(kind, [...lists, ["x", 1]]).map(read);
+      const alone = lists.map((l) => read(h.run(kind, [l])[0]));
+      expect(mixed.slice(0, lists.length)).toEqual(numeric);
+      expect(alone).toEqual(numeric);
+      const codes = numeric.map((x) => (x as [unknown, number])[0]);
+      expect(codes).toContain("SCRIPT_OUT_OF_FUEL");
+      expect(codes.filter((c) => typeof c === "number").length).toBeGreaterThan(4);
+      // Some resolutions report fuel (a unit or more), the heaviest near the limit of 30.
+      const fuels = numeric.map((x) => (x as [unknown, number])[1]);
+      expect(Math.max(...fuels)).toBeGreaterThan(15);
+      engine.dispose();
+    },
+    60_000,
+  );
+
+  it("numbers come back exact: -0 as 0, non-finite results refused, other JSON as itself", () => {
+    const engine = createScriptEngine({ engine: "quickjs" });
+    const h = engine.load(
+      "function merge(a, b) { return b === 1 ? -0 : b === 2 ? a / 0 : b === 3 ? { a } : b === 4 ? 0.1 + a : a * b; }",
+    );
+    const out = h.run("merge", [
+      [5, 1],
+      [5, 2],
+      [5, 3],
+      [5, 4],
+      [5, 7],
+      [2 ** 53, 2],
+    ]);
+    expect(out.map((r) => (r.ok ? r.value : r.error.code))).toEqual([
+      0,
+      "SCRIPT_NON_JSON",
+      { a: 5 },
+      5.1,
+      35,
+      "SCRIPT_NON_JSON",
+    ]);
+    expect(Object.is(out[0]?.ok === true ? out[0].value : undefined, 0)).toBe(true);
+    engine.dispose();
+  });
+});
