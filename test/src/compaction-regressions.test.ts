@@ -20,6 +20,32 @@ function replica(n: number): ReplicatedMap {
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 
 describe("compaction regressions", () => {
+  // Shrunk from test/src/harness.test.ts (gcounter, seed 1245021735): r0 compacted a counter record
+  // that r1 had already extended concurrently with r0's delete; r1's op from before it saw the
+  // delete then counted the deleted increment again.
+  it("an increment concurrent with a delete counts once, even if the deleter compacts first", () => {
+    const r0 = replica(1);
+    const r1 = replica(2);
+    r1.increment("c:b", 1);
+    r0.applyState(r1.encodeState());
+    const ops: Uint8Array[] = [];
+    const off = r1.onOp((op) => ops.push(op));
+    r1.increment("c:b", 1); // concurrent with r0's delete below
+    off();
+    r0.delete("c:b"); // removes the one increment r0 has seen
+    r1.applyState(r0.encodeState());
+    expect(r1.get("c:b")).toBe(1);
+    r0.compact([r1.versionVector()]);
+    r0.applyOp(ops[0] as Uint8Array);
+    expect(r0.get("c:b")).toBe(1); // was 2: the deleted increment came back
+    r0.applyState(r1.encodeState());
+    r1.applyState(r0.encodeState());
+    expect([r0.get("c:b"), r1.get("c:b")]).toEqual([1, 1]);
+    r0.compact([r1.versionVector()]);
+    r1.compact([r0.versionVector()]);
+    expect(hex(r0.encodeState())).toBe(hex(r1.encodeState()));
+  });
+
   it("an increment made after compacting a deleted counter is never lost (lost increment)", () => {
     const a = replica(1);
     const b = replica(2);
