@@ -143,6 +143,13 @@ export interface ReplicatedMap {
   /** Merges any payload (state, delta or op). */
   readonly apply: (bytes: Uint8Array) => ApplyResult;
   /**
+   * The keys a payload (state, delta or op) carries, in ascending order, without applying it:
+   * decoded and checked against this replica's rules like an apply would (the same decode and
+   * config errors), but nothing is admitted or merged and the replica is unchanged. For servers
+   * that check every key of an incoming payload against a principal's patterns before merging.
+   */
+  readonly payloadKeys: (bytes: Uint8Array) => readonly string[];
+  /**
    * Merges any payload in chunks, yielding to the event loop between them: first it decodes and
    * checks the whole payload (refusing it without any change), then merges. The merge takes effect
    * as if applied at once when decoding ends: local writes made before that point come before it,

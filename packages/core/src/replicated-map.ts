@@ -724,6 +724,15 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     applyDelta: (bytes) => applySync(checkPayload(bytes, "applyDelta"), "delta"),
     applyOp: (bytes) => applySync(checkPayload(bytes, "applyOp"), "op"),
     apply: (bytes) => applySync(checkPayload(bytes, "apply"), undefined),
+    payloadKeys: (bytes) => {
+      const decoder = new PayloadDecoder(checkPayload(bytes, "payloadKeys"), rules, limits, intern);
+      try {
+        decoder.next(Number.POSITIVE_INFINITY);
+        return Object.freeze(decoder.keys.slice());
+      } finally {
+        decoder.release();
+      }
+    },
     // async: a misuse rejects the returned promise, as a refused payload does.
     applyAsync: async (bytes, opts) =>
       applyAsync(checkPayload(bytes, "applyAsync"), checkApplyAsyncOptions(opts)),

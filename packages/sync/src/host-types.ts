@@ -4,6 +4,7 @@ import type { Access, RulesManifest } from "./messages.ts";
 import type { MetricsSink } from "./metrics.ts";
 import type { Timers } from "./session-types.ts";
 import type { Store } from "./store.ts";
+import type { StorePolicyOptions } from "./store-policy.ts";
 import type { Transport } from "./transport.ts";
 
 /** Who a connection authenticated as; whatever `authenticate` returns (a user id, claims). */
@@ -38,6 +39,8 @@ export interface HostLimits {
    * drains, the connection gets one delta from its acknowledged vector instead (default 4 MiB).
    */
   readonly sendQueueBytes?: number;
+  /** Largest payload reassembled from chunks (default 64 MiB); larger closes with MALFORMED. */
+  readonly maxPayloadBytes?: number;
 }
 
 /** Hooks and collaborators of a host. */
@@ -59,6 +62,8 @@ export interface HostOptions {
   /** Where documents are kept; default an in-memory store. */
   readonly store?: Store;
   readonly limits?: HostLimits;
+  /** When the host folds a document's log into a snapshot (see `documentKeeper`). */
+  readonly storePolicy?: StorePolicyOptions;
   readonly metrics?: MetricsSink;
   readonly timers?: Timers;
 }

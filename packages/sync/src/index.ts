@@ -12,7 +12,17 @@
  * @packageDocumentation
  */
 
+export { connect } from "./connect.ts";
 export { SyncError, type SyncErrorCode } from "./errors.ts";
+export {
+  DEFAULT_FRAME_LIMITS,
+  decodeMessage,
+  decodeVersionVector,
+  encodeMessage,
+  encodeVersionVector,
+  type FrameLimits,
+} from "./frame-codec.ts";
+export { createSyncHost } from "./host.ts";
 export type {
   ConnectionInfo,
   DocumentConfig,
@@ -23,6 +33,7 @@ export type {
   Principal,
   SyncHost,
 } from "./host-types.ts";
+export { memoryStore } from "./memory-store.ts";
 export { type MemoryTransportOptions, memoryTransportPair } from "./memory-transport.ts";
 export {
   type Access,
@@ -42,6 +53,7 @@ export {
   type WelcomeMessage,
 } from "./messages.ts";
 export type { MetricAttributes, MetricsSink } from "./metrics.ts";
+export { openDocument } from "./open-document.ts";
 export type {
   OpenDocumentOptions,
   SessionEvents,
@@ -51,4 +63,11 @@ export type {
   Timers,
 } from "./session-types.ts";
 export type { DocumentStore, OutboxEntry, PeerRecord, Store, StoreBatch, StoredDocument } from "./store.ts";
+export {
+  type DocumentKeeper,
+  documentKeeper,
+  type LoadedReplica,
+  loadReplica,
+  type StorePolicyOptions,
+} from "./store-policy.ts";
 export { CloseCode, type CloseInfo, type Dialer, type Transport } from "./transport.ts";

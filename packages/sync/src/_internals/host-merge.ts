@@ -1,0 +1,179 @@
+import type { Value, VersionVector } from "@converge/core";
+import { isConvergeError } from "@converge/hlc";
+import type { ConnectionInfo, HostChangeEvent } from "../host-types.ts";
+import type { Access, Message } from "../messages.ts";
+import type { MetricsSink } from "../metrics.ts";
+import type { Timers } from "../session-types.ts";
+import type { Transport } from "../transport.ts";
+import type { ChunkAssembler } from "./chunks.ts";
+import type { HostDocument } from "./host-document.ts";
+import { keyAllowed } from "./key-patterns.ts";
+
+/** One connection a host serves. */
+export interface Conn {
+  readonly transport: Transport;
+  readonly info: ConnectionInfo;
+  phase: "handshake" | "open" | "closed";
+  doc: HostDocument<Conn> | undefined;
+  principal: unknown;
+  access: Access;
+  client: string;
+  /** A lower bound of what the client has: a delta from it always finds its base there. */
+  known: VersionVector | undefined;
+  paused: boolean;
+  presence: Value | null;
+  queue: Promise<void>;
+  readonly assembler: ChunkAssembler;
+  windowStart: number;
+  windowFrames: number;
+  windowBytes: number;
+  timer: unknown;
+  chunkId: number;
+}
+
+/** Whether a connection has closed (a function, so a check after an await is not narrowed away). */
+export function isClosed(c: Conn): boolean {
+  return c.phase === "closed";
+}
+
+/** What the payload path needs from its host. */
+export interface MergeContext {
+  readonly limits: { readonly sendQueueBytes: number };
+  readonly timers: Timers;
+  readonly metrics: MetricsSink | undefined;
+  readonly send: (c: Conn, m: Message) => void;
+  readonly sendPayload: (c: Conn, payload: Uint8Array) => void;
+  readonly report: (error: unknown, document: string | undefined) => void;
+  readonly onChange: ((event: HostChangeEvent) => void) | undefined;
+}
+
+const PAYLOAD_KIND_DELTA = 2;
+/** Payloads larger than this merge with `applyAsync`, yielding to the event loop. */
+const ASYNC_APPLY_BYTES = 64 * 1024;
+
+/** Streams to `c` unless it is paused; pauses it when its send queue passed the bound. */
+function stream(ctx: MergeContext, c: Conn, doc: HostDocument<Conn>, what: (c: Conn) => void): void {
+  const { limits, timers, metrics, sendPayload } = ctx;
+  if (c.phase !== "open") return;
+  if (!c.paused && c.transport.pendingBytes() > limits.sendQueueBytes) {
+    c.paused = true;
+    metrics?.count("backpressure_pauses", 1, { document: doc.name });
+    const check = (): void => {
+      if (c.phase !== "open") return;
+      const queued = c.transport.pendingBytes();
+      metrics?.gauge("send_queue_bytes", queued, { document: doc.name });
+      if (queued > limits.sendQueueBytes / 2) {
+        timers.setTimeout(check, 20);
+        return;
+      }
+      c.paused = false;
+      sendPayload(c, doc.map.encodeDelta(c.known ?? doc.map.versionVector()));
+      c.known = doc.map.versionVector();
+    };
+    timers.setTimeout(check, 20);
+  }
+  if (!c.paused) what(c);
+}
+
+/**
+ * A client's payload: refused for a read-only principal, checked key by key against a write
+ * principal's patterns (all or nothing), merged in the document's apply order, relayed to the
+ * other connections, acknowledged once committed. Refusals are `reject` frames.
+ */
+export async function mergePayload(
+  ctx: MergeContext,
+  c: Conn,
+  doc: HostDocument<Conn>,
+  bytes: Uint8Array,
+): Promise<void> {
+  const { timers, metrics, send, sendPayload, report } = ctx;
+  const attrs = { document: doc.name };
+  const refuse = (e: unknown): void => {
+    if (!isConvergeError(e)) throw e;
+    metrics?.count("refusals", 1, { code: e.code });
+    report(e, doc.name);
+    send(c, { type: "reject", code: e.code, message: e.message, keys: [] });
+  };
+  if (c.access.mode !== "write") {
+    metrics?.count("refusals", 1, { code: "FORBIDDEN" });
+    send(c, {
+      type: "reject",
+      code: "FORBIDDEN",
+      message: "read-only access: the write was not merged",
+      keys: [],
+    });
+    return;
+  }
+  const patterns = c.access.keys;
+  if (patterns !== undefined) {
+    let keys: readonly string[];
+    try {
+      keys = doc.map.payloadKeys(bytes);
+    } catch (e) {
+      return refuse(e);
+    }
+    const bad = keys.filter((k) => !keyAllowed(k, patterns));
+    if (bad.length > 0) {
+      metrics?.count("refusals", 1, { code: "FORBIDDEN" });
+      send(c, {
+        type: "reject",
+        code: "FORBIDDEN",
+        message: `${bad.length} of the frame's keys are outside this principal's patterns; nothing was merged`,
+        keys: bad,
+      });
+      return;
+    }
+  }
+  // Applies of one document run one after another, so its change events belong to one apply.
+  const run = doc.chain.then(async () => {
+    const changed = new Set<string>();
+    doc.changed = changed;
+    const started = timers.now();
+    try {
+      const result =
+        bytes.length > ASYNC_APPLY_BYTES ? await doc.map.applyAsync(bytes) : doc.map.apply(bytes);
+      return { result, changed };
+    } finally {
+      doc.changed = undefined;
+      metrics?.observe("apply_ms", timers.now() - started, attrs);
+    }
+  });
+  doc.chain = run.then(
+    () => {},
+    () => {},
+  );
+  let outcome: Awaited<typeof run>;
+  try {
+    outcome = await run;
+  } catch (e) {
+    return refuse(e);
+  }
+  const vector = doc.map.versionVector();
+  let committed: Promise<void>;
+  if (!outcome.result.duplicate) {
+    metrics?.count("payloads_merged", 1, attrs);
+    metrics?.count("keys_merged", outcome.result.changed, attrs);
+    committed = doc.keeper.append(bytes);
+    const delta = bytes[3] === PAYLOAD_KIND_DELTA;
+    for (const other of doc.connections) {
+      if (other === c) continue;
+      stream(ctx, other, doc, (o) => {
+        if (!delta) sendPayload(o, bytes);
+        else {
+          // A relayed delta's base may be missing there: a fresh one from what it surely has.
+          sendPayload(o, doc.map.encodeDelta(o.known ?? vector));
+          o.known = vector;
+        }
+      });
+    }
+    if (outcome.changed.size > 0)
+      ctx.onChange?.({ document: doc.name, principal: c.principal, keys: [...outcome.changed].sort() });
+  } else committed = doc.keeper.flush();
+  try {
+    await committed;
+  } catch (e) {
+    report(e, doc.name);
+    return;
+  }
+  if (c.phase === "open") send(c, { type: "ack", vector });
+}

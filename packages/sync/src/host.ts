@@ -1,0 +1,362 @@
+import { FORMAT_VERSION } from "@converge/core/codec";
+import { type ConvergeError, isConvergeError } from "@converge/hlc";
+import { ChunkAssembler, payloadFrames } from "./_internals/chunks.ts";
+import { type HostDocument, loadHostDocument } from "./_internals/host-document.ts";
+import { type Conn, isClosed, type MergeContext, mergePayload } from "./_internals/host-merge.ts";
+import { refusalError } from "./_internals/refusal-error.ts";
+import { defaultTimers } from "./_internals/timers.ts";
+import { SyncError } from "./errors.ts";
+import { decodeMessage, encodeMessage } from "./frame-codec.ts";
+import type { DocumentConfig, HostOptions, SyncHost } from "./host-types.ts";
+import { memoryStore } from "./memory-store.ts";
+import { type HelloMessage, type Message, PROTOCOL_VERSION, type RefusalCode } from "./messages.ts";
+import { CloseCode } from "./transport.ts";
+
+/**
+ * The server side of the protocol, isomorphic (no Node API). Documents load lazily on their first
+ * connection (`documents(name)` for the config, the store for the records). Per connection:
+ *
+ * 1. handshake, in this order: protocol (`UPGRADE_REQUIRED`), payload format (`FORMAT_VERSION`),
+ *    document (`UNKNOWN_DOCUMENT`), `authenticate` (`UNAUTHORIZED`, or the converge code it
+ *    threw), `authorize` (`FORBIDDEN` for mode none), fingerprint (`CONFIG_MISMATCH` naming the
+ *    document's and the client's, or the manifest when the hello carries none). A refusal is a
+ *    `refuse` frame, then a close with the matching {@link CloseCode};
+ * 2. welcome with the document's committed vector, then one delta from the client's vector;
+ * 3. each client payload: a read-only principal's is refused (`reject FORBIDDEN`); with key
+ *    patterns, every key is checked before merging and the whole frame refused otherwise; a
+ *    merged payload is relayed to the document's other connections (ops and states as they are;
+ *    a delta as a fresh delta from each connection's known vector) and acknowledged with the
+ *    document's vector once the store committed it.
+ *
+ * Limits: handshake timeout and cap, frames/s and bytes/s (`RATE_LIMITED` close), frame size
+ * (`FRAME_TOO_LARGE` close), send queue (backpressure: no more streaming to a connection whose
+ * pending bytes passed `sendQueueBytes`; once under half of it, one delta from its known vector).
+ * A malformed frame closes only its connection (`MALFORMED`); nothing else is affected.
+ */
+export function createSyncHost(options: HostOptions): SyncHost {
+  const timers = options.timers ?? defaultTimers;
+  const store = options.store ?? memoryStore();
+  const metrics = options.metrics;
+  const limits = {
+    handshakeTimeoutMs: options.limits?.handshakeTimeoutMs ?? 10_000,
+    maxPendingHandshakes: options.limits?.maxPendingHandshakes ?? 1000,
+    maxFrameBytes: options.limits?.maxFrameBytes ?? 1024 * 1024,
+    framesPerSecond: options.limits?.framesPerSecond ?? 1000,
+    bytesPerSecond: options.limits?.bytesPerSecond ?? 8 * 1024 * 1024,
+    sendQueueBytes: options.limits?.sendQueueBytes ?? 4 * 1024 * 1024,
+    maxPayloadBytes: options.limits?.maxPayloadBytes ?? 64 * 1024 * 1024,
+  };
+  const docs = new Map<string, Promise<HostDocument<Conn>>>();
+  const conns = new Set<Conn>();
+  const errorListeners = new Set<(error: ConvergeError, document: string | undefined) => void>();
+  let pending = 0;
+  let closed = false;
+
+  const report = (error: unknown, document: string | undefined): void => {
+    if (!isConvergeError(error)) return;
+    for (const l of [...errorListeners]) {
+      try {
+        l(error, document);
+      } catch {
+        // A listener's failure is its own.
+      }
+    }
+  };
+  const attrs = (c: Conn): Readonly<Record<string, string>> =>
+    c.doc === undefined ? {} : { document: c.doc.name };
+
+  const sendFrame = (c: Conn, frame: Uint8Array): void => {
+    metrics?.count("frames_out", 1, attrs(c));
+    metrics?.count("bytes_out", frame.length, attrs(c));
+    c.transport.send(frame);
+  };
+  const send = (c: Conn, m: Message): void => sendFrame(c, encodeMessage(m));
+  const sendPayload = (c: Conn, payload: Uint8Array): void => {
+    for (const f of payloadFrames(payload, limits.maxFrameBytes, c.chunkId++)) sendFrame(c, f);
+  };
+
+  const drop = (c: Conn, code: number, reason: string): void => {
+    if (c.phase === "closed") return;
+    c.transport.close(code, reason);
+  };
+  const refuse = (
+    c: Conn,
+    code: RefusalCode,
+    message: string,
+    close: number,
+    extra: { readonly expected?: string; readonly received?: string } = {},
+  ): void => {
+    metrics?.count("refusals", 1, { code });
+    report(refusalError(code, message, extra), c.doc?.name);
+    send(c, { type: "refuse", code, message, ...extra });
+    drop(c, close, code);
+  };
+
+  const loadDocument = (name: string, config: DocumentConfig): Promise<HostDocument<Conn>> => {
+    let doc = docs.get(name);
+    if (doc === undefined) {
+      doc = loadHostDocument<Conn>(store, name, config, options.storePolicy?.compactBytes);
+      docs.set(name, doc);
+      doc.then(
+        () => metrics?.gauge("documents", docs.size),
+        () => docs.delete(name),
+      );
+    }
+    return doc;
+  };
+
+  const hello = async (c: Conn, m: HelloMessage): Promise<void> => {
+    if (m.protocol !== PROTOCOL_VERSION)
+      return refuse(
+        c,
+        "UPGRADE_REQUIRED",
+        `protocol ${m.protocol}; this server speaks ${PROTOCOL_VERSION}`,
+        CloseCode.UPGRADE_REQUIRED,
+      );
+    if (m.format !== FORMAT_VERSION)
+      return refuse(
+        c,
+        "FORMAT_VERSION",
+        `payload format ${m.format}; this server reads ${FORMAT_VERSION}`,
+        CloseCode.UPGRADE_REQUIRED,
+      );
+    const config = await options.documents(m.document);
+    if (config === undefined)
+      return refuse(c, "UNKNOWN_DOCUMENT", `no document ${JSON.stringify(m.document)}`, CloseCode.FORBIDDEN);
+    try {
+      c.principal =
+        options.authenticate === undefined ? null : await options.authenticate(m.credentials, c.info);
+    } catch (e) {
+      const code = isConvergeError(e) && isRefusal(e.code) ? e.code : "UNAUTHORIZED";
+      const why = e instanceof Error ? e.message : "credentials refused";
+      return refuse(c, code, why, code === "FORBIDDEN" ? CloseCode.FORBIDDEN : CloseCode.UNAUTHORIZED);
+    }
+    const access =
+      options.authorize === undefined
+        ? ({ mode: "write" } as const)
+        : await options.authorize(c.principal, m.document);
+    if (access.mode === "none")
+      return refuse(
+        c,
+        "FORBIDDEN",
+        `no access to document ${JSON.stringify(m.document)}`,
+        CloseCode.FORBIDDEN,
+      );
+    const doc = await loadDocument(m.document, config);
+    if (c.phase === "closed") return;
+    c.doc = doc;
+    if (m.fingerprint !== null && m.fingerprint !== doc.map.fingerprint)
+      return refuse(
+        c,
+        "CONFIG_MISMATCH",
+        `document rules ${doc.map.fingerprint}, client rules ${m.fingerprint}`,
+        CloseCode.CONFIG_MISMATCH,
+        {
+          expected: doc.map.fingerprint,
+          received: m.fingerprint,
+        },
+      );
+    const manifest = config.manifest;
+    if (m.fingerprint === null && manifest === undefined)
+      return refuse(
+        c,
+        "CONFIG_MISMATCH",
+        "this document serves no manifest: bring its rules",
+        CloseCode.CONFIG_MISMATCH,
+        {
+          expected: doc.map.fingerprint,
+          received: "",
+        },
+      );
+    // Welcome with what is committed: a client drops from its outbox what the vector covers.
+    await doc.keeper.flush();
+    if (isClosed(c)) return;
+    c.access = access;
+    c.client = `${doc.nextClient++}`;
+    c.phase = "open";
+    pending--;
+    timers.clearTimeout(c.timer);
+    const vector = doc.map.versionVector();
+    send(c, {
+      type: "welcome",
+      fingerprint: doc.map.fingerprint,
+      manifest: m.fingerprint === null ? (manifest ?? null) : null,
+      vector,
+      access,
+      client: c.client,
+    });
+    sendPayload(c, doc.map.encodeDelta(m.vector));
+    c.known = m.vector.merge(vector);
+    for (const other of doc.connections)
+      if (other.presence !== null) send(c, { type: "presence", client: other.client, state: other.presence });
+    doc.connections.add(c);
+  };
+
+  /** Streams to `c` unless it is paused; pauses it when its queue passed the bound. */
+  const ctx: MergeContext = {
+    limits,
+    timers,
+    metrics,
+    send,
+    sendPayload,
+    report,
+    onChange: options.onChange,
+  };
+
+  const handle = async (c: Conn, m: Message): Promise<void> => {
+    if (c.phase === "handshake") {
+      if (m.type !== "hello") throw new SyncError("FRAME_MALFORMED", `a ${m.type} before the hello`);
+      return hello(c, m);
+    }
+    const doc = c.doc;
+    if (c.phase !== "open" || doc === undefined) return;
+    switch (m.type) {
+      case "payload":
+        return mergePayload(ctx, c, doc, m.payload);
+      case "chunk": {
+        const whole = c.assembler.add(m);
+        if (whole !== undefined) await mergePayload(ctx, c, doc, whole);
+        return;
+      }
+      case "presence":
+        c.presence = m.state;
+        for (const other of doc.connections)
+          if (other !== c && other.phase === "open")
+            send(other, { type: "presence", client: c.client, state: m.state });
+        return;
+      case "ping":
+        return send(c, { type: "pong", nonce: m.nonce });
+      case "pong":
+        return;
+      default:
+        throw new SyncError("FRAME_MALFORMED", `a ${m.type} from a client`);
+    }
+  };
+
+  const onFrame = (c: Conn, frame: Uint8Array): void => {
+    if (c.phase === "closed") return;
+    metrics?.count("frames_in", 1, attrs(c));
+    metrics?.count("bytes_in", frame.length, attrs(c));
+    const now = timers.now();
+    if (now - c.windowStart >= 1000) {
+      c.windowStart = now;
+      c.windowFrames = 0;
+      c.windowBytes = 0;
+    }
+    c.windowFrames++;
+    c.windowBytes += frame.length;
+    if (c.windowFrames > limits.framesPerSecond || c.windowBytes > limits.bytesPerSecond) {
+      metrics?.count("refusals", 1, { code: "RATE_LIMITED" });
+      report(new SyncError("RATE_LIMITED", "too many frames or bytes per second"), c.doc?.name);
+      drop(c, CloseCode.RATE_LIMITED, "RATE_LIMITED");
+      return;
+    }
+    if (frame.length > limits.maxFrameBytes) {
+      metrics?.count("refusals", 1, { code: "FRAME_TOO_LARGE" });
+      report(new SyncError("FRAME_TOO_LARGE", `frame of ${frame.length} bytes`), c.doc?.name);
+      drop(c, CloseCode.FRAME_TOO_LARGE, "FRAME_TOO_LARGE");
+      return;
+    }
+    let m: Message;
+    try {
+      m = decodeMessage(frame, { maxFrameBytes: limits.maxFrameBytes });
+    } catch (e) {
+      metrics?.count("refusals", 1, { code: "FRAME_MALFORMED" });
+      report(e, c.doc?.name);
+      drop(c, CloseCode.MALFORMED, "FRAME_MALFORMED");
+      return;
+    }
+    c.queue = c.queue
+      .then(() => handle(c, m))
+      .catch((e: unknown) => {
+        report(e, c.doc?.name);
+        drop(c, CloseCode.MALFORMED, "FRAME_MALFORMED");
+      });
+  };
+
+  const onClose = (c: Conn): void => {
+    if (c.phase === "handshake") {
+      pending--;
+      timers.clearTimeout(c.timer);
+    }
+    c.phase = "closed";
+    conns.delete(c);
+    metrics?.gauge("connections", conns.size);
+    const doc = c.doc;
+    if (doc === undefined || !doc.connections.delete(c)) return;
+    if (c.presence !== null)
+      for (const other of doc.connections) send(other, { type: "presence", client: c.client, state: null });
+  };
+
+  return {
+    accept: (transport, info = {}) => {
+      if (closed) {
+        transport.close(CloseCode.GOING_AWAY, "server closed");
+        return;
+      }
+      if (pending >= limits.maxPendingHandshakes) {
+        metrics?.count("refusals", 1, { code: "RATE_LIMITED" });
+        transport.close(CloseCode.RATE_LIMITED, "too many pending handshakes");
+        return;
+      }
+      const c: Conn = {
+        transport,
+        info,
+        phase: "handshake",
+        doc: undefined,
+        principal: null,
+        access: { mode: "none" },
+        client: "",
+        known: undefined,
+        paused: false,
+        presence: null,
+        queue: Promise.resolve(),
+        assembler: new ChunkAssembler(limits.maxPayloadBytes),
+        windowStart: timers.now(),
+        windowFrames: 0,
+        windowBytes: 0,
+        timer: undefined,
+        chunkId: 0,
+      };
+      pending++;
+      conns.add(c);
+      metrics?.gauge("connections", conns.size);
+      c.timer = timers.setTimeout(() => {
+        if (c.phase !== "handshake") return;
+        metrics?.count("refusals", 1, { code: "HANDSHAKE_TIMEOUT" });
+        drop(c, CloseCode.HANDSHAKE_TIMEOUT, "no handshake in time");
+      }, limits.handshakeTimeoutMs);
+      transport.onFrame((frame) => onFrame(c, frame));
+      transport.onClose(() => onClose(c));
+      if (!transport.isOpen()) onClose(c);
+    },
+    document: async (name) => {
+      const config = await options.documents(name);
+      if (config === undefined)
+        throw new SyncError("UNKNOWN_DOCUMENT", `no document ${JSON.stringify(name)}`);
+      return (await loadDocument(name, config)).map;
+    },
+    stats: () => ({ connections: conns.size, documents: docs.size, pendingHandshakes: pending }),
+    onError: (listener) => {
+      errorListeners.add(listener);
+      return () => errorListeners.delete(listener);
+    },
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      for (const c of [...conns]) drop(c, CloseCode.GOING_AWAY, "server closing");
+      for (const d of docs.values()) {
+        try {
+          await (await d).keeper.flush();
+        } catch (e) {
+          report(e, undefined);
+        }
+      }
+      await store.close();
+    },
+  };
+}
+
+/** What `authenticate` may refuse with, keeping its code; anything else is `UNAUTHORIZED`. */
+const isRefusal = (code: string): code is "UNAUTHORIZED" | "FORBIDDEN" =>
+  code === "UNAUTHORIZED" || code === "FORBIDDEN";

@@ -1,0 +1,89 @@
+import { SyncError } from "./errors.ts";
+import type { DocumentStore, OutboxEntry, PeerRecord, Store, StoreBatch, StoredDocument } from "./store.ts";
+
+interface Records {
+  snapshot: Uint8Array | undefined;
+  log: Uint8Array[];
+  outbox: OutboxEntry[];
+  peers: Map<string, PeerRecord>;
+}
+
+const copyPeer = (p: PeerRecord): PeerRecord => ({
+  peer: p.peer,
+  vector: p.vector.slice(),
+  seenAt: p.seenAt,
+});
+
+/**
+ * A {@link Store} in memory: for tests, for a host that needs no durability, and for a client
+ * whose outbox may die with the process. Bytes are copied in and out (a caller may reuse its
+ * buffers); each batch applies whole, synchronously inside `commit`. Outlives the documents it
+ * opened: reopening a document returns what was committed, so a "restart" of a host or a
+ * session built on the same store loads its records back. After `close`, every call rejects with
+ * `STORE_CLOSED`.
+ */
+export function memoryStore(): Store {
+  const docs = new Map<string, Records>();
+  let closed = false;
+  const check = (): void => {
+    if (closed) throw new SyncError("STORE_CLOSED", "the store is closed");
+  };
+
+  const openDoc = (name: string): DocumentStore => {
+    let records = docs.get(name);
+    if (records === undefined) {
+      records = { snapshot: undefined, log: [], outbox: [], peers: new Map() };
+      docs.set(name, records);
+    }
+    const rec = records;
+    let open = true;
+    const checkDoc = (): void => {
+      check();
+      if (!open) throw new SyncError("STORE_CLOSED", `document ${name} is closed`);
+    };
+    return {
+      load: async (): Promise<StoredDocument> => {
+        checkDoc();
+        return {
+          snapshot: rec.snapshot?.slice(),
+          log: rec.log.map((b) => b.slice()),
+          outbox: rec.outbox.map((e) => ({ seq: e.seq, op: e.op.slice() })),
+          peers: [...rec.peers.values()].map(copyPeer),
+        };
+      },
+      commit: async (batch: StoreBatch): Promise<void> => {
+        checkDoc();
+        if (batch.snapshot !== undefined) {
+          rec.snapshot = batch.snapshot.slice();
+          rec.log = [];
+        }
+        for (const p of batch.append ?? []) rec.log.push(p.slice());
+        for (const e of batch.outboxAdd ?? []) rec.outbox.push({ seq: e.seq, op: e.op.slice() });
+        const acked = batch.outboxAckedUpTo;
+        if (acked !== undefined) rec.outbox = rec.outbox.filter((e) => e.seq > acked);
+        for (const p of batch.peers ?? []) rec.peers.set(p.peer, copyPeer(p));
+        for (const id of batch.removePeers ?? []) rec.peers.delete(id);
+      },
+      close: async () => {
+        open = false;
+      },
+    };
+  };
+
+  return {
+    open: async (document) => {
+      check();
+      return openDoc(document);
+    },
+    documents: async () => {
+      check();
+      return [...docs.keys()].filter((n) => {
+        const r = docs.get(n) as Records;
+        return r.snapshot !== undefined || r.log.length > 0 || r.outbox.length > 0 || r.peers.size > 0;
+      });
+    },
+    close: async () => {
+      closed = true;
+    },
+  };
+}

@@ -1,0 +1,156 @@
+import { createReplicatedMap, type ReplicatedMap, type ReplicatedMapOptions } from "@converge/core";
+import type { DocumentStore, OutboxEntry, PeerRecord, StoreBatch, StoredDocument } from "./store.ts";
+
+/** Options of the store policy. */
+export interface StorePolicyOptions {
+  /**
+   * Fold the log into a new snapshot once the bytes appended since the last snapshot pass this
+   * (default 1 MiB). The snapshot is the replica's full state, written in the same batch that
+   * replaces the log, so a crash leaves the old records or the new, never neither.
+   */
+  readonly compactBytes?: number;
+}
+
+/**
+ * How one replica keeps its records in a {@link DocumentStore} — written once, used by clients
+ * and hosts alike:
+ * - every payload merged into the replica (remote payloads, and local ops) is appended to the log;
+ * - a local op is also added to the outbox in the same batch, and dropped from it once the server
+ *   acknowledged it (`ackUpTo`);
+ * - when the log passes `compactBytes`, the next batch writes a snapshot (the replica's full state
+ *   at commit time, which includes everything queued) instead of the appends;
+ * - changes queued in one turn of the event loop share one commit (group commit); commits happen
+ *   in order, and `flush` resolves once everything queued before it is committed.
+ */
+export interface DocumentKeeper {
+  /** Queues a merged payload for the log. */
+  readonly append: (payload: Uint8Array) => Promise<void>;
+  /** Queues a local op: appended to the log and added to the outbox. */
+  readonly addLocal: (entry: OutboxEntry) => Promise<void>;
+  /** Queues the removal of outbox entries with `seq` ≤ `seq`. */
+  readonly ackUpTo: (seq: number) => Promise<void>;
+  /** Queues a peer record. */
+  readonly setPeer: (record: PeerRecord) => Promise<void>;
+  /** Resolves once everything queued so far is committed. */
+  readonly flush: () => Promise<void>;
+}
+
+interface Pending {
+  append: Uint8Array[];
+  outboxAdd: OutboxEntry[];
+  ackedUpTo: number | undefined;
+  peers: Map<string, PeerRecord>;
+  bytes: number;
+  done: Promise<void>;
+}
+
+/** Builds the {@link DocumentKeeper} of `map` over `store`; `logBytes` counts what the loaded log held. */
+export function documentKeeper(
+  store: DocumentStore,
+  map: () => ReplicatedMap,
+  options: StorePolicyOptions & { readonly logBytes?: number } = {},
+): DocumentKeeper {
+  const compactBytes = options.compactBytes ?? 1024 * 1024;
+  let logBytes = options.logBytes ?? 0;
+  let pending: Pending | undefined;
+  let chain: Promise<void> = Promise.resolve();
+
+  const commitPending = async (p: Pending): Promise<void> => {
+    if (pending === p) pending = undefined;
+    logBytes += p.bytes;
+    const batch: { -readonly [K in keyof StoreBatch]: StoreBatch[K] } = {};
+    if (logBytes > compactBytes) {
+      // The state includes every payload queued so far: it replaces the log and these appends.
+      batch.snapshot = map().encodeState();
+      logBytes = 0;
+    } else if (p.append.length > 0) batch.append = p.append;
+    if (p.outboxAdd.length > 0) batch.outboxAdd = p.outboxAdd;
+    if (p.ackedUpTo !== undefined) batch.outboxAckedUpTo = p.ackedUpTo;
+    if (p.peers.size > 0) batch.peers = [...p.peers.values()];
+    await store.commit(batch);
+  };
+
+  const queue = (): Pending => {
+    if (pending !== undefined) return pending;
+    const p: Pending = {
+      append: [],
+      outboxAdd: [],
+      ackedUpTo: undefined,
+      peers: new Map(),
+      bytes: 0,
+      done: Promise.resolve(),
+    };
+    pending = p;
+    // Waits one microtask so that everything queued in this turn joins the batch.
+    p.done = chain.then(() => Promise.resolve()).then(() => commitPending(p));
+    chain = p.done.catch(() => {});
+    return p;
+  };
+
+  return {
+    append: (payload) => {
+      const p = queue();
+      p.append.push(payload);
+      p.bytes += payload.length;
+      return p.done;
+    },
+    addLocal: (entry) => {
+      const p = queue();
+      p.append.push(entry.op);
+      p.outboxAdd.push(entry);
+      p.bytes += entry.op.length;
+      return p.done;
+    },
+    ackUpTo: (seq) => {
+      const p = queue();
+      p.ackedUpTo = Math.max(p.ackedUpTo ?? 0, seq);
+      // An ack can drop an entry queued in this same batch before it reached the store.
+      p.outboxAdd = p.outboxAdd.filter((e) => e.seq > seq);
+      return p.done;
+    },
+    setPeer: (record) => {
+      const p = queue();
+      p.peers.set(record.peer, record);
+      return p.done;
+    },
+    flush: () => (pending !== undefined ? pending.done : chain),
+  };
+}
+
+/** What {@link loadReplica} rebuilt. */
+export interface LoadedReplica {
+  readonly map: ReplicatedMap;
+  /** Unacknowledged local operations, ascending by `seq`. */
+  readonly outbox: readonly OutboxEntry[];
+  readonly peers: readonly PeerRecord[];
+  /** Bytes of the log after the snapshot (what the next compaction counts from). */
+  readonly logBytes: number;
+}
+
+/**
+ * Rebuilds a replica from its records: the snapshot, then every log entry in commit order (the
+ * log holds what was merged, so each delta's base precedes it), then the outbox ops (already in
+ * the log; applying them again is a no-op, kept for logs folded away). The result is merged in a
+ * scratch replica and handed to the real one as its initial `state`, so that the replica continues
+ * after the highest sequence number of its own that the records hold (a map only skips past its
+ * own operations found in its initial state). Core refuses damaged payloads with its typed errors.
+ */
+export function loadReplica(stored: StoredDocument, options: ReplicatedMapOptions): LoadedReplica {
+  let state = stored.snapshot;
+  let logBytes = 0;
+  if (stored.log.length > 0 || stored.outbox.length > 0) {
+    const scratch = createReplicatedMap({
+      resolvers: options.resolvers,
+      ...(options.limits === undefined ? {} : { limits: options.limits }),
+      ...(state === undefined ? {} : { state }),
+    });
+    for (const payload of stored.log) {
+      scratch.apply(payload);
+      logBytes += payload.length;
+    }
+    for (const entry of stored.outbox) scratch.apply(entry.op);
+    state = scratch.encodeState();
+  }
+  const map = createReplicatedMap(state === undefined ? options : { ...options, state });
+  return { map, outbox: stored.outbox, peers: stored.peers, logBytes };
+}
