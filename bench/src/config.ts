@@ -61,6 +61,7 @@ export const WORKLOADS: readonly [
   "counters",
   "hlc",
   "scripts",
+  "sync",
 ] = [
   // The whole round first: its first rounds are then the process's cold ones.
   "round",
@@ -71,6 +72,8 @@ export const WORKLOADS: readonly [
   "counters",
   "hlc",
   "scripts",
+  // Sync last: it forks server processes and opens thousands of sockets (settings: sync/main.ts).
+  "sync",
 ];
 
 /** A workload's name. */

@@ -18,7 +18,8 @@
  *   BENCH_MEMORY_SIZE=1000000
  *   BENCH_COUNTER_REPLICAS=16, BENCH_COUNTER_KEYS=100000
  *   BENCH_HLC_ITERATIONS=1000000, BENCH_HLC_REPS=5
- *   BENCH_ONLY=round,op-path,full-state,delta,memory,counters,hlc,scripts   run only these
+ *   BENCH_ONLY=round,op-path,full-state,delta,memory,counters,hlc,scripts,sync   run only these
+ *   BENCH_SYNC_*                sync side by side with Hocuspocus and y-websocket: see sync/main.ts
  *   BENCH_OUT=path              where to write the JSON document
  *
  * A run that writes the default bench/results.json also regenerates bench/README.md from it
@@ -42,6 +43,9 @@ import {
   renderTargets,
 } from "./sections.ts";
 import { sourceInfo } from "./source-info.ts";
+import { renderSync } from "./sync/render-sync.ts";
+import { runSync } from "./sync/run-sync.ts";
+import { loadSyncConfig } from "./sync/sync-config.ts";
 import { checkTargets } from "./targets.ts";
 import { runCounters } from "./workloads/counters.ts";
 import { runDelta } from "./workloads/delta.ts";
@@ -91,7 +95,10 @@ if (hlc.length > 0) print(renderHlc(hlc));
 const scripts = runs("scripts") ? runScripts(config, log) : undefined;
 if (scripts !== undefined) print(renderScripts(scripts));
 
-const targets = checkTargets({ round, opPath, fullState, delta, memory });
+const sync = runs("sync") ? await runSync(loadSyncConfig(process.env), log) : undefined;
+if (sync !== undefined) print(renderSync(sync));
+
+const targets = checkTargets({ round, opPath, fullState, delta, memory, sync });
 if (targets.length > 0) print(renderTargets(targets));
 
 const totalSeconds = (performance.now() - started) / 1000;
@@ -111,6 +118,7 @@ const document = {
   counters: counters ?? null,
   hlc,
   scripts: scripts ?? null,
+  sync: sync ?? null,
   targets,
 };
 const json = JSON.stringify(document, null, 2);

@@ -21,6 +21,9 @@ import {
   renderTargets,
 } from "./sections.ts";
 import type { SourceInfo } from "./source-info.ts";
+import { syncReadmeText } from "./sync/readme-text.ts";
+import { renderSync } from "./sync/render-sync.ts";
+import type { SyncResult } from "./sync/run-sync.ts";
 import type { TargetCheck } from "./targets.ts";
 import type { CountersResult } from "./workloads/counters.ts";
 import type { DeltaResult } from "./workloads/delta.ts";
@@ -48,6 +51,8 @@ export interface ResultsDocument {
   readonly counters: CountersResult | null;
   readonly hlc: readonly HlcResult[];
   readonly scripts: ScriptsResult | null;
+  /** Absent in documents written before sync was measured. */
+  readonly sync?: SyncResult | null;
   readonly targets: readonly TargetCheck[];
 }
 
@@ -73,6 +78,8 @@ export function renderReadme(doc: ResultsDocument): string {
     if (doc.counters !== null) add(renderCounters(doc.counters));
     if (doc.hlc.length > 0) add(renderHlc(doc.hlc));
     if (doc.scripts !== null) add(renderScripts(doc.scripts));
+    if (doc.sync !== undefined && doc.sync !== null)
+      add(`${syncReadmeText(doc.sync)}\n\n${renderSync(doc.sync)}`);
     const uncommitted = doc.source.uncommitted.length > 0 ? " plus uncommitted changes under packages/" : "";
     return [
       "# converge benchmarks",

@@ -1,6 +1,6 @@
 import type { BenchClient } from "./clients/bench-client.ts";
-import { type ServerProcess, startServerProcess } from "./server-process.ts";
 import type { ServerStats, SystemId } from "./server-messages.ts";
+import { type ServerProcess, startServerProcess } from "./server-process.ts";
 import { cpuBetween, describe, heldBytes, quantile } from "./stats.ts";
 import type { SyncConfig } from "./sync-config.ts";
 import { clientFactory } from "./systems.ts";
@@ -107,7 +107,9 @@ export async function runFanout(
         }
       });
     });
-    log(`  fan-out ${system} ${clients} clients connected in ${(connectMs / 1000).toFixed(1)} s; ${ops} writes`);
+    log(
+      `  fan-out ${system} ${clients} clients connected in ${(connectMs / 1000).toFixed(1)} s; ${ops} writes`,
+    );
     start = await server.stats();
     const w0 = performance.now();
     // Round r: every client writes its r-th key; one macrotask turn between rounds lets I/O run.
@@ -144,11 +146,9 @@ export async function runFanout(
     status = e instanceof Error && "code" in e && e.code === "BENCH_TIMEOUT" ? "timeout" : "error";
     note = describe(e);
   } finally {
-    await withTimeout(
-      Promise.all(list.map((c) => c.close())),
-      timeout,
-      `${system} clients to close`,
-    ).catch(() => undefined);
+    await withTimeout(Promise.all(list.map((c) => c.close())), timeout, `${system} clients to close`).catch(
+      () => undefined,
+    );
     await server?.stop();
   }
   const samples = Float64Array.from(latencies).sort();
@@ -174,8 +174,11 @@ export async function runFanout(
     serverCpuUsPerOp: ok && cpu !== null ? cpu / ops : null,
     serverCpuUsPerDelivery: ok && cpu !== null ? cpu / deliveries : null,
     serverBytesPerClient:
-      before !== undefined && connected !== undefined ? (heldBytes(connected) - heldBytes(before)) / clients : null,
-    serverRssPerClient: before !== undefined && connected !== undefined ? (connected.rss - before.rss) / clients : null,
+      before !== undefined && connected !== undefined
+        ? (heldBytes(connected) - heldBytes(before)) / clients
+        : null,
+    serverRssPerClient:
+      before !== undefined && connected !== undefined ? (connected.rss - before.rss) / clients : null,
     reconnects: list.reduce((a, c) => a + Math.max(0, c.connects() - 1), 0),
   };
 }

@@ -32,7 +32,8 @@ function stats(): ServerStats {
 async function start(system: string): Promise<RunningServer> {
   if (!isSystemId(system)) throw new Error(`server-child: unknown system ${system}`);
   if (system === "converge") return (await import("./servers/converge-server.ts")).startConvergeServer();
-  if (system === "hocuspocus") return (await import("./servers/hocuspocus-server.ts")).startHocuspocusServer();
+  if (system === "hocuspocus")
+    return (await import("./servers/hocuspocus-server.ts")).startHocuspocusServer();
   return (await import("./servers/y-websocket-server.ts")).startYWebsocketServer();
 }
 

@@ -1,5 +1,9 @@
 /** The systems measured side by side; each has a server adapter (servers/) and a client adapter (clients/). */
-export const SYSTEMS: readonly ["converge", "hocuspocus", "y-websocket"] = ["converge", "hocuspocus", "y-websocket"];
+export const SYSTEMS: readonly ["converge", "hocuspocus", "y-websocket"] = [
+  "converge",
+  "hocuspocus",
+  "y-websocket",
+];
 
 /** One of {@link SYSTEMS}. */
 export type SystemId = (typeof SYSTEMS)[number];

@@ -38,7 +38,10 @@ export async function startServerProcess(system: SystemId, timeoutMs: number): P
   };
   try {
     const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new BenchTimeout(`${system} server to start`, timeoutMs)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new BenchTimeout(`${system} server to start`, timeoutMs)),
+        timeoutMs,
+      );
       child.on("message", (raw) => {
         // Messages from our own child, typed in server-messages.ts.
         const msg = raw as FromChild;

@@ -67,7 +67,8 @@ function systemsEnv(env: Env): readonly SystemId[] {
   if (raw === undefined || raw.trim() === "") return SYSTEMS;
   const names = raw.split(",").map((s) => s.trim());
   for (const n of names) {
-    if (!isSystemId(n)) throw new Error(`BENCH_SYNC_SYSTEMS: unknown system ${n}; known: ${SYSTEMS.join(", ")}`);
+    if (!isSystemId(n))
+      throw new Error(`BENCH_SYNC_SYSTEMS: unknown system ${n}; known: ${SYSTEMS.join(", ")}`);
   }
   return SYSTEMS.filter((s) => names.includes(s));
 }
@@ -96,5 +97,8 @@ export function loadSyncConfig(env: Env): SyncConfig {
 
 /** Writes per client in a fan-out of `clients`: BENCH_SYNC_WRITES, lowered to keep deliveries within the bound. */
 export function fanoutWritesFor(config: SyncConfig, clients: number): number {
-  return Math.max(1, Math.min(config.fanoutWrites, Math.floor(config.fanoutDeliveries / (clients * (clients - 1)))));
+  return Math.max(
+    1,
+    Math.min(config.fanoutWrites, Math.floor(config.fanoutDeliveries / (clients * (clients - 1)))),
+  );
 }

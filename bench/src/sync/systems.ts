@@ -5,5 +5,5 @@ import type { SystemId } from "./server-messages.ts";
 export async function clientFactory(system: SystemId): Promise<ClientFactory> {
   if (system === "hocuspocus") return (await import("./clients/hocuspocus-client.ts")).hocuspocusClient;
   if (system === "y-websocket") return (await import("./clients/y-websocket-client.ts")).yWebsocketClient;
-  throw new Error(`${system}: no client adapter yet`);
+  return (await import("./clients/converge-client.ts")).convergeClient;
 }

@@ -43,7 +43,11 @@ export function turn(): Promise<void> {
 }
 
 /** Runs `work(i)` for i in [0, n) with at most `concurrency` in flight; rejects on the first failure. */
-export async function inPool(n: number, concurrency: number, work: (i: number) => Promise<void>): Promise<void> {
+export async function inPool(
+  n: number,
+  concurrency: number,
+  work: (i: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < n) {

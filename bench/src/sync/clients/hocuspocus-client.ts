@@ -1,4 +1,4 @@
-import { HocuspocusProvider } from "@hocuspocus/provider";
+import { HocuspocusProvider, HocuspocusProviderWebsocket } from "@hocuspocus/provider";
 import { Awareness } from "y-protocols/awareness";
 import * as Y from "yjs";
 import { waitUntil } from "../wait.ts";
@@ -16,16 +16,9 @@ export const hocuspocusClient: ClientFactory = async (options, timeoutMs) => {
   if (!options.presence) awareness.setLocalState(null);
   let opens = 0;
   let open = false;
-  const provider = new HocuspocusProvider({
-    url: options.url,
-    name: options.document,
-    document: doc,
-    awareness,
-    messageReconnectTimeout: 600_000,
-  });
-  // The socket's own events: the provider forwards its callbacks to the socket as well, so
-  // counting through `onOpen` would count every open twice.
-  const socket = provider.configuration.websocketProvider;
+  // The socket made explicitly (one per client, as a provider given a URL makes), so that its
+  // message-silence timeout can be set; the provider is attached to it.
+  const socket = new HocuspocusProviderWebsocket({ url: options.url, messageReconnectTimeout: 600_000 });
   socket.on("open", () => {
     opens++;
     open = true;
@@ -33,20 +26,28 @@ export const hocuspocusClient: ClientFactory = async (options, timeoutMs) => {
   socket.on("close", () => {
     open = false;
   });
+  const provider = new HocuspocusProvider({
+    websocketProvider: socket,
+    name: options.document,
+    document: doc,
+    awareness,
+  });
+  provider.attach();
   const part = yMapPart(doc);
   const client: BenchClient = {
     ...part,
     synced: () => open && provider.isSynced,
     connects: () => opens,
     disconnect: async () => {
-      provider.disconnect();
+      socket.disconnect();
       await waitUntil(() => !open, timeoutMs, "hocuspocus client to close");
     },
     reconnect: async () => {
-      await provider.connect();
+      await socket.connect();
     },
     close: async () => {
       provider.destroy();
+      socket.destroy();
       awareness.destroy();
       doc.destroy();
     },

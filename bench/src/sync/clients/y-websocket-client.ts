@@ -24,7 +24,11 @@ export const yWebsocketClient: ClientFactory = async (options, timeoutMs) => {
     connects: () => opens,
     disconnect: async () => {
       provider.disconnect();
-      await waitUntil(() => !provider.wsconnected && provider.ws === null, timeoutMs, "y-websocket client to close");
+      await waitUntil(
+        () => !provider.wsconnected && provider.ws === null,
+        timeoutMs,
+        "y-websocket client to close",
+      );
     },
     reconnect: async () => {
       provider.connect();
