@@ -29,6 +29,11 @@ export default defineConfig({
         test: { name: "cli", include: ["packages/cli/test/**/*.test.ts"], execArgv: ["--no-node-snapshot"] },
       },
       { extends: true, test: { name: "sync", include: ["packages/sync/test/**/*.test.ts"] } },
+      { extends: true, test: { name: "websocket", include: ["packages/websocket/test/**/*.test.ts"] } },
+      {
+        extends: true,
+        test: { name: "broadcast-channel", include: ["packages/broadcast-channel/test/**/*.test.ts"] },
+      },
       { extends: true, test: { name: "convergence", include: ["test/src/**/*.test.ts"] } },
       {
         extends: true,

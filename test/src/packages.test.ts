@@ -212,12 +212,14 @@ describe("published packages", () => {
 
   it("packs every publishable package", () => {
     expect(packed.map((p) => p.manifest.name).sort()).toEqual([
+      "@converge/broadcast-channel",
       "@converge/cli",
       "@converge/core",
       "@converge/hlc",
       "@converge/resolvers",
       "@converge/script",
       "@converge/sync",
+      "@converge/websocket",
     ]);
   });
 

@@ -5,9 +5,14 @@
  *   clients, partitions, dial failures) come from a seeded PRNG, stepped by the test;
  * - {@link fakeTimers}: timers and a clock the test advances by hand (backoff, handshake
  *   timeouts, rate windows);
- * - {@link prng}: the seeded generator behind them.
+ * - {@link prng}: the seeded generator behind them;
+ * - {@link runTransportTests}: the laws of a `Transport` (order, copies, large and empty
+ *   frames, close semantics, listeners, `pendingBytes`), over a fresh connected pair per test.
+ * - {@link runStoreTests}: the laws of a `Store` (commit and reload, snapshot replacing the
+ *   log, outbox and peers, call order, byte copies, isolation, close, persistence across reopen).
  *
- * The contract kits (`runTransportTests`, `runStoreTests`) join this subpath from their own files.
+ * Both take the caller's test framework (`{ describe, it }` from vitest, Jest, Mocha…) and use
+ * their own assertions, so they add no dependency.
  *
  * @packageDocumentation
  */
@@ -20,3 +25,6 @@ export {
   faultyNetwork,
 } from "./faulty-network.ts";
 export { type Prng, prng } from "./prng.ts";
+export type { ContractFramework } from "./contract-framework.ts";
+export { ODD_DOCUMENT_NAMES, runStoreTests, type StoreHarness } from "./run-store-tests.ts";
+export { runTransportTests, type TransportPair, type TransportTestOptions } from "./run-transport-tests.ts";

@@ -1,0 +1,146 @@
+import { ConfigError } from "@converge/hlc";
+import { CloseCode, type CloseInfo, type Transport } from "@converge/sync";
+
+/** A transport over a socket, plus a way for its owner to report a failed link. */
+export interface WrappedSocket {
+  readonly transport: Transport;
+  /**
+   * Ends the transport from outside (a missed heartbeat, a frame over the limit): `onClose`
+   * fires with `code`/`reason` and `local: false`; `terminate` also drops the socket at once.
+   */
+  readonly fail: (code: number, reason: string, terminate: boolean) => void;
+}
+
+const OPEN = 1;
+const MAX_REASON_BYTES = 123;
+
+/**
+ * The close code a transport reports for a WebSocket close code: a close without handshake
+ * (1006) is `LINK_LOST`, "message too big" (1009) is `FRAME_TOO_LARGE`, "going away" (1001) is
+ * `GOING_AWAY`, "no status" (1005) is a normal close (1000); every other code passes through.
+ */
+export function closeCodeOf(wire: number): number {
+  switch (wire) {
+    case 1006:
+      return CloseCode.LINK_LOST;
+    case 1009:
+      return CloseCode.FRAME_TOO_LARGE;
+    case 1001:
+      return CloseCode.GOING_AWAY;
+    case 1005:
+      return CloseCode.NORMAL;
+    default:
+      return wire;
+  }
+}
+
+/** A reason cut to the 123 UTF-8 bytes a close frame carries, on a character boundary. */
+function wireReason(reason: string): string {
+  const encoder = new TextEncoder();
+  if (encoder.encode(reason).length <= MAX_REASON_BYTES) return reason;
+  let out = "";
+  for (const ch of reason) {
+    if (encoder.encode(out + ch).length > MAX_REASON_BYTES) break;
+    out += ch;
+  }
+  return out;
+}
+
+/** The frame a message event carries, or undefined for a text message. */
+function frameOf(data: unknown): Uint8Array | undefined {
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
+  return undefined;
+}
+
+/**
+ * Wraps an open WebSocket (the platform's, or `ws`'s, which implements the same event API) in a
+ * {@link Transport}. Used by `webSocketTransport`, the dialer and the server.
+ */
+export function wrapWebSocket(socket: WebSocket, terminate?: () => void): WrappedSocket {
+  if (socket.readyState !== OPEN)
+    throw new ConfigError(
+      `webSocketTransport: the socket must be open (readyState 1), got ${socket.readyState}`,
+    );
+  socket.binaryType = "arraybuffer";
+  const frames = new Set<(frame: Uint8Array) => void>();
+  const closes = new Set<(info: CloseInfo) => void>();
+  /** From the first close or failure: sends are dropped. */
+  let closing = false;
+  /** Once onClose was delivered: nothing reaches a listener after it. */
+  let finished = false;
+
+  const finish = (info: CloseInfo): void => {
+    if (finished) return;
+    finished = true;
+    closing = true;
+    socket.removeEventListener("message", onMessage);
+    socket.removeEventListener("close", onSocketClose);
+    const listeners = [...closes];
+    frames.clear();
+    closes.clear();
+    for (const listener of listeners) listener(info);
+  };
+  const close = (code: number = CloseCode.NORMAL, reason = ""): void => {
+    if (closing) return;
+    closing = true;
+    const valid = code === 1000 || (Number.isInteger(code) && code >= 3000 && code <= 4999);
+    try {
+      socket.close(valid ? code : 1000, wireReason(reason));
+    } catch {
+      // The socket is already closing: nothing more to send.
+    }
+    queueMicrotask(() => finish({ code, reason, local: true }));
+  };
+  const onMessage = (event: MessageEvent): void => {
+    if (finished) return;
+    const frame = frameOf(event.data);
+    if (frame === undefined) {
+      close(CloseCode.MALFORMED, "text messages are not converge frames");
+      return;
+    }
+    for (const listener of [...frames]) {
+      if (finished) return;
+      listener(frame);
+    }
+  };
+  const onSocketClose = (event: CloseEvent): void => {
+    const reason =
+      event.reason !== "" || event.code !== 1006 ? event.reason : "the link closed without a handshake";
+    finish({ code: closeCodeOf(event.code), reason, local: false });
+  };
+  socket.addEventListener("message", onMessage);
+  socket.addEventListener("close", onSocketClose);
+  socket.addEventListener("error", () => {}); // a close event follows; ws throws on an unheard error
+
+  const transport: Transport = {
+    send: (frame) => {
+      if (closing || socket.readyState !== OPEN) return;
+      try {
+        socket.send(frame.slice());
+      } catch {
+        // Never throws: a socket that fails here reports its close event next.
+      }
+    },
+    onFrame: (listener) => {
+      if (finished) return () => {};
+      frames.add(listener);
+      return () => frames.delete(listener);
+    },
+    onClose: (listener) => {
+      if (finished) return () => {};
+      closes.add(listener);
+      return () => closes.delete(listener);
+    },
+    close,
+    isOpen: () => !closing && socket.readyState === OPEN,
+    pendingBytes: () => Math.max(0, socket.bufferedAmount),
+  };
+  const fail = (code: number, reason: string, drop: boolean): void => {
+    if (finished) return;
+    closing = true;
+    if (drop) terminate?.();
+    finish({ code, reason, local: false });
+  };
+  return { transport, fail };
+}
