@@ -29,6 +29,8 @@ export default defineConfig({
         test: { name: "cli", include: ["packages/cli/test/**/*.test.ts"], execArgv: ["--no-node-snapshot"] },
       },
       { extends: true, test: { name: "sync", include: ["packages/sync/test/**/*.test.ts"] } },
+      { extends: true, test: { name: "rules", include: ["packages/rules/test/**/*.test.ts"] } },
+      { extends: true, test: { name: "server", include: ["packages/server/test/**/*.test.ts"] } },
       { extends: true, test: { name: "websocket", include: ["packages/websocket/test/**/*.test.ts"] } },
       {
         extends: true,

@@ -217,7 +217,9 @@ describe("published packages", () => {
       "@converge/core",
       "@converge/hlc",
       "@converge/resolvers",
+      "@converge/rules",
       "@converge/script",
+      "@converge/server",
       "@converge/sync",
       "@converge/websocket",
     ]);

@@ -5,6 +5,7 @@ import { isConvergeError } from "@converge/hlc";
 import { DEFAULT_ENGINE, ENGINE_NAMES, type EngineName, isEngineName } from "./engine.ts";
 import { junitReport } from "./junit.ts";
 import { parseReplay, type Replay } from "./replay.ts";
+import { serve } from "./serve.ts";
 import { clean } from "./text.ts";
 import { crashReport, type VerifyReport, verifyScript } from "./verify.ts";
 
@@ -50,6 +51,7 @@ function readProgress(path: string | undefined): { seed?: number; law?: string }
 
 const USAGE = `usage: converge verify <resolver.js> [--runs N] [--seed S] [--replay TOKEN]
                        [--engine ${ENGINE_NAMES.join("|")}] [--json] [--junit FILE]
+       converge serve [--port N] [--host H] [--rules rules.json] [--token T]
        converge --version | --help
 
 Checks a resolver script's laws in the same sandbox replicas use. Exit codes:
@@ -59,7 +61,8 @@ Checks a resolver script's laws in the same sandbox replicas use. Exit codes:
   3  the sandbox refused the script (time, memory or output limit; a crash)
   64 usage error
   70 internal error of converge itself
-  73 the --junit file could not be written`;
+  73 the --junit file could not be written
+converge serve --help describes the server, its options and exit codes.`;
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
@@ -113,6 +116,12 @@ const quote = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.rep
  * to process.stdout, progress and errors to process.stderr.
  */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  if (argv[0] === "serve") {
+    return serve(argv.slice(1), {
+      out: (line) => process.stdout.write(`${line}\n`),
+      err: (line) => process.stderr.write(`${line}\n`),
+    });
+  }
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({

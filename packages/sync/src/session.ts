@@ -281,7 +281,11 @@ export function startSession(
     });
   };
 
+  // Frames that arrived before the close are handled first (a refusal comes just before it).
   const onLinkClosed = (l: Link): void => {
+    l.queue = l.queue.then(() => linkClosed(l));
+  };
+  const linkClosed = (l: Link): void => {
     if (link !== l) return;
     link = undefined;
     for (const client of [...others.keys()]) {
