@@ -1,12 +1,11 @@
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { Duplex } from "node:stream";
 import { ConfigError } from "@converge/hlc";
-import { createSyncHost, type DocumentConfig, type HostOptions } from "@converge/sync";
+import { CloseCode, createSyncHost, type DocumentConfig, type HostOptions } from "@converge/sync";
+import { acceptWebSockets, type WebSocketAcceptor } from "@converge/websocket/server";
 import { memoryMetrics } from "./memory-metrics.ts";
 import { loadRulesFile, parseRulesFile } from "./rules-file.ts";
 import type { ConvergeServer, ServerOptions } from "./server-types.ts";
 import { teeMetrics } from "./tee-metrics.ts";
-import { createUpgrader } from "./upgrade.ts";
 
 function documentsOf(options: ServerOptions): HostOptions["documents"] {
   const given = [options.documents, options.rules, options.rulesFile].filter((x) => x !== undefined).length;
@@ -92,18 +91,6 @@ export async function createServer(options: ServerOptions = {}): Promise<Converg
     }
     respond(res, 404, "text/plain", "not found\n");
   });
-  const upgrader = createUpgrader();
-  http.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(req.url ?? "/", "http://localhost");
-    if (closing || url.pathname !== path) {
-      socket.end(`HTTP/1.1 ${closing ? "503 Service Unavailable" : "404 Not Found"}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
-      return;
-    }
-    upgrader.upgrade(req, socket, head, (transport) => {
-      const remote = req.socket.remoteAddress;
-      sync.accept(transport, remote === undefined ? {} : { remote });
-    });
-  });
   http.on("clientError", (_error, socket) => socket.destroy());
   try {
     await new Promise<void>((resolve, reject) => {
@@ -114,10 +101,20 @@ export async function createServer(options: ServerOptions = {}): Promise<Converg
       });
     });
   } catch (e) {
-    upgrader.close();
     await sync.close();
     throw e;
   }
+  // Upgrades on other paths are refused by ws (400); a server that is closing takes none.
+  const acceptor: WebSocketAcceptor = await acceptWebSockets({
+    server: http,
+    path,
+    maxFrameBytes: options.limits?.maxFrameBytes ?? 1024 * 1024,
+    heartbeatMs: options.heartbeatMs ?? 30_000,
+    onTransport: (transport, info) => {
+      if (closing) return transport.close(CloseCode.GOING_AWAY, "the server is shutting down");
+      sync.accept(transport, info.remoteAddress === undefined ? {} : { remote: info.remoteAddress });
+    },
+  });
   const address = http.address();
   if (address === null || typeof address === "string") throw new Error("the HTTP server has no port");
   const urlHost = host.includes(":") ? `[${host}]` : host;
@@ -128,7 +125,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Converg
       closing = true;
       const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
       await sync.close();
-      upgrader.close();
+      await acceptor.close();
       http.closeAllConnections();
       await stopped;
     })();

@@ -19,3 +19,6 @@ export {
 } from "./memory-metrics.ts";
 export { prometheusName, renderPrometheus } from "./prometheus.ts";
 export { type DocumentResolver, documentsFromRules, loadRulesFile, parseRulesFile, type RulesFile } from "./rules-file.ts";
+export { createServer } from "./create-server.ts";
+export type { ConvergeServer, ServerOptions } from "./server-types.ts";
+export { teeMetrics } from "./tee-metrics.ts";

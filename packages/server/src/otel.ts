@@ -43,7 +43,7 @@ export function otelMetrics(meter: Meter, options: OtelMetricsOptions = {}): Met
     }
     return i;
   };
-  return Object.freeze({
+  const sink: MetricsSink = {
     count: (name, value, attributes) => {
       if (!Number.isFinite(value) || value < 0) return;
       instrument(counters, name, (n, o) => meter.createCounter(n, o)).add(value, attributes);
@@ -56,5 +56,6 @@ export function otelMetrics(meter: Meter, options: OtelMetricsOptions = {}): Met
       if (!Number.isFinite(value)) return;
       instrument(histograms, name, (n, o) => meter.createHistogram(n, o)).record(value, attributes);
     },
-  });
+  };
+  return Object.freeze(sink);
 }

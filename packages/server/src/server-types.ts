@@ -17,6 +17,11 @@ export interface ServerOptions
    * rules). Exactly one of `documents`, `rules` and `rulesFile`.
    */
   readonly documents?: HostOptions["documents"] | Readonly<Record<string, DocumentConfig>>;
+  /**
+   * Every this many ms each WebSocket is pinged; one that has not answered since the previous
+   * ping is dropped (a half-open connection). Default 30 000; 0 turns heartbeats off.
+   */
+  readonly heartbeatMs?: number;
   /** A parsed rules file (see `RulesFile`). */
   readonly rules?: RulesFile;
   /** Path of a rules file (see `RulesFile`); read once, when the server starts. */

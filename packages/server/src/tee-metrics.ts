@@ -2,7 +2,7 @@ import type { MetricsSink } from "@converge/sync";
 
 /** A sink that forwards every measurement to each of `sinks`, in order. */
 export function teeMetrics(...sinks: readonly MetricsSink[]): MetricsSink {
-  return Object.freeze({
+  const sink: MetricsSink = {
     count: (name, value, attributes) => {
       for (const s of sinks) s.count(name, value, attributes);
     },
@@ -12,5 +12,6 @@ export function teeMetrics(...sinks: readonly MetricsSink[]): MetricsSink {
     observe: (name, value, attributes) => {
       for (const s of sinks) s.observe(name, value, attributes);
     },
-  });
+  };
+  return Object.freeze(sink);
 }

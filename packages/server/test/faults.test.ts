@@ -31,6 +31,7 @@ describe("20 clients through a fault proxy", () => {
         split: 0.3,
         faultWithinMs: 1_500,
         maxLifetimeMs: 2_500,
+        passLifetimeMs: [300, 2_500],
       },
     });
     const dial = webSocketDialer(`ws://127.0.0.1:${proxy.port}/sync`, { connectTimeoutMs: 1_000 });
@@ -86,6 +87,7 @@ describe("20 clients through a fault proxy", () => {
       });
       const faultStats = proxy.stats();
       proxy.calm();
+      const calmAt = Date.now();
       const serverMap = await server.sync.document("room");
       const describeState = () =>
         `convergence (seed ${seed}); statuses ${sessions.map((s) => s.status()).join(",")}; outboxes ${sessions
@@ -100,6 +102,7 @@ describe("20 clients through a fault proxy", () => {
         20_000,
         describeState,
       );
+      const convergedMs = Date.now() - calmAt;
       // The oracle: every increment and each client's last write, on every replica and the server.
       for (const m of [...maps, serverMap]) {
         for (let i = 0; i < CLIENTS; i++) {
@@ -109,7 +112,7 @@ describe("20 clients through a fault proxy", () => {
       }
       const total = increments.reduce((a, b) => a + b, 0);
       console.log(
-        `[converge/server] fault proxy run: ${total} increments and ${lastWrite.filter((w) => w !== undefined).length} lww keys by ${CLIENTS} clients over ${FAULT_MS} ms; connections ${faultStats.connections}, fates ${JSON.stringify(faultStats.fates)}`,
+        `[converge/server] fault proxy run: ${total} increments and ${lastWrite.filter((w) => w !== undefined).length} lww keys by ${CLIENTS} clients over ${FAULT_MS} ms, converged ${convergedMs} ms after the faults stopped; connections ${faultStats.connections}, fates ${JSON.stringify(faultStats.fates)}`,
       );
       expect(total).toBeGreaterThan(CLIENTS * 10);
       // The faults did happen.

@@ -12,7 +12,7 @@ import { sameBytes, until } from "./support/wait.ts";
 const TOTAL_FRAMES = 100_000;
 /** Frames sent over real WebSockets; the rest go through memory transports into the same host. */
 const SOCKET_FRAMES = 5_000;
-const MAX_FRAME_BYTES = 64 * 1024;
+const MAX_FRAME_BYTES = 16 * 1024;
 
 /** A transport that records every frame both ways. */
 function recording(inner: Transport, frames: Uint8Array[]): Transport {

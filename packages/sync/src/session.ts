@@ -145,10 +145,13 @@ export function startSession(
     const store = options.store;
     ready = store.load().then(
       (stored) => {
-        const known = new Set(outbox.map((e) => e.seq));
-        outbox = [...stored.outbox.filter((e) => !known.has(e.seq)), ...outbox].sort((a, b) => a.seq - b.seq);
+        const known = new Set(stored.outbox.map((e) => e.seq));
+        const made = outbox.filter((e) => !known.has(e.seq));
+        outbox = [...stored.outbox, ...made].sort((a, b) => a.seq - b.seq);
         const logBytes = stored.log.reduce((n, p) => n + p.length, 0);
         keeper = documentKeeper(store, () => map as ReplicatedMap, { logBytes });
+        // Operations made while the store was loading are committed now.
+        for (const e of made) void keeper.addLocal(e).catch((error: unknown) => reportStore(error));
       },
       (e: unknown) => reportStore(e),
     );

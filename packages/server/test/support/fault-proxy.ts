@@ -25,6 +25,11 @@ export interface Faults {
   readonly faultWithinMs: number;
   /** No faulty connection lives longer than this (ms). */
   readonly maxLifetimeMs: number;
+  /**
+   * A passing connection is ended after a lifetime drawn from this range (ms; half the time by a
+   * reset, half by a clean close), so that connections keep failing while the faults last.
+   */
+  readonly passLifetimeMs: readonly [number, number];
 }
 
 export const CALM: Faults = Object.freeze({
@@ -35,6 +40,7 @@ export const CALM: Faults = Object.freeze({
   split: 0,
   faultWithinMs: 0,
   maxLifetimeMs: Number.POSITIVE_INFINITY,
+  passLifetimeMs: [Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY] as const,
 });
 
 export interface FaultProxyStats {
@@ -48,7 +54,10 @@ export interface FaultProxy {
   readonly port: number;
   /** Faults for connections accepted from now on (and the latency of open ones). */
   readonly setFaults: (faults: Faults) => void;
-  /** Stops faulting: no new faults, no latency, and every faulty or black-holed connection is destroyed. */
+  /**
+   * Stops faulting: no new faults, no latency, passing connections live on, and every faulty or
+   * black-holed connection is destroyed.
+   */
   readonly calm: () => void;
   readonly stats: () => FaultProxyStats;
   /** Destroys every connection and stops listening. */
@@ -60,6 +69,8 @@ interface Link {
   server: Socket | undefined;
   fate: Fate;
   readonly timers: Set<NodeJS.Timeout>;
+  /** When a passing connection is due to end (cancelled by `calm`). */
+  lifetime?: NodeJS.Timeout;
 }
 
 /** A TCP proxy on 127.0.0.1 in front of `target`, injecting faults drawn from `seed`. */
@@ -77,6 +88,7 @@ export async function createFaultProxy(options: {
   let swallowed = 0;
 
   const destroy = (link: Link, reset: boolean): void => {
+    clearTimeout(link.lifetime);
     for (const t of link.timers) clearTimeout(t);
     link.timers.clear();
     links.delete(link);
@@ -175,6 +187,11 @@ export async function createFaultProxy(options: {
       pipe(link, upstream, client, rand, () => serverOpen);
       client.resume();
     });
+    const [shortest, longest] = faults.passLifetimeMs;
+    if (fate === "pass" && Number.isFinite(longest)) {
+      const reset = rand.chance(0.5);
+      link.lifetime = setTimeout(() => destroy(link, reset), rand.int(shortest, longest));
+    }
     const at = rand.int(0, Math.max(0, faults.faultWithinMs));
     if (fate === "reset") later(link, at, () => destroy(link, true));
     if (fate === "halfOpen") {
@@ -198,7 +215,10 @@ export async function createFaultProxy(options: {
     },
     calm: () => {
       faults = CALM;
-      for (const link of [...links]) if (link.fate !== "pass") destroy(link, false);
+      for (const link of [...links]) {
+        if (link.fate !== "pass") destroy(link, false);
+        else clearTimeout(link.lifetime);
+      }
     },
     stats: () => ({ connections, fates: { ...fates }, bytesForwarded: forwarded, bytesSwallowed: swallowed }),
     close: async () => {
