@@ -37,6 +37,7 @@ export default defineConfig({
         test: { name: "broadcast-channel", include: ["packages/broadcast-channel/test/**/*.test.ts"] },
       },
       { extends: true, test: { name: "convergence", include: ["test/src/**/*.test.ts"] } },
+      { extends: true, test: { name: "bench", include: ["bench/test/**/*.test.ts"] } },
       {
         extends: true,
         test: { name: "examples", include: ["examples/**/*.test.ts"], execArgv: ["--no-node-snapshot"] },
