@@ -9,8 +9,8 @@
  * never bench/results.json, which only the full run writes). Settings (environment):
  *   BENCH_SYNC_SYSTEMS=converge,hocuspocus,y-websocket   systems to run
  *   BENCH_SYNC_CLIENTS=100,1000       fan-out sizes (clients on one document)
- *   BENCH_SYNC_WRITES=100             fan-out writes per client, at most
- *   BENCH_SYNC_DELIVERIES=2000000     fan-out bound on writes × (clients − 1) per run
+ *   BENCH_SYNC_WRITES=20              fan-out writes per client, at most
+ *   BENCH_SYNC_DELIVERIES=1000000     fan-out bound on writes × (clients − 1) per run
  *   BENCH_SYNC_WINDOW=4               fan-out rounds in flight (0: unbounded burst)
  *   BENCH_SYNC_OBSERVERS=4            fan-out clients recording arrival times
  *   BENCH_SYNC_CATCHUP_KEYS=100000    catch-up keys changed while offline (0 skips)
@@ -19,6 +19,7 @@
  *   BENCH_SYNC_REPS=3, BENCH_SYNC_IDLE_REPS=1   repetitions (a fresh server child each)
  *   BENCH_SYNC_CONNECT_CONCURRENCY=50 clients connecting at once
  *   BENCH_SYNC_TIMEOUT_S=180          longest single wait; a run past it is reported as timed out
+ *   BENCH_SYNC_SERVER_PROF=dir        every server child writes a V8 CPU profile into dir
  */
 import { writeFileSync } from "node:fs";
 import { relative } from "node:path";

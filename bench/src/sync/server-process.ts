@@ -18,8 +18,17 @@ const CHILD = fileURLToPath(new URL("./server-child.ts", import.meta.url));
 
 /** Forks a child running `system`'s server; rejects (and kills the child) if it is not ready within `timeoutMs`. */
 export async function startServerProcess(system: SystemId, timeoutMs: number): Promise<ServerProcess> {
+  // BENCH_SYNC_SERVER_PROF=dir: each server child writes a V8 CPU profile there when it stops.
+  const prof = process.env["BENCH_SYNC_SERVER_PROF"];
+  const profile = prof === undefined || prof === "" ? [] : ["--cpu-prof", `--cpu-prof-dir=${prof}`];
   const child: ChildProcess = fork(CHILD, [system], {
-    execArgv: ["--conditions=@converge/source", "--expose-gc", "--no-node-snapshot", "--no-warnings"],
+    execArgv: [
+      "--conditions=@converge/source",
+      "--expose-gc",
+      "--no-node-snapshot",
+      "--no-warnings",
+      ...profile,
+    ],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   let nextId = 0;
