@@ -100,6 +100,9 @@ interface Write {
   readonly time: Timestamp;
 }
 
+/** What the schedules exercised, over all runs (checked, so the faults are not vacuous). */
+const seen = { offline: 0, restarts: 0, writes: 0, chunked: 0, quiescenceRounds: 0 };
+
 async function run(seed: number, maxFrameBytes: number, commands: readonly Command[]): Promise<void> {
   const fake = fakeTimers(1_000_000);
   const durable = memoryStore();
@@ -121,17 +124,20 @@ async function run(seed: number, maxFrameBytes: number, commands: readonly Comma
   for (let i = 0; i < CLIENTS; i++) {
     const map = createReplicatedMap({ resolvers: rules, clockOptions: { now: fake.timers.now } });
     maps.push(map);
-    sessions.push(
-      connect(map, {
-        document: "shop",
-        dial: net.dialer(`c${i}`),
-        timers: fake.timers,
-        random: net.random.next,
-        backoff: { initialMs: 10, maxMs: 200 },
-        maxFrameBytes,
-      }),
-    );
+    const session = connect(map, {
+      document: "shop",
+      dial: net.dialer(`c${i}`),
+      timers: fake.timers,
+      random: net.random.next,
+      backoff: { initialMs: 10, maxMs: 200 },
+      maxFrameBytes,
+    });
+    session.on("status", (st) => {
+      if (st === "offline") seen.offline++;
+    });
+    sessions.push(session);
   }
+  if (maxFrameBytes < 200) seen.chunked++;
   // The oracle: what was done, not what the replicas say.
   const counters = new Map<string, number>();
   const lww = new Map<string, Write[]>();
@@ -142,6 +148,7 @@ async function run(seed: number, maxFrameBytes: number, commands: readonly Comma
     lww.set(k, [...(lww.get(k) ?? []), { value, time: mine.time }]);
   };
   for (const c of commands) {
+    if (c.kind === "inc" || c.kind === "set" || c.kind === "batch") seen.writes++;
     switch (c.kind) {
       case "inc": {
         const k = `stock:${c.key}`;
@@ -174,6 +181,7 @@ async function run(seed: number, maxFrameBytes: number, commands: readonly Comma
         net.setOnline(`c${c.client}`, true);
         break;
       case "restart":
+        seen.restarts++;
         gen.crash();
         net.kill();
         gen = generation(durable);
@@ -197,6 +205,7 @@ async function run(seed: number, maxFrameBytes: number, commands: readonly Comma
     await settle(2);
     while (net.drain() > 0) await settle(3);
   }
+  seen.quiescenceRounds += rounds;
   const state = hex(doc.encodeState());
   for (const m of maps) expect(hex(m.encodeState())).toBe(state);
   for (const [k, sum] of counters) expect(doc.get(k) ?? 0, k).toBe(sum);
@@ -215,10 +224,14 @@ describe("the sync protocol over a faulty network", () => {
       fc.asyncProperty(
         fc.nat(),
         fc.constantFrom(96, 512, 1 << 20),
-        fc.array(command, { minLength: 1, maxLength: 40 }),
+        fc.array(command, { minLength: 1, maxLength: 80, size: "max" }),
         run,
       ),
       { numRuns: Math.max(1, Math.round(numRuns / 4)) },
     );
+    console.log(`[sync property] exercised ${JSON.stringify(seen)}`);
+    expect(seen.offline).toBeGreaterThan(0);
+    expect(seen.restarts).toBeGreaterThan(0);
+    expect(seen.chunked).toBeGreaterThan(0);
   }, 120_000);
 });

@@ -35,4 +35,48 @@ describe("connect + createSyncHost", () => {
     expect(sa.status()).toBe("closed");
     await host.close();
   });
+
+  it("reports changes with their keys, refusals through onError, and metrics without map keys", async () => {
+    const changes: string[][] = [];
+    const counts = new Map<string, number>();
+    const attributeKeys = new Set<string>();
+    const host = testHost({
+      onChange: (e) => changes.push([e.document, ...e.keys]),
+      metrics: {
+        count: (name, value, attrs) => {
+          counts.set(name, (counts.get(name) ?? 0) + value);
+          for (const k of Object.keys(attrs ?? {})) attributeKeys.add(k);
+        },
+        gauge: (name, value) => counts.set(`gauge:${name}`, value),
+        observe: (name) => counts.set(`observed:${name}`, 1),
+      },
+    });
+    const errors: string[] = [];
+    host.onError((e) => errors.push(e.code));
+    const a = newMap();
+    const sa = connect(a, { document: "shop", dial: dialTo(host) });
+    await sa.whenSynced();
+    a.batch(() => {
+      a.set("title", "t");
+      a.increment("stock:apple", 1);
+    });
+    await settle();
+    expect(changes).toEqual([["shop", "stock:apple", "title"]]);
+    const bad = connect(newMap(), { document: "nope", dial: dialTo(host) });
+    await expect(bad.whenSynced()).rejects.toMatchObject({ code: "UNKNOWN_DOCUMENT" });
+    expect(errors).toEqual(["UNKNOWN_DOCUMENT"]);
+    expect(counts.get("gauge:connections")).toBe(1);
+    expect(counts.get("gauge:documents")).toBe(1);
+    expect(counts.get("payloads_merged")).toBeGreaterThanOrEqual(2);
+    expect(counts.get("refusals")).toBe(1);
+    expect(counts.get("observed:apply_ms")).toBe(1);
+    expect(counts.get("frames_in")).toBeGreaterThan(2);
+    expect(counts.get("bytes_out")).toBeGreaterThan(0);
+    expect([...attributeKeys].sort()).toEqual(["code", "document"]);
+    expect(host.stats()).toEqual({ connections: 1, documents: 1, pendingHandshakes: 0 });
+    await host.close();
+    await settle();
+    expect(sa.status()).not.toBe("synced"); // GOING_AWAY: the session goes offline and retries
+    await sa.close();
+  });
 });

@@ -125,35 +125,24 @@ export async function mergePayload(
     }
   }
   // Applies of one document run one after another, so its change events belong to one apply.
+  // Merges of one document run one after another; each is queued for the store and relayed in
+  // that same order, so an ack's vector (taken right after its merge) is committed with it.
   const run = doc.chain.then(async () => {
     const changed = new Set<string>();
     doc.changed = changed;
     const started = timers.now();
+    let result: { readonly changed: number; readonly duplicate: boolean };
     try {
-      const result =
-        bytes.length > ASYNC_APPLY_BYTES ? await doc.map.applyAsync(bytes) : doc.map.apply(bytes);
-      return { result, changed };
+      result = bytes.length > ASYNC_APPLY_BYTES ? await doc.map.applyAsync(bytes) : doc.map.apply(bytes);
     } finally {
       doc.changed = undefined;
       metrics?.observe("apply_ms", timers.now() - started, attrs);
     }
-  });
-  doc.chain = run.then(
-    () => {},
-    () => {},
-  );
-  let outcome: Awaited<typeof run>;
-  try {
-    outcome = await run;
-  } catch (e) {
-    return refuse(e);
-  }
-  const vector = doc.map.versionVector();
-  let committed: Promise<void>;
-  if (!outcome.result.duplicate) {
+    const vector = doc.map.versionVector();
+    if (result.duplicate) return { vector, committed: doc.keeper.flush() };
     metrics?.count("payloads_merged", 1, attrs);
-    metrics?.count("keys_merged", outcome.result.changed, attrs);
-    committed = doc.keeper.append(bytes);
+    metrics?.count("keys_merged", result.changed, attrs);
+    const committed = doc.keeper.append(bytes);
     const delta = bytes[3] === PAYLOAD_KIND_DELTA;
     for (const other of doc.connections) {
       if (other === c) continue;
@@ -166,9 +155,21 @@ export async function mergePayload(
         }
       });
     }
-    if (outcome.changed.size > 0)
-      ctx.onChange?.({ document: doc.name, principal: c.principal, keys: [...outcome.changed].sort() });
-  } else committed = doc.keeper.flush();
+    if (changed.size > 0)
+      ctx.onChange?.({ document: doc.name, principal: c.principal, keys: [...changed].sort() });
+    return { vector, committed };
+  });
+  doc.chain = run.then(
+    () => {},
+    () => {},
+  );
+  let vector: VersionVector;
+  let committed: Promise<void>;
+  try {
+    ({ vector, committed } = await run);
+  } catch (e) {
+    return refuse(e);
+  }
   try {
     await committed;
   } catch (e) {
