@@ -18,10 +18,15 @@ export interface SyncDemoOutcome {
 // The shop's rules, as an operator writes them; replicas get them from the server.
 const rules = {
   default: { resolver: "lww" },
-  keys: { "stock:*": { resolver: "pncounter" }, "price:*": { resolver: "lww" }, "tags:*": { resolver: "multiValue" } },
+  keys: {
+    "stock:*": { resolver: "pncounter" },
+    "price:*": { resolver: "lww" },
+    "tags:*": { resolver: "multiValue" },
+  },
 };
 
-const same = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+const same = (a: Uint8Array, b: Uint8Array): boolean =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** Waits until `check()` holds, polling; fails after `ms`. */
 async function until(check: () => boolean, ms: number, what: string): Promise<void> {
@@ -44,7 +49,12 @@ export async function runSyncDemo(log: (line: string) => void): Promise<SyncDemo
   log(`server listening on ${server.url}`);
   const dial = webSocketDialer(server.url, { connectTimeoutMs: 5000 });
   const open = (): Promise<SyncSession> =>
-    openDocument({ document: "shop", dial, rules: rulesFromManifest, backoff: { initialMs: 50, maxMs: 500 } });
+    openDocument({
+      document: "shop",
+      dial,
+      rules: rulesFromManifest,
+      backoff: { initialMs: 50, maxMs: 500 },
+    });
   const sessions = new Map<string, SyncSession>();
   try {
     const till = await open();

@@ -5,7 +5,6 @@ import { isConvergeError } from "@converge/hlc";
 import { DEFAULT_ENGINE, ENGINE_NAMES, type EngineName, isEngineName } from "./engine.ts";
 import { junitReport } from "./junit.ts";
 import { parseReplay, type Replay } from "./replay.ts";
-import { serve } from "./serve.ts";
 import { clean } from "./text.ts";
 import { crashReport, type VerifyReport, verifyScript } from "./verify.ts";
 
@@ -117,6 +116,8 @@ const quote = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.rep
  */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   if (argv[0] === "serve") {
+    // Loaded on demand: `converge verify` never loads the server, ws or the rules.
+    const { serve } = await import("./serve.ts");
     return serve(argv.slice(1), {
       out: (line) => process.stdout.write(`${line}\n`),
       err: (line) => process.stderr.write(`${line}\n`),

@@ -84,11 +84,17 @@ export async function serve(argv: readonly string[], io: ServeIo): Promise<numbe
     host: typeof values["host"] === "string" ? values["host"] : "127.0.0.1",
     ...(typeof rulesFile === "string"
       ? { rulesFile }
-      : { documents: ((config) => () => config)(documentRules({ default: { resolver: "lww" } }, [])) }),
+      : {
+          documents: (
+            (config) => () =>
+              config
+          )(documentRules({ default: { resolver: "lww" } }, [])),
+        }),
     ...(typeof token === "string"
       ? {
           authenticate: (credentials: string | null) => {
-            if (credentials !== token) throw new SyncError("UNAUTHORIZED", "a valid bearer token is required");
+            if (credentials !== token)
+              throw new SyncError("UNAUTHORIZED", "a valid bearer token is required");
             return "token";
           },
         }
@@ -105,7 +111,9 @@ export async function serve(argv: readonly string[], io: ServeIo): Promise<numbe
     }
     const code = (e as { code?: unknown }).code;
     if (code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL" || code === "ENOTFOUND") {
-      io.err(`converge serve: cannot listen on ${options.host}:${port}: ${e instanceof Error ? e.message : String(e)}`);
+      io.err(
+        `converge serve: cannot listen on ${options.host}:${port}: ${e instanceof Error ? e.message : String(e)}`,
+      );
       return SERVE_EXIT.cannotListen;
     }
     throw e;

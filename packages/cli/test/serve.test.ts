@@ -42,14 +42,27 @@ describe("converge serve", () => {
   it("serves a document to two clients and stops cleanly on SIGTERM", async () => {
     const dir = mkdtempSync(join(tmpdir(), "converge-serve-"));
     const rules = join(dir, "rules.json");
-    writeFileSync(rules, JSON.stringify({ default: { resolver: "lww" }, keys: { "n:*": { resolver: "pncounter" } } }));
+    writeFileSync(
+      rules,
+      JSON.stringify({ default: { resolver: "lww" }, keys: { "n:*": { resolver: "pncounter" } } }),
+    );
     const server = start(["--port", "0", "--rules", rules, "--token", "t0ken"]);
     try {
       const url = await server.url;
       expect(url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/sync$/);
       const dial = webSocketDialer(url);
-      const a = await openDocument({ document: "shop", dial, credentials: "t0ken", rules: rulesFromManifest });
-      const b = await openDocument({ document: "shop", dial, credentials: "t0ken", rules: rulesFromManifest });
+      const a = await openDocument({
+        document: "shop",
+        dial,
+        credentials: "t0ken",
+        rules: rulesFromManifest,
+      });
+      const b = await openDocument({
+        document: "shop",
+        dial,
+        credentials: "t0ken",
+        rules: rulesFromManifest,
+      });
       a.map.increment("n:apples", 3);
       a.map.set("title", "corner shop");
       const deadline = Date.now() + 10_000;
@@ -96,11 +109,29 @@ describe("converge serve", () => {
     expect(await rules.exit).toBe(2);
     expect(rules.output()).toContain("unknown resolver");
     expect(rules.output()).not.toContain("listening");
+    const help = start(["--help"]);
+    expect(await help.exit).toBe(0);
+    expect(help.output()).toContain("--token T");
+  }, 30_000);
+
+  it("exits 69 when the port is taken", async () => {
+    const first = start(["--port", "0"]);
+    try {
+      const port = new URL((await first.url).replace("ws://", "http://")).port;
+      const second = start(["--port", port]);
+      expect(await second.exit).toBe(69);
+      expect(second.output()).toContain("cannot listen");
+    } finally {
+      first.child.kill("SIGTERM");
+      expect(await first.exit).toBe(0);
+    }
   }, 30_000);
 });
 
 /** The manifest a session was built from, rebuilt from its map's document (same rules). */
-async function manifestOf(session: { map: { fingerprint: string } }): Promise<import("@converge/sync").RulesManifest> {
+async function manifestOf(session: {
+  map: { fingerprint: string };
+}): Promise<import("@converge/sync").RulesManifest> {
   const { manifestFor } = await import("@converge/rules");
   const manifest = manifestFor({ default: { resolver: "lww" }, keys: { "n:*": { resolver: "pncounter" } } });
   expect(manifest.fingerprint).toBe(session.map.fingerprint);

@@ -13,13 +13,17 @@ function documentsOf(options: ServerOptions): HostOptions["documents"] {
   if (options.rulesFile !== undefined) return loadRulesFile(options.rulesFile);
   if (options.rules !== undefined) {
     return parseRulesFile(options.rules, () => {
-      throw new ConfigError("rules given as an object name scripts by sha256 and list their sources in scripts");
+      throw new ConfigError(
+        "rules given as an object name scripts by sha256 and list their sources in scripts",
+      );
     });
   }
   const documents = options.documents;
   if (typeof documents === "function") return documents;
   if (typeof documents !== "object" || documents === null) {
-    throw new ConfigError("createServer: documents is a function or an object of name → { rules, manifest? }");
+    throw new ConfigError(
+      "createServer: documents is a function or an object of name → { rules, manifest? }",
+    );
   }
   const table = new Map<string, DocumentConfig>(Object.entries(documents));
   return (name) => table.get(name);
@@ -77,7 +81,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Converg
   };
   const http = createHttpServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://localhost");
-    if (req.method !== "GET" && req.method !== "HEAD") return respond(res, 405, "text/plain", "method not allowed\n");
+    if (req.method !== "GET" && req.method !== "HEAD")
+      return respond(res, 405, "text/plain", "method not allowed\n");
     if (url.pathname === "/healthz") {
       const body = JSON.stringify({ status: closing ? "closing" : "ok", ...sync.stats() });
       return respond(res, closing ? 503 : 200, "application/json", `${body}\n`);

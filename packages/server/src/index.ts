@@ -8,6 +8,8 @@
  *
  * @packageDocumentation
  */
+
+export { createServer } from "./create-server.ts";
 export {
   DEFAULT_BUCKETS,
   type HistogramSample,
@@ -18,7 +20,12 @@ export {
   memoryMetrics,
 } from "./memory-metrics.ts";
 export { prometheusName, renderPrometheus } from "./prometheus.ts";
-export { type DocumentResolver, documentsFromRules, loadRulesFile, parseRulesFile, type RulesFile } from "./rules-file.ts";
-export { createServer } from "./create-server.ts";
+export {
+  type DocumentResolver,
+  documentsFromRules,
+  loadRulesFile,
+  parseRulesFile,
+  type RulesFile,
+} from "./rules-file.ts";
 export type { ConvergeServer, ServerOptions } from "./server-types.ts";
 export { teeMetrics } from "./tee-metrics.ts";

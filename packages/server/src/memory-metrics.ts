@@ -105,7 +105,11 @@ export function memoryMetrics(options: MemoryMetricsOptions = {}): MemoryMetrics
   let dropped = 0;
 
   /** The series map of `name`, or undefined when a new series would pass the bound. */
-  const series = <T>(all: Map<string, Map<string, T>>, name: string, key: string): Map<string, T> | undefined => {
+  const series = <T>(
+    all: Map<string, Map<string, T>>,
+    name: string,
+    key: string,
+  ): Map<string, T> | undefined => {
     let byKey = all.get(name);
     if (byKey === undefined) {
       byKey = new Map();
@@ -142,15 +146,18 @@ export function memoryMetrics(options: MemoryMetricsOptions = {}): MemoryMetrics
       }
       h.count++;
       h.sum += value;
-      for (let i = 0; i < buckets.length; i++) if (value <= (buckets[i] as number)) h.counts[i] = (h.counts[i] as number) + 1;
+      for (let i = 0; i < buckets.length; i++)
+        if (value <= (buckets[i] as number)) h.counts[i] = (h.counts[i] as number) + 1;
     },
     snapshot: () => {
       const samples = (all: Map<string, Map<string, number>>): MetricSample[] =>
-        [...all.keys()].sort().flatMap((name) =>
-          [...(all.get(name) ?? new Map<string, number>())]
-            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-            .map(([key, value]) => Object.freeze({ name, attributes: attributesOf(key), value })),
-        );
+        [...all.keys()]
+          .sort()
+          .flatMap((name) =>
+            [...(all.get(name) ?? new Map<string, number>())]
+              .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+              .map(([key, value]) => Object.freeze({ name, attributes: attributesOf(key), value })),
+          );
       const hist: HistogramSample[] = [...histograms.keys()].sort().flatMap((name) =>
         [...(histograms.get(name) ?? new Map<string, Histogram>())]
           .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
@@ -160,7 +167,9 @@ export function memoryMetrics(options: MemoryMetricsOptions = {}): MemoryMetrics
               attributes: attributesOf(key),
               count: h.count,
               sum: h.sum,
-              buckets: Object.freeze(buckets.map((le, i) => Object.freeze({ le, count: h.counts[i] as number }))),
+              buckets: Object.freeze(
+                buckets.map((le, i) => Object.freeze({ le, count: h.counts[i] as number })),
+              ),
             }),
           ),
       );

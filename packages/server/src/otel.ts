@@ -7,8 +7,9 @@
  *
  * @packageDocumentation
  */
-import type { Counter, Gauge, Histogram, Meter } from "@opentelemetry/api";
+
 import type { MetricsSink } from "@converge/sync";
+import type { Counter, Gauge, Histogram, Meter } from "@opentelemetry/api";
 
 /** Options of {@link otelMetrics}. */
 export interface OtelMetricsOptions {
@@ -35,7 +36,11 @@ export function otelMetrics(meter: Meter, options: OtelMetricsOptions = {}): Met
   const histograms = new Map<string, Histogram>();
   const unitOf = (name: string): { unit?: string } =>
     name.endsWith("_ms") ? { unit: "ms" } : name.includes("bytes") ? { unit: "By" } : {};
-  const instrument = <T>(all: Map<string, T>, name: string, make: (n: string, o: { unit?: string }) => T): T => {
+  const instrument = <T>(
+    all: Map<string, T>,
+    name: string,
+    make: (n: string, o: { unit?: string }) => T,
+  ): T => {
     let i = all.get(name);
     if (i === undefined) {
       i = make(`${prefix}${name}`, unitOf(name));

@@ -7,19 +7,28 @@ export function prometheusName(name: string): string {
   return /^[a-zA-Z_:]/.test(cleaned) ? cleaned : `_${cleaned}`;
 }
 
-const escapeValue = (v: string): string => v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
+const escapeValue = (v: string): string =>
+  v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
 
 function labels(attributes: MetricAttributes, extra?: readonly [string, string]): string {
   const pairs = Object.keys(attributes)
     .sort()
-    .map((k) => [k.replace(/[^a-zA-Z0-9_]/g, "_").replace(/^([0-9])/, "_$1"), String(attributes[k])] as const);
+    .map(
+      (k) => [k.replace(/[^a-zA-Z0-9_]/g, "_").replace(/^([0-9])/, "_$1"), String(attributes[k])] as const,
+    );
   if (extra !== undefined) pairs.push(extra);
   if (pairs.length === 0) return "";
   return `{${pairs.map(([k, v]) => `${k}="${escapeValue(v)}"`).join(",")}}`;
 }
 
 const number = (v: number): string =>
-  Number.isNaN(v) ? "NaN" : v === Number.POSITIVE_INFINITY ? "+Inf" : v === Number.NEGATIVE_INFINITY ? "-Inf" : String(v);
+  Number.isNaN(v)
+    ? "NaN"
+    : v === Number.POSITIVE_INFINITY
+      ? "+Inf"
+      : v === Number.NEGATIVE_INFINITY
+        ? "-Inf"
+        : String(v);
 
 /**
  * Renders a snapshot in the Prometheus text exposition format 0.0.4: one `# TYPE` line per metric,
@@ -52,7 +61,8 @@ export function renderPrometheus(snapshot: MetricsSnapshot, prefix = "converge_"
     const n = prometheusName(`${prefix}${name}`);
     out.push(`# TYPE ${n} histogram`);
     for (const h of list) {
-      for (const b of h.buckets) out.push(`${n}_bucket${labels(h.attributes, ["le", number(b.le)])} ${b.count}`);
+      for (const b of h.buckets)
+        out.push(`${n}_bucket${labels(h.attributes, ["le", number(b.le)])} ${b.count}`);
       out.push(`${n}_bucket${labels(h.attributes, ["le", "+Inf"])} ${h.count}`);
       out.push(`${n}_sum${labels(h.attributes)} ${number(h.sum)}`);
       out.push(`${n}_count${labels(h.attributes)} ${h.count}`);

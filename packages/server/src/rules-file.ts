@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { documentRules, type DocumentRules, sha256Of } from "@converge/rules";
 import { ConfigError } from "@converge/hlc";
+import { type DocumentRules, documentRules, sha256Of } from "@converge/rules";
 import type { DocumentConfig } from "@converge/sync";
 
 /**
@@ -50,7 +50,9 @@ export function documentsFromRules(
   for (const [pattern, version] of Object.entries(documents)) {
     const rules = versions.get(version);
     if (rules === undefined) {
-      throw new ConfigError(`documents[${JSON.stringify(pattern)}] names rules ${JSON.stringify(version)}, which are not defined`);
+      throw new ConfigError(
+        `documents[${JSON.stringify(pattern)}] names rules ${JSON.stringify(version)}, which are not defined`,
+      );
     }
     const star = pattern.indexOf("*");
     if (star === -1) exact.set(pattern, rules);
@@ -94,7 +96,9 @@ export function parseRulesFile(input: unknown, readScript: (path: string) => str
     return {
       ...description,
       default: fix(description["default"]),
-      ...(isObject(keys) ? { keys: Object.fromEntries(Object.entries(keys).map(([k, r]) => [k, fix(r)])) } : {}),
+      ...(isObject(keys)
+        ? { keys: Object.fromEntries(Object.entries(keys).map(([k, r]) => [k, fix(r)])) }
+        : {}),
     };
   };
   if (input["rules"] === undefined && input["documents"] === undefined) {
@@ -109,7 +113,9 @@ export function parseRulesFile(input: unknown, readScript: (path: string) => str
   }
   for (const field of Object.keys(input)) {
     if (!["rules", "documents", "scripts"].includes(field)) {
-      throw new ConfigError(`rules file: unknown field ${JSON.stringify(field)}; expected rules, documents, scripts`);
+      throw new ConfigError(
+        `rules file: unknown field ${JSON.stringify(field)}; expected rules, documents, scripts`,
+      );
     }
   }
   const described = Object.entries(rules).map(([version, d]) => [version, withFiles(d)] as const);
@@ -123,13 +129,17 @@ export function loadRulesFile(path: string): DocumentResolver {
   try {
     text = readFileSync(path, "utf8");
   } catch (e) {
-    throw new ConfigError(`cannot read the rules file ${path}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new ConfigError(
+      `cannot read the rules file ${path}: ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new ConfigError(`the rules file ${path} is not JSON: ${e instanceof Error ? e.message : String(e)}`);
+    throw new ConfigError(
+      `the rules file ${path} is not JSON: ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
   const base = dirname(resolve(path));
   return parseRulesFile(json, (file) => {

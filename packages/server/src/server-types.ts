@@ -4,7 +4,10 @@ import type { RulesFile } from "./rules-file.ts";
 
 /** Options of `createServer`. */
 export interface ServerOptions
-  extends Pick<HostOptions, "authenticate" | "authorize" | "onChange" | "store" | "limits" | "metrics" | "timers"> {
+  extends Pick<
+    HostOptions,
+    "authenticate" | "authorize" | "onChange" | "store" | "limits" | "metrics" | "timers"
+  > {
   /** TCP port; 0 (the default) picks a free one, reported as `server.port`. */
   readonly port?: number;
   /** Address to listen on (default `127.0.0.1`: local only; `0.0.0.0` for every interface). */

@@ -1,9 +1,14 @@
-import { createServer, type Server, type Socket, connect } from "node:net";
+import { connect, createServer, type Server, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { CALM, createFaultProxy, type FaultProxy, type Faults } from "./support/fault-proxy.ts";
 
 /** A TCP echo server that counts its connections and closes. */
-async function echoServer(): Promise<{ server: Server; port: number; accepted: () => number; closed: () => number }> {
+async function echoServer(): Promise<{
+  server: Server;
+  port: number;
+  accepted: () => number;
+  closed: () => number;
+}> {
   let accepted = 0;
   let closed = 0;
   const server = createServer((s) => {
@@ -81,7 +86,11 @@ describe("fault proxy", () => {
   it("a black hole accepts and swallows: the server never sees the connection", async () => {
     const echo = await echoServer();
     open.server = echo.server;
-    const proxy = await createFaultProxy({ target: { host: "127.0.0.1", port: echo.port }, seed: 1, faults: only("blackhole") });
+    const proxy = await createFaultProxy({
+      target: { host: "127.0.0.1", port: echo.port },
+      seed: 1,
+      faults: only("blackhole"),
+    });
     open.proxy = proxy;
     const s = await dial(proxy.port);
     open.sockets.push(s);
@@ -101,7 +110,11 @@ describe("fault proxy", () => {
   it("a reset ends both sides", async () => {
     const echo = await echoServer();
     open.server = echo.server;
-    const proxy = await createFaultProxy({ target: { host: "127.0.0.1", port: echo.port }, seed: 2, faults: only("reset") });
+    const proxy = await createFaultProxy({
+      target: { host: "127.0.0.1", port: echo.port },
+      seed: 2,
+      faults: only("reset"),
+    });
     open.proxy = proxy;
     const s = await dial(proxy.port);
     s.on("error", () => {});
@@ -163,7 +176,14 @@ describe("fault proxy", () => {
       const proxy = await createFaultProxy({
         target: { host: "127.0.0.1", port: echo.port },
         seed,
-        faults: { ...CALM, reset: 0.3, blackhole: 0.3, halfOpen: 0.2, faultWithinMs: 10_000, maxLifetimeMs: 10_000 },
+        faults: {
+          ...CALM,
+          reset: 0.3,
+          blackhole: 0.3,
+          halfOpen: 0.2,
+          faultWithinMs: 10_000,
+          maxLifetimeMs: 10_000,
+        },
       });
       const sockets: Socket[] = [];
       for (let i = 0; i < 12; i++) {

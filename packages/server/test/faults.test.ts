@@ -18,7 +18,10 @@ describe("20 clients through a fault proxy", () => {
     const { seed } = runConfig({}, 1);
     console.log(`[converge/server] fault proxy run: seed ${seed} (replay: CONVERGE_SEED=${seed})`);
     const random = prng(seed);
-    const config = documentRules({ default: { resolver: "lww" }, keys: { "n:*": { resolver: "pncounter" } } }, []);
+    const config = documentRules(
+      { default: { resolver: "lww" }, keys: { "n:*": { resolver: "pncounter" } } },
+      [],
+    );
     const server = await createServer({ port: 0, documents: { room: config } });
     const proxy = await createFaultProxy({
       target: { host: "127.0.0.1", port: server.port },
@@ -48,7 +51,12 @@ describe("20 clients through a fault proxy", () => {
         increments.push(0);
         lastWrite.push(undefined);
         sessions.push(
-          connect(map, { document: "room", dial, backoff: { initialMs: 20, maxMs: 400 }, random: jitter.next }),
+          connect(map, {
+            document: "room",
+            dial,
+            backoff: { initialMs: 20, maxMs: 400 },
+            random: jitter.next,
+          }),
         );
       }
       // Each client writes on its own seeded schedule while the faults last: increments of its own
@@ -76,10 +84,13 @@ describe("20 clients through a fault proxy", () => {
             } else {
               map.set("shared", `${i}:${++seq}`);
             }
-            const t = setTimeout(() => {
-              timers.delete(t);
-              step();
-            }, r.int(10, 120));
+            const t = setTimeout(
+              () => {
+                timers.delete(t);
+                step();
+              },
+              r.int(10, 120),
+            );
             timers.add(t);
           };
           step();
@@ -116,7 +127,9 @@ describe("20 clients through a fault proxy", () => {
       );
       expect(total).toBeGreaterThan(CLIENTS * 10);
       // The faults did happen.
-      expect(faultStats.fates.reset + faultStats.fates.blackhole + faultStats.fates.halfOpen).toBeGreaterThan(0);
+      expect(faultStats.fates.reset + faultStats.fates.blackhole + faultStats.fates.halfOpen).toBeGreaterThan(
+        0,
+      );
       expect(faultStats.connections).toBeGreaterThan(CLIENTS);
     } finally {
       for (const t of timers) clearTimeout(t);

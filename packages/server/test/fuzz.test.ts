@@ -31,7 +31,10 @@ describe("fuzzed frames against a live server", () => {
     const { seed } = runConfig({}, 1);
     console.log(`[converge/server] fuzz run: seed ${seed} (replay: CONVERGE_SEED=${seed})`);
     const random = prng(seed);
-    const config = documentRules({ default: { resolver: "lww" }, keys: { "n:*": { resolver: "pncounter" } } }, []);
+    const config = documentRules(
+      { default: { resolver: "lww" }, keys: { "n:*": { resolver: "pncounter" } } },
+      [],
+    );
     const server = await createServer({
       port: 0,
       documents: { shop: config, other: config, live: config },
@@ -61,17 +64,26 @@ describe("fuzzed frames against a live server", () => {
           for (let i = 0; i < 20; i++) map.set(`b:${i}`, i);
         });
         session.setPresence({ name: document });
-        await until(() => session.outboxSize() === 0, 10_000, () => "the seed writes to be acknowledged");
+        await until(
+          () => session.outboxSize() === 0,
+          10_000,
+          () => "the seed writes to be acknowledged",
+        );
         await session.close();
       }
       const before = new Map<string, Uint8Array>();
-      for (const name of ["shop", "other"]) before.set(name, (await server.sync.document(name)).encodeState());
+      for (const name of ["shop", "other"])
+        before.set(name, (await server.sync.document(name)).encodeState());
       const hellos = corpus.filter((f) => f.length > 0 && f[0] === corpus[0]?.[0]);
       expect(corpus.length).toBeGreaterThan(10);
 
       // The honest client: writes to its own document throughout, over a real WebSocket.
       const honest = createReplicatedMap({ resolvers: config.rules });
-      const live = connect(honest, { document: "live", dial: webSocketDialer(server.url), backoff: { initialMs: 20, maxMs: 200 } });
+      const live = connect(honest, {
+        document: "live",
+        dial: webSocketDialer(server.url),
+        backoff: { initialMs: 20, maxMs: 200 },
+      });
       await live.whenSynced();
       let increments = 0;
       const acks: number[] = [];
@@ -82,7 +94,14 @@ describe("fuzzed frames against a live server", () => {
       }, 20);
 
       const started = Date.now();
-      const sent: Record<Mutation | "hello", number> = { random: 0, bitflip: 0, truncate: 0, oversize: 0, splice: 0, hello: 0 };
+      const sent: Record<Mutation | "hello", number> = {
+        random: 0,
+        bitflip: 0,
+        truncate: 0,
+        oversize: 0,
+        splice: 0,
+        hello: 0,
+      };
       /** Fuzz frames for one connection: sometimes a valid hello first, then 1–6 fuzzed frames. */
       const frames = (): Uint8Array[] => {
         const out: Uint8Array[] = [];
@@ -151,7 +170,11 @@ describe("fuzzed frames against a live server", () => {
       // The honest client kept syncing throughout: acknowledgements kept coming during the fuzz.
       const during = acks.filter((t) => t >= started && t <= started + totalMs);
       expect(during.length).toBeGreaterThan(Math.min(5, totalMs / 200));
-      await until(() => live.outboxSize() === 0, 10_000, () => "the honest client's last writes to be acknowledged");
+      await until(
+        () => live.outboxSize() === 0,
+        10_000,
+        () => "the honest client's last writes to be acknowledged",
+      );
       const liveDoc = await server.sync.document("live");
       expect(liveDoc.get("n:honest")).toBe(increments);
       expect(sameBytes(liveDoc.encodeState(), honest.encodeState())).toBe(true);

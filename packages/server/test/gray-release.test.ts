@@ -17,7 +17,10 @@ import { sameBytes, until } from "./support/wait.ts";
 const MAX = "export function merge(a, b) { return Math.max(a, b); }";
 
 // v1: best prices are a max register; v2 moves them to a script and adds a counter rule.
-const v1 = documentRules({ default: { resolver: "lww" }, keys: { "best:*": { resolver: "maxRegister" } } }, []);
+const v1 = documentRules(
+  { default: { resolver: "lww" }, keys: { "best:*": { resolver: "maxRegister" } } },
+  [],
+);
 const v2 = documentRules(
   {
     default: { resolver: "lww" },
@@ -74,7 +77,11 @@ describe("gray release: a new rule version, document by document", { timeout: 30
       const staleErrors: { code: string; message: string }[] = [];
       staleSession.on("error", (e) => staleErrors.push({ code: e.code, message: e.message }));
       // The session ends: a rules mismatch is final, retrying cannot fix it.
-      await until(() => staleStatuses.includes("closed"), 10_000, () => `the stale client to close (${staleStatuses})`);
+      await until(
+        () => staleStatuses.includes("closed"),
+        10_000,
+        () => `the stale client to close (${staleStatuses})`,
+      );
       expect(staleStatuses).not.toContain("synced");
       for (const refusal of [staleErrors[0], hostErrors.find((e) => e.code === "CONFIG_MISMATCH")]) {
         expect(refusal?.code).toBe("CONFIG_MISMATCH");
@@ -84,7 +91,6 @@ describe("gray release: a new rule version, document by document", { timeout: 30
       expect(stale.get("best:apple")).toBe(100);
 
       // A client that joins by name gets the v2 manifest and syncs.
-      let eu: ReplicatedMap | undefined;
       let euTransport: Transport | undefined;
       const euSession = await openDocument({
         document: "shop-eu",
@@ -94,24 +100,36 @@ describe("gray release: a new rule version, document by document", { timeout: 30
         rules: rulesFromManifest,
       });
       sessions.push(euSession);
-      eu = euSession.map;
+      const eu: ReplicatedMap = euSession.map;
       expect(eu.fingerprint).toBe(v2.manifest.fingerprint);
       await euSession.whenSynced();
       eu.set("best:apple", 7);
       eu.increment("n:visits", 2);
       const euDoc = await host.document("shop-eu");
-      await until(() => euSession.outboxSize() === 0, 10_000, () => "the v2 writes to be acknowledged");
+      await until(
+        () => euSession.outboxSize() === 0,
+        10_000,
+        () => "the v2 writes to be acknowledged",
+      );
       const euBefore = euDoc.encodeState();
 
       // A v1 payload slipped into the v2 session's transport, as a frame like the session's own:
       // the host refuses it (core: other rules), merges nothing, relays nothing.
       const frDoc = await host.document("shop-fr");
-      await until(() => frSession.outboxSize() === 0, 10_000, () => "the v1 writes to be acknowledged");
+      await until(
+        () => frSession.outboxSize() === 0,
+        10_000,
+        () => "the v1 writes to be acknowledged",
+      );
       const v1State = fr.encodeState();
       const rejects: string[] = [];
       euSession.on("error", (e) => rejects.push(e.code));
       euTransport?.send(encodeMessage({ type: "payload", payload: v1State }));
-      await until(() => rejects.length > 0, 10_000, () => "the reject of the forged v1 payload");
+      await until(
+        () => rejects.length > 0,
+        10_000,
+        () => "the reject of the forged v1 payload",
+      );
       expect(["PAYLOAD_REFUSED", "CONFIG_MISMATCH", "UNKNOWN_RESOLVER"]).toContain(rejects[0]);
       expect(sameBytes(euDoc.encodeState(), euBefore)).toBe(true);
       expect(euDoc.get("best:apple")).toBe(7);

@@ -107,7 +107,11 @@ describe("otelMetrics over the OpenTelemetry SDK", () => {
     const { resourceMetrics } = await reader.collect();
     const metrics = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics);
     const byName = new Map(metrics.map((m) => [m.descriptor.name, m]));
-    expect([...byName.keys()].sort()).toEqual(["converge.apply_ms", "converge.connections", "converge.frames_in"]);
+    expect([...byName.keys()].sort()).toEqual([
+      "converge.apply_ms",
+      "converge.connections",
+      "converge.frames_in",
+    ]);
 
     const frames = byName.get("converge.frames_in");
     expect(frames?.dataPointType).toBe(DataPointType.SUM);

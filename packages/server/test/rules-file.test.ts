@@ -19,9 +19,12 @@ function caught(f: () => unknown): unknown {
 
 describe("rules files", () => {
   it("one description serves every document", () => {
-    const documents = parseRulesFile({ default: { resolver: "lww" }, keys: { "n:*": { resolver: "pncounter" } } }, () => {
-      throw new Error("no scripts");
-    });
+    const documents = parseRulesFile(
+      { default: { resolver: "lww" }, keys: { "n:*": { resolver: "pncounter" } } },
+      () => {
+        throw new Error("no scripts");
+      },
+    );
     const a = documents("a");
     const b = documents("anything else");
     expect(a?.manifest?.fingerprint).toBe(b?.manifest?.fingerprint);
@@ -62,8 +65,14 @@ describe("rules files", () => {
       join(dir, "rules.json"),
       JSON.stringify({
         rules: {
-          byFile: { default: { resolver: "lww" }, keys: { "best:*": { resolver: "script", file: "scripts/max.js" } } },
-          byHash: { default: { resolver: "lww" }, keys: { "best:*": { resolver: "script", sha256: sha256Of(MAX) } } },
+          byFile: {
+            default: { resolver: "lww" },
+            keys: { "best:*": { resolver: "script", file: "scripts/max.js" } },
+          },
+          byHash: {
+            default: { resolver: "lww" },
+            keys: { "best:*": { resolver: "script", sha256: sha256Of(MAX) } },
+          },
         },
         documents: { a: "byFile", b: "byHash" },
         scripts: ["scripts/max.js"],
@@ -79,8 +88,18 @@ describe("rules files", () => {
     const dir = mkdtempSync(join(tmpdir(), "converge-rules-"));
     const bad = join(dir, "bad.json");
     writeFileSync(bad, "{ not json");
-    expect(isConvergeError(caught(() => loadRulesFile(bad)), "INVALID_CONFIG")).toBe(true);
-    expect(isConvergeError(caught(() => loadRulesFile(join(dir, "missing.json"))), "INVALID_CONFIG")).toBe(true);
+    expect(
+      isConvergeError(
+        caught(() => loadRulesFile(bad)),
+        "INVALID_CONFIG",
+      ),
+    ).toBe(true);
+    expect(
+      isConvergeError(
+        caught(() => loadRulesFile(join(dir, "missing.json"))),
+        "INVALID_CONFIG",
+      ),
+    ).toBe(true);
     const none = () => "";
     for (const input of [
       [],
@@ -89,7 +108,13 @@ describe("rules files", () => {
       { rules: { v1: { default: { resolver: "nope" } } }, documents: { a: "v1" } },
       { rules: { v1: { default: { resolver: "lww" } } }, documents: { a: "v1" }, extra: 1 },
     ]) {
-      expect(isConvergeError(caught(() => parseRulesFile(input, none)), "INVALID_CONFIG"), JSON.stringify(input)).toBe(true);
+      expect(
+        isConvergeError(
+          caught(() => parseRulesFile(input, none)),
+          "INVALID_CONFIG",
+        ),
+        JSON.stringify(input),
+      ).toBe(true);
     }
   });
 });

@@ -1,12 +1,22 @@
 import { createReplicatedMap } from "@converge/core";
 import { documentRules } from "@converge/rules";
-import { CloseCode, type CloseInfo, connect, type Dialer, memoryTransportPair, SyncError } from "@converge/sync";
+import {
+  CloseCode,
+  type CloseInfo,
+  connect,
+  type Dialer,
+  memoryTransportPair,
+  SyncError,
+} from "@converge/sync";
 import { webSocketDialer } from "@converge/websocket";
 import { describe, expect, it } from "vitest";
 import { createServer, memoryMetrics } from "../src/index.ts";
 import { sameBytes, until } from "./support/wait.ts";
 
-const config = documentRules({ default: { resolver: "lww" }, keys: { "n:*": { resolver: "pncounter" } } }, []);
+const config = documentRules(
+  { default: { resolver: "lww" }, keys: { "n:*": { resolver: "pncounter" } } },
+  [],
+);
 
 describe("createServer", { timeout: 30_000 }, () => {
   it("listens on a chosen port and answers /healthz, /metrics and 404", async () => {
@@ -16,7 +26,12 @@ describe("createServer", { timeout: 30_000 }, () => {
       expect(server.url).toBe(`ws://127.0.0.1:${server.port}/sync`);
       const health = await fetch(`http://127.0.0.1:${server.port}/healthz`);
       expect(health.status).toBe(200);
-      expect(await health.json()).toEqual({ status: "ok", connections: 0, documents: 0, pendingHandshakes: 0 });
+      expect(await health.json()).toEqual({
+        status: "ok",
+        connections: 0,
+        documents: 0,
+        pendingHandshakes: 0,
+      });
       const metrics = await fetch(`http://127.0.0.1:${server.port}/metrics`);
       expect(metrics.headers.get("content-type")).toContain("text/plain");
       expect(await metrics.text()).toContain("# TYPE converge_connections gauge\nconverge_connections 0\n");
@@ -40,7 +55,10 @@ describe("createServer", { timeout: 30_000 }, () => {
       two.set("title", "hello");
       const doc = await server.sync.document("a");
       await until(
-        () => two.get("n:x") === 2 && one.get("title") === "hello" && sameBytes(doc.encodeState(), one.encodeState()),
+        () =>
+          two.get("n:x") === 2 &&
+          one.get("title") === "hello" &&
+          sameBytes(doc.encodeState(), one.encodeState()),
         10_000,
         () => "the writes to cross",
       );
@@ -48,9 +66,9 @@ describe("createServer", { timeout: 30_000 }, () => {
       const text = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
       expect(text).toMatch(/converge_connections 2\n/);
       expect(text).toMatch(/converge_frames_in_total(\{[^}]*\})? [1-9]/);
-      const wrongPath = await webSocketDialer(`ws://127.0.0.1:${server.port}/elsewhere`, { connectTimeoutMs: 2000 })(
-        new AbortController().signal,
-      ).then(
+      const wrongPath = await webSocketDialer(`ws://127.0.0.1:${server.port}/elsewhere`, {
+        connectTimeoutMs: 2000,
+      })(new AbortController().signal).then(
         () => "opened",
         (e: unknown) => (e as { code?: string }).code,
       );
@@ -109,18 +127,33 @@ describe("createServer", { timeout: 30_000 }, () => {
       expect(good.access()).toEqual({ mode: "write" });
       writer.set("title", "from the writer");
       // The reader receives the document, and what it writes stays its own.
-      await until(() => readerMap.get("title") === "from the writer", 10_000, () => "the reader to receive");
+      await until(
+        () => readerMap.get("title") === "from the writer",
+        10_000,
+        () => "the reader to receive",
+      );
       readerMap.set("note", "from the reader");
       await until(
-        () => hostErrors.includes("UNAUTHORIZED") && errors.includes("UNAUTHORIZED") && badStatuses.includes("closed"),
+        () =>
+          hostErrors.includes("UNAUTHORIZED") &&
+          errors.includes("UNAUTHORIZED") &&
+          badStatuses.includes("closed"),
         10_000,
         () => `errors ${errors}, host errors ${hostErrors}`,
       );
       expect(badStatuses).not.toContain("synced");
-      await until(() => changes.length > 0, 10_000, () => "onChange");
+      await until(
+        () => changes.length > 0,
+        10_000,
+        () => "onChange",
+      );
       expect(changes[0]).toEqual(["a", "good", "title"]);
       const doc = await server.sync.document("a");
-      await until(() => doc.get("title") === "from the writer", 10_000, () => "the write");
+      await until(
+        () => doc.get("title") === "from the writer",
+        10_000,
+        () => "the write",
+      );
       expect(doc.get("title")).toBe("from the writer");
       await new Promise((r) => setTimeout(r, 100));
       expect(doc.has("note")).toBe(false);
@@ -154,7 +187,11 @@ describe("createServer", { timeout: 30_000 }, () => {
       for (let i = 0; i < 20; i++) map.set(`allowed:zebra-secret-${i}`, i);
       map.set("forbidden:giraffe-secret", 1); // refused: outside the principal's keys
       ws.set("allowed:okapi-secret", 2);
-      await until(() => ws.has("allowed:zebra-secret-19") && map.has("allowed:okapi-secret"), 10_000, () => "relay");
+      await until(
+        () => ws.has("allowed:zebra-secret-19") && map.has("allowed:okapi-secret"),
+        10_000,
+        () => "relay",
+      );
       await until(
         () => server.metrics.snapshot().counters.some((c) => c.name === "refusals"),
         10_000,
@@ -172,7 +209,9 @@ describe("createServer", { timeout: 30_000 }, () => {
         expect(text).not.toMatch(/secret|allowed:|forbidden:/);
       }
       // The forwarded sink got what the server's own sink got.
-      expect(forwarded.snapshot().counters.map((c) => c.name)).toEqual(server.metrics.snapshot().counters.map((c) => c.name));
+      expect(forwarded.snapshot().counters.map((c) => c.name)).toEqual(
+        server.metrics.snapshot().counters.map((c) => c.name),
+      );
     } finally {
       await s1.close();
       await s2.close();
@@ -183,10 +222,14 @@ describe("createServer", { timeout: 30_000 }, () => {
   it("refuses bad options with INVALID_CONFIG and a busy port with EADDRINUSE", async () => {
     await expect(createServer({ port: 0 })).rejects.toMatchObject({ code: "INVALID_CONFIG" });
     await expect(createServer({ port: -1, documents: {} })).rejects.toMatchObject({ code: "INVALID_CONFIG" });
-    await expect(createServer({ documents: {}, rulesFile: "x.json" })).rejects.toMatchObject({ code: "INVALID_CONFIG" });
+    await expect(createServer({ documents: {}, rulesFile: "x.json" })).rejects.toMatchObject({
+      code: "INVALID_CONFIG",
+    });
     const first = await createServer({ port: 0, documents: {} });
     try {
-      await expect(createServer({ port: first.port, documents: {} })).rejects.toMatchObject({ code: "EADDRINUSE" });
+      await expect(createServer({ port: first.port, documents: {} })).rejects.toMatchObject({
+        code: "EADDRINUSE",
+      });
     } finally {
       await first.close();
     }

@@ -1,4 +1,4 @@
-import { createServer, type Server, type Socket, connect } from "node:net";
+import { connect, createServer, type Server, type Socket } from "node:net";
 import { type Prng, prng } from "./prng.ts";
 
 /**
@@ -166,7 +166,8 @@ export async function createFaultProxy(options: {
     links.add(link);
     client.on("error", () => destroy(link, false));
     client.on("close", () => destroy(link, false));
-    if (fate !== "pass" && Number.isFinite(faults.maxLifetimeMs)) later(link, faults.maxLifetimeMs, () => destroy(link, false));
+    if (fate !== "pass" && Number.isFinite(faults.maxLifetimeMs))
+      later(link, faults.maxLifetimeMs, () => destroy(link, false));
     if (fate === "blackhole") {
       client.on("data", (chunk: Buffer) => {
         swallowed += chunk.length;

@@ -17,7 +17,8 @@ export function fuzzFrame(
   maxFrameBytes: number,
 ): { readonly mutation: Mutation; readonly frame: Uint8Array } {
   const made = mutate(random, corpus, maxFrameBytes);
-  const same = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+  const same = (a: Uint8Array, b: Uint8Array): boolean =>
+    a.length === b.length && a.every((x, i) => x === b[i]);
   if (corpus.some((c) => same(c, made.frame))) {
     const frame = new Uint8Array(made.frame.length + 1);
     frame.set(made.frame);

@@ -17,6 +17,7 @@
  * @packageDocumentation
  */
 
+export type { ContractFramework } from "./contract-framework.ts";
 export { type FakeTimers, fakeTimers } from "./fake-timers.ts";
 export {
   type Faults,
@@ -25,6 +26,5 @@ export {
   faultyNetwork,
 } from "./faulty-network.ts";
 export { type Prng, prng } from "./prng.ts";
-export type { ContractFramework } from "./contract-framework.ts";
 export { ODD_DOCUMENT_NAMES, runStoreTests, type StoreHarness } from "./run-store-tests.ts";
 export { runTransportTests, type TransportPair, type TransportTestOptions } from "./run-transport-tests.ts";
