@@ -77,3 +77,24 @@ describe("sync bench harness", () => {
     expect(() => process.kill(server.pid, 0)).toThrow();
   }, 30_000);
 });
+
+describe("sync bench repetitions", () => {
+  it("rotate the systems and stop running a system once it timed out", async () => {
+    const { repeated } = await import("../src/sync/run-sync.ts");
+    const calls: string[] = [];
+    const runs = await repeated(
+      ["converge", "hocuspocus", "y-websocket"],
+      3,
+      async (system) => {
+        calls.push(system);
+        const status = system === "hocuspocus" ? "timeout" : "ok";
+        return { system, status, note: status === "ok" ? "" : "slow" };
+      },
+      () => undefined,
+    );
+    // rep 0: c h y; rep 1 (rotated): h y c, h skipped; rep 2: y c h, h skipped.
+    expect(calls).toEqual(["converge", "hocuspocus", "y-websocket", "y-websocket", "converge", "y-websocket", "converge"]));
+    expect(runs.get("hocuspocus")?.length).toBe(1);
+    expect(runs.get("converge")?.length).toBe(3);
+  });
+});

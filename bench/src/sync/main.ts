@@ -18,7 +18,8 @@
  *   BENCH_SYNC_IDLE_DOCS=10000        idle documents, one client each (0 skips)
  *   BENCH_SYNC_REPS=3, BENCH_SYNC_IDLE_REPS=1   repetitions (a fresh server child each)
  *   BENCH_SYNC_CONNECT_CONCURRENCY=50 clients connecting at once
- *   BENCH_SYNC_TIMEOUT_S=180          longest single wait; a run past it is reported as timed out
+ *   BENCH_SYNC_TIMEOUT_S=120          longest single wait; a run past it is reported as timed out
+ *                                     (and that system's later repetitions at that size are skipped)
  *   BENCH_SYNC_SERVER_PROF=dir        every server child writes a V8 CPU profile into dir
  */
 import { writeFileSync } from "node:fs";

@@ -14,6 +14,6 @@ export function syncReadmeText(r: SyncResult): string {
     "- **Catch-up.** A writer fills K keys; a second client syncs them through a counting TCP relay and goes offline; the writer changes every key (new values, confirmed by a third client); the second client reconnects. **bytes**: everything on its TCP connection after the reconnect, both ways (HTTP upgrade, WebSocket framing, protocol, payload). **time to synced**: from the reconnect call until the client is synced and holds every new value (checked key by key against the values written). **bytes / Yjs's** compares with the smaller of the two Yjs systems.",
     "- **Idle documents.** D documents (`idle-<i>`), one client each with the provider's default presence, one key written per document; after a one-second settle, the server's heap + external after GC minus before any client, ÷ D (RSS likewise).",
     "",
-    "A run that timed out or failed is listed in its row's note and left out of the medians.",
+    "A run that timed out or failed is listed in its row's note and left out of the medians; after a timeout, that system's later runs at that size are skipped (its runs cell shows completed/planned).",
   ].join("\n");
 }

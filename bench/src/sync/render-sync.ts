@@ -8,6 +8,7 @@ const num = (v: number | null | undefined, f: (v: number) => string): string =>
 
 const bytes = (v: number | null | undefined): string => num(v, (b) => fmtBytes(Math.max(0, Math.round(b))));
 
+/** Completed runs, "ok/reps" when some failed or were skipped after a timeout. */
 function runs<S>(s: Summary<S>, reps: number): string {
   return s.ok === reps ? `${s.ok}` : `${s.ok}/${reps}`;
 }

@@ -93,17 +93,25 @@ function rotated(systems: readonly SystemId[], rep: number): SystemId[] {
   return [...systems.slice(k), ...systems.slice(0, k)];
 }
 
-async function repeated<S extends Sample>(
+/** Runs `run` for every system, `reps` times in rotated order; a system that timed out is not run again. */
+export async function repeated<S extends Sample>(
   systems: readonly SystemId[],
   reps: number,
   run: (system: SystemId) => Promise<S>,
   log: (msg: string) => void,
 ): Promise<Map<SystemId, S[]>> {
   const bySystem = new Map<SystemId, S[]>(systems.map((s) => [s, []]));
+  // A system that timed out would time out again: its later repetitions are not run.
+  const timedOut = new Set<SystemId>();
   for (let rep = 0; rep < reps; rep++) {
     for (const system of rotated(systems, rep)) {
+      if (timedOut.has(system)) continue;
       const sample = await run(system);
       if (sample.status !== "ok") log(`  ${system}: ${sample.status}: ${sample.note}`);
+      if (sample.status === "timeout" && rep + 1 < reps) {
+        timedOut.add(system);
+        log(`  ${system}: its remaining repetitions at this size are skipped`);
+      }
       bySystem.get(system)?.push(sample);
     }
   }

@@ -90,7 +90,7 @@ export function loadSyncConfig(env: Env): SyncConfig {
     reps: Math.max(1, intEnv(env, "BENCH_SYNC_REPS", quick ? 1 : 3)),
     idleReps: Math.max(1, intEnv(env, "BENCH_SYNC_IDLE_REPS", 1)),
     connectConcurrency: Math.max(1, intEnv(env, "BENCH_SYNC_CONNECT_CONCURRENCY", 50)),
-    timeoutMs: Math.max(1, intEnv(env, "BENCH_SYNC_TIMEOUT_S", quick ? 60 : 180)) * 1000,
+    timeoutMs: Math.max(1, intEnv(env, "BENCH_SYNC_TIMEOUT_S", quick ? 60 : 120)) * 1000,
     out: env["BENCH_OUT"] ?? fileURLToPath(new URL("../../results.sync.json", import.meta.url)),
   };
 }
