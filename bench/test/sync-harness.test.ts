@@ -93,7 +93,15 @@ describe("sync bench repetitions", () => {
       () => undefined,
     );
     // rep 0: c h y; rep 1 (rotated): h y c, h skipped; rep 2: y c h, h skipped.
-    expect(calls).toEqual(["converge", "hocuspocus", "y-websocket", "y-websocket", "converge", "y-websocket", "converge"]));
+    expect(calls).toEqual([
+      "converge",
+      "hocuspocus",
+      "y-websocket",
+      "y-websocket",
+      "converge",
+      "y-websocket",
+      "converge",
+    ]);
     expect(runs.get("hocuspocus")?.length).toBe(1);
     expect(runs.get("converge")?.length).toBe(3);
   });
