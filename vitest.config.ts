@@ -43,6 +43,7 @@ export default defineConfig({
       },
       { extends: true, test: { name: "yjs", include: ["packages/yjs/test/**/*.test.ts"] } },
       { extends: true, test: { name: "convergence", include: ["test/src/**/*.test.ts"] } },
+      { extends: true, test: { name: "bench", include: ["bench/test/**/*.test.ts"] } },
       {
         extends: true,
         test: { name: "examples", include: ["examples/**/*.test.ts"], execArgv: ["--no-node-snapshot"] },

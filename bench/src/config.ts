@@ -62,6 +62,7 @@ export const WORKLOADS: readonly [
   "hlc",
   "scripts",
   "text",
+  "sync",
 ] = [
   // The whole round first: its first rounds are then the process's cold ones.
   "round",
@@ -73,6 +74,8 @@ export const WORKLOADS: readonly [
   "hlc",
   "scripts",
   "text",
+  // Sync last: it forks server processes and opens thousands of sockets (settings: sync/main.ts).
+  "sync",
 ];
 
 /** A workload's name. */

@@ -19,7 +19,8 @@
  *   BENCH_COUNTER_REPLICAS=16, BENCH_COUNTER_KEYS=100000
  *   BENCH_HLC_ITERATIONS=1000000, BENCH_HLC_REPS=5
  *   BENCH_TEXT_KEYS=1000        text keys (1 KB each, edited on two replicas)
- *   BENCH_ONLY=round,op-path,full-state,delta,memory,counters,hlc,scripts,text   run only these
+ *   BENCH_ONLY=round,op-path,full-state,delta,memory,counters,hlc,scripts,text,sync   run only these
+ *   BENCH_SYNC_*                sync side by side with Hocuspocus and y-websocket: see sync/main.ts
  *   BENCH_OUT=path              where to write the JSON document
  *
  * A run that writes the default bench/results.json also regenerates bench/README.md from it
@@ -43,6 +44,9 @@ import {
   renderTargets,
 } from "./sections.ts";
 import { sourceInfo } from "./source-info.ts";
+import { renderSync } from "./sync/render-sync.ts";
+import { runSync } from "./sync/run-sync.ts";
+import { loadSyncConfig } from "./sync/sync-config.ts";
 import { checkTargets } from "./targets.ts";
 import { runCounters } from "./workloads/counters.ts";
 import { runDelta } from "./workloads/delta.ts";
@@ -96,7 +100,10 @@ if (scripts !== undefined) print(renderScripts(scripts));
 const text = runs("text") ? runText(config, log) : undefined;
 if (text !== undefined) print(renderText(text));
 
-const targets = checkTargets({ round, opPath, fullState, delta, memory });
+const sync = runs("sync") ? await runSync(loadSyncConfig(process.env), log) : undefined;
+if (sync !== undefined) print(renderSync(sync));
+
+const targets = checkTargets({ round, opPath, fullState, delta, memory, sync });
 if (targets.length > 0) print(renderTargets(targets));
 
 const totalSeconds = (performance.now() - started) / 1000;
@@ -117,6 +124,7 @@ const document = {
   hlc,
   scripts: scripts ?? null,
   text: text ?? null,
+  sync: sync ?? null,
   targets,
 };
 const json = JSON.stringify(document, null, 2);

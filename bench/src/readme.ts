@@ -21,6 +21,9 @@ import {
   renderTargets,
 } from "./sections.ts";
 import type { SourceInfo } from "./source-info.ts";
+import { syncReadmeText } from "./sync/readme-text.ts";
+import { renderSync } from "./sync/render-sync.ts";
+import type { SyncResult } from "./sync/run-sync.ts";
 import type { TargetCheck } from "./targets.ts";
 import type { CountersResult } from "./workloads/counters.ts";
 import type { DeltaResult } from "./workloads/delta.ts";
@@ -48,6 +51,8 @@ export interface ResultsDocument {
   readonly counters: CountersResult | null;
   readonly hlc: readonly HlcResult[];
   readonly scripts: ScriptsResult | null;
+  /** Absent in documents written before sync was measured. */
+  readonly sync?: SyncResult | null;
   readonly targets: readonly TargetCheck[];
 }
 
@@ -73,6 +78,8 @@ export function renderReadme(doc: ResultsDocument): string {
     if (doc.counters !== null) add(renderCounters(doc.counters));
     if (doc.hlc.length > 0) add(renderHlc(doc.hlc));
     if (doc.scripts !== null) add(renderScripts(doc.scripts));
+    if (doc.sync !== undefined && doc.sync !== null)
+      add(`${syncReadmeText(doc.sync)}\n\n${renderSync(doc.sync)}`);
     const uncommitted = doc.source.uncommitted.length > 0 ? " plus uncommitted changes under packages/" : "";
     return [
       "# converge benchmarks",
@@ -85,6 +92,11 @@ export function renderReadme(doc: ResultsDocument): string {
       `- machine: ${m.cpu}, ${m.cores} cores, ${fmtBytes(m.totalMemoryBytes)} RAM, ${m.platform}`,
       `- runtime: Node ${m.node} (V8 ${m.v8}), heap limit ${fmtBytes(m.heapLimitBytes)}, GC exposed: ${m.gcExposed ? "yes" : "no"}`,
       `- workloads run: ${doc.config.only.join(", ")}; whole round at ${doc.config.roundSizes.map(fmtCount).join(", ")} keys, op path ${fmtCount(doc.config.ops)} writes, full-state ${doc.config.sizes.map(fmtCount).join(", ")}, deltas ${doc.config.deltaSizes.map(fmtCount).join(", ")}, memory ${fmtCount(doc.config.memorySize)}`,
+      ...(doc.sync === undefined || doc.sync === null
+        ? []
+        : [
+            `- sync: fan-out ${doc.sync.fanout.map((f) => `${fmtCount(f.clients)} clients × ${f.writesPerClient} writes`).join(", ")}; catch-up ${doc.sync.catchup === null ? "skipped" : `${fmtCount(doc.sync.catchup.keys)} keys`}; idle ${doc.sync.idle === null ? "skipped" : `${fmtCount(doc.sync.idle.documents)} documents`}; ${doc.sync.reps} run(s) each (idle ${doc.sync.idleReps}); systems ${doc.sync.systems.join(", ")}`,
+          ]),
       `- settings: ${doc.config.quick ? "BENCH_QUICK (smoke-run sizes, not representative); " : ""}repetitions ${doc.config.reps} (${doc.config.repsLarge} at 1M keys)`,
       "",
       'Times are medians of the recorded runs; "cold" is the first run in the process. The machine',

@@ -1,4 +1,6 @@
 import { fmtCount } from "./report.ts";
+import type { SyncResult } from "./sync/run-sync.ts";
+import { syncTargets } from "./sync/sync-targets.ts";
 import type { DeltaResult } from "./workloads/delta.ts";
 import { type FullStateResult, WITH_SUBSCRIBER } from "./workloads/full-state.ts";
 import type { MemoryResult } from "./workloads/memory.ts";
@@ -20,6 +22,7 @@ export interface TargetInputs {
   readonly fullState: readonly FullStateResult[];
   readonly delta: readonly DeltaResult[];
   readonly memory: MemoryResult | undefined;
+  readonly sync?: SyncResult | undefined;
 }
 
 const x = (v: number | null): string => (v === null ? "-" : `${v.toFixed(2)}×`);
@@ -161,11 +164,13 @@ export function checkTargets(inputs: TargetInputs): TargetCheck[] {
     }
   }
   const memory = inputs.memory;
-  if (memory === undefined) return out;
-  out.push({
-    target: `memory ${fmtCount(memory.keys)} keys: converge ≤ 1/3 of Yjs per key (heap + array buffers)`,
-    measured: `${x(memory.convergeOverYjs)} Yjs`,
-    met: memory.convergeOverYjs === null || !memory.gcExposed ? null : memory.convergeOverYjs <= 1 / 3,
-  });
+  if (memory !== undefined) {
+    out.push({
+      target: `memory ${fmtCount(memory.keys)} keys: converge ≤ 1/3 of Yjs per key (heap + array buffers)`,
+      measured: `${x(memory.convergeOverYjs)} Yjs`,
+      met: memory.convergeOverYjs === null || !memory.gcExposed ? null : memory.convergeOverYjs <= 1 / 3,
+    });
+  }
+  if (inputs.sync !== undefined) out.push(...syncTargets(inputs.sync));
   return out;
 }

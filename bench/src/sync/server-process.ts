@@ -1,0 +1,110 @@
+import { type ChildProcess, fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import type { FromChild, ServerStats, SystemId, ToChild } from "./server-messages.ts";
+import { BenchTimeout } from "./wait.ts";
+
+/** A server running in its own child process. */
+export interface ServerProcess {
+  readonly system: SystemId;
+  readonly port: number;
+  readonly pid: number;
+  /** The child's CPU and memory (after GC), read inside it. */
+  readonly stats: () => Promise<ServerStats>;
+  /** Stops the server; kills the child if it has not exited within 3 s. Idempotent. */
+  readonly stop: () => Promise<void>;
+}
+
+const CHILD = fileURLToPath(new URL("./server-child.ts", import.meta.url));
+
+/** Forks a child running `system`'s server; rejects (and kills the child) if it is not ready within `timeoutMs`. */
+export async function startServerProcess(system: SystemId, timeoutMs: number): Promise<ServerProcess> {
+  // BENCH_SYNC_SERVER_PROF=dir: each server child writes a V8 CPU profile there when it stops.
+  const prof = process.env["BENCH_SYNC_SERVER_PROF"];
+  const profile = prof === undefined || prof === "" ? [] : ["--cpu-prof", `--cpu-prof-dir=${prof}`];
+  const child: ChildProcess = fork(CHILD, [system], {
+    execArgv: [
+      "--conditions=@converge/source",
+      "--expose-gc",
+      "--no-node-snapshot",
+      "--no-warnings",
+      ...profile,
+    ],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  let nextId = 0;
+  const waiting = new Map<number, (s: ServerStats) => void>();
+  let exited = false;
+  const exit = new Promise<void>((resolve) => {
+    child.once("exit", () => {
+      exited = true;
+      resolve();
+    });
+  });
+  const kill = async (): Promise<void> => {
+    if (exited) return;
+    child.kill("SIGKILL");
+    await exit;
+  };
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new BenchTimeout(`${system} server to start`, timeoutMs)),
+        timeoutMs,
+      );
+      child.on("message", (raw) => {
+        // Messages from our own child, typed in server-messages.ts.
+        const msg = raw as FromChild;
+        if (msg.type === "ready") {
+          clearTimeout(timer);
+          resolve(msg.port);
+        } else if (msg.type === "error") {
+          clearTimeout(timer);
+          reject(new Error(`${system} server failed: ${msg.message}`));
+        } else if (msg.type === "stats") {
+          waiting.get(msg.id)?.(msg.stats);
+          waiting.delete(msg.id);
+        }
+      });
+      void exit.then(() => {
+        clearTimeout(timer);
+        reject(new Error(`${system} server exited before it was ready`));
+      });
+    });
+    const send = (msg: ToChild): void => {
+      if (!exited && child.connected) child.send(msg);
+    };
+    let stopping: Promise<void> | undefined;
+    return {
+      system,
+      port,
+      pid: child.pid ?? -1,
+      stats: () => {
+        if (exited) return Promise.reject(new Error(`${system} server exited`));
+        const id = nextId++;
+        return new Promise<ServerStats>((resolve, reject) => {
+          const timer = setTimeout(() => {
+            waiting.delete(id);
+            reject(new BenchTimeout(`${system} server stats`, 30_000));
+          }, 30_000);
+          waiting.set(id, (s) => {
+            clearTimeout(timer);
+            resolve(s);
+          });
+          send({ type: "stats", id });
+        });
+      },
+      stop: () => {
+        stopping ??= (async () => {
+          send({ type: "stop" });
+          const timer = setTimeout(() => void kill(), 3000);
+          await exit;
+          clearTimeout(timer);
+        })();
+        return stopping;
+      },
+    };
+  } catch (e) {
+    await kill();
+    throw e;
+  }
+}
