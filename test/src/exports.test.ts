@@ -175,6 +175,7 @@ const pinned: Record<string, readonly string[]> = {
     "Transport",
     "WelcomeMessage",
     "connect",
+    "crc32",
     "createSyncHost",
     "decodeMessage",
     "decodeVersionVector",
@@ -185,6 +186,7 @@ const pinned: Record<string, readonly string[]> = {
     "memoryStore",
     "memoryTransportPair",
     "openDocument",
+    "rowChecksum",
   ],
   "@converge/rules": [
     "BUILTIN_RESOLVERS",

@@ -2,12 +2,12 @@ import {
   type DocumentStore,
   type OutboxEntry,
   type PeerRecord,
+  rowChecksum,
   type Store,
   type StoreBatch,
   type StoredDocument,
   SyncError,
 } from "@converge/sync";
-import { rowChecksum } from "./row-checksum.ts";
 
 /** Options of {@link indexedDbStore}. */
 export interface IndexedDbStoreOptions {

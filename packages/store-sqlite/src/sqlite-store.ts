@@ -4,12 +4,13 @@ import {
   type DocumentStore,
   type OutboxEntry,
   type PeerRecord,
+  rowChecksum,
   type Store,
   type StoreBatch,
   type StoredDocument,
   SyncError,
 } from "@converge/sync";
-import { rowChecksum } from "./row-checksum.ts";
+
 import { SCHEMA, SCHEMA_VERSION } from "./schema.ts";
 
 /** Options of {@link sqliteStore}. */

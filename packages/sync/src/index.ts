@@ -54,6 +54,7 @@ export {
 } from "./messages.ts";
 export type { MetricAttributes, MetricsSink } from "./metrics.ts";
 export { openDocument } from "./open-document.ts";
+export { crc32, rowChecksum } from "./row-checksum.ts";
 export type {
   OpenDocumentOptions,
   SessionEvents,

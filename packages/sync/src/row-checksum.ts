@@ -21,7 +21,11 @@ export function crc32(bytes: Uint8Array, seed = 0): number {
 
 const text = new TextEncoder();
 
-/** The checksum of one row: its table, document, position and bytes. */
+/**
+ * The checksum a store adapter keeps with one record: CRC-32 over its table, document, position
+ * and bytes, so a flipped bit, or a record moved to another document or position, fails at load
+ * (`STORE_CORRUPT`). Shared by the SQLite and IndexedDB stores.
+ */
 export function rowChecksum(
   table: string,
   doc: number | string,
