@@ -76,7 +76,9 @@ export async function buildWebApp(out: string = join(here, "dist")): Promise<Bui
   const require = createRequire(join(here, "../../packages/script/package.json"));
   const wasm = require.resolve("@jitl/quickjs-wasmfile-release-sync/wasm");
   copyFileSync(wasm, join(out, "quickjs.wasm"));
-  for (const f of ["index.html", "sw.js", "cart.js"]) copyFileSync(join(here, "static", f), join(out, f));
+  for (const f of ["index.html", "sw.js"]) copyFileSync(join(here, "static", f), join(out, f));
+  // The demo's cart script, the same file the server's rules load.
+  copyFileSync(join(here, "../resolvers/cart.js"), join(out, "cart.js"));
   const report: BuildReport = {
     dir: out,
     convergeGzip: gzipSync(ownCode, { level: 9 }).length,

@@ -37,7 +37,7 @@ export async function serveWebApp(
   options: { readonly port?: number; readonly dist?: string; readonly dataDir?: string } = {},
 ): Promise<WebAppServer> {
   const dist = options.dist ?? join(here, "dist");
-  const cart = scriptResolver({ source: readFileSync(join(here, "static/cart.js"), "utf8") });
+  const cart = scriptResolver({ source: readFileSync(join(here, "../resolvers/cart.js"), "utf8") });
   const rules = shopRules(cart);
   const host = createSyncHost({
     documents: (name) => (name === DOCUMENT ? { rules } : undefined),

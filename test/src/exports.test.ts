@@ -125,6 +125,7 @@ const pinned: Record<string, readonly string[]> = {
     "unsealPayload",
   ],
   "@converge/sync": [
+    "copyStoreBatch",
     "Access",
     "AckMessage",
     "ChunkMessage",

@@ -1,4 +1,5 @@
 import {
+  copyStoreBatch,
   type DocumentStore,
   type OutboxEntry,
   type PeerRecord,
@@ -245,7 +246,7 @@ export function indexedDbStore(options: IndexedDbStoreOptions): Store {
           } catch (e) {
             return Promise.reject(e);
           }
-          const copy = copyBatch(batch);
+          const copy = copyStoreBatch(batch);
           return new Promise<void>((resolve, reject) => {
             pending.push({ doc: name, batch: copy, resolve, reject });
             schedule();
@@ -292,20 +293,4 @@ function done(tx: IDBTransaction): Promise<void> {
     tx.oncomplete = () => resolve();
     tx.onabort = () => reject(tx.error);
   });
-}
-
-function copyBatch(batch: StoreBatch): StoreBatch {
-  const c = (b: Uint8Array): Uint8Array => new Uint8Array(b);
-  return {
-    ...(batch.snapshot !== undefined ? { snapshot: c(batch.snapshot) } : {}),
-    ...(batch.append !== undefined ? { append: batch.append.map(c) } : {}),
-    ...(batch.outboxAdd !== undefined
-      ? { outboxAdd: batch.outboxAdd.map((e) => ({ seq: e.seq, op: c(e.op) })) }
-      : {}),
-    ...(batch.outboxAckedUpTo !== undefined ? { outboxAckedUpTo: batch.outboxAckedUpTo } : {}),
-    ...(batch.peers !== undefined
-      ? { peers: batch.peers.map((p) => ({ peer: p.peer, vector: c(p.vector), seenAt: p.seenAt })) }
-      : {}),
-    ...(batch.removePeers !== undefined ? { removePeers: [...batch.removePeers] } : {}),
-  };
 }

@@ -1,6 +1,7 @@
 import { existsSync, renameSync } from "node:fs";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import {
+  copyStoreBatch,
   type DocumentStore,
   type OutboxEntry,
   type PeerRecord,
@@ -284,7 +285,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
         } catch (e) {
           return Promise.reject(e);
         }
-        const frozen = freezeBatch(batch);
+        const frozen = copyStoreBatch(batch);
         return new Promise<void>((resolve, reject) => {
           pending.push({ doc, batch: frozen, resolve, reject });
           schedule();
@@ -362,22 +363,6 @@ function applyBatch(s: Statements, doc: number, batch: StoreBatch): void {
     );
   }
   for (const peer of batch.removePeers ?? []) s.removePeer.run(doc, peer);
-}
-
-/** Copies a batch's bytes, so the caller may reuse its buffers as soon as `commit` returns. */
-function freezeBatch(batch: StoreBatch): StoreBatch {
-  return {
-    ...(batch.snapshot !== undefined ? { snapshot: copy(batch.snapshot) } : {}),
-    ...(batch.append !== undefined ? { append: batch.append.map(copy) } : {}),
-    ...(batch.outboxAdd !== undefined
-      ? { outboxAdd: batch.outboxAdd.map((e) => ({ seq: e.seq, op: copy(e.op) })) }
-      : {}),
-    ...(batch.outboxAckedUpTo !== undefined ? { outboxAckedUpTo: batch.outboxAckedUpTo } : {}),
-    ...(batch.peers !== undefined
-      ? { peers: batch.peers.map((p) => ({ peer: p.peer, vector: copy(p.vector), seenAt: p.seenAt })) }
-      : {}),
-    ...(batch.removePeers !== undefined ? { removePeers: [...batch.removePeers] } : {}),
-  };
 }
 
 function copy(bytes: Uint8Array): Uint8Array {

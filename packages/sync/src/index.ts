@@ -13,6 +13,7 @@
  */
 
 export { connect } from "./connect.ts";
+export { copyStoreBatch } from "./copy-store-batch.ts";
 export { SyncError, type SyncErrorCode } from "./errors.ts";
 export {
   DEFAULT_FRAME_LIMITS,
