@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
@@ -183,8 +183,19 @@ describe("the shop web app in Chromium", () => {
     }
     const [a, b] = [await stateHex(ann), await stateHex(bo)];
     expect(a).toBe(b);
-    const hostState = Buffer.from((await server.host.document("shop")).encodeState()).toString("hex");
-    expect(hostState).toBe(a);
+    const hostDoc = await server.host.document("shop");
+    expect(Buffer.from(hostDoc.encodeState()).toString("hex")).toBe(a);
+    // The script-resolved cart reads the same under QuickJS in the page as on the Node replica.
+    const pageCart = await ann.evaluate(() =>
+      (globalThis as unknown as { shopPage: { map: { get(k: string): unknown } } }).shopPage.map.get(
+        "cart:shared",
+      ),
+    );
+    expect(hostDoc.get("cart:shared")).toEqual({ apple: 2, fig: 1 });
+    expect(pageCart).toEqual(hostDoc.get("cart:shared"));
+    const shot = process.env["CONVERGE_SCREENSHOT"] ?? join(dir, "web-app.png");
+    await ann.screenshot({ path: shot, fullPage: true });
+    expect(statSync(shot).size).toBeGreaterThan(1000);
   }, 120_000);
 
   it("two tabs sync through BroadcastChannel with the server down, then both catch the server up", async () => {
@@ -221,5 +232,52 @@ describe("the shop web app in Chromium", () => {
     expect(shop.get("stock:apple")).toBe(4);
     expect(Buffer.from(shop.encodeState()).toString("hex")).toBe(await stateHex(one));
     expect(await stateHex(two)).toBe(await stateHex(one));
+  }, 120_000);
+  it("a tab closed in the middle of writing loses nothing it had committed", async () => {
+    const ctx = await browser.newContext();
+    contexts.push(ctx);
+    const first = await open(ctx, "Ed");
+    await synced(first);
+    const before = Number((await server.host.document("shop")).get("stock:pear") ?? 0);
+    await ctx.setOffline(true);
+    await first.waitForFunction(
+      () => document.getElementById("status")?.dataset["status"] !== "synced",
+      null,
+      {
+        timeout: 15_000,
+      },
+    );
+    for (let i = 0; i < 20; i++) await first.locator('[data-test="stock-plus-pear"]').click();
+    await act(first, [["tag-input-pear", "kept"], ["tag-set-pear"]]);
+    await first.evaluate(async () => {
+      const s = (globalThis as unknown as { shopPage: { server: { whenCommitted(): Promise<void> } } })
+        .shopPage;
+      await s.server.whenCommitted();
+    });
+    // More writes, and the tab is gone before they can be committed or sent.
+    await first.evaluate(() => {
+      for (let i = 0; i < 5; i++)
+        (document.querySelector('[data-test="stock-plus-pear"]') as HTMLElement).click();
+    });
+    await first.close();
+    await ctx.setOffline(false);
+    const second = await open(ctx, "Ed");
+    await synced(second);
+    const shop = await server.host.document("shop");
+    const deadline = Date.now() + 15_000;
+    while (Number(shop.get("stock:pear") ?? 0) < before + 20 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const after = Number(shop.get("stock:pear"));
+    expect(after - before).toBeGreaterThanOrEqual(20); // every committed increment arrived
+    expect(after - before).toBeLessThanOrEqual(25); // and nothing more than was written
+    expect(shop.conflicts("tags:pear").map((c) => c.value)).toContain("kept");
+    await second.waitForFunction(
+      (n) => document.querySelector('[data-test="stock-pear"]')?.textContent === String(n),
+      after,
+      {
+        timeout: 15_000,
+      },
+    );
   }, 120_000);
 });

@@ -6,8 +6,9 @@
 import type { ReplicatedMap } from "@converge/core";
 import { loadQuickJS, scriptResolver } from "@converge/script/browser";
 import { indexedDbStore } from "@converge/store-indexeddb";
-import { connect, loadReplica, type SyncSession } from "@converge/sync";
+import { connect, type SyncSession } from "@converge/sync";
 import { webSocketDialer } from "@converge/websocket";
+import { adoptRecords } from "./adopt-records.ts";
 import { onlineAwareDialer } from "./online-dialer.ts";
 import { shopRules } from "./shop.ts";
 import { startTabSync, type TabSync } from "./tab-sync.ts";
@@ -24,30 +25,12 @@ async function main(): Promise<ShopPage> {
   if ("serviceWorker" in navigator) await navigator.serviceWorker.register("./sw.js").catch(() => undefined);
   const params = new URLSearchParams(location.search);
   const name = params.get("name") ?? `guest-${Math.floor(Math.random() * 1000)}`;
-  // A tab keeps its own records (one writer per stored document) and its replica id: a reload
-  // finds both again, continues its sequence numbers after the stored ones, and resends its
-  // unacknowledged operations (the sync session sends an operation only once it is committed, so
-  // the records always hold every operation the server may have seen from this replica).
-  let tab = sessionStorage.getItem("converge-tab");
-  if (tab === null) {
-    tab = crypto.randomUUID();
-    sessionStorage.setItem("converge-tab", tab);
-  }
-  let node = sessionStorage.getItem("converge-node");
-  if (node === null) {
-    node = [...crypto.getRandomValues(new Uint8Array(8))]
-      .map((b) => b.toString(16).padStart(2, "0"))
-      .join("");
-    sessionStorage.setItem("converge-node", node);
-  }
-
   await loadQuickJS({ wasm: new URL("./quickjs.wasm", location.href) });
   const cartSource = await (await fetch("./cart.js")).text();
   const rules = shopRules(scriptResolver({ source: cartSource }));
 
   const store = indexedDbStore({ name: "converge-shop" });
-  const doc = await store.open(`shop/${tab}`);
-  const { map } = loadReplica(await doc.load(), { resolvers: rules, clockOptions: { node } });
+  const { map, doc } = await adoptRecords(store, rules);
   const server = connect(map, {
     document: "shop",
     dial: onlineAwareDialer(

@@ -36,7 +36,7 @@ function writer(c: Concurrent<unknown>, names: ReadonlyMap<string, string>): str
 export function renderShop(doc: Document, parts: Parts): void {
   const { map, server, tabs, name } = parts;
   const body = doc.getElementById("products") as HTMLElement;
-  const names = new Map<string, string>();
+  const names = new Map<string, string>([[map.id, name]]);
   (doc.getElementById("me") as HTMLElement).textContent = name;
   (doc.getElementById("replica") as HTMLElement).textContent = map.id;
 
