@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BuildReport, buildWebApp, PAGE_BUDGET_BYTES } from "./build.ts";
@@ -10,6 +12,7 @@ import { serveWebApp, type WebAppServer } from "./serve.ts";
 // The shop in real Chromium: two people offline, a reload while offline, tabs syncing with the
 // server down. Every wait is bounded; the final state is checked against what the test did.
 
+const here = fileURLToPath(new URL(".", import.meta.url));
 let dir: string;
 let report: BuildReport;
 let browser: Browser;
@@ -279,5 +282,33 @@ describe("the shop web app in Chromium", () => {
         timeout: 15_000,
       },
     );
+  }, 120_000);
+  it("the IndexedDB store passes the Store contract kit inside Chromium", async () => {
+    const bundle = await build({
+      entryPoints: [join(here, "browser/store-contract.ts")],
+      bundle: true,
+      format: "esm",
+      platform: "browser",
+      conditions: ["@converge/source"],
+      write: false,
+      logLevel: "warning",
+    });
+    const ctx = await browser.newContext();
+    contexts.push(ctx);
+    const page = await ctx.newPage();
+    await page.goto(`${server.url}?name=kit`); // the app's origin, for its IndexedDB
+    await page.addScriptTag({ content: bundle.outputFiles[0]?.text ?? "", type: "module" });
+    await page.waitForFunction(
+      () => (globalThis as { runStoreContract?: unknown }).runStoreContract !== undefined,
+    );
+    const results = await page.evaluate(() =>
+      (
+        globalThis as unknown as {
+          runStoreContract: () => Promise<{ name: string; ok: boolean; error?: string }[]>;
+        }
+      ).runStoreContract(),
+    );
+    expect(results.length).toBeGreaterThanOrEqual(13);
+    expect(results.filter((r) => !r.ok)).toEqual([]);
   }, 120_000);
 });
