@@ -141,3 +141,93 @@ describe("kill -9 the server", () => {
     );
   }, 240_000);
 });
+
+describe("kill -9 a client", () => {
+  it("every write a client committed locally reaches the server after it restarts", async () => {
+    const clientChild = fileURLToPath(new URL("./durability/client-child.ts", import.meta.url));
+    const serverPath = join(dir, "client-test-server.db");
+    const clientPath = join(dir, "client.db");
+    const server = await startServer(serverPath, 0);
+    const url = `ws://127.0.0.1:${server.port}/`;
+    const committed: number[] = [];
+    let next = 0;
+    try {
+      for (let round = 0; round < 6; round++) {
+        const printed = await new Promise<number[]>((resolve, reject) => {
+          const proc = spawn(
+            process.execPath,
+            ["--conditions=@converge/source", clientChild, clientPath, url, String(next)],
+            {
+              stdio: ["ignore", "pipe", "inherit"],
+            },
+          );
+          let out = "";
+          let first = false;
+          proc.stdout?.on("data", (d: Buffer) => {
+            out += d.toString();
+            if (!first) {
+              first = true;
+              setTimeout(() => proc.kill("SIGKILL"), 100 + round * 50);
+            }
+          });
+          const guard = setTimeout(() => proc.kill("SIGKILL"), 20_000);
+          proc.on("error", reject);
+          proc.on("exit", () => {
+            clearTimeout(guard);
+            const lines = out.split("\n");
+            lines.pop(); // a cut last line does not count
+            resolve(lines.map(Number));
+          });
+        });
+        expect(
+          printed.length,
+          `round ${round}: the client committed writes before it was killed`,
+        ).toBeGreaterThan(0);
+        committed.push(...printed);
+        next = Math.max(...printed) + 1;
+      }
+      // One last life, not killed: it resends what earlier lives committed but never sent.
+      const map = createReplicatedMap({ resolvers: rules });
+      const reader = connect(map, {
+        document: "doc",
+        dial: webSocketDialer(url),
+        backoff: { initialMs: 20, maxMs: 200 },
+      });
+      await new Promise<void>((resolve, reject) => {
+        const proc = spawn(
+          process.execPath,
+          ["--conditions=@converge/source", clientChild, clientPath, url, String(next)],
+          {
+            stdio: ["ignore", "pipe", "inherit"],
+          },
+        );
+        const deadline = Date.now() + 30_000;
+        const poll = setInterval(() => {
+          if (committed.every((n) => map.has(`w:${n}`))) {
+            clearInterval(poll);
+            proc.kill("SIGKILL");
+            resolve();
+          } else if (Date.now() > deadline) {
+            clearInterval(poll);
+            proc.kill("SIGKILL");
+            reject(
+              new Error(
+                `missing on the server: ${committed
+                  .filter((n) => !map.has(`w:${n}`))
+                  .slice(0, 10)
+                  .join(", ")}`,
+              ),
+            );
+          }
+        }, 50);
+      });
+      await reader.close();
+      expect(committed.filter((n) => !map.has(`w:${n}`))).toEqual([]);
+      console.log(
+        `[durability] client killed 6 times; ${committed.length} locally committed writes all reached the server`,
+      );
+    } finally {
+      await kill(server.proc);
+    }
+  }, 120_000);
+});
