@@ -71,8 +71,21 @@ export function createSyncHost(options: HostOptions): SyncHost {
     c.transport.send(frame);
   };
   const send = (c: Conn, m: Message): void => sendFrame(c, encodeMessage(m));
+  // A relayed payload goes to every other connection of its document: its frames are encoded once
+  // (a payload that fits one frame carries no per-connection field) and the bytes reused.
+  let lastPayload: Uint8Array | undefined;
+  let lastFrame: Uint8Array | undefined;
   const sendPayload = (c: Conn, payload: Uint8Array): void => {
-    for (const f of payloadFrames(payload, limits.maxFrameBytes, c.chunkId++)) sendFrame(c, f);
+    if (payload === lastPayload && lastFrame !== undefined) {
+      sendFrame(c, lastFrame);
+      return;
+    }
+    const frames = payloadFrames(payload, limits.maxFrameBytes, c.chunkId++);
+    if (frames.length === 1) {
+      lastPayload = payload;
+      lastFrame = frames[0];
+    }
+    for (const f of frames) sendFrame(c, f);
   };
 
   const drop = (c: Conn, code: number, reason: string): void => {
