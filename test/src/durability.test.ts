@@ -8,6 +8,7 @@ import { runConfig } from "@converge/core/testing";
 import { lww } from "@converge/resolvers";
 import { sqliteStore } from "@converge/store-sqlite";
 import { connect, loadReplica, type SyncSession } from "@converge/sync";
+import { prng } from "@converge/sync/testing";
 import { webSocketDialer } from "@converge/websocket";
 import { afterAll, describe, expect, it } from "vitest";
 
@@ -88,14 +89,7 @@ async function storedKeys(path: string): Promise<Set<string>> {
 describe("kill -9 the server", () => {
   it("every write acknowledged before a kill is in the server's store after it, at 50 random instants", async () => {
     const { seed } = runConfig({}, 1);
-    let state = seed >>> 0;
-    const random = (): number => {
-      state = (state + 0x6d2b79f5) >>> 0;
-      let t = state;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
+    const random = prng(seed).next;
     const path = join(dir, "server.db");
     let server = await startServer(path, 0);
     const port = server.port;

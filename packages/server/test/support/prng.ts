@@ -1,4 +1,9 @@
-/** A seeded PRNG (mulberry32): the same seed gives the same sequence on every machine. */
+import { prng as mulberry32 } from "@converge/sync/testing";
+
+/**
+ * The sync kit's seeded PRNG (mulberry32) with the ranges and forks the fault proxy and the fuzzer
+ * use: the same seed gives the same sequence on every machine.
+ */
 export interface Prng {
   /** A float in [0, 1). */
   readonly next: () => number;
@@ -11,19 +16,12 @@ export interface Prng {
 }
 
 export function prng(seed: number): Prng {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const base = mulberry32(seed);
   const self: Prng = {
-    next,
-    int: (min, max) => min + Math.floor(next() * (max - min + 1)),
-    chance: (p) => next() < p,
-    fork: () => prng(Math.floor(next() * 2 ** 32)),
+    next: base.next,
+    int: (min, max) => min + base.int(max - min + 1),
+    chance: base.chance,
+    fork: () => prng(Math.floor(base.next() * 2 ** 32)),
   };
   return self;
 }
