@@ -20,8 +20,9 @@ for (let n = start; ; n++) {
   if (n % 25 === 24) {
     // Large enough that writing it takes a while: the kill often lands inside it.
     const snap = new Uint8Array(4 * issued.length + 200_000);
-    issued.forEach((m, i) => new DataView(snap.buffer).setUint32(4 * i, m));
-    new DataView(snap.buffer).setUint32(snap.length - 4, issued.length);
+    const view = new DataView(snap.buffer);
+    for (let i = 0; i < issued.length; i++) view.setUint32(4 * i, issued[i] as number);
+    view.setUint32(snap.length - 4, issued.length);
     batch = { snapshot: snap };
   } else batch = { append: [entry(n)] };
   const p: Promise<void> = doc.commit(batch).then(() => {
