@@ -11,6 +11,7 @@ import { connect, loadReplica, type SyncSession } from "@converge/sync";
 import { prng } from "@converge/sync/testing";
 import { webSocketDialer } from "@converge/websocket";
 import { afterAll, describe, expect, it } from "vitest";
+import { killAfterOutput } from "../kit/kill-after-output.ts";
 
 // Issue 13: the server acknowledges a write only once it is durable. Kill -9 the server at many
 // random instants while clients write; after each kill, open the server's SQLite file and check
@@ -147,31 +148,8 @@ describe("kill -9 a client", () => {
     let next = 0;
     try {
       for (let round = 0; round < 6; round++) {
-        const printed = await new Promise<number[]>((resolve, reject) => {
-          const proc = spawn(
-            process.execPath,
-            ["--conditions=@converge/source", clientChild, clientPath, url, String(next)],
-            {
-              stdio: ["ignore", "pipe", "inherit"],
-            },
-          );
-          let out = "";
-          let first = false;
-          proc.stdout?.on("data", (d: Buffer) => {
-            out += d.toString();
-            if (!first) {
-              first = true;
-              setTimeout(() => proc.kill("SIGKILL"), 100 + round * 50);
-            }
-          });
-          const guard = setTimeout(() => proc.kill("SIGKILL"), 20_000);
-          proc.on("error", reject);
-          proc.on("exit", () => {
-            clearTimeout(guard);
-            const lines = out.split("\n");
-            lines.pop(); // a cut last line does not count
-            resolve(lines.map(Number));
-          });
+        const printed = await killAfterOutput([clientChild, clientPath, url, String(next)], {
+          afterMs: 100 + round * 50,
         });
         expect(
           printed.length,

@@ -1,10 +1,10 @@
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isConvergeError } from "@converge/hlc";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { killAfterOutput } from "../../../test/kit/kill-after-output.ts";
 import { sqliteStore } from "../src/index.ts";
 
 let dir: string;
@@ -147,7 +147,10 @@ describe("kill -9", () => {
       const path = join(dir, `k-${mode}.db`);
       let start = 0;
       for (let round = 0; round < 5; round++) {
-        const acked = await runAndKill(child, path, mode, start, 150 + round * 60);
+        const acked = await killAfterOutput([child, path, mode], {
+          afterMs: 150 + round * 60,
+          env: { START: String(start) },
+        });
         const store = sqliteStore({ path });
         const doc = await store.open("doc");
         const { log, outbox } = await doc.load();
@@ -163,39 +166,6 @@ describe("kill -9", () => {
   }
 });
 
-function runAndKill(
-  child: string,
-  path: string,
-  mode: string,
-  start: number,
-  afterMs: number,
-): Promise<number[]> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ["--conditions=@converge/source", child, path, mode], {
-      env: { ...process.env, START: String(start) },
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    let out = "";
-    let first = false;
-    proc.stdout.on("data", (d: Buffer) => {
-      out += d.toString();
-      if (!first) {
-        first = true;
-        setTimeout(() => proc.kill("SIGKILL"), afterMs);
-      }
-    });
-    const guard = setTimeout(() => proc.kill("SIGKILL"), 20_000);
-    proc.on("error", reject);
-    proc.on("exit", () => {
-      clearTimeout(guard);
-      // Only whole lines were printed after their commit resolved; a cut last line is not counted.
-      const lines = out.split("\n");
-      lines.pop();
-      resolve(lines.map(Number));
-    });
-  });
-}
-
 describe("kill -9 during log compaction", () => {
   const child = fileURLToPath(new URL("./compacting-child.ts", import.meta.url));
   it("a kill while snapshots replace the log loses no acknowledged entry and leaves a loadable file", async () => {
@@ -203,7 +173,10 @@ describe("kill -9 during log compaction", () => {
     let start = 0;
     let total = 0;
     for (let round = 0; round < 8; round++) {
-      const acked = await runAndKillCompacting(child, path, start, 80 + round * 40);
+      const acked = await killAfterOutput([child, path], {
+        afterMs: 80 + round * 40,
+        env: { START: String(start) },
+      });
       const store = sqliteStore({ path });
       const { snapshot, log } = await (await store.open("doc")).load(); // never STORE_CORRUPT
       await store.close();
@@ -222,34 +195,3 @@ describe("kill -9 during log compaction", () => {
     expect(total).toBeGreaterThan(50);
   }, 60_000);
 });
-
-function runAndKillCompacting(
-  child: string,
-  path: string,
-  start: number,
-  afterMs: number,
-): Promise<number[]> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ["--conditions=@converge/source", child, path], {
-      env: { ...process.env, START: String(start) },
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    let out = "";
-    let first = false;
-    proc.stdout.on("data", (d: Buffer) => {
-      out += d.toString();
-      if (!first) {
-        first = true;
-        setTimeout(() => proc.kill("SIGKILL"), afterMs);
-      }
-    });
-    const guard = setTimeout(() => proc.kill("SIGKILL"), 20_000);
-    proc.on("error", reject);
-    proc.on("exit", () => {
-      clearTimeout(guard);
-      const lines = out.split("\n");
-      lines.pop();
-      resolve(lines.map(Number));
-    });
-  });
-}

@@ -1,5 +1,5 @@
 // A converge sync server in its own process, for the kill -9 tests: one document ("doc", every key
-// last-writer-wins) kept in SQLite at argv[2], WebSocket sync on 127.0.0.1:argv[3] (0: any port).
+// last-writer-wins) kept in SQLite at argv[2], WebSocket sync on 127.0.0.1:argv[3] (0: a free port).
 // Prints "ready <port>" once it accepts connections.
 import { lww } from "@converge/resolvers";
 import { sqliteStore } from "@converge/store-sqlite";

@@ -25,7 +25,7 @@ export interface AcceptWebSocketsOptions {
   readonly port?: number;
   /** The address to listen on with `port` (default: every interface, as Node does). */
   readonly host?: string;
-  /** Only upgrade requests for this path are accepted (default: any path). */
+  /** Only upgrade requests for this path are accepted (default: every path). */
   readonly path?: string;
   /** Largest frame accepted, in bytes (default 8 MiB); a larger one closes with `FRAME_TOO_LARGE`. */
   readonly maxFrameBytes?: number;
