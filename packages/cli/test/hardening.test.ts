@@ -359,7 +359,8 @@ describe("loading and flags", () => {
 
   it("--engine quickjs (the default) reports the fuel used, in total and per law", () => {
     const file = script(COUNTS_CALLS);
-    const r = run("verify", file, "--engine", "quickjs", "--runs", "20", "--seed", String(seed), "--json");
+    // Enough runs that the whole verification crosses interrupt ticks whatever the seed.
+    const r = run("verify", file, "--engine", "quickjs", "--runs", "200", "--seed", String(seed), "--json");
     expect(r.status).toBe(EXIT.lawsFail);
     const report = JSON.parse(r.stdout) as VerifyReport;
     expect(report.engine.name).toBe("quickjs");
