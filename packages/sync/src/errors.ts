@@ -13,7 +13,8 @@ export type SyncErrorCode =
   | "PAYLOAD_REFUSED"
   | "SESSION_CLOSED"
   | "STORE_CORRUPT"
-  | "STORE_CLOSED";
+  | "STORE_CLOSED"
+  | "HUB_UNAVAILABLE";
 
 /**
  * A sync failure: the server refused the handshake (`UNAUTHORIZED`: bad, missing or expired
@@ -22,7 +23,8 @@ export type SyncErrorCode =
  * connection (`RATE_LIMITED`, `FRAME_TOO_LARGE`), a frame could not be decoded
  * (`FRAME_MALFORMED`), the server refused a payload core rejected (`PAYLOAD_REFUSED`, with the
  * core code in `cause`), the session was closed (`SESSION_CLOSED`), or a store failed its
- * integrity check (`STORE_CORRUPT`) or was used after close (`STORE_CLOSED`). Handshake refusals
+ * integrity check (`STORE_CORRUPT`) or was used after close (`STORE_CLOSED`), or a scale-out hub
+ * could not reach its peers (`HUB_UNAVAILABLE`; the write is durable locally). Handshake refusals
  * about rules and formats reuse core's `CONFIG_MISMATCH` and `FORMAT_VERSION`.
  */
 export class SyncError extends ConvergeError {
@@ -57,6 +59,7 @@ const SYNC_CODES: ReadonlySet<string> = new Set<SyncErrorCode>([
   "SESSION_CLOSED",
   "STORE_CORRUPT",
   "STORE_CLOSED",
+  "HUB_UNAVAILABLE",
 ]);
 
 // Every SyncErrorCode joins the registry of converge codes (docs/ERRORS.md), carried by SyncError.

@@ -34,6 +34,7 @@ export type {
   Principal,
   SyncHost,
 } from "./host-types.ts";
+export type { Hub, HubChannel, HubHandlers } from "./hub.ts";
 export { memoryStore } from "./memory-store.ts";
 export { type MemoryTransportOptions, memoryTransportPair } from "./memory-transport.ts";
 export {
