@@ -19,8 +19,9 @@
  *   BENCH_COUNTER_REPLICAS=16, BENCH_COUNTER_KEYS=100000
  *   BENCH_HLC_ITERATIONS=1000000, BENCH_HLC_REPS=5
  *   BENCH_TEXT_KEYS=1000        text keys (1 KB each, edited on two replicas)
- *   BENCH_ONLY=round,op-path,full-state,delta,memory,counters,hlc,scripts,text,sync   run only these
+ *   BENCH_ONLY=round,op-path,full-state,delta,memory,counters,hlc,scripts,text,sync,storage   run only these
  *   BENCH_SYNC_*                sync side by side with Hocuspocus and y-websocket: see sync/main.ts
+ *   BENCH_STORAGE_*             durable writes and loads next to Hocuspocus + SQLite: see storage/main.ts
  *   BENCH_OUT=path              where to write the JSON document
  *
  * A run that writes the default bench/results.json also regenerates bench/README.md from it
@@ -44,6 +45,10 @@ import {
   renderTargets,
 } from "./sections.ts";
 import { sourceInfo } from "./source-info.ts";
+import { renderStorage } from "./storage/render-storage.ts";
+import { runStorage } from "./storage/run-storage.ts";
+import { loadStorageConfig } from "./storage/storage-config.ts";
+import { storageTargets } from "./storage/storage-targets.ts";
 import { renderSync } from "./sync/render-sync.ts";
 import { runSync } from "./sync/run-sync.ts";
 import { loadSyncConfig } from "./sync/sync-config.ts";
@@ -103,7 +108,13 @@ if (text !== undefined) print(renderText(text));
 const sync = runs("sync") ? await runSync(loadSyncConfig(process.env), log) : undefined;
 if (sync !== undefined) print(renderSync(sync));
 
-const targets = checkTargets({ round, opPath, fullState, delta, memory, sync });
+const storage = runs("storage") ? await runStorage(loadStorageConfig(process.env), log) : undefined;
+if (storage !== undefined) print(renderStorage(storage));
+
+const targets = [
+  ...checkTargets({ round, opPath, fullState, delta, memory, sync }),
+  ...(storage === undefined ? [] : storageTargets(storage)),
+];
 if (targets.length > 0) print(renderTargets(targets));
 
 const totalSeconds = (performance.now() - started) / 1000;
@@ -125,6 +136,7 @@ const document = {
   scripts: scripts ?? null,
   text: text ?? null,
   sync: sync ?? null,
+  storage: storage ?? null,
   targets,
 };
 const json = JSON.stringify(document, null, 2);

@@ -21,6 +21,8 @@ import {
   renderTargets,
 } from "./sections.ts";
 import type { SourceInfo } from "./source-info.ts";
+import { renderStorage } from "./storage/render-storage.ts";
+import type { StorageResult } from "./storage/run-storage.ts";
 import { syncReadmeText } from "./sync/readme-text.ts";
 import { renderSync } from "./sync/render-sync.ts";
 import type { SyncResult } from "./sync/run-sync.ts";
@@ -53,6 +55,8 @@ export interface ResultsDocument {
   readonly scripts: ScriptsResult | null;
   /** Absent in documents written before sync was measured. */
   readonly sync?: SyncResult | null;
+  /** Absent in documents written before storage was measured. */
+  readonly storage?: StorageResult | null;
   readonly targets: readonly TargetCheck[];
 }
 
@@ -80,6 +84,7 @@ export function renderReadme(doc: ResultsDocument): string {
     if (doc.scripts !== null) add(renderScripts(doc.scripts));
     if (doc.sync !== undefined && doc.sync !== null)
       add(`${syncReadmeText(doc.sync)}\n\n${renderSync(doc.sync)}`);
+    if (doc.storage !== undefined && doc.storage !== null) add(renderStorage(doc.storage));
     const uncommitted = doc.source.uncommitted.length > 0 ? " plus uncommitted changes under packages/" : "";
     return [
       "# converge benchmarks",

@@ -1,6 +1,6 @@
 import type { ServerStats } from "./server-messages.ts";
 
-/** The `q` quantile (0..1) of `samples` by nearest rank, or null when empty. Sorts in place. */
+/** The `q` quantile (0..1) of `samples` (sorted ascending) by nearest rank, or null when empty. */
 export function quantile(samples: Float64Array, q: number): number | null {
   if (samples.length === 0) return null;
   const i = Math.min(samples.length - 1, Math.max(0, Math.ceil(q * samples.length) - 1));

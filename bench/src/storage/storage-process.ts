@@ -1,0 +1,70 @@
+import { type ChildProcess, fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { BenchTimeout } from "../sync/wait.ts";
+import type { StorageFromChild, StorageSystem, StorageToChild } from "./storage-systems.ts";
+
+/** A storage bench server in a child process. */
+export interface StorageServer {
+  readonly url: string;
+  /** The child's CPU time so far (user + system), µs. */
+  readonly cpuUs: () => Promise<number>;
+  /** Stops it; kills the child if it has not exited within 5 s. */
+  readonly stop: () => Promise<void>;
+}
+
+const CHILD = fileURLToPath(new URL("./storage-child.ts", import.meta.url));
+
+/** Forks `system`'s server with its data in `dir`; rejects (killing the child) if not ready in `timeoutMs`. */
+export async function startStorageServer(
+  system: StorageSystem,
+  dir: string,
+  timeoutMs: number,
+): Promise<StorageServer> {
+  const child: ChildProcess = fork(CHILD, [system, dir], {
+    execArgv: ["--conditions=@converge/source", "--no-warnings"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const exit = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  let cpuWaiter: ((us: number) => void) | undefined;
+  const send = (msg: StorageToChild): void => {
+    if (child.connected) child.send(msg);
+  };
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new BenchTimeout(`${system} server to start`, timeoutMs)),
+        timeoutMs,
+      );
+      child.on("message", (raw) => {
+        // Messages from our own child, typed in storage-systems.ts.
+        const msg = raw as StorageFromChild;
+        if (msg.type === "ready") {
+          clearTimeout(timer);
+          resolve(msg.port);
+        } else if (msg.type === "error") {
+          clearTimeout(timer);
+          reject(new Error(`${system} server failed: ${msg.message}`));
+        } else if (msg.type === "cpu") cpuWaiter?.(msg.us);
+      });
+      void exit.then(() => reject(new Error(`${system} server exited before it was ready`)));
+    });
+    return {
+      url: `ws://127.0.0.1:${port}`,
+      cpuUs: () =>
+        new Promise<number>((resolve) => {
+          cpuWaiter = resolve;
+          send({ type: "cpu" });
+        }),
+      stop: async () => {
+        send({ type: "stop" });
+        const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+        await exit;
+        clearTimeout(timer);
+      },
+    };
+  } catch (e) {
+    child.kill("SIGKILL");
+    await exit;
+    throw e;
+  }
+}
