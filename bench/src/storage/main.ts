@@ -8,12 +8,13 @@
  * Prints the tables and a JSON document, written to BENCH_OUT (default bench/results.storage.json).
  * Settings (environment):
  *   BENCH_STORAGE_SYSTEMS=converge-sqlite-full,converge-sqlite-normal,converge-memory,hocuspocus-sqlite,hocuspocus-memory
- *   BENCH_STORAGE_CLIENTS=20      writers on one document
+ *   BENCH_STORAGE_CLIENTS=20      writers, each on its own document
  *   BENCH_STORAGE_WINDOW=16       writes each keeps in flight (unacknowledged) at most
  *   BENCH_STORAGE_SECONDS=8       writing time per run
  *   BENCH_STORAGE_REPS=3          runs per system (a fresh server child and data dir each)
  *   BENCH_STORAGE_LOAD_KEYS=1000000   keys of the loaded document (0 skips the load workload)
  *   BENCH_STORAGE_TIMEOUT_S=60    longest single wait
+ *   BENCH_STORAGE_SERVER_PROF=dir every server child writes a V8 CPU profile into dir
  * Hocuspocus's extension needs better-sqlite3 built for this Node: the first run builds it
  * (see native-sqlite.ts).
  */

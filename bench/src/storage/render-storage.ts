@@ -8,7 +8,7 @@ export function renderStorage(r: StorageResult): string {
   if (r.acks.length > 0)
     parts.push(
       `${renderTable(
-        `8. Durable writes: ${r.clients} clients on one document over WebSocket, each keeping ${r.window} writes in flight, ${r.seconds} s; median of ${r.acks[0]?.reps ?? 0} runs (a fresh server child and data dir each)`,
+        `8. Durable writes: ${r.clients} clients over WebSocket, each on its own document, each keeping ${r.window} writes in flight, ${r.seconds} s; median of ${r.acks[0]?.reps ?? 0} runs (a fresh server child and data dir each)`,
         [
           { header: "server" },
           { header: "acks/s", align: "right" },

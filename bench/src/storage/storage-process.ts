@@ -20,8 +20,11 @@ export async function startStorageServer(
   dir: string,
   timeoutMs: number,
 ): Promise<StorageServer> {
+  // BENCH_STORAGE_SERVER_PROF=dir: each server child writes a V8 CPU profile there when it stops.
+  const prof = process.env["BENCH_STORAGE_SERVER_PROF"];
+  const profile = prof === undefined || prof === "" ? [] : ["--cpu-prof", `--cpu-prof-dir=${prof}`];
   const child: ChildProcess = fork(CHILD, [system, dir], {
-    execArgv: ["--conditions=@converge/source", "--no-warnings"],
+    execArgv: ["--conditions=@converge/source", "--no-warnings", ...profile],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const exit = new Promise<void>((resolve) => child.once("exit", () => resolve()));
