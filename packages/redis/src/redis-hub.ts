@@ -21,6 +21,8 @@ interface Followed {
 interface Channel extends Followed {
   readonly document: string;
   readonly handlers: HubHandlers;
+  /** Inbox entries up to this id predate the join: they are not this channel's. */
+  inboxFrom: StreamId;
 }
 
 const latin1 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("latin1");
@@ -67,6 +69,7 @@ export function redisHub(options?: RedisHubOptions): Hub {
   const id = randomBytes(8).toString("hex");
   const connect = (commandTimeout: number): Redis =>
     new Redis(o.url, {
+      protocol: 2, // RESP2 replies: XREAD as [[key, entries], …] (parseXread also reads RESP3's flat map)
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       connectTimeout: o.commandTimeoutMs,
@@ -147,6 +150,8 @@ export function redisHub(options?: RedisHubOptions): Hub {
     }
     await command.call("PEXPIRE", inbox.key, o.inboxTtlMs);
     if (closed || seen !== epoch || up) return;
+    const inboxEnd = inbox.lastId ?? ZERO_ID; // earlier than before if Redis lost the inbox
+    for (const c of channels.values()) if (compareStreamIds(c.inboxFrom, inboxEnd) > 0) c.inboxFrom = inboxEnd;
     up = true;
     for (const l of statusListeners) safely(() => l(true));
     for (const c of [...channels.values()]) if (channels.get(c.document) === c) safely(c.handlers.onGap);
@@ -190,7 +195,8 @@ export function redisHub(options?: RedisHubOptions): Hub {
         if (sender === id) continue;
         const doc = isInbox ? entry.fields.get("d") : undefined;
         const to = isInbox ? (doc === undefined ? undefined : byTag.get(docTagPrefix + latin1(doc))) : stream;
-        if (to !== undefined) messages.push({ to: to as Channel, from: sender, bytes: new Uint8Array(bytes) });
+        if (to === undefined || (isInbox && compareStreamIds(entry.id, (to as Channel).inboxFrom) <= 0)) continue;
+        messages.push({ to: to as Channel, from: sender, bytes: new Uint8Array(bytes) });
       }
       if (gap) {
         const gapped = isInbox ? [...channels.values()] : [stream as Channel];
@@ -342,13 +348,15 @@ export function redisHub(options?: RedisHubOptions): Hub {
         throw new ConfigError(`redis hub: ${JSON.stringify(document)} is already joined`);
       }
       const key = Buffer.from(docKeyPrefix + document, "utf8");
-      const channel: Channel = { ...followed(key), document, handlers };
+      const channel: Channel = { ...followed(key), document, handlers, inboxFrom: inbox.lastId ?? ZERO_ID };
       channels.set(document, channel);
       byTag.set(channel.tag, channel);
       if (up) {
         const seen = epoch;
         try {
-          await seek([channel]);
+          const probeInbox = followed(inbox.key);
+          await seek([channel, probeInbox]);
+          channel.inboxFrom = probeInbox.lastId ?? ZERO_ID;
           void interrupt();
         } catch {
           goDown(seen); // the channel is sought again when the hub comes back up

@@ -16,15 +16,20 @@ const isBytes = (v: unknown): v is Uint8Array => v instanceof Uint8Array;
 
 /**
  * Reads an `XREAD` reply (`callBuffer`: bulk strings as Buffers) without trusting its shape:
- * anything that is not `[[key, [[id, [field, value, …]], …]], …]` is skipped, entry by entry, so
+ * anything that is not `[[key, [[id, [field, value, …]], …]], …]` (or RESP3's flat
+ * `[key, entries, …]`) is skipped, entry by entry, so
  * a stream someone else writes to cannot crash the reader. Keys are returned as latin1 text (one
  * character per byte), the form the hub indexes its streams by.
  * @internal
  */
 export function parseXread(reply: unknown): StreamBatch[] {
   if (!Array.isArray(reply)) return [];
+  // RESP3 (ioredis's "legacy" mapping) flattens the map of streams to [key, entries, key, …].
+  const pairs: unknown[] = isBytes(reply[0])
+    ? Array.from({ length: Math.floor(reply.length / 2) }, (_, i) => [reply[2 * i], reply[2 * i + 1]])
+    : reply;
   const batches: StreamBatch[] = [];
-  for (const stream of reply) {
+  for (const stream of pairs) {
     if (!Array.isArray(stream) || stream.length !== 2) continue;
     const [key, rawEntries] = stream as [unknown, unknown];
     if (!isBytes(key) || !Array.isArray(rawEntries)) continue;
