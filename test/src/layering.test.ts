@@ -27,6 +27,7 @@ const LAYERS: Readonly<Record<string, Layer>> = {
   "broadcast-channel": { may: ["hlc", "core", "sync"], isomorphic: true, adapter: true },
   "store-indexeddb": { may: ["hlc", "core", "sync"], isomorphic: true, adapter: true },
   "store-sqlite": { may: ["hlc", "core", "sync"], isomorphic: false, adapter: true },
+  redis: { may: ["hlc", "core", "sync"], isomorphic: false, adapter: true },
   server: {
     may: ["hlc", "core", "resolvers", "script", "sync", "rules", "websocket", "store-sqlite"],
     isomorphic: false,
