@@ -1,5 +1,8 @@
 import { isConvergeError } from "@converge/hlc";
 import { describe, expect, it } from "vitest";
+import { loadHostDocument } from "../src/_internals/host-document.ts";
+import type { Conn, MergeContext } from "../src/_internals/host-merge.ts";
+import { hubLinks } from "../src/_internals/hub-links.ts";
 import {
   connect,
   createSyncHost,
@@ -309,5 +312,50 @@ describe("a host on a hub", () => {
       }
       expect(code, String(bad)).toBe("INVALID_CONFIG");
     }
+  });
+});
+
+describe("the hub links of a host document", () => {
+  it("keep the last vector each member sent, with when (host clock)", async () => {
+    const fake = fakeTimers(5000);
+    const net = memoryHubNetwork();
+    const doc = await loadHostDocument<Conn>(memoryStore(), "shop", { rules }, undefined);
+    const ctx: MergeContext = {
+      limits: { sendQueueBytes: 1 << 20 },
+      timers: fake.timers,
+      metrics: undefined,
+      send: () => {},
+      sendPayload: () => {},
+      report: () => {},
+      onChange: undefined,
+    };
+    const links = hubLinks({
+      hub: net.member(),
+      digestMs: 0,
+      timers: fake.timers,
+      metrics: undefined,
+      merge: ctx,
+      report: () => {},
+    });
+    links.attach(doc);
+    await settle();
+    const peerHub = net.member();
+    const peer = hubHost(peerHub);
+    const peerDoc = await peer.document("shop");
+    await settle();
+    expect(doc.members.get(peerHub.id)?.seenAt).toBe(5000);
+    expect(doc.members.get(peerHub.id)?.vector.size).toBe(0);
+    peerDoc.increment("stock:x", 3);
+    fake.advance(250);
+    // A bounce of the hub: everyone digests again when it is back.
+    net.setDown(true);
+    net.setDown(false);
+    await settle();
+    const seen = doc.members.get(peerHub.id);
+    expect(seen?.seenAt).toBe(5250);
+    expect(seen?.vector.get(peerDoc.id)).toBe(1);
+    expect([...doc.members.keys()]).toEqual([peerHub.id]);
+    await links.close();
+    await peer.close();
   });
 });
