@@ -33,7 +33,7 @@ const LAYERS: Readonly<Record<string, Layer>> = {
     isomorphic: false,
   },
   cli: {
-    may: ["hlc", "core", "resolvers", "script", "sync", "rules", "server", "store-sqlite"],
+    may: ["hlc", "core", "resolvers", "script", "sync", "rules", "server", "store-sqlite", "redis"],
     isomorphic: false,
   },
 };
