@@ -144,9 +144,9 @@ describe("a cluster of three servers on Redis", () => {
     });
     const want = hex(final.encodeState());
     const stored = await c.storedStates();
-    stored.forEach((s, i) =>
-      expect(hex(s) === want, `server ${i}'s stored state is the clients' (${replay})`).toBe(true),
-    );
+    for (const [i, s] of stored.entries()) {
+      expect(hex(s) === want, `server ${i}'s stored state is the clients' (${replay})`).toBe(true);
+    }
 
     console.log(
       `[cluster] ${ops.length} operations by ${CLIENTS} clients on ${SERVERS} servers, all acknowledged; ` +

@@ -102,10 +102,10 @@ describe("converge serve --redis", () => {
     stop("SIGTERM");
     expect(await running).toBe(0);
     expect(out.at(-1)).toBe("converge serve: closed");
-    let left = -1;
-    const deadline = Date.now() + 5000;
-    while ((left = await hubClients()) !== 0 && Date.now() < deadline)
+    let left = await hubClients();
+    for (const deadline = Date.now() + 5000; left !== 0 && Date.now() < deadline; left = await hubClients()) {
       await new Promise((r) => setTimeout(r, 20));
+    }
     expect(left).toBe(0);
 
     for (const bad of [
