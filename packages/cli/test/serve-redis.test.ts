@@ -44,8 +44,11 @@ describe("converge serve --redis", () => {
     const args = (n: number): string[] => ["--port", "0", "--data", join(dir, `s${n}`), "--redis", redis.url];
     const [one, two] = await Promise.all([startServe(args(1)), startServe(args(2))]);
     try {
-      expect(one.output()).toMatch(
-        /scale-out through Redis at redis:\/\/127\.0\.0\.1:\d+ as member [0-9a-f]{16}/,
+      // printed right after the listening line, maybe in a later chunk
+      await until(
+        () =>
+          /scale-out through Redis at redis:\/\/127\.0\.0\.1:\d+ as member [0-9a-f]{16}/.test(one.output()),
+        "the member line",
       );
       const a = await open(one.url);
       const b = await open(two.url);
