@@ -108,7 +108,10 @@ export function createSyncHost(options: HostOptions): SyncHost {
   const loadDocument = (name: string, config: DocumentConfig): Promise<HostDocument<Conn>> => {
     let doc = docs.get(name);
     if (doc === undefined) {
-      doc = loadHostDocument<Conn>(store, name, config, options.storePolicy?.compactBytes);
+      doc = loadHostDocument<Conn>(store, name, config, options.storePolicy?.compactBytes, {
+        now: timers.now,
+        leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS,
+      });
       docs.set(name, doc);
       doc.then(
         () => metrics?.gauge("documents", docs.size),
@@ -181,9 +184,15 @@ export function createSyncHost(options: HostOptions): SyncHost {
           received: "",
         },
       );
+    const reset = doc.leases.needsReset(m.vector);
+    const lease = doc.leases.welcomed(c, m.replica, m.vector.merge(doc.map.versionVector()));
+    if (lease !== undefined) void doc.keeper.setPeer(lease).catch((e: unknown) => report(e, doc.name));
     // Welcome with what is committed: a client drops from its outbox what the vector covers.
     await doc.keeper.flush();
-    if (isClosed(c)) return;
+    if (isClosed(c)) {
+      doc.leases.left(c);
+      return;
+    }
     c.access = access;
     c.client = `${doc.nextClient++}`;
     c.phase = "open";
@@ -198,7 +207,12 @@ export function createSyncHost(options: HostOptions): SyncHost {
       access,
       client: c.client,
     });
-    sendPayload(c, doc.map.encodeDelta(m.vector));
+    if (reset) {
+      // Behind the compaction floor: the whole state, which the client takes instead of merging.
+      metrics?.count("resets", 1, { document: doc.name });
+      send(c, { type: "reset", floor: doc.leases.floor() ?? vector });
+      sendPayload(c, doc.map.encodeState());
+    } else sendPayload(c, doc.map.encodeDelta(m.vector));
     c.known = m.vector.merge(vector);
     for (const other of doc.connections)
       if (other.presence !== null) send(c, { type: "presence", client: other.client, state: other.presence });
@@ -296,6 +310,7 @@ export function createSyncHost(options: HostOptions): SyncHost {
     conns.delete(c);
     metrics?.gauge("connections", conns.size);
     const doc = c.doc;
+    doc?.leases.left(c);
     if (doc === undefined || !doc.connections.delete(c)) return;
     if (c.presence !== null)
       for (const other of doc.connections) send(other, { type: "presence", client: c.client, state: null });
@@ -369,6 +384,9 @@ export function createSyncHost(options: HostOptions): SyncHost {
     },
   };
 }
+
+/** Default lease of a client replica: 30 days. */
+const DEFAULT_LEASE_MS = 30 * 24 * 3600 * 1000;
 
 /** What `authenticate` may refuse with, keeping its code; anything else is `UNAUTHORIZED`. */
 const isRefusal = (code: string): code is "UNAUTHORIZED" | "FORBIDDEN" =>

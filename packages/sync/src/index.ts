@@ -51,6 +51,7 @@ export {
   type RefusalCode,
   type RefuseMessage,
   type RejectMessage,
+  type ResetMessage,
   type RulesManifest,
   type WelcomeMessage,
 } from "./messages.ts";

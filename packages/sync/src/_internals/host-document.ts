@@ -1,7 +1,8 @@
-import type { ReplicatedMap } from "@converge/core";
+import type { ReplicatedMap, VersionVector } from "@converge/core";
 import type { DocumentConfig } from "../host-types.ts";
 import type { Store } from "../store.ts";
 import { type DocumentKeeper, documentKeeper, loadReplica } from "../store-policy.ts";
+import { type HostLeases, hostLeases } from "./lease-table.ts";
 
 /** One document a host serves: its replica, its records and its open connections. */
 export interface HostDocument<C> {
@@ -10,6 +11,8 @@ export interface HostDocument<C> {
   readonly map: ReplicatedMap;
   readonly keeper: DocumentKeeper;
   readonly connections: Set<C>;
+  /** Its clients' leases and the compaction floor (compaction runs when the log folds). */
+  readonly leases: HostLeases<C>;
   /** Applies of this document run one after another (so change events belong to one apply). */
   chain: Promise<void>;
   /** Keys changed by the apply running now. */
@@ -23,10 +26,19 @@ export async function loadHostDocument<C>(
   name: string,
   config: DocumentConfig,
   compactBytes: number | undefined,
+  lease: {
+    readonly now: () => number;
+    readonly leaseMs: number;
+    /** Vectors from outside this host that compaction must respect too (a cluster's peers). */
+    readonly extra?: () => readonly VersionVector[];
+  },
 ): Promise<HostDocument<C>> {
   const records = await store.open(name);
   const stored = await records.load();
+  // A host is where its clients rebuild from: damaged records are refused, never served empty.
+  if (stored.damaged !== undefined) throw stored.damaged;
   const loaded = loadReplica(stored, { resolvers: config.rules });
+  const leases = hostLeases<C>(loaded.peers, lease.now, lease.leaseMs);
   const doc: HostDocument<C> = {
     name,
     config,
@@ -34,7 +46,14 @@ export async function loadHostDocument<C>(
     keeper: documentKeeper(records, () => loaded.map, {
       logBytes: loaded.logBytes,
       ...(compactBytes === undefined ? {} : { compactBytes }),
+      pendingPeers: leases.pending,
+      // An apply in progress (applyAsync yields) is never compacted under: the next fold does it.
+      beforeSnapshot: () =>
+        doc.changed !== undefined
+          ? { peers: [], removePeers: [] }
+          : leases.compact(loaded.map, lease.extra?.() ?? []),
     }),
+    leases,
     connections: new Set(),
     chain: Promise.resolve(),
     changed: undefined,
