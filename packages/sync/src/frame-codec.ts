@@ -27,6 +27,7 @@ const TAGS = {
   ping: 9,
   pong: 10,
   reset: 11,
+  compacted: 12,
 } as const satisfies Record<Message["type"], number>;
 
 const REFUSAL_CODES: ReadonlySet<string> = new Set<RefusalCode>([
@@ -226,6 +227,7 @@ export function encodeMessage(m: Message): Uint8Array {
         w.uint(m.nonce);
         break;
       case "reset":
+      case "compacted":
         writeVector(w, m.floor);
         break;
     }
@@ -331,6 +333,8 @@ function readBody(r: Reader, max: number): Message {
       return { type: "pong", nonce: r.uint() };
     case TAGS.reset:
       return { type: "reset", floor: readVector(r) };
+    case TAGS.compacted:
+      return { type: "compacted", floor: readVector(r) };
     default:
       return r.fail(`unknown message tag ${tag}`);
   }

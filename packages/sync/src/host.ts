@@ -111,6 +111,11 @@ export function createSyncHost(options: HostOptions): SyncHost {
       doc = loadHostDocument<Conn>(store, name, config, options.storePolicy?.compactBytes, {
         now: timers.now,
         leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS,
+        sent: (c) => (c.phase !== "open" ? undefined : c.paused ? c.known : c.doc?.map.versionVector()),
+        compacted: (d, floor) => {
+          for (const c of d.connections)
+            if (c.phase === "open" && !c.paused) send(c, { type: "compacted", floor });
+        },
       });
       docs.set(name, doc);
       doc.then(
@@ -184,15 +189,12 @@ export function createSyncHost(options: HostOptions): SyncHost {
           received: "",
         },
       );
-    const reset = doc.leases.needsReset(m.vector);
-    const lease = doc.leases.welcomed(c, m.replica, m.vector.merge(doc.map.versionVector()));
-    if (lease !== undefined) void doc.keeper.setPeer(lease).catch((e: unknown) => report(e, doc.name));
     // Welcome with what is committed: a client drops from its outbox what the vector covers.
     await doc.keeper.flush();
-    if (isClosed(c)) {
-      doc.leases.left(c);
-      return;
-    }
+    if (isClosed(c)) return;
+    // From here to the lease nothing awaits: no compaction runs between the reset decision, the
+    // catch-up that is computed against the same state, and the lease that then counts it.
+    const reset = doc.leases.needsReset(m.vector);
     c.access = access;
     c.client = `${doc.nextClient++}`;
     c.phase = "open";
@@ -212,8 +214,15 @@ export function createSyncHost(options: HostOptions): SyncHost {
       metrics?.count("resets", 1, { document: doc.name });
       send(c, { type: "reset", floor: doc.leases.floor() ?? vector });
       sendPayload(c, doc.map.encodeState());
-    } else sendPayload(c, doc.map.encodeDelta(m.vector));
+    } else {
+      sendPayload(c, doc.map.encodeDelta(m.vector));
+      // After the delta the client covers the floor: compacting with it gives the host's bytes.
+      const floor = doc.leases.floor();
+      if (floor !== undefined) send(c, { type: "compacted", floor });
+    }
     c.known = m.vector.merge(vector);
+    const lease = doc.leases.welcomed(c, m.replica, c.known);
+    if (lease !== undefined) void doc.keeper.setPeer(lease).catch((e: unknown) => report(e, doc.name));
     for (const other of doc.connections)
       if (other.presence !== null) send(c, { type: "presence", client: other.client, state: other.presence });
     doc.connections.add(c);

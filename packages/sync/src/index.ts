@@ -41,6 +41,7 @@ export {
   type Access,
   type AckMessage,
   type ChunkMessage,
+  type CompactedMessage,
   type HelloMessage,
   type Message,
   type PayloadMessage,

@@ -139,6 +139,17 @@ export interface ResetMessage {
   readonly floor: VersionVector;
 }
 
+/**
+ * Server → client: the server compacted the document with `floor` (after a welcome: the floors
+ * used so far, merged). A client whose vector covers it compacts with it too (`compact([floor])`),
+ * so that replicas that have seen the same operations hold the same bytes; one that does not
+ * cover it ignores it. Reads never change.
+ */
+export interface CompactedMessage {
+  readonly type: "compacted";
+  readonly floor: VersionVector;
+}
+
 /** Liveness probes; a pong echoes the ping's `nonce`. */
 export interface PingMessage {
   readonly type: "ping";
@@ -161,4 +172,5 @@ export type Message =
   | PresenceMessage
   | PingMessage
   | PongMessage
-  | ResetMessage;
+  | ResetMessage
+  | CompactedMessage;

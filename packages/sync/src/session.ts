@@ -122,7 +122,9 @@ export function startSession(
   /** Takes the server's state instead of merging it, re-applying the outbox on top. */
   const replace = (l: Link, m: ReplicatedMap, bytes: Uint8Array): void => {
     const damage = outbox.damage();
-    const ops = [...(damage?.ops ?? []), ...outbox.entries().map((e) => e.op)];
+    // Everything of its own the server's state lacks: the delta since the server's vector (also
+    // ops made while no session was attached), then the outbox and the damaged records' ops.
+    const ops = [m.encodeDelta(l.vector), ...(damage?.ops ?? []), ...outbox.entries().map((e) => e.op)];
     resetReplica(m, bytes, ops, fail);
     l.replaceNext = false;
     outbox.repaired();
@@ -252,6 +254,11 @@ export function startSession(
         send(l, { type: "pong", nonce: m.nonce });
         return;
       case "pong":
+        return;
+      case "compacted":
+        // Only once it covers the floor: then it collects exactly what the server did.
+        if (map !== undefined && !l.replaceNext && map.versionVector().dominates(m.floor))
+          map.compact([m.floor]);
         return;
       case "reset":
         if (!l.welcomed) throw new SyncError("FRAME_MALFORMED", "a reset before the welcome");

@@ -89,6 +89,7 @@ const samples: Record<string, Message> = {
   pong: { type: "pong", nonce: 42 },
   reset: { type: "reset", floor: versionVector({ [A]: 12, [B]: 4 }) },
   resetEmpty: { type: "reset", floor: versionVector() },
+  compacted: { type: "compacted", floor: versionVector({ [A]: 9 }) },
 };
 
 /** Messages compared through JSON (version vectors through their toJSON, bytes as arrays). */
@@ -113,6 +114,7 @@ describe("frame vectors (regenerate with CONVERGE_WRITE_VECTORS=1)", () => {
       [
         "ack",
         "chunk",
+        "compacted",
         "hello",
         "ping",
         "pong",

@@ -31,6 +31,10 @@ export async function loadHostDocument<C>(
     readonly leaseMs: number;
     /** Vectors from outside this host that compaction must respect too (a cluster's peers). */
     readonly extra?: () => readonly VersionVector[];
+    /** What a connection has surely been sent (in order): its lease vector at compaction. */
+    readonly sent: (conn: C) => VersionVector | undefined;
+    /** After a compaction: tells the connections the floor used. */
+    readonly compacted: (doc: HostDocument<C>, floor: VersionVector) => void;
   },
 ): Promise<HostDocument<C>> {
   const records = await store.open(name);
@@ -38,7 +42,7 @@ export async function loadHostDocument<C>(
   // A host is where its clients rebuild from: damaged records are refused, never served empty.
   if (stored.damaged !== undefined) throw stored.damaged;
   const loaded = loadReplica(stored, { resolvers: config.rules });
-  const leases = hostLeases<C>(loaded.peers, lease.now, lease.leaseMs);
+  const leases = hostLeases<C>(loaded.peers, lease.now, lease.leaseMs, lease.sent);
   const doc: HostDocument<C> = {
     name,
     config,
@@ -48,10 +52,12 @@ export async function loadHostDocument<C>(
       ...(compactBytes === undefined ? {} : { compactBytes }),
       pendingPeers: leases.pending,
       // An apply in progress (applyAsync yields) is never compacted under: the next fold does it.
-      beforeSnapshot: () =>
-        doc.changed !== undefined
-          ? { peers: [], removePeers: [] }
-          : leases.compact(loaded.map, lease.extra?.() ?? []),
+      beforeSnapshot: () => {
+        if (doc.changed !== undefined) return { peers: [], removePeers: [] };
+        const batch = leases.compact(loaded.map, lease.extra?.() ?? []);
+        lease.compacted(doc, batch.used);
+        return batch;
+      },
     }),
     leases,
     connections: new Set(),

@@ -10,6 +10,8 @@ export const FLOOR_PEER = "~floor";
 export interface LeaseBatch {
   readonly peers: readonly PeerRecord[];
   readonly removePeers: readonly string[];
+  /** The vector compaction collected up to (the host's own met with the live floor). */
+  readonly used: VersionVector;
 }
 
 /**
@@ -45,6 +47,7 @@ export function hostLeases<C>(
   records: readonly PeerRecord[],
   now: () => number,
   leaseMs: number,
+  sent: (conn: C) => VersionVector | undefined,
 ): HostLeases<C> {
   const table = new Map<string, Lease>();
   let floor: VersionVector | undefined;
@@ -95,7 +98,11 @@ export function hostLeases<C>(
     },
     compact: (map, extra) => {
       const t = now();
-      for (const c of connected.values()) touch(c.replica, c.vector);
+      // A connected replica has been sent everything in order: its lease moves with what it was sent.
+      for (const [conn, c] of connected) {
+        c.vector = sent(conn) ?? c.vector;
+        touch(c.replica, c.vector);
+      }
       const removePeers: string[] = [];
       for (const [peer, lease] of table)
         if (!isLive(lease, t, leaseMs)) {
@@ -114,7 +121,7 @@ export function hostLeases<C>(
         if (lease !== undefined) peers.push(record(p, lease));
       }
       dirty.clear();
-      return { peers, removePeers };
+      return { peers, removePeers, used };
     },
     leases: () => table,
   };
