@@ -71,6 +71,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Converg
     ...(options.store === undefined ? {} : { store: options.store }),
     ...(options.limits === undefined ? {} : { limits: options.limits }),
     ...(options.timers === undefined ? {} : { timers: options.timers }),
+    ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
     metrics: sink,
   });
   let closing = false;

@@ -6,7 +6,7 @@ import type { RulesFile } from "./rules-file.ts";
 export interface ServerOptions
   extends Pick<
     HostOptions,
-    "authenticate" | "authorize" | "onChange" | "store" | "limits" | "metrics" | "timers"
+    "authenticate" | "authorize" | "onChange" | "store" | "limits" | "metrics" | "timers" | "leaseMs"
   > {
   /** TCP port; 0 (the default) picks a free one, reported as `server.port`. */
   readonly port?: number;
