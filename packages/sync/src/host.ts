@@ -4,6 +4,7 @@ import { ChunkAssembler, payloadFrames } from "./_internals/chunks.ts";
 import { type HostDocument, loadHostDocument } from "./_internals/host-document.ts";
 import { type Conn, isClosed, type MergeContext, mergePayload } from "./_internals/host-merge.ts";
 import { refusalError } from "./_internals/refusal-error.ts";
+import { sendCatchUp } from "./_internals/reset-catch-up.ts";
 import { defaultTimers } from "./_internals/timers.ts";
 import { SyncError } from "./errors.ts";
 import { decodeMessage, encodeMessage } from "./frame-codec.ts";
@@ -192,9 +193,6 @@ export function createSyncHost(options: HostOptions): SyncHost {
     // Welcome with what is committed: a client drops from its outbox what the vector covers.
     await doc.keeper.flush();
     if (isClosed(c)) return;
-    // From here to the lease nothing awaits: no compaction runs between the reset decision, the
-    // catch-up that is computed against the same state, and the lease that then counts it.
-    const reset = doc.leases.needsReset(m.vector);
     c.access = access;
     c.client = `${doc.nextClient++}`;
     c.phase = "open";
@@ -209,17 +207,9 @@ export function createSyncHost(options: HostOptions): SyncHost {
       access,
       client: c.client,
     });
-    if (reset) {
-      // Behind the compaction floor: the whole state, which the client takes instead of merging.
-      metrics?.count("resets", 1, { document: doc.name });
-      send(c, { type: "reset", floor: doc.leases.floor() ?? vector });
-      sendPayload(c, doc.map.encodeState());
-    } else {
-      sendPayload(c, doc.map.encodeDelta(m.vector));
-      // After the delta the client covers the floor: compacting with it gives the host's bytes.
-      const floor = doc.leases.floor();
-      if (floor !== undefined) send(c, { type: "compacted", floor });
-    }
+    // From here to the lease nothing awaits: no compaction runs between the reset decision, the
+    // catch-up computed against the same state, and the lease that then counts the client.
+    sendCatchUp(doc, c, m.vector, send, sendPayload, metrics);
     c.known = m.vector.merge(vector);
     const lease = doc.leases.welcomed(c, m.replica, c.known);
     if (lease !== undefined) void doc.keeper.setPeer(lease).catch((e: unknown) => report(e, doc.name));

@@ -71,6 +71,7 @@ export type { DocumentStore, OutboxEntry, PeerRecord, Store, StoreBatch, StoredD
 export {
   type DocumentKeeper,
   documentKeeper,
+  type KeeperHooks,
   type LoadedReplica,
   loadReplica,
   type StorePolicyOptions,

@@ -7,6 +7,7 @@ import {
   decodeVersionVector,
   memoryStore,
   type Store,
+  type StoreBatch,
   type SyncHost,
   type SyncSession,
 } from "../src/index.ts";
@@ -29,6 +30,10 @@ export interface LeaseClient {
 export interface LeaseWorld {
   readonly fake: ReturnType<typeof fakeTimers>;
   readonly host: SyncHost;
+  /** Closes the host and starts a new one over the same store (what it committed). */
+  readonly restart: () => Promise<void>;
+  /** Every batch the host committed, in order. */
+  readonly batches: readonly StoreBatch[];
   readonly clients: readonly LeaseClient[];
   readonly online: (c: LeaseClient) => void;
   readonly offline: (c: LeaseClient) => Promise<void>;
@@ -39,14 +44,33 @@ export interface LeaseWorld {
 export async function leaseWorld(names: readonly string[]): Promise<LeaseWorld> {
   const fake = fakeTimers(1_000_000);
   const hostStore: Store = memoryStore();
-  const host: SyncHost = createSyncHost({
-    documents: (name) => (name === "shop" ? { rules } : undefined),
-    store: hostStore,
-    timers: fake.timers,
-    leaseMs: LEASE_MS,
-    storePolicy: { compactBytes: 1 },
-    limits: { framesPerSecond: 1e9, bytesPerSecond: 1e12 },
-  });
+  const batches: StoreBatch[] = [];
+  // The host's view of the store: commits are recorded, and closing it keeps the records.
+  const kept: Store = {
+    open: async (name) => {
+      const doc = await hostStore.open(name);
+      return {
+        load: doc.load,
+        commit: (batch) => {
+          batches.push(batch);
+          return doc.commit(batch);
+        },
+        close: async () => {},
+      };
+    },
+    documents: hostStore.documents,
+    close: async () => {},
+  };
+  const makeHost = (): SyncHost =>
+    createSyncHost({
+      documents: (name) => (name === "shop" ? { rules } : undefined),
+      store: kept,
+      timers: fake.timers,
+      leaseMs: LEASE_MS,
+      storePolicy: { compactBytes: 1 },
+      limits: { framesPerSecond: 1e9, bytesPerSecond: 1e12 },
+    });
+  let host = makeHost();
   const clients: LeaseClient[] = [];
   for (const name of names) {
     const records = await memoryStore().open("shop");
@@ -61,7 +85,12 @@ export async function leaseWorld(names: readonly string[]): Promise<LeaseWorld> 
   }
   const online = (c: LeaseClient): void => {
     if (c.session !== undefined) return;
-    const s = connect(c.map, { document: "shop", dial: dialTo(host), store: c.records, timers: fake.timers });
+    const s = connect(c.map, {
+      document: "shop",
+      dial: async () => dialTo(host)(),
+      store: c.records,
+      timers: fake.timers,
+    });
     s.on("reset", (floor) => c.resets.push(floor));
     s.on("error", (e) => c.errors.push(e));
     c.session = s;
@@ -96,5 +125,21 @@ export async function leaseWorld(names: readonly string[]): Promise<LeaseWorld> 
       records.peers.map((p) => [p.peer, { vector: decodeVersionVector(p.vector), seenAt: p.seenAt }]),
     );
   };
-  return { fake, host, clients, online, offline, quiesce, storedPeers };
+  const restart = async (): Promise<void> => {
+    await host.close();
+    host = makeHost();
+  };
+  return {
+    fake,
+    get host() {
+      return host;
+    },
+    restart,
+    batches,
+    clients,
+    online,
+    offline,
+    quiesce,
+    storedPeers,
+  };
 }

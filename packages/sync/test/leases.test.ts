@@ -97,6 +97,61 @@ describe("a client offline beyond its lease", () => {
   });
 });
 
+describe("leases in the host's store", () => {
+  it("acks add no store write: lease refreshes ride along with the commits the writes make", async () => {
+    const w = await leaseWorld(["a", "c"]);
+    const [a, c] = w.clients as [LeaseClient, LeaseClient];
+    w.online(a);
+    w.online(c);
+    await w.quiesce();
+    const before = w.batches.length;
+    for (let i = 0; i < 20; i++) {
+      a.map.set(`title:${i}`, i);
+      await w.quiesce();
+    }
+    const during = w.batches.slice(before);
+    // One commit per write (each merged payload), none for an ack or a lease alone.
+    expect(during.length).toBe(20);
+    for (const b of during) expect(b.snapshot ?? b.append, JSON.stringify(Object.keys(b))).toBeDefined();
+    // ...and the leases did move: A's record holds its last acknowledged write.
+    const peers = await w.storedPeers();
+    expect(peers.get(a.map.id)?.vector.get(a.map.id)).toBeGreaterThanOrEqual(19);
+    for (const cl of w.clients) await w.offline(cl);
+    await w.host.close();
+  });
+
+  it("leases and the floor are loaded back with the document after a host restart", async () => {
+    const w = await leaseWorld(["a", "b", "c"]);
+    const [a, b, c] = w.clients as [LeaseClient, LeaseClient, LeaseClient];
+    for (const cl of w.clients) w.online(cl);
+    a.map.set("gone", "x");
+    await w.quiesce();
+    await w.offline(c);
+    a.map.delete("gone");
+    await w.quiesce();
+    w.fake.advance(LEASE_MS + 1);
+    a.map.set("title", "after");
+    await w.quiesce();
+    await w.offline(a);
+    await w.offline(b);
+    await w.restart();
+    // B's lease is live and covers the floor: a plain catch-up. C's expired: a reset.
+    for (const cl of [a, b, c]) w.online(cl);
+    await w.quiesce();
+    expect(a.resets).toEqual([]);
+    expect(b.resets).toEqual([]);
+    expect(c.resets).toHaveLength(1);
+    const doc = await w.host.document("shop");
+    for (const m of [doc, a.map, b.map, c.map]) {
+      expect(m.get("gone")).toBeUndefined();
+      expect(m.get("title")).toBe("after");
+      expect(hex(m.encodeState())).toBe(hex(doc.encodeState()));
+    }
+    for (const cl of w.clients) await w.offline(cl);
+    await w.host.close();
+  });
+});
+
 describe("regressions", () => {
   it("a hello during a compaction: the catch-up is computed against the state the reset decision saw (seed 390085556)", async () => {
     // Shrunk by the property below: the lease counted the returning client before its catch-up
