@@ -2,7 +2,7 @@ import type { ReplicatedMap, VersionVector } from "@converge/core";
 import type { DocumentConfig } from "../host-types.ts";
 import type { Store } from "../store.ts";
 import { type DocumentKeeper, documentKeeper, loadReplica } from "../store-policy.ts";
-import { type HostLeases, hostLeases } from "./lease-table.ts";
+import { type LeaseTable, leaseTable } from "./lease-table.ts";
 
 /** One document a host serves: its replica, its records and its open connections. */
 export interface HostDocument<C> {
@@ -12,7 +12,7 @@ export interface HostDocument<C> {
   readonly keeper: DocumentKeeper;
   readonly connections: Set<C>;
   /** Its clients' leases and the compaction floor (compaction runs when the log folds). */
-  readonly leases: HostLeases<C>;
+  readonly leases: LeaseTable<C>;
   /** Applies of this document run one after another (so change events belong to one apply). */
   chain: Promise<void>;
   /** Keys changed by the apply running now. */
@@ -42,7 +42,7 @@ export async function loadHostDocument<C>(
   // A host is where its clients rebuild from: damaged records are refused, never served empty.
   if (stored.damaged !== undefined) throw stored.damaged;
   const loaded = loadReplica(stored, { resolvers: config.rules });
-  const leases = hostLeases<C>(loaded.peers, lease.now, lease.leaseMs, lease.sent);
+  const leases = leaseTable<C>(loaded.peers, lease.now, lease.leaseMs, lease.sent);
   const doc: HostDocument<C> = {
     name,
     config,

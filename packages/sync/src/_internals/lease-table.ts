@@ -18,9 +18,9 @@ export interface LeaseBatch {
  * A document's leases on the host: per client replica, the vector acknowledged to it and when it
  * was last seen (`now()` of the host's timers); the merged compaction floors used so far. Leases
  * live in memory and in the store's peer records; a record is written with the hello, on acks it
- * only rides along with the next commit ({@link HostLeases.pending}).
+ * only rides along with the next commit ({@link LeaseTable.pending}).
  */
-export interface HostLeases<C> {
+export interface LeaseTable<C> {
   /** The compaction floors used so far, merged (undefined before the first compaction). */
   readonly floor: () => VersionVector | undefined;
   /** Whether a client saying hello with `vector` must be reset: it does not cover the floor. */
@@ -42,13 +42,13 @@ export interface HostLeases<C> {
   readonly leases: () => ReadonlyMap<string, Lease>;
 }
 
-/** Builds a document's {@link HostLeases} from its stored peer records. */
-export function hostLeases<C>(
+/** Builds a document's {@link LeaseTable} from its stored peer records. */
+export function leaseTable<C>(
   records: readonly PeerRecord[],
   now: () => number,
   leaseMs: number,
   sent: (conn: C) => VersionVector | undefined,
-): HostLeases<C> {
+): LeaseTable<C> {
   const table = new Map<string, Lease>();
   let floor: VersionVector | undefined;
   for (const r of records) {
