@@ -14,10 +14,14 @@ import type { ReplicaParts } from "./replica-parts.ts";
 import { SnapshotChain } from "./snapshot-chain.ts";
 import { StateCommitter } from "./state-committer.ts";
 
-/** Whether two states of one key encode to the same bytes (replica numbers shared by both). */
-function sameState(resolver: AnyResolver, a: unknown, b: unknown): boolean {
-  const index = new Map<ReplicaId, number>();
-  const table: ReplicaId[] = [];
+/** Replica numbering shared by every comparison of one replacement. */
+interface Numbering {
+  readonly index: Map<ReplicaId, number>;
+  readonly table: ReplicaId[];
+}
+
+/** Whether two states of one key encode to the same bytes (under one replica numbering). */
+function sameState(resolver: AnyResolver, a: unknown, b: unknown, { index, table }: Numbering): boolean {
   const wa = new StateWriter(index, table, 64);
   resolver.encode(a, wa);
   const wb = new StateWriter(index, table, 64);
@@ -67,6 +71,7 @@ export function replaceState(
   const track = listeners.tracking;
   const changes: Change[] = [];
   let changed = 0;
+  const numbering: Numbering = { index: new Map(), table: [] };
   const gone: [string, number][] = [];
   for (const [key, slot] of live.slots()) if (store.slotOf(key) < 0) gone.push([key, slot]);
   for (const [key, slot] of gone) {
@@ -81,7 +86,7 @@ export function replaceState(
     const next = store.stateAt(at);
     const slot = live.slotOf(key);
     const old = slot < 0 ? undefined : live.stateAt(slot);
-    if (old !== undefined && sameState(resolver, old, next)) return;
+    if (old !== undefined && sameState(resolver, old, next, numbering)) return;
     committer.commit(key, slot, resolver, old, next);
     changed++;
     if (track)
