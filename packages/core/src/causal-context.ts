@@ -84,6 +84,14 @@ export class CausalContext {
     return true;
   }
 
+  /** Forgets everything, then takes what `other` has seen (`replaceState`). */
+  replace(other: CausalContext): void {
+    this.#vv.clear();
+    this.#cloud.clear();
+    for (const [r, s] of other.#vv) this.#vv.set(r, s);
+    for (const [r, set] of other.#cloud) this.#cloud.set(r, new Set(set));
+  }
+
   /** Adds everything `other` has seen. */
   merge(other: CausalContext): void {
     for (const [r, s] of other.#vv) this.raise(r, s);

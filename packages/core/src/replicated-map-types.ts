@@ -163,4 +163,26 @@ export interface ReplicatedMap {
    * the number of entries shrunk or dropped.
    */
   readonly compact: (peers: readonly VersionVector[]) => number;
+  /**
+   * Replaces this replica's whole state with what a fresh replica of the same rules holds after
+   * applying `payload` (a full state, or a delta since the empty vector) and then each payload of
+   * `then` in order (e.g. this replica's own unacknowledged ops): keys the result lacks are
+   * removed, the causal context becomes the result's. This is how a replica takes a server's state
+   * after compaction left it behind (a sync reset) without resurrecting what the server collected:
+   * `then` passes the causal barrier of the new state, so only parts the new state has not seen
+   * survive. Unlike every merge, this may forget: it is not a join.
+   *
+   * - All or nothing: every payload is decoded, checked and merged before anything changes; a
+   *   refused payload throws its typed error (`DECODE_*`, `CONFIG_MISMATCH`, `DELTA_UNKNOWN_BASE`,
+   *   `HLC_DRIFT`, …) and the replica is unchanged.
+   * - The id and clock stay; the next local operation's seq stays above every seq this replica
+   *   used before and every own operation the new state holds, so a dot is never reused (an own
+   *   operation neither in the new state nor in `then` leaves a gap in this replica's entry).
+   * - Listeners get one `remote` change event with every key whose state bytes changed; snapshots
+   *   taken before keep reading the old state. Do not call it while an `applyAsync` is running.
+   *
+   * @example
+   * client.replaceState(serverState, unacknowledgedOps);
+   */
+  readonly replaceState: (payload: Uint8Array, then?: readonly Uint8Array[]) => ApplyResult;
 }

@@ -12,6 +12,7 @@ import { Encoding } from "./replica/encoding.ts";
 import { Listeners } from "./replica/listeners.ts";
 import { LocalOps } from "./replica/local-ops.ts";
 import { Reads } from "./replica/reads.ts";
+import { replaceState } from "./replica/replace-state.ts";
 import type { ReplicaParts } from "./replica/replica-parts.ts";
 import { SnapshotChain } from "./replica/snapshot-chain.ts";
 import { StateCommitter } from "./replica/state-committer.ts";
@@ -138,6 +139,14 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     compact: (peers) => {
       checkVersionVectors(peers, "compact");
       return compact(parts, peers);
+    },
+    replaceState: (payload, then = []) => {
+      checkPayload(payload, "replaceState");
+      if (!Array.isArray(then)) checkPayload(then, "replaceState");
+      for (const p of then) checkPayload(p, "replaceState");
+      const done = replaceState(parts, payload, then, local.seq);
+      local.seq = done.seq;
+      return done.result;
     },
   };
 

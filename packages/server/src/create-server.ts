@@ -76,6 +76,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Converg
     ...(options.timers === undefined ? {} : { timers: options.timers }),
     ...(options.hub === undefined ? {} : { hub: options.hub }),
     ...(options.hubDigestMs === undefined ? {} : { hubDigestMs: options.hubDigestMs }),
+    ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
     metrics: sink,
   });
   let closing = false;

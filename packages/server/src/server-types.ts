@@ -15,6 +15,7 @@ export interface ServerOptions
     | "timers"
     | "hub"
     | "hubDigestMs"
+    | "leaseMs"
   > {
   /** TCP port; 0 (the default) picks a free one, reported as `server.port`. */
   readonly port?: number;

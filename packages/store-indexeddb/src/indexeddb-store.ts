@@ -19,7 +19,9 @@ export interface IndexedDbStoreOptions {
   /**
    * Records that fail their checksum: `"refuse"` (default) rejects `load` with `STORE_CORRUPT`;
    * a function keeps the bad records aside (in the `quarantine` object store), drops them from the
-   * document, is told, and loading goes on with what verified.
+   * document, is told, and loading goes on with what verified: that `load` returns the records
+   * with `damaged` set, so that `loadReplica` and the session rebuild from the server. The
+   * quarantined records are never deleted.
    */
   readonly onCorrupt?: "refuse" | ((error: SyncError, keptAside: number) => void);
 }
@@ -224,7 +226,7 @@ export function indexedDbStore(options: IndexedDbStoreOptions): Store {
     }
     await done(fix);
     onCorrupt(error, bad.length);
-    return { snapshot, log, outbox, peers };
+    return { snapshot, log, outbox, peers, damaged: error };
   };
 
   return {

@@ -104,14 +104,31 @@ describe("indexedDbStore (fake-indexeddb)", () => {
     const reports: number[] = [];
     const healing = indexedDbStore({ name: "app", indexedDB, onCorrupt: (_e, n) => reports.push(n) });
     const h = await healing.open("d");
-    expect(await h.load()).toEqual({
+    const { damaged, ...records } = await h.load();
+    expect(records).toEqual({
       snapshot: undefined,
       log: [bytes(1)],
       outbox: [{ seq: 1, op: bytes(5) }],
       peers: [],
     });
+    expect(isConvergeError(damaged, "STORE_CORRUPT")).toBe(true);
     expect(reports).toEqual([1]);
-    expect((await h.load()).log).toEqual([bytes(1)]); // dropped for good; kept in quarantine
+    const again = await h.load();
+    expect(again.log).toEqual([bytes(1)]); // dropped from the document; kept in quarantine
+    expect(again.damaged).toBeUndefined();
     await healing.close();
+    // The quarantine still holds the damaged record as it was found.
+    const db = await new Promise<IDBDatabase>((resolve) => {
+      const r = indexedDB.open("app");
+      r.onsuccess = () => resolve(r.result);
+    });
+    const kept = await new Promise<unknown[]>((resolve) => {
+      const req = db.transaction("quarantine").objectStore("quarantine").getAll();
+      req.onsuccess = () => resolve(req.result as unknown[]);
+    });
+    db.close();
+    expect(kept).toHaveLength(1);
+    expect((kept[0] as { store: string; record: { bytes: Uint8Array } }).store).toBe("log");
+    expect([...(kept[0] as { record: { bytes: Uint8Array } }).record.bytes]).toEqual([...bytes(3)]);
   });
 });

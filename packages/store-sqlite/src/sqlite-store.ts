@@ -29,7 +29,9 @@ export interface SqliteStoreOptions {
    * `open`/`load` reject with `STORE_CORRUPT` and nothing is touched. A function (for clients
    * that rebuild from a server): the damaged file is kept aside as `<path>.corrupt-<n>` (renamed
    * when it cannot be opened, copied when only rows are bad), the bad rows are dropped, the
-   * function is told, and loading goes on with what verified.
+   * function is told, and loading goes on with what verified: `load` then returns the records
+   * with `damaged` set (after a whole file was kept aside, the first load of each document), so
+   * that `loadReplica` and the session rebuild from the server. Nothing damaged is ever deleted.
    */
   readonly onCorrupt?: "refuse" | ((error: SyncError, keptAt: string) => void);
 }
@@ -83,6 +85,9 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
   let pending: Pending[] = [];
   let flushing: Promise<void> | undefined;
   let asideCount = 0;
+  /** A file kept aside whole: the first load of each document after it reports the damage. */
+  let fileDamage: SyncError | undefined;
+  const damageTold = new Set<string>();
 
   const corrupt = (message: string, cause?: unknown): SyncError =>
     new SyncError(
@@ -137,6 +142,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
         if (existsSync(options.path + suffix)) renameSync(options.path + suffix, keptAt + suffix);
       }
       onCorrupt(error, keptAt);
+      fileDamage = error;
       handle = connect();
     }
     db = handle;
@@ -241,7 +247,11 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       } else badPeers.push(r.peer);
     }
     if (badPeers.length > 0) bad.push(`peer records ${badPeers.map((p) => JSON.stringify(p)).join(", ")}`);
-    if (bad.length === 0) return { snapshot, log, outbox, peers };
+    if (bad.length === 0) {
+      if (fileDamage === undefined || damageTold.has(name)) return { snapshot, log, outbox, peers };
+      damageTold.add(name);
+      return { snapshot, log, outbox, peers, damaged: fileDamage };
+    }
 
     const error = corrupt(`document ${JSON.stringify(name)}: checksum mismatch in ${bad.join("; ")}`);
     if (onCorrupt === "refuse" || db === undefined) throw error;
@@ -262,7 +272,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       throw e;
     }
     onCorrupt(error, keptAt);
-    return { snapshot, log, outbox, peers };
+    return { snapshot, log, outbox, peers, damaged: error };
   };
 
   const open = async (name: string): Promise<DocumentStore> => {

@@ -106,6 +106,11 @@ describe("sqliteStore", () => {
     expect(loaded.outbox).toEqual([{ seq: 1, op: bytes(5) }]);
     expect(reports).toEqual([`STORE_CORRUPT ${path}.corrupt-1`]);
     expect(statSync(`${path}.corrupt-1`).size).toBeGreaterThan(0);
+    expect(isConvergeError(loaded.damaged, "STORE_CORRUPT")).toBe(true);
+    // The copy kept aside still holds the damaged row, bit flip included: nothing was deleted.
+    const flipped = Buffer.from(marker);
+    flipped[3] = (flipped[3] as number) ^ 0x01;
+    expect(readFileSync(`${path}.corrupt-1`).indexOf(flipped)).toBeGreaterThan(0);
     await healing.close();
   });
 
@@ -124,7 +129,11 @@ describe("sqliteStore", () => {
     const kept: string[] = [];
     const fresh = sqliteStore({ path, onCorrupt: (_e, at) => kept.push(at) });
     const loaded = await (await fresh.open("d")).load();
-    expect(loaded).toEqual({ snapshot: undefined, log: [], outbox: [], peers: [] });
+    const { damaged, ...records } = loaded;
+    expect(records).toEqual({ snapshot: undefined, log: [], outbox: [], peers: [] });
+    expect(isConvergeError(damaged, "STORE_CORRUPT")).toBe(true);
+    // Reported once: the next load of the fresh file is clean.
+    expect((await (await fresh.open("d")).load()).damaged).toBeUndefined();
     expect(kept).toEqual([`${path}.corrupt-1`]);
     expect(readFileSync(`${path}.corrupt-1`).equals(file.subarray(0, 1000))).toBe(true);
     await fresh.close();

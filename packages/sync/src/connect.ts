@@ -20,8 +20,14 @@ import type { SessionOptions, SyncSession } from "./session-types.ts";
  *   so a refreshed token can succeed); everything else retries.
  *
  * With a `store`, the session loads the stored outbox before its first attempt (build the map
- * itself with `loadReplica`), and commits every local op (log + outbox), every merged payload
- * and every acknowledgement; `whenCommitted` waits for those commits.
+ * itself with `loadReplica`, and pass its result as `loaded` to spare a second load), and commits
+ * every local op (log + outbox), every merged payload and every acknowledgement; `whenCommitted`
+ * waits for those commits. Records found damaged (`loaded.damaged`, or a store that refuses with
+ * `STORE_CORRUPT`) are reported on `error` and `corrupt`, and the map is rebuilt from the server.
+ *
+ * When the server answers with a reset (this replica's lease expired and the server compacted
+ * past its vector), the map's state is replaced by the server's with everything of its own the
+ * server lacked re-applied on top (`replaceState`), the store is rewritten, and `reset` fires.
  *
  * @example
  * const session = connect(map, { document: "shop", dial: async () => webSocketTransport(url) });

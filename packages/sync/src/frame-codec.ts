@@ -26,6 +26,8 @@ const TAGS = {
   presence: 8,
   ping: 9,
   pong: 10,
+  reset: 11,
+  compacted: 12,
 } as const satisfies Record<Message["type"], number>;
 
 const REFUSAL_CODES: ReadonlySet<string> = new Set<RefusalCode>([
@@ -224,6 +226,10 @@ export function encodeMessage(m: Message): Uint8Array {
       case "pong":
         w.uint(m.nonce);
         break;
+      case "reset":
+      case "compacted":
+        writeVector(w, m.floor);
+        break;
     }
   } catch (e) {
     if (isConvergeError(e, "FRAME_MALFORMED")) throw e;
@@ -325,6 +331,10 @@ function readBody(r: Reader, max: number): Message {
       return { type: "ping", nonce: r.uint() };
     case TAGS.pong:
       return { type: "pong", nonce: r.uint() };
+    case TAGS.reset:
+      return { type: "reset", floor: readVector(r) };
+    case TAGS.compacted:
+      return { type: "compacted", floor: readVector(r) };
     default:
       return r.fail(`unknown message tag ${tag}`);
   }

@@ -65,6 +65,13 @@ export interface HostOptions {
   readonly limits?: HostLimits;
   /** When the host folds a document's log into a snapshot (see `documentKeeper`). */
   readonly storePolicy?: StorePolicyOptions;
+  /**
+   * How long a client replica's lease lasts after it was last seen, ms (default 30 days). When a
+   * document's log folds into a snapshot the host compacts it with the pointwise minimum of the
+   * live leases' vectors; a client whose vector does not cover that floor gets a reset
+   * (docs/SEMANTICS.md, "Leases, compaction and reset").
+   */
+  readonly leaseMs?: number;
   readonly metrics?: MetricsSink;
   readonly timers?: Timers;
   /**

@@ -5,6 +5,7 @@ import { type HostDocument, loadHostDocument } from "./_internals/host-document.
 import { type Conn, isClosed, type MergeContext, mergePayload } from "./_internals/host-merge.ts";
 import { hubLinks } from "./_internals/hub-links.ts";
 import { refusalError } from "./_internals/refusal-error.ts";
+import { sendCatchUp } from "./_internals/reset-catch-up.ts";
 import { defaultTimers } from "./_internals/timers.ts";
 import { SyncError } from "./errors.ts";
 import { decodeMessage, encodeMessage } from "./frame-codec.ts";
@@ -109,7 +110,22 @@ export function createSyncHost(options: HostOptions): SyncHost {
   const loadDocument = (name: string, config: DocumentConfig): Promise<HostDocument<Conn>> => {
     let doc = docs.get(name);
     if (doc === undefined) {
-      doc = loadHostDocument<Conn>(store, name, config, options.storePolicy?.compactBytes);
+      doc = loadHostDocument<Conn>(store, name, config, options.storePolicy?.compactBytes, {
+        now: timers.now,
+        leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS,
+        // In a cluster the other hosts' last digests count like leases: a host compacts only what
+        // every live peer host has too (a peer silent for a whole lease no longer holds it back).
+        extra: (d) => {
+          const now = timers.now();
+          const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+          return [...d.members.values()].filter((m) => now - m.seenAt < leaseMs).map((m) => m.vector);
+        },
+        sent: (c) => (c.phase !== "open" ? undefined : c.paused ? c.known : c.doc?.map.versionVector()),
+        compacted: (d, floor) => {
+          for (const c of d.connections)
+            if (c.phase === "open" && !c.paused) send(c, { type: "compacted", floor });
+        },
+      });
       docs.set(name, doc);
       doc.then(
         (d) => {
@@ -202,8 +218,12 @@ export function createSyncHost(options: HostOptions): SyncHost {
       access,
       client: c.client,
     });
-    sendPayload(c, doc.map.encodeDelta(m.vector));
+    // From here to the lease nothing awaits: no compaction runs between the reset decision, the
+    // catch-up computed against the same state, and the lease that then counts the client.
+    sendCatchUp(doc, c, m.vector, send, sendPayload, metrics);
     c.known = m.vector.merge(vector);
+    const lease = doc.leases.welcomed(c, m.replica, c.known);
+    if (lease !== undefined) void doc.keeper.setPeer(lease).catch((e: unknown) => report(e, doc.name));
     for (const other of doc.connections)
       if (other.presence !== null) send(c, { type: "presence", client: other.client, state: other.presence });
     doc.connections.add(c);
@@ -305,6 +325,7 @@ export function createSyncHost(options: HostOptions): SyncHost {
     conns.delete(c);
     metrics?.gauge("connections", conns.size);
     const doc = c.doc;
+    doc?.leases.left(c);
     if (doc === undefined || !doc.connections.delete(c)) return;
     if (c.presence !== null)
       for (const other of doc.connections) send(other, { type: "presence", client: c.client, state: null });
@@ -380,6 +401,9 @@ export function createSyncHost(options: HostOptions): SyncHost {
     },
   };
 }
+
+/** Default lease of a client replica: 30 days. */
+const DEFAULT_LEASE_MS = 30 * 24 * 3600 * 1000;
 
 /** What `authenticate` may refuse with, keeping its code; anything else is `UNAUTHORIZED`. */
 const isRefusal = (code: string): code is "UNAUTHORIZED" | "FORBIDDEN" =>

@@ -42,6 +42,7 @@ export {
   type Access,
   type AckMessage,
   type ChunkMessage,
+  type CompactedMessage,
   type HelloMessage,
   type Message,
   type PayloadMessage,
@@ -52,6 +53,7 @@ export {
   type RefusalCode,
   type RefuseMessage,
   type RejectMessage,
+  type ResetMessage,
   type RulesManifest,
   type WelcomeMessage,
 } from "./messages.ts";
@@ -70,6 +72,7 @@ export type { DocumentStore, OutboxEntry, PeerRecord, Store, StoreBatch, StoredD
 export {
   type DocumentKeeper,
   documentKeeper,
+  type KeeperHooks,
   type LoadedReplica,
   loadReplica,
   type StorePolicyOptions,

@@ -125,6 +125,31 @@ export interface PresenceMessage {
   readonly state: Value | null;
 }
 
+/**
+ * Server → client, right after the welcome, instead of the catch-up delta: the client's hello
+ * vector does not cover `floor`, the compaction floor the server has collected tombstones up to,
+ * so the client may hold parts the server already forgot the removal of. The payload that
+ * follows on this connection (one `payload` frame, or the chunks of one) is the document's full
+ * state: the client replaces its state with it and re-applies its unacknowledged operations on
+ * top (`ReplicatedMap.replaceState`), then rewrites its store. See PROTOCOL.md, "Reset".
+ */
+export interface ResetMessage {
+  readonly type: "reset";
+  /** Every compaction floor the server used, merged: what a client must cover to skip a reset. */
+  readonly floor: VersionVector;
+}
+
+/**
+ * Server → client: the server compacted the document with `floor` (after a welcome: the floors
+ * used so far, merged). A client whose vector covers it compacts with it too (`compact([floor])`),
+ * so that replicas that have seen the same operations hold the same bytes; one that does not
+ * cover it ignores it. Reads never change.
+ */
+export interface CompactedMessage {
+  readonly type: "compacted";
+  readonly floor: VersionVector;
+}
+
 /** Liveness probes; a pong echoes the ping's `nonce`. */
 export interface PingMessage {
   readonly type: "ping";
@@ -146,4 +171,6 @@ export type Message =
   | RejectMessage
   | PresenceMessage
   | PingMessage
-  | PongMessage;
+  | PongMessage
+  | ResetMessage
+  | CompactedMessage;

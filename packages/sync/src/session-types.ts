@@ -3,6 +3,7 @@ import type { ConvergeError } from "@converge/hlc";
 import type { Access, RulesManifest } from "./messages.ts";
 import type { MetricsSink } from "./metrics.ts";
 import type { DocumentStore } from "./store.ts";
+import type { LoadedReplica } from "./store-policy.ts";
 import type { Dialer } from "./transport.ts";
 
 /** Where a session is. `offline` waits for the next attempt; `closed` is final. */
@@ -21,6 +22,13 @@ export interface SessionOptions {
    * the outbox lives in memory and is lost with the process.
    */
   readonly store?: DocumentStore;
+  /**
+   * What `loadReplica` rebuilt from `store` for this session's map: the session then does not
+   * load the store again, and when the records were damaged (`loaded.damaged`) it reports that
+   * (`error` and `corrupt` events) and rebuilds from the server: its hello says it has nothing,
+   * it takes the server's full state and re-applies the readable unacknowledged ops on top.
+   */
+  readonly loaded?: LoadedReplica;
   /** Reconnect backoff: `initialMs` (default 250) doubling up to `maxMs` (default 30 000), full jitter. */
   readonly backoff?: { readonly initialMs?: number; readonly maxMs?: number };
   /** Largest frame sent or accepted, bytes (default 1 MiB); larger payloads travel in chunks. */
@@ -48,6 +56,17 @@ export interface SessionEvents {
   readonly ack: (vector: VersionVector) => void;
   /** Another client's presence changed (`null`: it left). */
   readonly presence: (client: string, state: Value | null) => void;
+  /**
+   * The map's state was replaced by the server's, with the unacknowledged ops re-applied on top:
+   * after a reset (`floor`: the server's compaction floor, which this replica's vector did not
+   * cover because its lease had expired) or a rebuild of damaged records (`floor` undefined).
+   */
+  readonly reset: (floor: VersionVector | undefined) => void;
+  /**
+   * The store's records failed their integrity check (`STORE_CORRUPT`, also sent to `error`):
+   * they are kept aside by the adapter, and the session rebuilds from the server.
+   */
+  readonly corrupt: (error: ConvergeError) => void;
 }
 
 /**

@@ -1,15 +1,16 @@
-import { type ReplicatedMap, type Value, versionVector } from "@converge/core";
+import { type ReplicatedMap, type Value, type VersionVector, versionVector } from "@converge/core";
 import { FORMAT_VERSION } from "@converge/core/codec";
 import { type ConvergeError, isConvergeError } from "@converge/hlc";
 import { ChunkAssembler, payloadFrames } from "./_internals/chunks.ts";
 import { refusalError } from "./_internals/refusal-error.ts";
+import { resetReplica } from "./_internals/reset-replica.ts";
 import { defaultTimers } from "./_internals/timers.ts";
 import { SyncError } from "./errors.ts";
 import { decodeMessage, encodeMessage } from "./frame-codec.ts";
 import { type Access, type Message, PROTOCOL_VERSION, type RulesManifest } from "./messages.ts";
-import type { SessionEvents, SessionOptions, SessionStatus, SyncSession } from "./session-types.ts";
-import type { OutboxEntry } from "./store.ts";
-import { type DocumentKeeper, documentKeeper } from "./store-policy.ts";
+import { sessionEmitter } from "./session-emitter.ts";
+import { sessionOutbox } from "./session-outbox.ts";
+import type { SessionOptions, SyncSession } from "./session-types.ts";
 import { CloseCode, type Transport } from "./transport.ts";
 
 const emptyVector = versionVector();
@@ -31,6 +32,12 @@ interface Link {
   welcomed: boolean;
   caughtUp: boolean;
   client: string;
+  /** The server's vector in the welcome. */
+  vector: VersionVector;
+  /** The next whole payload replaces the map's state: after a reset, or to rebuild damaged records. */
+  replaceNext: boolean;
+  /** Why: the reset's floor, or undefined for a rebuild. */
+  floor: VersionVector | undefined;
   queue: Promise<void>;
   readonly assembler: ChunkAssembler;
 }
@@ -54,49 +61,26 @@ export function startSession(
   const metrics = options.metrics;
 
   let map: ReplicatedMap | undefined = source.kind === "given" ? source.map : undefined;
-  let status: SessionStatus = "connecting";
   let closed = false;
   let link: Link | undefined;
   let failures = 0;
   let retry: unknown;
   let abort: AbortController | undefined;
-  let outbox: OutboxEntry[] = [];
   let access: Access | undefined;
   let mine: Value | null = null;
   const others = new Map<string, Value>();
   let chunkId = 0;
-  let keeper: DocumentKeeper | undefined;
-  let ready: Promise<void> = Promise.resolve();
-  /** Streamed sends of local ops, each after its commit (with a store), in op order. */
-  let sends: Promise<void> = Promise.resolve();
-  const listeners: { [E in keyof SessionEvents]: Set<SessionEvents[E]> } = {
-    status: new Set(),
-    error: new Set(),
-    ack: new Set(),
-    presence: new Set(),
-  };
-  let waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
-
-  const emit = <E extends keyof SessionEvents>(event: E, ...args: Parameters<SessionEvents[E]>): void => {
-    for (const l of [...listeners[event]]) {
-      try {
-        (l as (...a: Parameters<SessionEvents[E]>) => void)(...args);
-      } catch {
-        // A listener's failure is its own; the session carries on.
-      }
-    }
-  };
-  const setStatus = (next: SessionStatus): void => {
-    if (status === next || status === "closed") return;
-    status = next;
-    emit("status", next);
-    if (next === "synced") {
-      const w = waiters;
-      waiters = [];
-      for (const x of w) x.resolve();
-    }
-  };
+  const events = sessionEmitter();
+  const { emit, setStatus } = events;
   const fail = (error: ConvergeError): void => emit("error", error);
+  const outbox = sessionOutbox(options.store, options.loaded, () => map, fail, metrics);
+  // Damaged records are reported once the load settled, before the first attempt.
+  const ready = outbox.ready.then(() => {
+    const damage = outbox.damage();
+    if (damage === undefined) return;
+    fail(damage.error);
+    emit("corrupt", damage.error);
+  });
 
   const send = (l: Link, m: Message): void => {
     const frame = encodeMessage(m);
@@ -116,61 +100,50 @@ export function startSession(
     const l = link;
     if (l === undefined || !l.welcomed || !l.caughtUp) return;
     const writes = access?.mode === "write";
-    setStatus(!writes || outbox.length === 0 ? "synced" : "syncing");
-  };
-
-  const ackTo = (seq: number): void => {
-    if (outbox.length === 0 || (outbox[0] as OutboxEntry).seq > seq) return;
-    outbox = outbox.filter((e) => e.seq > seq);
-    metrics?.gauge("outbox_depth", outbox.length);
-    void keeper?.ackUpTo(seq).catch((e: unknown) => reportStore(e));
-  };
-  const reportStore = (e: unknown): void => {
-    if (isConvergeError(e)) fail(e);
+    setStatus(!writes || outbox.entries().length === 0 ? "synced" : "syncing");
   };
 
   let unsubscribeOps: (() => void) | undefined;
   const attach = (m: ReplicatedMap): void => {
-    unsubscribeOps = m.onOp((op) => {
-      const entry: OutboxEntry = { seq: m.versionVector().get(m.id), op };
-      outbox.push(entry);
-      metrics?.gauge("outbox_depth", outbox.length);
-      const streamed = (): void => {
-        const l = link;
-        if (l?.welcomed === true && access?.mode === "write") sendPayload(l, op);
-      };
-      if (options.store === undefined) streamed();
-      else {
-        // With a store, an op reaches the network only once it is durable here: after a crash the
-        // records hold every op the server may have seen from this replica, so a restarted replica
-        // with the same id never reuses one of their sequence numbers. Sends keep op order.
-        const committed = keeper !== undefined ? keeper.addLocal(entry) : ready.then(() => keeper?.flush());
-        sends = sends.then(() => committed).then(streamed, (e: unknown) => reportStore(e));
-      }
-      if (status === "synced") checkSynced();
+    const queued = outbox.attach(m, (op) => {
+      const l = link;
+      if (l?.welcomed === true && access?.mode === "write") sendPayload(l, op);
     });
+    const watched = m.onOp(() => {
+      if (events.status() === "synced") checkSynced();
+    });
+    unsubscribeOps = () => {
+      queued();
+      watched();
+    };
   };
   if (map !== undefined) attach(map);
 
-  if (options.store !== undefined) {
-    const store = options.store;
-    ready = store.load().then(
-      (stored) => {
-        const known = new Set(stored.outbox.map((e) => e.seq));
-        const made = outbox.filter((e) => !known.has(e.seq));
-        outbox = [...stored.outbox, ...made].sort((a, b) => a.seq - b.seq);
-        const logBytes = stored.log.reduce((n, p) => n + p.length, 0);
-        keeper = documentKeeper(store, () => map as ReplicatedMap, { logBytes });
-        // Operations made while the store was loading are committed now.
-        for (const e of made) void keeper.addLocal(e).catch((error: unknown) => reportStore(error));
-      },
-      (e: unknown) => reportStore(e),
-    );
-  }
+  /** Takes the server's state instead of merging it, re-applying the outbox on top. */
+  const replace = (l: Link, m: ReplicatedMap, bytes: Uint8Array): void => {
+    const damage = outbox.damage();
+    // Everything of its own the server's state lacks: the delta since the server's vector (also
+    // ops made while no session was attached), then the outbox and the damaged records' ops.
+    const ops = [m.encodeDelta(l.vector), ...(damage?.ops ?? []), ...outbox.entries().map((e) => e.op)];
+    resetReplica(m, bytes, ops, fail);
+    l.replaceNext = false;
+    outbox.repaired();
+    outbox.rewrite();
+    metrics?.count("resets", 1);
+    emit("reset", l.floor);
+    // A rebuild sent nothing at the welcome: what the server lacks goes now.
+    if (damage !== undefined && access?.mode === "write") sendPayload(l, m.encodeDelta(l.vector));
+  };
 
   const apply = async (l: Link, bytes: Uint8Array): Promise<void> => {
     const m = map as ReplicatedMap;
     try {
+      if (l.replaceNext) {
+        replace(l, m, bytes);
+        l.caughtUp = true;
+        checkSynced();
+        return;
+      }
       if (bytes.length > ASYNC_APPLY_BYTES) await m.applyAsync(bytes);
       else m.apply(bytes);
     } catch (e) {
@@ -180,7 +153,7 @@ export function startSession(
       if (e.code === "DELTA_UNKNOWN_BASE") l.transport.close(CloseCode.NORMAL, "resync");
       return;
     }
-    void keeper?.append(bytes).catch((e: unknown) => reportStore(e));
+    outbox.append(bytes);
     if (!l.caughtUp) {
       l.caughtUp = true;
       checkSynced();
@@ -196,10 +169,8 @@ export function startSession(
     link?.transport.close(CloseCode.NORMAL, "session closed");
     link = undefined;
     setStatus("closed");
-    const w = waiters;
-    waiters = [];
     const why = error ?? new SyncError("SESSION_CLOSED", "the session was closed");
-    for (const x of w) x.reject(why);
+    events.rejectAll(why);
     onReady?.(why);
   };
 
@@ -230,20 +201,20 @@ export function startSession(
         if (m.access.mode === "write" && options.store !== undefined) {
           // The catch-up delta carries local ops too: let every one made so far become durable
           // first (ops made during this wait travel in the delta; see PROTOCOL.md, "Stores").
-          await ready;
-          await keeper?.flush();
-          await sends;
+          await outbox.settled();
           if (l !== link || closed) return;
         }
         l.welcomed = true;
         l.client = m.client;
+        l.vector = m.vector;
         access = m.access;
         failures = 0;
         setStatus("syncing");
         onReady?.();
-        ackTo(m.vector.get(map.id));
-        // What the server lacks, as one delta from its vector: every unacknowledged op is in it.
-        if (m.access.mode === "write") sendPayload(l, map.encodeDelta(m.vector));
+        outbox.ackTo(m.vector.get(map.id));
+        // What the server lacks, as one delta from its vector: every unacknowledged op is in it
+        // (a rebuild sends it once it has the server's state: its own is not trusted).
+        if (m.access.mode === "write" && !l.replaceNext) sendPayload(l, map.encodeDelta(m.vector));
         if (mine !== null) send(l, { type: "presence", client: l.client, state: mine });
         return;
       }
@@ -256,7 +227,7 @@ export function startSession(
         return;
       }
       case "ack":
-        if (map !== undefined) ackTo(m.vector.get(map.id));
+        if (map !== undefined) outbox.ackTo(m.vector.get(map.id));
         emit("ack", m.vector);
         checkSynced();
         return;
@@ -283,6 +254,16 @@ export function startSession(
         send(l, { type: "pong", nonce: m.nonce });
         return;
       case "pong":
+        return;
+      case "compacted":
+        // Only once it covers the floor: then it collects exactly what the server did.
+        if (map !== undefined && !l.replaceNext && map.versionVector().dominates(m.floor))
+          map.compact([m.floor]);
+        return;
+      case "reset":
+        if (!l.welcomed) throw new SyncError("FRAME_MALFORMED", "a reset before the welcome");
+        l.replaceNext = true;
+        l.floor = m.floor;
         return;
       case "hello":
         throw new SyncError("FRAME_MALFORMED", "a hello from the server");
@@ -360,6 +341,10 @@ export function startSession(
       welcomed: false,
       caughtUp: false,
       client: "",
+      vector: emptyVector,
+      // Damaged records: the hello says it has nothing, and the first payload replaces the state.
+      replaceNext: outbox.damage() !== undefined,
+      floor: undefined,
       queue: Promise.resolve(),
       assembler: new ChunkAssembler(Number.MAX_SAFE_INTEGER),
     };
@@ -373,7 +358,7 @@ export function startSession(
       document: options.document,
       replica: map?.id ?? "0000000000000000",
       fingerprint: map?.fingerprint ?? null,
-      vector: map?.versionVector() ?? emptyVector,
+      vector: l.replaceNext ? emptyVector : (map?.versionVector() ?? emptyVector),
       credentials,
     });
   };
@@ -383,33 +368,25 @@ export function startSession(
       if (map === undefined) throw new SyncError("SESSION_CLOSED", "the document has not been opened");
       return map;
     },
-    status: () => status,
+    status: events.status,
     access: () => access,
     whenSynced: () => {
-      if (status === "synced") return Promise.resolve();
+      if (events.status() === "synced") return Promise.resolve();
       if (closed) return Promise.reject(new SyncError("SESSION_CLOSED", "the session is closed"));
-      return new Promise((resolve, reject) => waiters.push({ resolve, reject }));
+      return events.waitSynced();
     },
-    whenCommitted: async () => {
-      await ready;
-      await keeper?.flush();
-    },
-    outboxSize: () => outbox.length,
+    whenCommitted: () => outbox.flush(),
+    outboxSize: () => outbox.entries().length,
     setPresence: (state) => {
       mine = state;
       const l = link;
       if (l?.welcomed === true) send(l, { type: "presence", client: l.client, state });
     },
     presence: () => new Map(others),
-    on: (event, listener) => {
-      const set = listeners[event] as Set<typeof listener>;
-      set.add(listener);
-      return () => set.delete(listener);
-    },
+    on: events.on,
     close: async () => {
       finish(undefined);
-      await ready;
-      await keeper?.flush();
+      await outbox.flush();
     },
   };
   void attempt();

@@ -1,4 +1,5 @@
 import { createReplicatedMap, type ReplicatedMap, type ReplicatedMapOptions } from "@converge/core";
+import { type ConvergeError, isConvergeError } from "@converge/hlc";
 import type { DocumentStore, OutboxEntry, PeerRecord, StoreBatch, StoredDocument } from "./store.ts";
 
 /** Options of the store policy. */
@@ -9,6 +10,20 @@ export interface StorePolicyOptions {
    * replaces the log, so a crash leaves the old records or the new, never neither.
    */
   readonly compactBytes?: number;
+}
+
+/** Hooks a host gives its keepers (leases ride along with commits; compaction before a fold). */
+export interface KeeperHooks {
+  /** Peer records changed since the last call; they join whatever batch commits next. */
+  readonly pendingPeers?: () => readonly PeerRecord[];
+  /**
+   * Called when a batch folds the log into a snapshot, before the snapshot is encoded: compacts
+   * the replica and returns peer records to write and remove in that same batch.
+   */
+  readonly beforeSnapshot?: () => {
+    readonly peers: readonly PeerRecord[];
+    readonly removePeers: readonly string[];
+  };
 }
 
 /**
@@ -31,6 +46,11 @@ export interface DocumentKeeper {
   readonly ackUpTo: (seq: number) => Promise<void>;
   /** Queues a peer record. */
   readonly setPeer: (record: PeerRecord) => Promise<void>;
+  /**
+   * Queues a snapshot of the replica's state as it is at commit time, replacing the log (a client
+   * after a reset or a rebuild: its records are rewritten to match its new state; the outbox stays).
+   */
+  readonly rewrite: () => Promise<void>;
   /** Resolves once everything queued so far is committed. */
   readonly flush: () => Promise<void>;
 }
@@ -41,6 +61,7 @@ interface Pending {
   ackedUpTo: number | undefined;
   peers: Map<string, PeerRecord>;
   bytes: number;
+  rewrite: boolean;
   done: Promise<void>;
 }
 
@@ -48,7 +69,7 @@ interface Pending {
 export function documentKeeper(
   store: DocumentStore,
   map: () => ReplicatedMap,
-  options: StorePolicyOptions & { readonly logBytes?: number } = {},
+  options: StorePolicyOptions & KeeperHooks & { readonly logBytes?: number } = {},
 ): DocumentKeeper {
   const compactBytes = options.compactBytes ?? 1024 * 1024;
   let logBytes = options.logBytes ?? 0;
@@ -59,7 +80,13 @@ export function documentKeeper(
     if (pending === p) pending = undefined;
     logBytes += p.bytes;
     const batch: { -readonly [K in keyof StoreBatch]: StoreBatch[K] } = {};
-    if (logBytes > compactBytes) {
+    for (const r of options.pendingPeers?.() ?? []) if (!p.peers.has(r.peer)) p.peers.set(r.peer, r);
+    if (logBytes > compactBytes || p.rewrite) {
+      const extra = options.beforeSnapshot?.();
+      if (extra !== undefined) {
+        for (const r of extra.peers) p.peers.set(r.peer, r);
+        if (extra.removePeers.length > 0) batch.removePeers = extra.removePeers;
+      }
       // The state includes every payload queued so far: it replaces the log and these appends.
       batch.snapshot = map().encodeState();
       logBytes = 0;
@@ -78,6 +105,7 @@ export function documentKeeper(
       ackedUpTo: undefined,
       peers: new Map(),
       bytes: 0,
+      rewrite: false,
       done: Promise.resolve(),
     };
     pending = p;
@@ -113,6 +141,11 @@ export function documentKeeper(
       p.peers.set(record.peer, record);
       return p.done;
     },
+    rewrite: () => {
+      const p = queue();
+      p.rewrite = true;
+      return p.done;
+    },
     flush: () => (pending !== undefined ? pending.done : chain),
   };
 }
@@ -125,6 +158,12 @@ export interface LoadedReplica {
   readonly peers: readonly PeerRecord[];
   /** Bytes of the log after the snapshot (what the next compaction counts from). */
   readonly logBytes: number;
+  /**
+   * Set when the records were damaged (`StoredDocument.damaged`): `map` is then a fresh replica with a new id holding only the readable outbox's
+   * operations, and `outbox` lists those entries (they belong to the old id). Pass the whole
+   * result to `connect` (`loaded`): the session reports the damage and rebuilds from the server.
+   */
+  readonly damaged?: ConvergeError;
 }
 
 /**
@@ -134,8 +173,34 @@ export interface LoadedReplica {
  * scratch replica and handed to the real one as its initial `state`, so that the replica continues
  * after the highest sequence number of its own that the records hold (a map only skips past its
  * own operations found in its initial state). Core refuses damaged payloads with its typed errors.
+ *
+ * Damaged records (see {@link LoadedReplica.damaged}) are not trusted as state: the replica is
+ * rebuilt with a fresh id (a new clock from `clockOptions` without its `node`; a given `clock` is
+ * not reused), because the damaged records may have lost operations of the old id that the server
+ * holds, and reusing their sequence numbers would make new writes look like duplicates.
  */
 export function loadReplica(stored: StoredDocument, options: ReplicatedMapOptions): LoadedReplica {
+  const damaged = stored.damaged;
+  if (damaged === undefined) return rebuild(stored, options);
+  const { node: _old, ...clockOptions } = options.clockOptions ?? {};
+  const map = createReplicatedMap({
+    resolvers: options.resolvers,
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
+    clockOptions,
+  });
+  const outbox: OutboxEntry[] = [];
+  for (const entry of stored.outbox) {
+    try {
+      map.apply(entry.op);
+      outbox.push(entry);
+    } catch (e) {
+      if (!isConvergeError(e)) throw e; // an unreadable op is left with the damaged records
+    }
+  }
+  return { map, outbox, peers: stored.peers, logBytes: 0, damaged };
+}
+
+function rebuild(stored: StoredDocument, options: ReplicatedMapOptions): LoadedReplica {
   let state = stored.snapshot;
   let logBytes = 0;
   if (stored.log.length > 0 || stored.outbox.length > 0) {

@@ -1,3 +1,5 @@
+import type { ConvergeError } from "@converge/hlc";
+
 /**
  * What a replica keeps between runs, per document: a snapshot (a full state), a log of payloads
  * merged after it, the outbox of its own operations not yet acknowledged by the server, and the
@@ -44,6 +46,12 @@ export interface StoredDocument {
   readonly outbox: readonly OutboxEntry[];
   /** What each peer acknowledged, one record per peer id. */
   readonly peers: readonly PeerRecord[];
+  /**
+   * Set when records failed their integrity check and the adapter kept them aside (its
+   * `onCorrupt` option) instead of refusing: the other fields hold only the records that passed,
+   * so the replica must not trust them as its state (`loadReplica` rebuilds; see SEMANTICS.md).
+   */
+  readonly damaged?: ConvergeError;
 }
 
 /** One commit. Every field is optional; an empty batch is a durable no-op (a barrier). */

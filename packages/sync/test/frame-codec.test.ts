@@ -87,6 +87,9 @@ const samples: Record<string, Message> = {
   presenceGone: { type: "presence", client: "1", state: null },
   ping: { type: "ping", nonce: 42 },
   pong: { type: "pong", nonce: 42 },
+  reset: { type: "reset", floor: versionVector({ [A]: 12, [B]: 4 }) },
+  resetEmpty: { type: "reset", floor: versionVector() },
+  compacted: { type: "compacted", floor: versionVector({ [A]: 9 }) },
 };
 
 /** Messages compared through JSON (version vectors through their toJSON, bytes as arrays). */
@@ -108,7 +111,20 @@ describe("frame vectors (regenerate with CONVERGE_WRITE_VECTORS=1)", () => {
   it("every message type has a vector", () => {
     const types = new Set(Object.values(samples).map((m) => m.type));
     expect([...types].sort()).toEqual(
-      ["ack", "chunk", "hello", "ping", "pong", "presence", "payload", "refuse", "reject", "welcome"].sort(),
+      [
+        "ack",
+        "chunk",
+        "compacted",
+        "hello",
+        "ping",
+        "pong",
+        "presence",
+        "payload",
+        "refuse",
+        "reject",
+        "reset",
+        "welcome",
+      ].sort(),
     );
   });
 });

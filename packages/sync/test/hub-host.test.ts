@@ -319,7 +319,12 @@ describe("the hub links of a host document", () => {
   it("keep the last vector each member sent, with when (host clock)", async () => {
     const fake = fakeTimers(5000);
     const net = memoryHubNetwork();
-    const doc = await loadHostDocument<Conn>(memoryStore(), "shop", { rules }, undefined);
+    const doc = await loadHostDocument<Conn>(memoryStore(), "shop", { rules }, undefined, {
+      now: fake.timers.now,
+      leaseMs: 60_000,
+      sent: () => undefined,
+      compacted: () => {},
+    });
     const ctx: MergeContext = {
       limits: { sendQueueBytes: 1 << 20 },
       timers: fake.timers,

@@ -2,6 +2,7 @@ import type { ReplicatedMap, VersionVector } from "@converge/core";
 import type { DocumentConfig } from "../host-types.ts";
 import type { Store } from "../store.ts";
 import { type DocumentKeeper, documentKeeper, loadReplica } from "../store-policy.ts";
+import { type LeaseTable, leaseTable } from "./lease-table.ts";
 
 /** One document a host serves: its replica, its records and its open connections. */
 export interface HostDocument<C> {
@@ -10,6 +11,8 @@ export interface HostDocument<C> {
   readonly map: ReplicatedMap;
   readonly keeper: DocumentKeeper;
   readonly connections: Set<C>;
+  /** Its clients' leases and the compaction floor (compaction runs when the log folds). */
+  readonly leases: LeaseTable<C>;
   /** Applies of this document run one after another (so change events belong to one apply). */
   chain: Promise<void>;
   /** Keys changed by the apply running now. */
@@ -25,10 +28,23 @@ export async function loadHostDocument<C>(
   name: string,
   config: DocumentConfig,
   compactBytes: number | undefined,
+  lease: {
+    readonly now: () => number;
+    readonly leaseMs: number;
+    /** Vectors from outside this host that compaction must respect too (a cluster's peers). */
+    readonly extra?: (doc: HostDocument<C>) => readonly VersionVector[];
+    /** What a connection has surely been sent (in order): its lease vector at compaction. */
+    readonly sent: (conn: C) => VersionVector | undefined;
+    /** After a compaction: tells the connections the floor used. */
+    readonly compacted: (doc: HostDocument<C>, floor: VersionVector) => void;
+  },
 ): Promise<HostDocument<C>> {
   const records = await store.open(name);
   const stored = await records.load();
+  // A host is where its clients rebuild from: damaged records are refused, never served empty.
+  if (stored.damaged !== undefined) throw stored.damaged;
   const loaded = loadReplica(stored, { resolvers: config.rules });
+  const leases = leaseTable<C>(loaded.peers, lease.now, lease.leaseMs, lease.sent);
   const doc: HostDocument<C> = {
     name,
     config,
@@ -36,7 +52,16 @@ export async function loadHostDocument<C>(
     keeper: documentKeeper(records, () => loaded.map, {
       logBytes: loaded.logBytes,
       ...(compactBytes === undefined ? {} : { compactBytes }),
+      pendingPeers: leases.pending,
+      // An apply in progress (applyAsync yields) is never compacted under: the next fold does it.
+      beforeSnapshot: () => {
+        if (doc.changed !== undefined) return { peers: [], removePeers: [] };
+        const batch = leases.compact(loaded.map, lease.extra?.(doc) ?? []);
+        lease.compacted(doc, batch.used);
+        return batch;
+      },
     }),
+    leases,
     connections: new Set(),
     chain: Promise.resolve(),
     changed: undefined,

@@ -179,6 +179,10 @@ export async function mergePayload(
     report(e, doc.name);
     return;
   }
-  if (c.phase === "open") send(c, { type: "ack", vector });
+  if (c.phase === "open") {
+    // Its lease: everything up to the ack went out before it, in order, unless streaming is paused.
+    doc.leases.acked(c, c.paused ? (c.known ?? vector) : vector);
+    send(c, { type: "ack", vector });
+  }
   if (fresh) ctx.published?.(doc, bytes);
 }
