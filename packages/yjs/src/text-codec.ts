@@ -81,7 +81,10 @@ export function decodeText(r: StateReader): TextState {
     base = r.raw(baseLength).slice();
     baseClock = dots("base clock", r.count(2, "base clock entry"), true);
     if (baseClock.length === 0) r.fail("text base with an empty clock");
-    const problem = checkUpdate(base, new Set(baseClock.map((d) => clientIdOf(d.replica))));
+    const problem = checkUpdate(
+      base,
+      baseClock.map((d) => clientIdOf(d.replica)),
+    );
     if (problem !== undefined) r.fail(`text base: ${problem}`);
   }
   const m = r.count(4, "text entry");
@@ -100,7 +103,7 @@ export function decodeText(r: StateReader): TextState {
     const baseSeq = baseClock.find((d) => d.replica === owner.replica)?.seq ?? 0;
     if (seq <= baseSeq) r.fail("text entry already held by the base");
     const update = r.bytes(r.limits.maxStringBytes);
-    const problem = checkUpdate(update, new Set([clientIdOf(owner.replica)]));
+    const problem = checkUpdate(update, [clientIdOf(owner.replica)]);
     if (problem !== undefined) r.fail(`text entry: ${problem}`);
     entries.push({ replica: owner.replica, seq, update });
   }
