@@ -72,8 +72,9 @@ export function scanUpdate(update: Uint8Array, clients: readonly number[]): bool
   const dsClients = uint();
   if (dsClients < 0) return false;
   for (let c = 0; c < dsClients; c++) {
+    if (uint() < 0) return false; // the client
     const ranges = uint();
-    if (uint() < 0 || ranges < 0) return false;
+    if (ranges < 0) return false;
     if (ranges > end - pos) return false;
     for (let r = 0; r < ranges; r++) if (uint() < 0 || uint() < 0) return false;
   }
@@ -90,7 +91,10 @@ export function isUtf8(bytes: Uint8Array, start: number, stop: number): boolean 
     // ASCII runs, four bytes at a time.
     while (
       i + 4 <= stop &&
-      ((bytes[i] as number) | (bytes[i + 1] as number) | (bytes[i + 2] as number) | (bytes[i + 3] as number)) <
+      ((bytes[i] as number) |
+        (bytes[i + 1] as number) |
+        (bytes[i + 2] as number) |
+        (bytes[i + 3] as number)) <
         0x80
     )
       i += 4;
