@@ -197,12 +197,12 @@ export function runText(config: BenchConfig, log: (msg: string) => void): TextRe
     return n;
   };
   const cPair = (): [ReplicatedMap, ReplicatedMap] => {
-    const [a, b] = [NODE_A, NODE_B].map((node, k) => {
-      const m = createReplicatedMap({ resolvers: rules, clockOptions: { node }, state: cStates[k] });
+    const open = (node: string, state: Uint8Array): ReplicatedMap => {
+      const m = createReplicatedMap({ resolvers: rules, clockOptions: { node }, state });
       readAll(m);
       return m;
-    });
-    return [a as ReplicatedMap, b as ReplicatedMap];
+    };
+    return [open(NODE_A, cStates[0]), open(NODE_B, cStates[1])];
   };
   const cMergeBoth = ([a, b]: [ReplicatedMap, ReplicatedMap]): void => {
     a.applyState(cStates[1]);

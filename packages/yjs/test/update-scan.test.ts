@@ -32,7 +32,7 @@ const history = fc.array(fc.record({ client: fc.constantFrom(...CLIENTS), spec: 
   minLength: 1,
   maxLength: 12,
 });
-const plain = (h: { spec: EditSpec }[]) =>
+const plain = (h: { client: number; spec: EditSpec }[]) =>
   h.map(({ client, spec }) =>
     "format" in spec
       ? { client, spec: { delete: spec.format, at: spec.at } }
