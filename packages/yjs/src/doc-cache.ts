@@ -66,6 +66,17 @@ const NOTHING: readonly Uint8Array[] = [];
 /** A fresh {@link DocCache}; a resolver instance holds one. */
 export function createDocCache(): DocCache {
   const docs = new WeakMap<TextState, Live>();
+  const moveDoc = (from: TextState, merged: TextState): boolean => {
+    const live = docs.get(from);
+    if (live === undefined || merged.base !== from.base) return false;
+    const fresh = newEntries(merged, from);
+    if (fresh === undefined || live.pending.length + fresh.length > MAX_PENDING) return false;
+    const pending = [...live.pending];
+    for (const e of fresh) pending.push(e.update);
+    docs.delete(from);
+    docs.set(merged, { doc: live.doc, pending });
+    return true;
+  };
   return {
     docOf: (s) => {
       const live = docs.get(s);
@@ -89,17 +100,7 @@ export function createDocCache(): DocCache {
       docs.set(s, { doc, pending: NOTHING });
     },
     handOn: (a, b, merged) => {
-      for (const from of [a, b]) {
-        const live = docs.get(from);
-        if (live === undefined || merged.base !== from.base) continue;
-        const fresh = newEntries(merged, from);
-        if (fresh === undefined || live.pending.length + fresh.length > MAX_PENDING) continue;
-        docs.delete(from);
-        const pending = live.pending.length === 0 ? fresh.map((e) => e.update) : [...live.pending];
-        if (live.pending.length > 0) for (const e of fresh) pending.push(e.update);
-        docs.set(merged, { doc: live.doc, pending });
-        return;
-      }
+      if (!moveDoc(a, merged)) moveDoc(b, merged);
     },
   };
 }
