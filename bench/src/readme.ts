@@ -35,6 +35,7 @@ import type { MemoryResult } from "./workloads/memory.ts";
 import type { OpPathResult } from "./workloads/op-path.ts";
 import type { RoundResult } from "./workloads/round.ts";
 import { renderScripts, type ScriptsResult } from "./workloads/scripts.ts";
+import { renderText, type TextResult } from "./workloads/text.ts";
 
 /** The JSON document a bench run writes (bench/results.json). */
 export interface ResultsDocument {
@@ -53,6 +54,8 @@ export interface ResultsDocument {
   readonly counters: CountersResult | null;
   readonly hlc: readonly HlcResult[];
   readonly scripts: ScriptsResult | null;
+  /** Absent in documents written before text keys were measured. */
+  readonly text?: TextResult | null;
   /** Absent in documents written before sync was measured. */
   readonly sync?: SyncResult | null;
   /** Absent in documents written before storage was measured. */
@@ -82,6 +85,7 @@ export function renderReadme(doc: ResultsDocument): string {
     if (doc.counters !== null) add(renderCounters(doc.counters));
     if (doc.hlc.length > 0) add(renderHlc(doc.hlc));
     if (doc.scripts !== null) add(renderScripts(doc.scripts));
+    if (doc.text !== undefined && doc.text !== null) add(renderText(doc.text));
     if (doc.sync !== undefined && doc.sync !== null)
       add(`${syncReadmeText(doc.sync)}\n\n${renderSync(doc.sync)}`);
     if (doc.storage !== undefined && doc.storage !== null) add(renderStorage(doc.storage));

@@ -8,14 +8,25 @@ import { keep, measure } from "../measure.ts";
 import { NODE_A, NODE_B } from "../replicas.ts";
 import { fmtBytes, fmtMs, fmtRatio, ratio, renderTable } from "../report.ts";
 
-/** One implementation's full-state merge of the text workload. */
+/** One implementation's full-state merge of the text workload, both ways. */
 export interface TextImplResult {
-  readonly impl: "converge" | "Yjs";
-  /** Decode + merge of the other replica's full state, median. */
+  readonly impl: "converge" | "Yjs" | "Yjs (one Y.Doc per key)";
+  /** A merges B's full state and B merges A's (decode + merge, both replicas), median. */
   readonly mergeMs: number;
-  /** Decode + merge, then read every text, median. */
+  /** The same, then both replicas read every text, median. */
   readonly mergeReadMs: number;
+  /** Every recorded sample of `mergeMs` and `mergeReadMs`. */
+  readonly mergeSamplesMs: readonly number[];
+  readonly mergeReadSamplesMs: readonly number[];
+  /** Bytes of A's full state (what B receives), and of A's state after the merge. */
   readonly stateBytes: number;
+  readonly mergedBytes: number;
+  /**
+   * After the last run: both replicas read, for every key, the text the edits made (the 1 KB
+   * text with A's insert and B's append), and hold equal states (converge: byte-identical
+   * encoded states; Yjs: equal state vectors and texts).
+   */
+  readonly converged: boolean;
 }
 
 /** `keys` texts of about 1 KB, each edited concurrently on two replicas, merged by full state. */
@@ -23,6 +34,7 @@ export interface TextResult {
   readonly keys: number;
   readonly textBytes: number;
   readonly reps: number;
+  readonly warmup: number;
   readonly impls: readonly TextImplResult[];
   /** Every key reads the same text in converge and in Yjs after the merge. */
   readonly sameTexts: boolean;
@@ -37,6 +49,16 @@ function textOf(i: number): string {
 /** Replica A's and B's edits of key i: an insert near the start, an append. */
 const editA = (t: Y.Text, i: number): void => t.insert(3 + (i % 7), "A");
 const editB = (t: Y.Text, _i: number): void => t.insert(t.length, "B");
+
+/** What key i must read once both edits are merged: the oracle of the edits made. */
+function expectedText(i: number): string {
+  const base = textOf(i);
+  const at = 3 + (i % 7);
+  return `${base.slice(0, at)}A${base.slice(at)}B`;
+}
+
+const sameBytes = (x: Uint8Array, y: Uint8Array): boolean =>
+  x.length === y.length && x.every((v, k) => v === y[k]);
 
 function convergeReplicas(keys: number): [ReplicatedMap, ReplicatedMap] {
   const rules = { default: lww(), keys: { "desc:*": yjsText() } };
@@ -71,67 +93,195 @@ function yjsDocs(keys: number): [Y.Doc, Y.Doc] {
   return [a, b];
 }
 
+/** Yjs with one document per key, as converge keeps one per text key: each key's two replicas. */
+function yjsDocsPerKey(keys: number): [Y.Doc[], Y.Doc[]] {
+  const as: Y.Doc[] = [];
+  const bs: Y.Doc[] = [];
+  for (let i = 0; i < keys; i++) {
+    const a = new Y.Doc();
+    a.clientID = clientIdOf(NODE_A);
+    a.getText("t").insert(0, textOf(i));
+    const b = new Y.Doc();
+    b.clientID = clientIdOf(NODE_B);
+    Y.applyUpdate(b, Y.encodeStateAsUpdate(a));
+    editA(a.getText("t"), i);
+    editB(b.getText("t"), i);
+    as.push(a);
+    bs.push(b);
+  }
+  return [as, bs];
+}
+
+/** The per-key Yjs row: both replicas merge every key's other document, then read. */
+function runYjsPerKey(keys: number, opts: { reps: number; warmup: number }): TextImplResult {
+  const [as, bs] = yjsDocsPerKey(keys);
+  const states = [as.map((d) => Y.encodeStateAsUpdate(d)), bs.map((d) => Y.encodeStateAsUpdate(d))] as const;
+  const pair = (): [Y.Doc[], Y.Doc[]] => {
+    const [a, b] = states.map((us) =>
+      us.map((u) => {
+        const d = new Y.Doc();
+        Y.applyUpdate(d, u);
+        d.getText("t").toString();
+        return d;
+      }),
+    );
+    return [a as Y.Doc[], b as Y.Doc[]];
+  };
+  const mergeBoth = ([a, b]: [Y.Doc[], Y.Doc[]]): void => {
+    for (let i = 0; i < keys; i++) {
+      Y.applyUpdate(a[i] as Y.Doc, states[1][i] as Uint8Array);
+      Y.applyUpdate(b[i] as Y.Doc, states[0][i] as Uint8Array);
+    }
+  };
+  const readAll = (ds: Y.Doc[]): number => ds.reduce((n, d) => n + d.getText("t").toString().length, 0);
+  let converged = false;
+  let merged = 0;
+  const check = ([a, b]: [Y.Doc[], Y.Doc[]]): void => {
+    converged = true;
+    merged = 0;
+    for (let i = 0; i < keys && converged; i++) {
+      const x = a[i] as Y.Doc;
+      const y = b[i] as Y.Doc;
+      merged += Y.encodeStateAsUpdate(x).length;
+      const want = expectedText(i);
+      converged =
+        sameBytes(Y.encodeStateVector(x), Y.encodeStateVector(y)) &&
+        x.getText("t").toString() === want &&
+        y.getText("t").toString() === want;
+    }
+  };
+  const m = measure(opts, pair, mergeBoth, check);
+  const mr = measure(
+    opts,
+    pair,
+    (p) => {
+      mergeBoth(p);
+      return readAll(p[0]) + readAll(p[1]);
+    },
+    check,
+  );
+  return {
+    impl: "Yjs (one Y.Doc per key)",
+    mergeMs: m.medianMs,
+    mergeReadMs: mr.medianMs,
+    mergeSamplesMs: m.samplesMs,
+    mergeReadSamplesMs: mr.samplesMs,
+    stateBytes: states[0].reduce((n, u) => n + u.length, 0),
+    mergedBytes: merged,
+    converged,
+  };
+}
+
 /**
  * Text keys: `BENCH_TEXT_KEYS` (default 1,000) texts of 1 KB, each edited concurrently on two
- * replicas; replica B merges A's full state (decode + merge; then reading every text). Yjs runs
- * the same edits in one Y.Doc holding a Y.Map of Y.Text (`encodeStateAsUpdate` / `applyUpdate`).
+ * replicas A and B; then A merges B's full state and B merges A's (decode + merge; then both read
+ * every text). Yjs does the same work: the same edits in one Y.Doc per replica holding a Y.Map of
+ * Y.Text, `encodeStateAsUpdate` / `applyUpdate` both ways. Both sides start each run from replicas
+ * decoded from their own states, with every text read once (live documents), and both are checked
+ * against the edits made after the last run. A third row runs Yjs with one document per key (the
+ * shape converge's per-key rule has): a Yjs transaction per changed key, where Yjs's own layout
+ * shares one transaction among all keys.
  */
 export function runText(config: BenchConfig, log: (msg: string) => void): TextResult {
   const keys = Number(process.env["BENCH_TEXT_KEYS"] ?? 1000);
   const reps = config.reps;
-  log(`text: ${keys} keys of 1 KB, concurrent edits on two replicas`);
+  log(`text: ${keys} keys of 1 KB, concurrent edits on two replicas, merged both ways`);
+  const opts = { reps, warmup: FULL_STATE_WARMUP };
+
   const [ca, cb] = convergeReplicas(keys);
-  const cState = ca.encodeState();
-  const cTarget = cb.encodeState();
+  const cStates = [ca.encodeState(), cb.encodeState()] as const;
   const rules = { default: lww(), keys: { "desc:*": yjsText() } };
   const readAll = (m: ReplicatedMap): number => {
     let n = 0;
     for (let i = 0; i < keys; i++) n += (m.get<string>(`desc:${i}`) ?? "").length;
     return n;
   };
-  // A replica in use has read its texts (each key's Yjs document is live), as the Yjs target is.
-  const target = (): ReplicatedMap => {
-    const m = createReplicatedMap({ resolvers: rules, clockOptions: { node: NODE_B }, state: cTarget });
-    readAll(m);
-    return m;
+  const cPair = (): [ReplicatedMap, ReplicatedMap] => {
+    const open = (node: string, state: Uint8Array): ReplicatedMap => {
+      const m = createReplicatedMap({ resolvers: rules, clockOptions: { node }, state });
+      readAll(m);
+      return m;
+    };
+    return [open(NODE_A, cStates[0]), open(NODE_B, cStates[1])];
   };
-  const opts = { reps, warmup: FULL_STATE_WARMUP };
-  const cMerge = measure(opts, target, (m) => m.applyState(cState));
-  const cMergeRead = measure(opts, target, (m) => {
-    m.applyState(cState);
-    return readAll(m);
-  });
+  const cMergeBoth = ([a, b]: [ReplicatedMap, ReplicatedMap]): void => {
+    a.applyState(cStates[1]);
+    b.applyState(cStates[0]);
+  };
+  let cConverged = false;
+  let cMerged = 0;
+  const cCheck = ([a, b]: [ReplicatedMap, ReplicatedMap]): void => {
+    const sa = a.encodeState();
+    cMerged = sa.length;
+    cConverged = sameBytes(sa, b.encodeState());
+    for (let i = 0; i < keys && cConverged; i++) {
+      const want = expectedText(i);
+      cConverged = a.get(`desc:${i}`) === want && b.get(`desc:${i}`) === want;
+    }
+  };
+  const cMerge = measure(opts, cPair, cMergeBoth, cCheck);
+  const cMergeRead = measure(
+    opts,
+    cPair,
+    (pair) => {
+      cMergeBoth(pair);
+      return readAll(pair[0]) + readAll(pair[1]);
+    },
+    cCheck,
+  );
 
   const [ya, yb] = yjsDocs(keys);
-  const yState = Y.encodeStateAsUpdate(ya);
-  const yTarget = Y.encodeStateAsUpdate(yb);
-  const ytarget = (): Y.Doc => {
-    const d = new Y.Doc();
-    Y.applyUpdate(d, yTarget);
-    return d;
-  };
+  const yStates = [Y.encodeStateAsUpdate(ya), Y.encodeStateAsUpdate(yb)] as const;
+  const yTexts = (d: Y.Doc): Y.Map<Y.Text> => d.getMap<Y.Text>("texts");
   const yReadAll = (d: Y.Doc): number => {
-    const m = d.getMap<Y.Text>("texts");
+    const m = yTexts(d);
     let n = 0;
     for (let i = 0; i < keys; i++) n += (m.get(`desc:${i}`) as Y.Text).toString().length;
     return n;
   };
-  const yMerge = measure(opts, ytarget, (d) => Y.applyUpdate(d, yState));
-  const yMergeRead = measure(opts, ytarget, (d) => {
-    Y.applyUpdate(d, yState);
-    return yReadAll(d);
-  });
+  const yPair = (): [Y.Doc, Y.Doc] => {
+    const [a, b] = yStates.map((u) => {
+      const d = new Y.Doc();
+      Y.applyUpdate(d, u);
+      yReadAll(d);
+      return d;
+    });
+    return [a as Y.Doc, b as Y.Doc];
+  };
+  const yMergeBoth = ([a, b]: [Y.Doc, Y.Doc]): void => {
+    Y.applyUpdate(a, yStates[1]);
+    Y.applyUpdate(b, yStates[0]);
+  };
+  let yConverged = false;
+  let yMerged = 0;
+  const yCheck = ([a, b]: [Y.Doc, Y.Doc]): void => {
+    yMerged = Y.encodeStateAsUpdate(a).length;
+    yConverged = sameBytes(Y.encodeStateVector(a), Y.encodeStateVector(b));
+    for (let i = 0; i < keys && yConverged; i++) {
+      const want = expectedText(i);
+      yConverged =
+        yTexts(a).get(`desc:${i}`)?.toString() === want && yTexts(b).get(`desc:${i}`)?.toString() === want;
+    }
+  };
+  const yMerge = measure(opts, yPair, yMergeBoth, yCheck);
+  const yMergeRead = measure(
+    opts,
+    yPair,
+    (pair) => {
+      yMergeBoth(pair);
+      return yReadAll(pair[0]) + yReadAll(pair[1]);
+    },
+    yCheck,
+  );
 
   // Same convergence: after the merge, every key reads alike in converge and in Yjs.
-  const cm = target();
-  cm.applyState(cState);
-  const yd = ytarget();
-  Y.applyUpdate(yd, yState);
-  const ym = yd.getMap<Y.Text>("texts");
+  const [cm] = cPair();
+  cm.applyState(cStates[1]);
+  const [yd] = yPair();
+  Y.applyUpdate(yd, yStates[1]);
   let sameTexts = true;
   for (let i = 0; i < keys && sameTexts; i++) {
-    const c = cm.get<string>(`desc:${i}`);
-    sameTexts = c === (ym.get(`desc:${i}`) as Y.Text).toString() && c.includes("A") && c.endsWith("B");
+    sameTexts = cm.get<string>(`desc:${i}`) === yTexts(yd).get(`desc:${i}`)?.toString();
   }
   keep(cm);
   keep(yd);
@@ -139,14 +289,29 @@ export function runText(config: BenchConfig, log: (msg: string) => void): TextRe
     keys,
     textBytes: 1024,
     reps,
+    warmup: FULL_STATE_WARMUP,
     impls: [
       {
         impl: "converge",
         mergeMs: cMerge.medianMs,
         mergeReadMs: cMergeRead.medianMs,
-        stateBytes: cState.length,
+        mergeSamplesMs: cMerge.samplesMs,
+        mergeReadSamplesMs: cMergeRead.samplesMs,
+        stateBytes: cStates[0].length,
+        mergedBytes: cMerged,
+        converged: cConverged,
       },
-      { impl: "Yjs", mergeMs: yMerge.medianMs, mergeReadMs: yMergeRead.medianMs, stateBytes: yState.length },
+      {
+        impl: "Yjs",
+        mergeMs: yMerge.medianMs,
+        mergeReadMs: yMergeRead.medianMs,
+        mergeSamplesMs: yMerge.samplesMs,
+        mergeReadSamplesMs: yMergeRead.samplesMs,
+        stateBytes: yStates[0].length,
+        mergedBytes: yMerged,
+        converged: yConverged,
+      },
+      runYjsPerKey(keys, opts),
     ],
     sameTexts,
   };
@@ -162,17 +327,21 @@ export function renderText(r: TextResult): string {
     fmtMs(x.mergeReadMs),
     fmtRatio(ratio(x.mergeReadMs, base?.mergeReadMs)),
     fmtBytes(x.stateBytes),
+    fmtBytes(x.mergedBytes),
+    x.converged ? "yes" : "NO",
   ]);
   return `${renderTable(
-    `7. Text keys: ${r.keys} texts of ${r.textBytes} B, each edited concurrently on two replicas; full-state merge (decode + merge), median of ${r.reps} after ${FULL_STATE_WARMUP} warm-ups`,
+    `7. Text keys: ${r.keys} texts of ${r.textBytes} B, each edited concurrently on two replicas; A merges B's full state and B merges A's (decode + merge), median of ${r.reps} after ${r.warmup} warm-ups`,
     [
       { header: "implementation" },
-      { header: "merge", align: "right" },
+      { header: "merge (both)", align: "right" },
       { header: "/ converge", align: "right" },
       { header: "merge + read all", align: "right" },
       { header: "/ converge", align: "right" },
-      { header: "state", align: "right" },
+      { header: "state sent", align: "right" },
+      { header: "merged state", align: "right" },
+      { header: "converged", align: "right" },
     ],
     rows,
-  )}\n   every key reads the same text in converge and Yjs after the merge: ${r.sameTexts ? "yes" : "NO"}`;
+  )}\n   converge's merge runs no Yjs transaction (a merged key's document integrates the new updates at its first read): "merge + read all" is the like-for-like column\n   converged: both replicas read every key as the edits made it (converge: byte-identical states; Yjs: equal state vectors)\n   every key reads the same text in converge and Yjs after the merge: ${r.sameTexts ? "yes" : "NO"}`;
 }

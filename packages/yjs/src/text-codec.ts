@@ -81,11 +81,16 @@ export function decodeText(r: StateReader): TextState {
     base = r.raw(baseLength).slice();
     baseClock = dots("base clock", r.count(2, "base clock entry"), true);
     if (baseClock.length === 0) r.fail("text base with an empty clock");
-    const problem = checkUpdate(base, new Set(baseClock.map((d) => clientIdOf(d.replica))));
+    const problem = checkUpdate(
+      base,
+      baseClock.map((d) => clientIdOf(d.replica)),
+    );
     if (problem !== undefined) r.fail(`text base: ${problem}`);
   }
   const m = r.count(4, "text entry");
-  const entries: Entry[] = [];
+  const owners: Dot[] = [];
+  const views: Uint8Array[] = [];
+  let total = 0;
   let last = -1;
   let lastSeq = 0;
   for (let i = 0; i < m; i++) {
@@ -99,10 +104,25 @@ export function decodeText(r: StateReader): TextState {
     lastSeq = seq;
     const baseSeq = baseClock.find((d) => d.replica === owner.replica)?.seq ?? 0;
     if (seq <= baseSeq) r.fail("text entry already held by the base");
-    const update = r.bytes(r.limits.maxStringBytes);
-    const problem = checkUpdate(update, new Set([clientIdOf(owner.replica)]));
+    const n = r.uint();
+    if (n > r.limits.maxStringBytes) r.fail(`text entry of ${n} bytes exceeds the limit`);
+    const view = r.raw(n);
+    const problem = checkUpdate(view, [clientIdOf(owner.replica)]);
     if (problem !== undefined) r.fail(`text entry: ${problem}`);
-    entries.push({ replica: owner.replica, seq, update });
+    owners.push({ replica: owner.replica, seq });
+    views.push(view);
+    total += n;
+  }
+  // One copy holds every entry's update (the payload's bytes are the caller's).
+  const copy = new Uint8Array(total);
+  const entries: Entry[] = [];
+  let at = 0;
+  for (let i = 0; i < m; i++) {
+    const view = views[i] as Uint8Array;
+    copy.set(view, at);
+    const { replica, seq } = owners[i] as Dot;
+    entries.push({ replica, seq, update: copy.subarray(at, at + view.length) });
+    at += view.length;
   }
   return new TextState(clock, live, base, baseClock, entries);
 }

@@ -2,32 +2,12 @@ import { type Concurrent, defineResolver, type Resolver, type Stamp } from "@con
 import { Timestamp } from "@converge/hlc";
 import * as Y from "yjs";
 import { clientIdOf } from "./client-id.ts";
+import { createDocCache } from "./doc-cache.ts";
 import type { ClockEntry, Dot } from "./dots.ts";
 import { decodeText, encodeText } from "./text-codec.ts";
 import { type TextInput, toEdit } from "./text-edit.ts";
 import { compareDots, deltaOf, type Entry, mergeText, TextState } from "./text-state.ts";
-import {
-  captureEdit,
-  contributionsOf,
-  deleteAllUpdate,
-  fold,
-  materialize,
-  newDoc,
-  TEXT_NAME,
-} from "./yjs-doc.ts";
-
-/** The entries of `merged` that `from` does not hold (both lists sorted by dot). */
-function newEntries(merged: TextState, from: TextState): Entry[] {
-  const out: Entry[] = [];
-  const held = from.entries;
-  let j = 0;
-  for (const e of merged.entries) {
-    while (j < held.length && compareDots(held[j] as Entry, e) < 0) j++;
-    const h = held[j];
-    if (h === undefined || compareDots(h, e) !== 0) out.push(e);
-  }
-  return out;
-}
+import { captureEdit, contributionsOf, deleteAllUpdate, fold, TEXT_NAME } from "./yjs-doc.ts";
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
@@ -66,26 +46,10 @@ export interface TextResolverOptions {
 /** @internal The text resolvers' common factory. */
 export function textResolver<Out>(options: TextResolverOptions): Resolver<TextInput, Out> {
   const major = options.major ?? YJS_MAJOR;
-  // Per-state caches: the materialized document, and what it reads as. States are immutable, so
-  // a cached read never goes stale; a document is handed on (moved) to the state an edit or a
-  // merge derives from it, never shared by two states.
-  const docs = new WeakMap<TextState, Y.Doc>();
+  // Per-state caches: the document (see DocCache), and what a state reads as. States are
+  // immutable, so a cached read never goes stale.
+  const docs = createDocCache();
   const reads = new WeakMap<TextState, Out>();
-  const docOf = (s: TextState): Y.Doc => {
-    let d = docs.get(s);
-    if (d === undefined) {
-      d = materialize(s);
-      docs.set(s, d);
-    }
-    return d;
-  };
-  const takeDoc = (s: TextState | undefined): Y.Doc => {
-    if (s === undefined) return newDoc();
-    const d = docs.get(s);
-    if (d === undefined) return materialize(s);
-    docs.delete(s);
-    return d;
-  };
 
   /** The state after a local operation by `stamp` whose Yjs update is `update`. */
   const local = (
@@ -128,7 +92,7 @@ export function textResolver<Out>(options: TextResolverOptions): Resolver<TextIn
     clear: boolean,
     isEdit: boolean,
   ): TextState => {
-    const doc = takeDoc(s);
+    const doc = docs.take(s);
     const cleared = clear && s !== undefined ? deleteAllUpdate(updatesOf(s)) : undefined;
     if (cleared !== undefined) Y.applyUpdate(doc, cleared);
     // When `edit` throws, the document is dropped (it may be half edited): nothing changed.
@@ -136,7 +100,7 @@ export function textResolver<Out>(options: TextResolverOptions): Resolver<TextIn
     const update =
       cleared === undefined ? edited : edited === undefined ? cleared : Y.mergeUpdates([cleared, edited]);
     const next = local(s, stamp, update, isEdit);
-    docs.set(next, doc);
+    docs.put(next, doc);
     return next;
   };
 
@@ -156,34 +120,20 @@ export function textResolver<Out>(options: TextResolverOptions): Resolver<TextIn
     remove: (s, stamp) => run(s, stamp, undefined, true, false),
     merge: (a, b) => {
       const m = mergeText(a, b, fold);
-      if (m === a || m === b) return m;
-      // Hand a cached document on when the other side brings only a few entries (an op, a small
-      // delta): applying them beats rebuilding the document at the next read.
-      for (const from of [a, b]) {
-        const d = docs.get(from);
-        if (d === undefined || m.base !== from.base) continue;
-        const fresh = newEntries(m, from);
-        if (fresh.length > 16) continue;
-        docs.delete(from);
-        Y.transact(d, () => {
-          for (const e of fresh) Y.applyUpdate(d, e.update);
-        });
-        docs.set(m, d);
-        break;
-      }
+      if (m !== a && m !== b) docs.handOn(a, b, m);
       return m;
     },
     read: (s) => {
       if (s.live.length === 0) return undefined;
       if (reads.has(s)) return reads.get(s);
-      const v = readDoc(docOf(s));
+      const v = readDoc(docs.docOf(s));
       reads.set(s, v);
       return v;
     },
     exists: (s) => s.live.length > 0,
     conflicts: (s) => {
       if (s.live.length === 0) return [];
-      const by = contributionsOf(docOf(s).getText(TEXT_NAME));
+      const by = contributionsOf(docs.docOf(s).getText(TEXT_NAME));
       const out: Concurrent<TextInput>[] = [];
       for (const e of s.clock) {
         const text = by.get(clientIdOf(e.replica));

@@ -45,7 +45,14 @@ export class TextState {
 /** Byte order of two byte strings (shorter first on a common prefix). */
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return (a[i] as number) - (b[i] as number);
+  let i = 0;
+  if (n >= 64) {
+    // Big-endian words order as their bytes do: skip equal words, then find the byte.
+    const va = new DataView(a.buffer, a.byteOffset, a.byteLength);
+    const vb = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    while (i + 4 <= n && va.getUint32(i) === vb.getUint32(i)) i += 4;
+  }
+  for (; i < n; i++) if (a[i] !== b[i]) return (a[i] as number) - (b[i] as number);
   return a.length - b.length;
 }
 

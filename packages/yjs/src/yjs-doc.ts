@@ -1,5 +1,6 @@
 import * as Y from "yjs";
 import type { TextState } from "./text-state.ts";
+import { scanUpdate } from "./update-scan.ts";
 
 /** Name of the one root type of a text key's document. */
 export const TEXT_NAME = "t";
@@ -83,9 +84,11 @@ export function contributionsOf(text: Y.Text): Map<number, string> {
 
 /**
  * Checks a Yjs update received in a state: it must parse, and its structs must all belong to
- * `clients`. Returns an error message, or `undefined` when it is acceptable.
+ * `clients`. Returns an error message, or `undefined` when it is acceptable. Plain-text updates
+ * pass a byte walk ({@link scanUpdate}); anything it is not sure of is decoded by Yjs.
  */
-export function checkUpdate(update: Uint8Array, clients: ReadonlySet<number>): string | undefined {
+export function checkUpdate(update: Uint8Array, clients: readonly number[]): string | undefined {
+  if (scanUpdate(update, clients)) return undefined;
   let decoded: ReturnType<typeof Y.decodeUpdate>;
   try {
     decoded = Y.decodeUpdate(update);
@@ -93,7 +96,7 @@ export function checkUpdate(update: Uint8Array, clients: ReadonlySet<number>): s
     return "malformed Yjs update";
   }
   for (const s of decoded.structs) {
-    if (!clients.has(s.id.client))
+    if (!clients.includes(s.id.client))
       return `Yjs update holds structs of client ${s.id.client}, not its author's`;
   }
   return undefined;

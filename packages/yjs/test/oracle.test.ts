@@ -49,7 +49,7 @@ const steps: fc.Arbitrary<Step[]> = fc.array(
  * same edits and synced at the same moments. Whatever the converge replica reads must be what
  * its Yjs twin reads. A converge delete deletes every character; so does the twin.
  */
-function run(history: readonly Step[]): void {
+function run(history: readonly Step[], looks: readonly boolean[]): void {
   let now = 1_764_000_000_000;
   const maps: ReplicatedMap[] = REPLICAS.map((node) =>
     createReplicatedMap({
@@ -62,7 +62,10 @@ function run(history: readonly Step[]): void {
     d.clientID = clientIdOf(node);
     return d;
   });
-  for (const step of history) {
+  // Some steps are not followed by a read, so merges pile up before one (documents integrate
+  // merged updates lazily, at the first read).
+  const look = (i: number): boolean => i === history.length - 1 || looks[i % looks.length] !== false;
+  for (const [i, step] of history.entries()) {
     now += 1;
     if (step.kind === "edit") {
       editText(maps[step.replica] as ReplicatedMap, KEY, (t) => applySpec(t, step.spec));
@@ -89,8 +92,9 @@ function run(history: readonly Step[]): void {
         maps.filter((_, i) => i !== step.replica).map((m) => m.versionVector()),
       );
     }
-    maps.forEach((m, i) => {
-      expect((m.get<string>(KEY) ?? "") as string).toBe((twins[i] as Y.Doc).getText("t").toString());
+    if (!look(i)) continue;
+    maps.forEach((m, k) => {
+      expect((m.get<string>(KEY) ?? "") as string).toBe((twins[k] as Y.Doc).getText("t").toString());
     });
   }
 }
@@ -99,6 +103,9 @@ describe("text keys read what Yjs reads", () => {
   it("random edits, whole-text writes, deletes, syncs by state and delta, compactions", () => {
     const { seed, numRuns } = runConfig({}, 300);
     console.log(`[yjs oracle] seed ${seed}, ${numRuns} runs; replay with CONVERGE_SEED=${seed}`);
-    fc.assert(fc.property(steps, run), { seed, numRuns });
+    fc.assert(fc.property(steps, fc.array(fc.boolean(), { minLength: 1, maxLength: 8 }), run), {
+      seed,
+      numRuns,
+    });
   }, 600_000);
 });

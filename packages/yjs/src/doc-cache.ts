@@ -1,0 +1,106 @@
+import * as Y from "yjs";
+import { compareDots, type Entry, type TextState } from "./text-state.ts";
+import { materialize, newDoc } from "./yjs-doc.ts";
+
+/** Most updates a merge hands on unapplied; more, and the next read rebuilds the document. */
+const MAX_FRESH = 16;
+/** Most updates a handed-on document may wait for, over several merges. */
+const MAX_PENDING = 64;
+
+/** A cached document and the updates it still has to apply to describe its state. */
+interface Live {
+  readonly doc: Y.Doc;
+  readonly pending: readonly Uint8Array[];
+}
+
+/**
+ * The Yjs documents of text states, one per state at most. States are immutable values; a
+ * document belongs to one state and is moved, never shared, to the state an edit or a merge
+ * derives from it. A merge moves it lazily: the merged state's document is the old one plus the
+ * updates the merge brought, applied at the first read, so a merge itself runs no Yjs transaction
+ * and a key merged twice before it is read pays one.
+ */
+export interface DocCache {
+  /** The document of `s`, brought up to date (built from the state when none is cached); kept cached. */
+  readonly docOf: (s: TextState) => Y.Doc;
+  /** The up-to-date document of `s` (or an empty one), removed from the cache: the caller edits it. */
+  readonly take: (s: TextState | undefined) => Y.Doc;
+  /** Caches `doc` as the document of `s`. */
+  readonly put: (s: TextState, doc: Y.Doc) => void;
+  /**
+   * After `merged = merge(a, b)`: moves the cached document of `a` or `b` to `merged` when the
+   * merge only added a few updates to it (an op, a small delta, one edit per key of a full state).
+   */
+  readonly handOn: (a: TextState, b: TextState, merged: TextState) => void;
+}
+
+/** The entries of `merged` that `from` does not hold (both lists sorted by dot). */
+function newEntries(merged: TextState, from: TextState): Entry[] | undefined {
+  const out: Entry[] = [];
+  const held = from.entries;
+  let j = 0;
+  for (const e of merged.entries) {
+    while (j < held.length && compareDots(held[j] as Entry, e) < 0) j++;
+    const h = held[j];
+    if (h === undefined || compareDots(h, e) !== 0) {
+      if (out.length === MAX_FRESH) return undefined;
+      out.push(e);
+    }
+  }
+  return out;
+}
+
+function flush(live: Live): Y.Doc {
+  const { doc, pending } = live;
+  if (pending.length === 1) Y.applyUpdate(doc, pending[0] as Uint8Array);
+  else if (pending.length > 1) {
+    Y.transact(doc, () => {
+      for (const u of pending) Y.applyUpdate(doc, u);
+    });
+  }
+  return doc;
+}
+
+const NOTHING: readonly Uint8Array[] = [];
+
+/** A fresh {@link DocCache}; a resolver instance holds one. */
+export function createDocCache(): DocCache {
+  const docs = new WeakMap<TextState, Live>();
+  const moveDoc = (from: TextState, merged: TextState): boolean => {
+    const live = docs.get(from);
+    if (live === undefined || merged.base !== from.base) return false;
+    const fresh = newEntries(merged, from);
+    if (fresh === undefined || live.pending.length + fresh.length > MAX_PENDING) return false;
+    const pending = [...live.pending];
+    for (const e of fresh) pending.push(e.update);
+    docs.delete(from);
+    docs.set(merged, { doc: live.doc, pending });
+    return true;
+  };
+  return {
+    docOf: (s) => {
+      const live = docs.get(s);
+      if (live === undefined) {
+        const doc = materialize(s);
+        docs.set(s, { doc, pending: NOTHING });
+        return doc;
+      }
+      if (live.pending.length === 0) return live.doc;
+      docs.set(s, { doc: live.doc, pending: NOTHING });
+      return flush(live);
+    },
+    take: (s) => {
+      if (s === undefined) return newDoc();
+      const live = docs.get(s);
+      if (live === undefined) return materialize(s);
+      docs.delete(s);
+      return flush(live);
+    },
+    put: (s, doc) => {
+      docs.set(s, { doc, pending: NOTHING });
+    },
+    handOn: (a, b, merged) => {
+      if (!moveDoc(a, merged)) moveDoc(b, merged);
+    },
+  };
+}

@@ -1,0 +1,130 @@
+/**
+ * A one-pass, allocation-free walk over a Yjs (v1) update of plain text: structs of the kinds a
+ * text edit writes (GC, deleted content, strings), then the delete set. It answers only "surely
+ * valid": `true` means `Y.decodeUpdate` parses `update` and every struct belongs to one of
+ * `clients`; `false` means "not sure" (another struct kind — formats, embeds —, a varint past
+ * 2^53, trailing bytes, a foreign client, a bad string), and the caller asks Yjs itself. So this
+ * fast path never refuses anything and never accepts more than Yjs does.
+ *
+ * Text states hold every operation's update, and a full-state merge receives them all; walking
+ * bytes instead of building Yjs structs (and their strings) makes that check a small part of the
+ * decode.
+ */
+export function scanUpdate(update: Uint8Array, clients: readonly number[]): boolean {
+  const end = update.length;
+  let pos = 0;
+  // lib0's unsigned varint, computed as lib0 computes it; -1 at the end or past 2^53 - 1.
+  const uint = (): number => {
+    let num = 0;
+    let mult = 1;
+    for (let i = 0; i < 8; i++) {
+      if (pos >= end) return -1;
+      const r = update[pos++] as number;
+      num += (r & 0x7f) * mult;
+      if (r < 0x80) return num <= Number.MAX_SAFE_INTEGER ? num : -1;
+      mult *= 128;
+    }
+    return -1;
+  };
+  // A varint-prefixed string that lib0's fatal UTF-8 decoder accepts.
+  const string = (): boolean => {
+    const n = uint();
+    if (n < 0 || n > end - pos) return false;
+    const stop = pos + n;
+    const ok = isUtf8(update, pos, stop);
+    pos = stop;
+    return ok;
+  };
+  const clientCount = uint();
+  if (clientCount < 0) return false;
+  for (let c = 0; c < clientCount; c++) {
+    const structs = uint();
+    const client = uint();
+    if (structs < 0 || client < 0 || uint() < 0) return false;
+    if (structs > 0 && !clients.includes(client)) return false;
+    for (let s = 0; s < structs; s++) {
+      if (pos >= end) return false;
+      const info = update[pos++] as number;
+      const kind = info & 0x1f;
+      if (kind === 0) {
+        if (info !== 0 || uint() < 0) return false; // GC: its length
+        continue;
+      }
+      if (kind !== 1 && kind !== 4) return false; // only deleted content and strings
+      const origin = (info & 0x80) !== 0;
+      const rightOrigin = (info & 0x40) !== 0;
+      if (origin && (uint() < 0 || uint() < 0)) return false;
+      if (rightOrigin && (uint() < 0 || uint() < 0)) return false;
+      if (!origin && !rightOrigin) {
+        const parentInfo = uint();
+        if (parentInfo < 0) return false;
+        if (parentInfo === 1) {
+          if (!string()) return false; // parent: a root type's name
+        } else if (uint() < 0 || uint() < 0) return false; // parent: an item's id
+        if ((info & 0x20) !== 0 && !string()) return false; // parentSub
+      }
+      if (kind === 1) {
+        if (uint() < 0) return false; // deleted content: its length
+      } else if (!string()) return false;
+    }
+  }
+  // The delete set: per client, ranges of (clock, length).
+  const dsClients = uint();
+  if (dsClients < 0) return false;
+  for (let c = 0; c < dsClients; c++) {
+    if (uint() < 0) return false; // the client
+    const ranges = uint();
+    if (ranges < 0) return false;
+    if (ranges > end - pos) return false;
+    for (let r = 0; r < ranges; r++) if (uint() < 0 || uint() < 0) return false;
+  }
+  return pos === end;
+}
+
+/**
+ * True when `bytes[start, stop)` is well-formed UTF-8 as the WHATWG decoder with `fatal` reads it:
+ * no overlong forms, surrogates, code points past U+10FFFF, stray or missing continuation bytes.
+ */
+export function isUtf8(bytes: Uint8Array, start: number, stop: number): boolean {
+  let i = start;
+  while (i < stop) {
+    // ASCII runs, four bytes at a time.
+    while (
+      i + 4 <= stop &&
+      ((bytes[i] as number) |
+        (bytes[i + 1] as number) |
+        (bytes[i + 2] as number) |
+        (bytes[i + 3] as number)) <
+        0x80
+    )
+      i += 4;
+    if (i >= stop) break;
+    const b = bytes[i] as number;
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    let need: number;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (b >= 0xc2 && b <= 0xdf) need = 1;
+    else if (b >= 0xe0 && b <= 0xef) {
+      need = 2;
+      if (b === 0xe0) lo = 0xa0;
+      else if (b === 0xed) hi = 0x9f;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      need = 3;
+      if (b === 0xf0) lo = 0x90;
+      else if (b === 0xf4) hi = 0x8f;
+    } else return false;
+    if (stop - i <= need) return false;
+    const second = bytes[i + 1] as number;
+    if (second < lo || second > hi) return false;
+    for (let k = 2; k <= need; k++) {
+      const c = bytes[i + k] as number;
+      if (c < 0x80 || c > 0xbf) return false;
+    }
+    i += need + 1;
+  }
+  return true;
+}
