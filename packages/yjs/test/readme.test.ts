@@ -12,6 +12,11 @@ const imports = lines.filter((l) => l.startsWith("import "));
 const body = lines.filter((l) => !l.startsWith("import ")).join("\n");
 
 describe("the README's tour of a text key", () => {
+  it("is the snippet the root README's tour shows, character for character", () => {
+    const root = readFileSync(new URL("../../../README.md", import.meta.url), "utf8");
+    expect(root).toContain(`\`\`\`ts\n${snippet}\`\`\``);
+  });
+
   it("is at most 15 lines and imports only what the test hands it", () => {
     expect(lines.length).toBeGreaterThan(5);
     expect(lines.length).toBeLessThanOrEqual(15);
