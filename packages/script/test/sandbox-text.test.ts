@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { FREEZE } from "../src/freeze-source.ts";
 import { createQuickJSEngine, scriptResolver } from "../src/index.ts";
-import { cleanMessage, FREEZE, FUEL_MARK, prelude, standaloneScript, stripExports, wrapScript } from "../src/sandbox-source.ts";
+import { prelude } from "../src/prelude.ts";
+import { cleanMessage, FUEL_MARK } from "../src/sandbox-marks.ts";
+import { standaloneScript, stripExports, wrapScript } from "../src/script-wrapper.ts";
 import { sha256Hex } from "../src/sha256.ts";
 import { DEFAULT_LIMITS } from "../src/types.ts";
 
@@ -20,7 +23,10 @@ const MERGE = "function merge(a, b) { return a; }";
 
 describe("the sandbox's own source text", () => {
   it("is byte for byte the text the engine tag r2 was recorded with, for both engines", () => {
-    const options = { maxOutputBytes: DEFAULT_LIMITS.maxOutputBytes, nativeBudget: DEFAULT_LIMITS.fuel * 10_000 };
+    const options = {
+      maxOutputBytes: DEFAULT_LIMITS.maxOutputBytes,
+      nativeBudget: DEFAULT_LIMITS.fuel * 10_000,
+    };
     expect(sha256Hex(prelude({ engine: "quickjs", ...options }))).toBe(GOLDEN.prelude);
     expect(sha256Hex(prelude({ engine: "isolated-vm", ...options }))).toBe(GOLDEN.prelude);
     expect(sha256Hex(FREEZE)).toBe(GOLDEN.freeze);
