@@ -19,18 +19,6 @@ import {
 } from "./verify-report.ts";
 import { cap, SandboxStop, show } from "./verify-text.ts";
 
-// The package's face imports these from here.
-export { crashReport } from "./crash-report.ts";
-export {
-  isSandboxCode,
-  LAW_NAMES,
-  type LawVerdict,
-  type SandboxRefusal,
-  type Verdict,
-  type VerifyOptions,
-  type VerifyReport,
-} from "./verify-report.ts";
-
 /**
  * Verifies a resolver script's laws: termination within the sandbox's limits with a JSON result;
  * determinism across fresh sandboxes; for `merge`, commutativity, associativity, idempotence and

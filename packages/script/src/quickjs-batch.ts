@@ -53,15 +53,7 @@ export function quickJSBatches(lim: ScriptLimits, body: string, declared: Declar
    * with its full fuel — counted from the same point on every machine and in every batch.
    * Out of memory (which could depend on what ran before) is decided alone in a fresh runtime.
    */
-  const call = (
-    s: Sandbox,
-    kind: "resolve" | "merge",
-    lists: readonly (readonly JsonValue[])[],
-    from: number,
-    to: number,
-    out: (ScriptResult | undefined)[],
-    fresh: boolean,
-  ): number => {
+  const call: QuickJSBatches["call"] = (s, kind, lists, from, to, out, fresh) => {
     const { ctx, meter, api, key, fns } = s;
     const invoke = (fn: QuickJSHandle, ...args: QuickJSHandle[]): boolean => {
       const r = ctx.callFunction(fn, api, key, ...args);
