@@ -1,13 +1,10 @@
-// prng: a small seeded PRNG (mulberry32) for shuffles inside one property run.
+// prng: the sync kit's seeded PRNG (mulberry32), as a plain function for shuffles inside one property run.
+import { prng as mulberry32 } from "@converge/sync/testing";
 
-/** A deterministic generator of numbers in [0, 1) from `seed` (mulberry32). */
+/**
+ * A deterministic generator of numbers in [0, 1) from `seed`: the `next` of `@converge/sync/testing`'s
+ * `prng` (mulberry32), so the workspace has one PRNG.
+ */
 export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed).next;
 }

@@ -5,14 +5,15 @@
  * @packageDocumentation
  */
 
+export { crashReport } from "./crash-report.ts";
 export { ENGINE_NAMES, type EngineName, isEngineName } from "./engine.ts";
 export { junitReport, xmlText } from "./junit.ts";
 export { CRASHED_ENV, EXIT, main, PROGRESS_ENV } from "./main.ts";
 export { parseReplay, type Replay, replayToken } from "./replay.ts";
 export { genericJson, SchemaError, schemaArbitrary, type ValueSchema } from "./schema.ts";
 export { checkSyntax, ScriptSyntaxError } from "./syntax.ts";
+export { verifyScript } from "./verify.ts";
 export {
-  crashReport,
   isSandboxCode,
   LAW_NAMES,
   type LawVerdict,
@@ -20,5 +21,4 @@ export {
   type Verdict,
   type VerifyOptions,
   type VerifyReport,
-  verifyScript,
-} from "./verify.ts";
+} from "./verify-report.ts";

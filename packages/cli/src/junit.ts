@@ -1,4 +1,4 @@
-import type { VerifyReport } from "./verify.ts";
+import type { VerifyReport } from "./verify-report.ts";
 
 /**
  * Whether XML 1.0 can hold code point `c`: tab, newline, carriage return, U+0020–U+D7FF,

@@ -2,11 +2,13 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import { isConvergeError } from "@converge/hlc";
+import { crashReport } from "./crash-report.ts";
 import { DEFAULT_ENGINE, ENGINE_NAMES, type EngineName, isEngineName } from "./engine.ts";
 import { junitReport } from "./junit.ts";
 import { parseReplay, type Replay } from "./replay.ts";
 import { clean } from "./text.ts";
-import { crashReport, type VerifyReport, verifyScript } from "./verify.ts";
+import { verifyScript } from "./verify.ts";
+import type { VerifyReport } from "./verify-report.ts";
 
 /** Exit codes of `converge`. */
 export const EXIT: Readonly<{

@@ -1,141 +1,23 @@
-import { createHash } from "node:crypto";
-import { checkConvergence, checkLaws, registerSpec } from "@converge/core/testing";
+/** `verifyScript`: checks a resolver script's laws in the sandbox replicas use, law by law. */
 import { isConvergeError } from "@converge/hlc";
-import { type JsonValue, type ScriptLimits, type ScriptResult, scriptId } from "@converge/script";
+import { type JsonValue, type ScriptResult, scriptId } from "@converge/script";
 import fc from "fast-check";
-import { DEFAULT_ENGINE, type EngineName, openEngine } from "./engine.ts";
-import { type Replay, replayToken } from "./replay.ts";
+import { DEFAULT_ENGINE, openEngine } from "./engine.ts";
+import { mapLawChecks } from "./map-law-checks.ts";
+import { replayToken } from "./replay.ts";
 import { genericJson, schemaArbitrary } from "./schema.ts";
+import { type Check, type LawCheck, scriptLawChecks } from "./script-law-checks.ts";
 import { checkSyntax } from "./syntax.ts";
 import { clean } from "./text.ts";
-
-/** The sandbox stopped the script (a limit, or a crash): the verdict of the whole run. */
-export interface SandboxRefusal {
-  /** The script error code, e.g. `SCRIPT_TIMEOUT`, `SCRIPT_OUT_OF_MEMORY`, `SCRIPT_CRASHED`. */
-  readonly code: string;
-  readonly message: string;
-  /** The law being checked when it happened (absent for a crash of the verifying process). */
-  readonly law?: string;
-  /** The values the script was resolving. */
-  readonly values?: readonly JsonValue[];
-}
-
-/** One law's verdict. */
-export interface LawVerdict {
-  readonly law: string;
-  readonly statement: string;
-  readonly ok: boolean;
-  readonly runs: number;
-  readonly seed: number;
-  readonly path?: string;
-  /** Paste after `--replay` to check exactly this counterexample again. */
-  readonly replay?: string;
-  readonly counterexample?: string;
-  /** Set when the sandbox refused the script during this law (the run stopped there). */
-  readonly sandbox?: SandboxRefusal;
-  /** Fuel the engine counted during this law (engines that count fuel; not for the map laws). */
-  readonly fuel?: number;
-  readonly ms: number;
-}
-
-/** `pass`: every law holds; `fail`: a law fails; `sandbox`: the sandbox refused the script. */
-export type Verdict = "pass" | "fail" | "sandbox";
-
-/** What `converge verify` found. */
-export interface VerifyReport {
-  readonly script: string;
-  readonly id: string;
-  readonly seed: number;
-  readonly engine: { readonly name: EngineName; readonly fuel?: number };
-  readonly verdict: Verdict;
-  readonly ok: boolean;
-  readonly laws: readonly LawVerdict[];
-  /** Laws not checked because the sandbox refused the script first. */
-  readonly skipped: readonly string[];
-  /** Why the sandbox refused the script, when `verdict` is `sandbox`. */
-  readonly sandbox?: SandboxRefusal;
-  /** True when the verifying process itself was killed (the refusal is a crash). */
-  readonly crash?: boolean;
-  /** What makes the verdict weaker than it looks (a `values` schema with a single value). */
-  readonly warnings: readonly string[];
-}
-
-/** Options of {@link verifyScript}. */
-export interface VerifyOptions {
-  readonly runs?: number;
-  readonly seed?: number;
-  readonly limits?: Partial<ScriptLimits>;
-  /** The sandbox engine; default {@link DEFAULT_ENGINE}. */
-  readonly engine?: EngineName;
-  /** Checks only the law and counterexample of a `--replay` token. */
-  readonly replay?: Replay;
-  /** Progress lines (default: none). */
-  readonly progress?: (line: string) => void;
-  /** Called with each law's name as its check starts. */
-  readonly onLaw?: (law: string) => void;
-}
-
-/** Every law `converge verify` knows, in the order they are checked. */
-export const LAW_NAMES: readonly string[] = Object.freeze([
-  "terminates",
-  "deterministic",
-  "commutative",
-  "associative",
-  "idempotent",
-  "fold",
-  "order-insensitive",
-  "batched",
-  "converges",
-]);
-
-// Failures that are the script's own doing (a law failure); any other code is the sandbox
-// refusing the script — a limit, or a crash the supervisor contained.
-const SCRIPT_FAULTS: ReadonlySet<string> = new Set([
-  "SCRIPT_THREW",
-  "SCRIPT_NON_JSON",
-  "SCRIPT_NONDETERMINISM",
-]);
-
-/** True for a script error code that means the sandbox refused the script. */
-export function isSandboxCode(code: string): boolean {
-  return code.startsWith("SCRIPT_") && !SCRIPT_FAULTS.has(code);
-}
-
-const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
-const MAX_TEXT = 4000;
-const cap = (s: string): string =>
-  s.length > MAX_TEXT ? `${s.slice(0, MAX_TEXT)}… (${s.length - MAX_TEXT} more characters)` : s;
-const show = (v: unknown): string => cap(JSON.stringify(v) ?? String(v));
-
-class SandboxStop extends Error {}
-
-/** The orders a fold is checked in: all of them up to 4 values, else 24 (the list, reversed, and shuffles). */
-function orders(n: number, seed: number): number[][] {
-  const ids = Array.from({ length: n }, (_, i) => i);
-  if (n <= 4) {
-    const out: number[][] = [];
-    const walk = (prefix: number[], rest: number[]): void => {
-      if (rest.length === 0) out.push(prefix);
-      rest.forEach((x, i) => {
-        walk([...prefix, x], [...rest.slice(0, i), ...rest.slice(i + 1)]);
-      });
-    };
-    walk([], ids);
-    return out;
-  }
-  const out = [ids, [...ids].reverse()];
-  let x = seed >>> 0;
-  while (out.length < 24) {
-    const p = [...ids];
-    for (let i = n - 1; i > 0; i--) {
-      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-      const j = x % (i + 1);
-      [p[i], p[j]] = [p[j] as number, p[i] as number];
-    }
-    out.push(p);
-  }
-  return out;
-}
+import {
+  isSandboxCode,
+  type LawVerdict,
+  type SandboxRefusal,
+  type Verdict,
+  type VerifyOptions,
+  type VerifyReport,
+} from "./verify-report.ts";
+import { cap, SandboxStop, show } from "./verify-text.ts";
 
 /**
  * Verifies a resolver script's laws: termination within the sandbox's limits with a JSON result;
@@ -199,8 +81,11 @@ export async function verifyScript(
       throw new Error(`${r.error.code}: ${clean(r.error.message)}`);
     };
     /** Runs `k` on one list; a failure becomes a thrown error that fast-check shrinks. */
-    const call = (h: typeof handle, k: "resolve" | "merge", list: readonly JsonValue[]): JsonValue =>
-      unwrap(h.run(k, [list])[0], list);
+    const call = (
+      h: Pick<typeof handle, "run">,
+      k: "resolve" | "merge",
+      list: readonly JsonValue[],
+    ): JsonValue => unwrap(h.run(k, [list])[0], list);
     const merge = (a: JsonValue, b: JsonValue): JsonValue => call(handle, "merge", [a, b]);
     const read = (list: readonly JsonValue[]): JsonValue =>
       list.length === 1 ? (list[0] as JsonValue) : call(handle, kind, list);
@@ -233,14 +118,6 @@ export async function verifyScript(
       };
     };
 
-    type Check = () => Promise<{
-      ok: boolean;
-      runs: number;
-      seed: number;
-      path?: string;
-      counterexample?: string;
-    }>;
-    const checks: [string, string, Check][] = [];
     const replayPath = options.replay === undefined ? {} : { path: options.replay.path };
     const property =
       <T extends [unknown, ...unknown[]]>(p: fc.IProperty<T>): Check =>
@@ -264,120 +141,6 @@ export async function verifyScript(
         body(...args);
       };
 
-    const list = fc.array(values, { minLength: 2, maxLength: 8 });
-    checks.push([
-      "terminates",
-      "every resolution finishes within the sandbox's limits and returns JSON",
-      property(
-        fc.property(
-          list,
-          guarded((vs: JsonValue[]) => void read(vs)),
-        ),
-      ),
-    ]);
-    checks.push([
-      "deterministic",
-      "the same values give the same result in a fresh sandbox",
-      property(
-        fc.property(
-          list,
-          guarded((vs: JsonValue[]) => {
-            const x = call(handle, kind, vs);
-            const y = call(twin, kind, vs);
-            if (!same(x, y)) throw new Error(`first ${show(x)}, then ${show(y)}`);
-          }),
-        ),
-      ),
-    ]);
-    if (handle.shape.merge) {
-      checks.push([
-        "commutative",
-        "merge(a, b) = merge(b, a)",
-        property(
-          fc.property(
-            values,
-            values,
-            guarded((a: JsonValue, b: JsonValue) => {
-              const x = merge(a, b);
-              const y = merge(b, a);
-              if (!same(x, y)) throw new Error(`merge(a, b) = ${show(x)} but merge(b, a) = ${show(y)}`);
-            }),
-          ),
-        ),
-      ]);
-      checks.push([
-        "associative",
-        "merge(merge(a, b), c) = merge(a, merge(b, c))",
-        property(
-          fc.property(
-            values,
-            values,
-            values,
-            guarded((a: JsonValue, b: JsonValue, c: JsonValue) => {
-              const x = merge(merge(a, b), c);
-              const y = merge(a, merge(b, c));
-              if (!same(x, y)) throw new Error(`left ${show(x)}, right ${show(y)}`);
-            }),
-          ),
-        ),
-      ]);
-      checks.push([
-        "idempotent",
-        "merge(m, m) = m for every m that merge returns",
-        property(
-          fc.property(
-            values,
-            values,
-            guarded((a: JsonValue, b: JsonValue) => {
-              // On merge's own results: a script may normalise what users wrote (sort, dedupe).
-              const m = merge(a, b);
-              const x = merge(m, m);
-              if (!same(x, m)) throw new Error(`m = merge(a, b) = ${show(m)}, merge(m, m) = ${show(x)}`);
-            }),
-          ),
-        ),
-      ]);
-      checks.push([
-        "fold",
-        "folding 3–8 values with merge in one instance gives the same result in every order",
-        property(
-          fc.property(
-            fc.array(values, { minLength: 3, maxLength: 8 }),
-            fc.nat(),
-            guarded((vs: JsonValue[], k: number) => {
-              // Every order in one batch: each list is folded left to right in a fresh instance, as a map does.
-              const lists = orders(vs.length, k).map((o) => o.map((i) => vs[i] as JsonValue));
-              const results = handle.run("merge", lists).map((r, i) => unwrap(r, lists[i] ?? []));
-              const at = results.findIndex((r) => !same(r, results[0]));
-              if (at > 0) {
-                throw new Error(
-                  `folding ${show(lists[0])} gives ${show(results[0])}, folding ${show(lists[at])} gives ${show(results[at])}`,
-                );
-              }
-            }),
-          ),
-        ),
-      ]);
-    }
-    if (handle.shape.resolve) {
-      checks.push([
-        "order-insensitive",
-        "resolve(values) does not depend on the order of 2–8 values",
-        property(
-          fc.property(
-            list,
-            fc.nat(),
-            guarded((vs: JsonValue[], k: number) => {
-              const all = orders(vs.length, k);
-              const shuffled = (all[1 + (k % (all.length - 1))] ?? []).map((i) => vs[i] as JsonValue);
-              const x = call(handle, "resolve", vs);
-              const y = call(handle, "resolve", shuffled);
-              if (!same(x, y)) throw new Error(`${show(vs)} → ${show(x)}; ${show(shuffled)} → ${show(y)}`);
-            }),
-          ),
-        ),
-      ]);
-    }
     const onFailure = (f: {
       values: readonly JsonValue[];
       error: { code: string; message: string };
@@ -386,46 +149,19 @@ export async function verifyScript(
       if (f.error.code !== "SCRIPT_APPLY_BUDGET" && isSandboxCode(f.error.code))
         refuse(f.error.code, f.error.message, f.values);
     };
-    const mapRuns = Math.max(10, Math.round(runs / 2));
-    checks.push([
-      "batched",
-      "replicas that got the same 3–8 concurrent values in different orders and ways read, through the map's batched path, what the script resolves",
-      async () => {
-        const report = checkLaws({
-          resolver: () => engine.freshResolver(source, onFailure),
-          values: values as fc.Arbitrary<never>,
-          // Other keys in the same batches hold any JSON: a map gives a script whatever users
-          // wrote, whatever its schema says, and that must not change how this key reads.
-          otherValues: fc.oneof(values, genericJson) as fc.Arbitrary<never>,
-          laws: ["batched"],
-          seed,
-          numRuns: mapRuns,
-          ...replayPath,
-          log: () => {},
-        });
-        const r = report.results[0];
-        return r === undefined ? { ok: true, runs: 0, seed } : r;
-      },
-    ]);
-    checks.push([
-      "converges",
-      "replicas using the script converge and read what the script resolves",
-      async () => {
-        const resolver = engine.freshResolver(source, onFailure);
-        const net = await checkConvergence({
-          rules: { default: resolver },
-          keys: ["a", "b"],
-          values: values as fc.Arbitrary<never>,
-          specs: { [resolver.id]: registerSpec((live) => read(live.map((o) => o.value as JsonValue))) },
-          seed,
-          numRuns: mapRuns,
-          ...replayPath,
-          log: () => {},
-        });
-        return net;
-      },
-    ]);
-
+    const checks: LawCheck[] = [
+      ...scriptLawChecks({ handle, twin, kind, values, call, merge, read, unwrap, property, guarded }),
+      ...mapLawChecks({
+        engine,
+        source,
+        values,
+        onFailure,
+        read,
+        seed,
+        mapRuns: Math.max(10, Math.round(runs / 2)),
+        replayPath,
+      }),
+    ];
     const selected =
       options.replay === undefined ? checks : checks.filter(([l]) => l === options.replay?.law);
     if (selected.length === 0) {
@@ -477,38 +213,4 @@ export async function verifyScript(
     engine.dispose();
     other.dispose();
   }
-}
-
-/** The report of a run whose verifying process was killed while the script ran. */
-export function crashReport(
-  name: string,
-  source: string,
-  how: string,
-  engineName: EngineName,
-  seed: number,
-  law?: string,
-): VerifyReport {
-  const hash = createHashHex(source);
-  const sandbox: SandboxRefusal = {
-    code: "SCRIPT_CRASHED",
-    message: `the sandbox did not contain the script: the verifying process was killed (${how})`,
-    ...(law === undefined ? {} : { law }),
-  };
-  return {
-    script: name,
-    id: scriptId(hash),
-    seed,
-    engine: { name: engineName },
-    verdict: "sandbox",
-    ok: false,
-    laws: [],
-    skipped: law === undefined ? [...LAW_NAMES] : LAW_NAMES.slice(Math.max(0, LAW_NAMES.indexOf(law))),
-    sandbox,
-    crash: true,
-    warnings: [],
-  };
-}
-
-function createHashHex(source: string): string {
-  return createHash("sha256").update(source).digest("hex");
 }

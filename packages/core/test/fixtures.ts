@@ -44,16 +44,8 @@ export function replica(
   });
 }
 
+export { caught } from "../../../test/kit/caught.ts";
 export { hex } from "../../../test/kit/hex.ts";
-
-export function caught(f: () => unknown): unknown {
-  try {
-    f();
-  } catch (e) {
-    return e;
-  }
-  throw new Error("expected an error");
-}
 
 /** Any storable value. */
 export const valueArb: fc.Arbitrary<Value> = fc.letrec<{ v: Value }>((tie) => ({

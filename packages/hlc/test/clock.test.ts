@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { caught } from "../../../test/kit/caught.ts";
 import {
   type ClockBackwardsEvent,
   type ClockDriftError,
@@ -19,15 +20,6 @@ const B = "00000000000000b2";
 function manualTime(start: number): { now: () => number; set: (t: number) => void } {
   let t = start;
   return { now: () => t, set: (v) => (t = v) };
-}
-
-function caught(f: () => unknown): unknown {
-  try {
-    f();
-  } catch (e) {
-    return e;
-  }
-  throw new Error("expected an error");
 }
 
 describe("tick", () => {

@@ -1,5 +1,6 @@
 import { createReplicatedMap, isConvergeError, type ReplicatedMap } from "@converge/core";
 import { describe, expect, it } from "vitest";
+import { caught } from "../../../test/kit/caught.ts";
 import { gcounter, lww, maxRegister, minRegister, multiValue, pncounter } from "../src/index.ts";
 import { allResolvers } from "./harness.ts";
 
@@ -17,15 +18,6 @@ function sync(x: ReplicatedMap, y: ReplicatedMap): void {
   const dy = y.encodeDelta(x.versionVector());
   y.applyDelta(dx);
   x.applyDelta(dy);
-}
-
-function caught(f: () => unknown): unknown {
-  try {
-    f();
-  } catch (e) {
-    return e;
-  }
-  throw new Error("expected an error");
 }
 
 describe("counters", () => {

@@ -1,4 +1,4 @@
-import { createRequire } from "node:module";
+/** The isolated-vm engine: `createIsolatedVmEngine`, and the packed runner the supervisor's child uses. */
 import {
   type BatchInput,
   listsInput,
@@ -8,16 +8,19 @@ import {
   packResults,
 } from "./batch-input.ts";
 import { ScriptError } from "./errors.ts";
-import { randomKey } from "./random-key.ts";
+import { FREEZE } from "./freeze-source.ts";
 import {
-  cleanMessage,
-  FREEZE,
-  MAX_MESSAGE,
-  prelude,
-  standaloneScript,
-  stripExports,
-  wrapScript,
-} from "./sandbox-source.ts";
+  classify,
+  hostMessage,
+  type IvmContext,
+  type IvmIsolate,
+  type IvmReference,
+  loadIvm,
+} from "./ivm-module.ts";
+import { prelude } from "./prelude.ts";
+import { randomKey } from "./random-key.ts";
+import { cleanMessage, MAX_MESSAGE } from "./sandbox-marks.ts";
+import { standaloneScript, stripExports, wrapScript } from "./script-wrapper.ts";
 import { sha256Hex } from "./sha256.ts";
 import {
   acceptRows,
@@ -34,65 +37,6 @@ import {
   type ScriptResult,
   type ScriptShape,
 } from "./types.ts";
-
-// isolated-vm's surface as used here (its own typings are not a dependency of this package's API).
-interface IvmReference {
-  applySync(
-    receiver: undefined,
-    args: unknown[],
-    options?: { timeout?: number; arguments?: { copy: true }; result?: { copy: true } },
-  ): unknown;
-  release(): void;
-}
-interface IvmContext {
-  evalSync(code: string, options?: { timeout?: number; reference?: boolean }): unknown;
-  release(): void;
-}
-interface IvmScript {
-  runSync(context: IvmContext, options?: { timeout?: number }): unknown;
-}
-interface IvmIsolate {
-  readonly isDisposed: boolean;
-  createContextSync(): IvmContext;
-  compileScriptSync(code: string): IvmScript;
-  dispose(): void;
-}
-interface Ivm {
-  Isolate: new (options: { memoryLimit: number }) => IvmIsolate;
-}
-
-let cachedIvm: Ivm | undefined;
-function loadIvm(): Ivm {
-  if (cachedIvm !== undefined) return cachedIvm;
-  try {
-    cachedIvm = createRequire(import.meta.url)("isolated-vm") as Ivm;
-    return cachedIvm;
-  } catch (e) {
-    throw new ScriptError(
-      "SCRIPT_UNAVAILABLE",
-      `the isolated-vm engine needs the optional peer dependency isolated-vm (7.x): ${e instanceof Error ? e.message : String(e)}`,
-    );
-  }
-}
-
-/** The message of an error isolated-vm raised in the host, bounded before it is read further. */
-function hostMessage(e: unknown): string {
-  try {
-    return (e instanceof Error ? String(e.message) : "a failure").slice(0, 300);
-  } catch {
-    return "a failure";
-  }
-}
-
-function classify(e: unknown, isolate: IvmIsolate | undefined): ScriptError {
-  const message = hostMessage(e);
-  if (isolate === undefined || isolate.isDisposed || /memory limit/i.test(message)) {
-    return new ScriptError("SCRIPT_OUT_OF_MEMORY", `the script ran out of memory (${message})`);
-  }
-  if (/timed out/i.test(message))
-    return new ScriptError("SCRIPT_TIMEOUT", "the script ran past its time limit");
-  return new ScriptError("SCRIPT_THREW", message);
-}
 
 type PackedRunner = (kind: "resolve" | "merge", packed: PackedLists) => PackedResults;
 const packedRunners = new WeakMap<ScriptHandle, PackedRunner>();

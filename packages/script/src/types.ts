@@ -1,5 +1,5 @@
 import { ScriptError, type ScriptErrorCode } from "./errors.ts";
-import { cleanMessage, MAX_MESSAGE } from "./sandbox-source.ts";
+import { cleanMessage, MAX_MESSAGE } from "./sandbox-marks.ts";
 
 /** The engines a script can run in. */
 export type ScriptEngineName = "quickjs" | "isolated-vm";

@@ -1,0 +1,111 @@
+// KeyIndex: key → slot, free slots for reuse, and the keys' sorted order (free while slots are in order).
+import { KeyMatcher } from "../key-matcher.ts";
+
+/**
+ * The key side of the {@link KeyStore}: a hash index from key to slot, the key held in each slot,
+ * the slots freed by deletes (reused first), and the keys' ascending order — free while every key
+ * was inserted in increasing order into a fresh slot, otherwise sorted once per change of the key
+ * set. Knows nothing of what a slot holds.
+ */
+export class KeyIndex {
+  readonly #index = new Map<string, number>();
+  readonly #keys: (string | undefined)[] = [];
+  readonly #free: number[] = [];
+  #last = "";
+  #inOrder = true;
+  /** Keys sorted, when slots are not in order; rebuilt after a key is added or removed. */
+  #sorted: { readonly keys: readonly string[]; readonly slots: Int32Array } | undefined;
+
+  /** Number of indexed keys. */
+  get size(): number {
+    return this.#index.size;
+  }
+
+  /**
+   * When keys sit in slots in sorted order, a matcher that finds the stored key equal to a sorted
+   * sequence of UTF-8 keys by comparing bytes (see {@link KeyStore.matcher}).
+   */
+  matcher(): KeyMatcher | undefined {
+    return this.#inOrder ? new KeyMatcher(this.#keys) : undefined;
+  }
+
+  /** The slot of `key`, or -1. */
+  slotOf(key: string): number {
+    return this.#index.get(key) ?? -1;
+  }
+
+  /** A slot for a new key (a freed one first), indexed; tracks whether slots stay in sorted key order. */
+  allocate(key: string): number {
+    const reused = this.#free.pop();
+    const s = reused ?? this.#keys.length;
+    if (reused === undefined) this.#keys.push(key);
+    else {
+      this.#keys[s] = key;
+      this.#inOrder = false;
+    }
+    this.#index.set(key, s);
+    this.#sorted = undefined;
+    if (this.#inOrder) {
+      if (this.#index.size > 1 && !(key > this.#last)) this.#inOrder = false;
+      this.#last = key;
+    }
+    return s;
+  }
+
+  /** Removes `key` (indexed at `slot`); the slot is reused by a later key. */
+  delete(key: string, slot: number): void {
+    this.#index.delete(key);
+    this.#sorted = undefined;
+    this.#keys[slot] = undefined;
+    this.#free.push(slot);
+  }
+
+  /** `[key, slot]` pairs in insertion order. */
+  slots(): MapIterator<[string, number]> {
+    return this.#index.entries();
+  }
+
+  /** Keys in insertion order. */
+  keys(): MapIterator<string> {
+    return this.#index.keys();
+  }
+
+  /** Every `[key, slot]` in ascending key order (UTF-16 code units, the order of payloads). */
+  *sortedSlots(): Generator<[string, number]> {
+    if (this.#inOrder) {
+      const keys = this.#keys;
+      for (let s = 0; s < keys.length; s++) {
+        const key = keys[s];
+        if (key !== undefined) yield [key, s];
+      }
+      return;
+    }
+    const { keys, slots } = this.#sortedOrder();
+    for (let i = 0; i < keys.length; i++) yield [keys[i] as string, slots[i] as number];
+  }
+
+  /** Calls `visit(key, slot)` for every key in ascending order (see {@link KeyIndex.sortedSlots}). */
+  forEachSorted(visit: (key: string, slot: number) => void): void {
+    if (this.#inOrder) {
+      const keys = this.#keys;
+      for (let s = 0; s < keys.length; s++) {
+        const key = keys[s];
+        if (key !== undefined) visit(key, s);
+      }
+      return;
+    }
+    const { keys, slots } = this.#sortedOrder();
+    for (let i = 0; i < keys.length; i++) visit(keys[i] as string, slots[i] as number);
+  }
+
+  /** The keys in ascending order with their slots; cached until the key set changes. */
+  #sortedOrder(): { readonly keys: readonly string[]; readonly slots: Int32Array } {
+    if (this.#sorted === undefined) {
+      const keys = [...this.#index.keys()].sort();
+      const slots = new Int32Array(keys.length);
+      for (let i = 0; i < keys.length; i++) slots[i] = this.#index.get(keys[i] as string) as number;
+      this.#sorted = { keys, slots };
+    }
+    return this.#sorted;
+  }
+}

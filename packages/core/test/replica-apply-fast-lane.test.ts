@@ -1,0 +1,81 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { hex, replica } from "./fixtures.ts";
+
+const A = "00000000000000a1";
+const B = "00000000000000b2";
+
+describe("the apply fast lane", () => {
+  it("reaches the same bytes as the general path (forced by a listener)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(2), fc.constantFrom("a", "b", "c", "mv:d"), fc.nat(5), fc.boolean()), {
+          maxLength: 40,
+        }),
+        fc.array(fc.tuple(fc.nat(2), fc.nat(2)), { maxLength: 20 }),
+        (writes, syncs) => {
+          const t = { now: 1000 };
+          const nodes = [A, B, "00000000000000c3"];
+          const sources = nodes.map((n) => replica(n, t));
+          for (const [r, k, v, del] of writes) {
+            const m = sources[r] as ReturnType<typeof replica>;
+            if (del) m.delete(k);
+            else m.set(k, v);
+          }
+          for (const [from, to] of syncs) {
+            if (from !== to)
+              (sources[to] as ReturnType<typeof replica>).applyState(
+                (sources[from] as ReturnType<typeof replica>).encodeState(),
+              );
+          }
+          const fast = replica("00000000000000f1", t);
+          const slow = replica("00000000000000f1", t);
+          slow.subscribe(() => {});
+          for (const m of sources) {
+            const bytes = m.encodeState();
+            fast.applyState(bytes);
+            slow.applyState(bytes);
+          }
+          expect(hex(fast.encodeState())).toBe(hex(slow.encodeState()));
+          expect(JSON.stringify([...fast.entries()].sort())).toBe(JSON.stringify([...slow.entries()].sort()));
+          expect(fast.size).toBe(slow.size);
+        },
+      ),
+    );
+  });
+});
+
+describe("the sorted key walk", () => {
+  it("finds stored keys like hashing does, ASCII or not", () => {
+    const keyArb = fc.oneof(
+      fc.constantFrom("a", "b", "é", "z", "ü1", "a\u00e9", "\u{1f600}"),
+      fc.string({ maxLength: 3 }),
+    );
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(keyArb, { maxLength: 30 }),
+        fc.uniqueArray(keyArb, { maxLength: 30 }),
+        (mine, theirs) => {
+          const t = { now: 1000 };
+          const source = replica(B, t);
+          for (const k of theirs) source.set(k, k.length);
+          const payload = source.encodeState();
+          const base = replica(A, t);
+          const ops: Uint8Array[] = [];
+          base.onOp((op) => ops.push(op));
+          for (const k of [...mine].sort()) base.set(k, 1);
+          // `sorted` got its keys in sorted order (walked); `shuffled` in reverse, op by op (hashed).
+          const sorted = replica("00000000000000c3", t);
+          sorted.applyState(base.encodeState());
+          const shuffled = replica("00000000000000c3", t);
+          for (const op of [...ops].reverse()) shuffled.applyOp(op);
+          expect(hex(shuffled.encodeState())).toBe(hex(sorted.encodeState()));
+          sorted.applyState(payload);
+          shuffled.applyState(payload);
+          expect(hex(sorted.encodeState())).toBe(hex(shuffled.encodeState()));
+          expect(sorted.size).toBe(new Set([...mine, ...theirs]).size);
+        },
+      ),
+    );
+  });
+});
