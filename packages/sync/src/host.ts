@@ -4,7 +4,8 @@ import { ChunkAssembler, payloadFrames } from "./_internals/chunks.ts";
 import { type HostDocument, loadHostDocument } from "./_internals/host-document.ts";
 import { type Conn, isClosed, type MergeContext, mergePayload } from "./_internals/host-merge.ts";
 import { hubLinks } from "./_internals/hub-links.ts";
-import { refusalError } from "./_internals/refusal-error.ts";
+import { DEFAULT_LEASE_MS, isLive } from "./_internals/lease-floor.ts";
+import { isRefusal, refusalError } from "./_internals/refusal-error.ts";
 import { sendCatchUp } from "./_internals/reset-catch-up.ts";
 import { defaultTimers } from "./_internals/timers.ts";
 import { SyncError } from "./errors.ts";
@@ -48,6 +49,7 @@ export function createSyncHost(options: HostOptions): SyncHost {
     sendQueueBytes: options.limits?.sendQueueBytes ?? 4 * 1024 * 1024,
     maxPayloadBytes: options.limits?.maxPayloadBytes ?? 64 * 1024 * 1024,
   };
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   const docs = new Map<string, Promise<HostDocument<Conn>>>();
   const conns = new Set<Conn>();
   const errorListeners = new Set<(error: ConvergeError, document: string | undefined) => void>();
@@ -112,14 +114,10 @@ export function createSyncHost(options: HostOptions): SyncHost {
     if (doc === undefined) {
       doc = loadHostDocument<Conn>(store, name, config, options.storePolicy?.compactBytes, {
         now: timers.now,
-        leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS,
-        // In a cluster the other hosts' last digests count like leases: a host compacts only what
-        // every live peer host has too (a peer silent for a whole lease no longer holds it back).
-        extra: (d) => {
-          const now = timers.now();
-          const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
-          return [...d.members.values()].filter((m) => now - m.seenAt < leaseMs).map((m) => m.vector);
-        },
+        leaseMs,
+        // In a cluster the other hosts' last digests count like leases (docs/SEMANTICS.md).
+        extra: (d) =>
+          [...d.members.values()].filter((m) => isLive(m, timers.now(), leaseMs)).map((m) => m.vector),
         sent: (c) => (c.phase !== "open" ? undefined : c.paused ? c.known : c.doc?.map.versionVector()),
         compacted: (d, floor) => {
           for (const c of d.connections)
@@ -229,7 +227,6 @@ export function createSyncHost(options: HostOptions): SyncHost {
     doc.connections.add(c);
   };
 
-  /** Streams to `c` unless it is paused; pauses it when its queue passed the bound. */
   const ctx: MergeContext = {
     limits,
     timers,
@@ -401,10 +398,3 @@ export function createSyncHost(options: HostOptions): SyncHost {
     },
   };
 }
-
-/** Default lease of a client replica: 30 days. */
-const DEFAULT_LEASE_MS = 30 * 24 * 3600 * 1000;
-
-/** What `authenticate` may refuse with, keeping its code; anything else is `UNAUTHORIZED`. */
-const isRefusal = (code: string): code is "UNAUTHORIZED" | "FORBIDDEN" =>
-  code === "UNAUTHORIZED" || code === "FORBIDDEN";

@@ -1,5 +1,8 @@
 import type { VersionVector } from "@converge/core";
 
+/** Default lease of a client replica (and of a cluster's peer host): 30 days. */
+export const DEFAULT_LEASE_MS: number = 30 * 24 * 3600 * 1000;
+
 /** One replica's lease: the vector acknowledged to it, and when it was last seen. */
 export interface Lease {
   readonly vector: VersionVector;

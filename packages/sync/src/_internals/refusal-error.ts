@@ -27,3 +27,7 @@ export function refusalError(
     return new SyncError(code, message, detail.keys === undefined ? {} : { keys: detail.keys });
   return new SyncError("PAYLOAD_REFUSED", `${code}: ${message}`, { cause: { code } });
 }
+
+/** What `authenticate` may refuse with, keeping its code; anything else is `UNAUTHORIZED`. */
+export const isRefusal = (code: string): code is "UNAUTHORIZED" | "FORBIDDEN" =>
+  code === "UNAUTHORIZED" || code === "FORBIDDEN";

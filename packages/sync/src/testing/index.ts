@@ -27,7 +27,8 @@ export {
   type FaultyNetworkOptions,
   faultyNetwork,
 } from "./faulty-network.ts";
+export type { HubHarness, HubTestOptions } from "./hub-harness.ts";
 export { type Prng, prng } from "./prng.ts";
-export { type HubHarness, type HubTestOptions, runHubTests } from "./run-hub-tests.ts";
+export { runHubTests } from "./run-hub-tests.ts";
 export { ODD_DOCUMENT_NAMES, runStoreTests, type StoreHarness } from "./run-store-tests.ts";
 export { runTransportTests, type TransportPair, type TransportTestOptions } from "./run-transport-tests.ts";
