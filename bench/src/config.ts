@@ -63,6 +63,7 @@ export const WORKLOADS: readonly [
   "scripts",
   "text",
   "sync",
+  "cluster",
 ] = [
   // The whole round first: its first rounds are then the process's cold ones.
   "round",
@@ -76,6 +77,8 @@ export const WORKLOADS: readonly [
   "text",
   // Sync last: it forks server processes and opens thousands of sockets (settings: sync/main.ts).
   "sync",
+  // Scale-out through Redis: forks server processes and a private redis-server (cluster/main.ts).
+  "cluster",
 ];
 
 /** A workload's name. */

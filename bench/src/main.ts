@@ -19,8 +19,9 @@
  *   BENCH_COUNTER_REPLICAS=16, BENCH_COUNTER_KEYS=100000
  *   BENCH_HLC_ITERATIONS=1000000, BENCH_HLC_REPS=5
  *   BENCH_TEXT_KEYS=1000        text keys (1 KB each, edited on two replicas)
- *   BENCH_ONLY=round,op-path,full-state,delta,memory,counters,hlc,scripts,text,sync   run only these
+ *   BENCH_ONLY=round,op-path,full-state,delta,memory,counters,hlc,scripts,text,sync,cluster   run only these
  *   BENCH_SYNC_*                sync side by side with Hocuspocus and y-websocket: see sync/main.ts
+ *   BENCH_CLUSTER_*             scale-out through Redis beside Hocuspocus + Redis: see cluster/main.ts
  *   BENCH_OUT=path              where to write the JSON document
  *
  * A run that writes the default bench/results.json also regenerates bench/README.md from it
@@ -29,6 +30,9 @@
 import { writeFileSync } from "node:fs";
 import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { loadClusterConfig } from "./cluster/cluster-config.ts";
+import { renderCluster } from "./cluster/render-cluster.ts";
+import { runCluster } from "./cluster/run-cluster.ts";
 import { loadConfig, type Workload } from "./config.ts";
 import { machineInfo } from "./machine.ts";
 import { DEFAULT_RESULTS, writeReadme } from "./readme.ts";
@@ -103,7 +107,10 @@ if (text !== undefined) print(renderText(text));
 const sync = runs("sync") ? await runSync(loadSyncConfig(process.env), log) : undefined;
 if (sync !== undefined) print(renderSync(sync));
 
-const targets = checkTargets({ round, opPath, fullState, delta, memory, sync });
+const cluster = runs("cluster") ? await runCluster(loadClusterConfig(process.env), log) : undefined;
+if (cluster !== undefined) print(renderCluster(cluster, machine.cores));
+
+const targets = checkTargets({ round, opPath, fullState, delta, memory, sync, cluster });
 if (targets.length > 0) print(renderTargets(targets));
 
 const totalSeconds = (performance.now() - started) / 1000;
@@ -125,6 +132,7 @@ const document = {
   scripts: scripts ?? null,
   text: text ?? null,
   sync: sync ?? null,
+  cluster: cluster ?? null,
   targets,
 };
 const json = JSON.stringify(document, null, 2);

@@ -7,6 +7,9 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { clusterReadmeText } from "./cluster/readme-text.ts";
+import { renderCluster } from "./cluster/render-cluster.ts";
+import type { ClusterResult } from "./cluster/run-cluster.ts";
 import type { BenchConfig } from "./config.ts";
 import type { MachineInfo } from "./machine.ts";
 import { fmtBytes, fmtCount, setTableFormat } from "./report.ts";
@@ -53,6 +56,8 @@ export interface ResultsDocument {
   readonly scripts: ScriptsResult | null;
   /** Absent in documents written before sync was measured. */
   readonly sync?: SyncResult | null;
+  /** Absent in documents written before the cluster section existed. */
+  readonly cluster?: ClusterResult | null;
   readonly targets: readonly TargetCheck[];
 }
 
@@ -80,6 +85,8 @@ export function renderReadme(doc: ResultsDocument): string {
     if (doc.scripts !== null) add(renderScripts(doc.scripts));
     if (doc.sync !== undefined && doc.sync !== null)
       add(`${syncReadmeText(doc.sync)}\n\n${renderSync(doc.sync)}`);
+    if (doc.cluster !== undefined && doc.cluster !== null)
+      add(`${clusterReadmeText(doc.cluster)}\n\n${renderCluster(doc.cluster, m.cores)}`);
     const uncommitted = doc.source.uncommitted.length > 0 ? " plus uncommitted changes under packages/" : "";
     return [
       "# converge benchmarks",

@@ -74,10 +74,13 @@ async function startOnce(binary: string, port: number, timeoutMs: number): Promi
   );
   let exited = false;
   const exit = new Promise<void>((resolve) => {
-    child.once("exit", () => {
+    const done = (): void => {
       exited = true;
       resolve();
-    });
+    };
+    child.once("exit", done);
+    // A binary that could not be spawned emits "error" and never "exit".
+    child.once("error", done);
   });
   const cleanup = async (): Promise<void> => {
     if (!exited) {

@@ -28,6 +28,8 @@ export interface ClusterResult {
   /** `redis-server --version`'s version, as INFO reports it. */
   readonly redisVersion: string | null;
   readonly sizes: readonly ClusterSize[];
+  /** When the section started (ISO 8601). */
+  readonly measuredAt: string;
   /** Why the run stopped early or could not start, when it did. */
   readonly note: string;
 }
@@ -41,6 +43,7 @@ export async function runCluster(config: ClusterConfig, log: (msg: string) => vo
   // Every Yjs provider adds process listeners.
   process.setMaxListeners(0);
   const started = performance.now();
+  const measuredAt = new Date().toISOString();
   const samples = new Map<string, ClusterSample[]>();
   let repsRun = 0;
   let note = "";
@@ -100,6 +103,7 @@ export async function runCluster(config: ClusterConfig, log: (msg: string) => vo
       servers,
       results: config.systems.map((s) => summarize(s, samples.get(key(s, servers)) ?? [], CLUSTER_FIELDS)),
     })),
+    measuredAt,
     note,
   };
 }
