@@ -34,6 +34,7 @@ export default defineConfig({
         test: { name: "store-indexeddb", include: ["packages/store-indexeddb/test/**/*.test.ts"] },
       },
       { extends: true, test: { name: "store-sqlite", include: ["packages/store-sqlite/test/**/*.test.ts"] } },
+      { extends: true, test: { name: "redis", include: ["packages/redis/test/**/*.test.ts"] } },
       { extends: true, test: { name: "rules", include: ["packages/rules/test/**/*.test.ts"] } },
       { extends: true, test: { name: "server", include: ["packages/server/test/**/*.test.ts"] } },
       { extends: true, test: { name: "websocket", include: ["packages/websocket/test/**/*.test.ts"] } },

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Makes sure the system programs the test suite drives are installed: Debian's `chromium` (the
-# browser tests run the web app in it through playwright-core; no browser download). Installs a
+# browser tests run the web app in it through playwright-core; no browser download) and
+# `redis-server` (the @converge/redis and cluster tests start a private one). Installs a
 # missing package with apt-get when running as root, else stops naming the package to install.
 # Usage: scripts/system-deps.sh   (./run test calls it)
 set -euo pipefail
 
 need=()
 command -v chromium >/dev/null 2>&1 || [ -x "${CONVERGE_CHROMIUM:-/nonexistent}" ] || need+=(chromium)
+command -v redis-server >/dev/null 2>&1 || [ -x "${CONVERGE_REDIS_SERVER:-/nonexistent}" ] || need+=(redis-server)
 
 [ ${#need[@]} -eq 0 ] && exit 0
 

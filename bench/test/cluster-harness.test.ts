@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RedisServer, startRedisServer } from "../../test/kit/redis-server.ts";
 import { CLUSTER_SYSTEMS, loadClusterConfig, serverOf } from "../src/cluster/cluster-config.ts";
 import { runClusterOnce } from "../src/cluster/cluster-run.ts";
 import { clusterTargets } from "../src/cluster/cluster-targets.ts";
-import { type RedisProcess, startRedisProcess } from "../src/cluster/redis-process.ts";
 import { parseInfo, type RedisAdmin, redisAdmin } from "../src/cluster/redis-stats.ts";
 
 const quiet = (): void => undefined;
@@ -52,16 +52,15 @@ describe("cluster bench settings", () => {
 });
 
 describe("cluster bench on a private Redis", () => {
-  let redis: RedisProcess;
+  let redis: RedisServer;
   let admin: RedisAdmin;
   beforeAll(async () => {
-    redis = await startRedisProcess("redis-server", 20_000);
+    redis = await startRedisServer();
     admin = await redisAdmin(redis.url);
   }, 30_000);
   afterAll(async () => {
     await admin?.close();
-    await redis?.stop();
-    if (redis !== undefined) expect(() => process.kill(redis.pid, 0)).toThrow();
+    await redis?.dispose();
   });
 
   it("reads streams and their entries, and a reset empties them", async () => {
@@ -80,12 +79,6 @@ describe("cluster bench on a private Redis", () => {
     } finally {
       r.disconnect();
     }
-  });
-
-  it("a missing binary is named with its Debian package", async () => {
-    await expect(startRedisProcess("/nonexistent/redis-server", 5000)).rejects.toThrow(
-      /redis-server package/,
-    );
   });
 
   // Every system end to end at tiny sizes: the run checks every client saw exactly every other

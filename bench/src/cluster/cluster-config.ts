@@ -1,6 +1,5 @@
 import { fileURLToPath } from "node:url";
 import type { SystemId } from "../sync/server-messages.ts";
-import { redisServerBinary } from "./redis-process.ts";
 
 /** The systems with a Redis scale-out, side by side: converge (`@converge/redis`) and Hocuspocus (its Redis extension). */
 export const CLUSTER_SYSTEMS: readonly ["converge", "hocuspocus"] = ["converge", "hocuspocus"];
@@ -39,8 +38,6 @@ export interface ClusterConfig {
   readonly connectConcurrency: number;
   /** Longest single wait (BENCH_CLUSTER_TIMEOUT_S); a run past it is reported as timed out. */
   readonly timeoutMs: number;
-  /** The redis-server binary (BENCH_REDIS_SERVER; default `redis-server` on the PATH). */
-  readonly redisServer: string;
   /** Where cluster/main.ts writes its JSON (BENCH_OUT; default bench/results.cluster.json). */
   readonly out: string;
 }
@@ -109,7 +106,6 @@ export function loadClusterConfig(env: Env): ClusterConfig {
     budgetMs: secondsEnv(env, "BENCH_CLUSTER_BUDGET_S", 300),
     connectConcurrency: Math.max(1, intEnv(env, "BENCH_CLUSTER_CONNECT_CONCURRENCY", 20)),
     timeoutMs: Math.max(1, intEnv(env, "BENCH_CLUSTER_TIMEOUT_S", quick ? 30 : 60)) * 1000,
-    redisServer: redisServerBinary(env),
     out: env["BENCH_OUT"] ?? fileURLToPath(new URL("../../results.cluster.json", import.meta.url)),
   };
 }

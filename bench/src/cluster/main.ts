@@ -20,7 +20,8 @@
  *   BENCH_CLUSTER_BUDGET_S=300         a repetition starts only if the run projects within this
  *   BENCH_CLUSTER_CONNECT_CONCURRENCY=20   clients connecting at once
  *   BENCH_CLUSTER_TIMEOUT_S=60         longest single wait; a run past it is reported as timed out
- *   BENCH_REDIS_SERVER=redis-server    the redis-server binary (Debian's package redis-server)
+ *   CONVERGE_REDIS_SERVER=path         the redis-server binary (default: the PATH's, Debian's package
+ *                                      redis-server), as for the workspace's Redis tests
  */
 import { writeFileSync } from "node:fs";
 import { relative } from "node:path";

@@ -1,8 +1,8 @@
+import { startRedisServer } from "../../../test/kit/redis-server.ts";
 import { rotated, type Summary, summarize } from "../sync/run-sync.ts";
 import type { ClusterConfig, ClusterSystem } from "./cluster-config.ts";
 import { runClusterOnce } from "./cluster-run.ts";
 import { CLUSTER_FIELDS, type ClusterSample } from "./cluster-sample.ts";
-import { startRedisProcess } from "./redis-process.ts";
 import { redisAdmin } from "./redis-stats.ts";
 
 /** Every system at one number of servers. */
@@ -50,9 +50,10 @@ export async function runCluster(config: ClusterConfig, log: (msg: string) => vo
   let redisVersion: string | null = null;
   const key = (system: ClusterSystem, servers: number): string => `${system}×${servers}`;
   try {
-    const redis = await startRedisProcess(config.redisServer, config.timeoutMs);
+    // The workspace's test kit: a private redis-server (CONVERGE_REDIS_SERVER, else the PATH's).
+    const redis = await startRedisServer();
     const admin = await redisAdmin(redis.url).catch(async (e: unknown) => {
-      await redis.stop();
+      await redis.dispose();
       throw e;
     });
     try {
@@ -81,7 +82,7 @@ export async function runCluster(config: ClusterConfig, log: (msg: string) => vo
       }
     } finally {
       await admin.close();
-      await redis.stop();
+      await redis.dispose();
     }
   } catch (e) {
     note = `the cluster section could not run: ${e instanceof Error ? e.message : String(e)}`;

@@ -5,7 +5,7 @@
  * each host keeps every acknowledged write in its own store, and a host that missed messages
  * catches up by a delta from a peer, so a hub may drop, trim and reorder freely.
  *
- * Adapters: `memoryHub` (hosts in one process, for tests and embedding) and `@converge/redis`
+ * Adapters: `memoryHubNetwork` (hosts in one process, for tests and embedding) and `@converge/redis`
  * (Redis Streams). Both pass `runHubTests` from `@converge/sync/testing`.
  */
 export interface Hub {

@@ -35,6 +35,7 @@ export type {
   SyncHost,
 } from "./host-types.ts";
 export type { Hub, HubChannel, HubHandlers } from "./hub.ts";
+export { type MemoryHubNetwork, memoryHubNetwork } from "./memory-hub.ts";
 export { memoryStore } from "./memory-store.ts";
 export { type MemoryTransportOptions, memoryTransportPair } from "./memory-transport.ts";
 export {
