@@ -12,8 +12,8 @@
  *   BENCH_CLUSTER_SERVERS=1,2,3        server processes, one configuration each
  *   BENCH_CLUSTER_CLIENTS=60           clients on the one document, spread evenly over the servers
  *   BENCH_CLUSTER_RATE=4               paced phase: writes per second per client
- *   BENCH_CLUSTER_PACED_S=6            paced phase length
- *   BENCH_CLUSTER_BURST_S=4            burst phase length (every client at its in-flight cap; 0 skips)
+ *   BENCH_CLUSTER_PACED_S=5            paced phase length
+ *   BENCH_CLUSTER_BURST_S=3            burst phase length (every client at its in-flight cap; 0 skips)
  *   BENCH_CLUSTER_INFLIGHT=8           unacknowledged writes a client may have
  *   BENCH_CLUSTER_OBSERVERS=2          clients of the last server recording arrival times
  *   BENCH_CLUSTER_REPS=3               repetitions (a fresh Redis FLUSHALL and fresh servers each run)
