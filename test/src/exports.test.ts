@@ -255,6 +255,7 @@ const pinned: Record<string, readonly string[]> = {
     "runTransportTests",
   ],
   "@converge/store-indexeddb": ["IndexedDbStoreOptions", "indexedDbStore"],
+  "@converge/redis": ["RedisHubOptions", "redisHub"],
   "@converge/store-sqlite": ["SqliteStoreOptions", "sqliteStore"],
   "@converge/websocket": [
     "WebSocketConstructor",

@@ -27,12 +27,13 @@ const LAYERS: Readonly<Record<string, Layer>> = {
   "broadcast-channel": { may: ["hlc", "core", "sync"], isomorphic: true, adapter: true },
   "store-indexeddb": { may: ["hlc", "core", "sync"], isomorphic: true, adapter: true },
   "store-sqlite": { may: ["hlc", "core", "sync"], isomorphic: false, adapter: true },
+  redis: { may: ["hlc", "core", "sync"], isomorphic: false, adapter: true },
   server: {
     may: ["hlc", "core", "resolvers", "script", "sync", "rules", "websocket", "store-sqlite"],
     isomorphic: false,
   },
   cli: {
-    may: ["hlc", "core", "resolvers", "script", "sync", "rules", "server", "store-sqlite"],
+    may: ["hlc", "core", "resolvers", "script", "sync", "rules", "server", "store-sqlite", "redis"],
     isomorphic: false,
   },
 };

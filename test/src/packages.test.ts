@@ -216,6 +216,7 @@ describe("published packages", () => {
       "@converge/cli",
       "@converge/core",
       "@converge/hlc",
+      "@converge/redis",
       "@converge/resolvers",
       "@converge/rules",
       "@converge/script",

@@ -2,16 +2,18 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { isConvergeError } from "@converge/hlc";
+import { redisHub } from "@converge/redis";
 import { documentRules } from "@converge/rules";
 import { type ConvergeServer, createServer, type ServerOptions } from "@converge/server";
 import { sqliteStore } from "@converge/store-sqlite";
-import { SyncError } from "@converge/sync";
+import { type Hub, SyncError } from "@converge/sync";
 
 /** Exit codes of `converge serve` (a subset of `EXIT`, plus 69 when the port cannot be bound). */
 export const SERVE_EXIT: Readonly<{ ok: 0; cannotLoad: 2; usage: 64; cannotListen: 69; internal: 70 }> =
   Object.freeze({ ok: 0, cannotLoad: 2, usage: 64, cannotListen: 69, internal: 70 });
 
 export const SERVE_USAGE = `usage: converge serve [--port N] [--host H] [--rules rules.json] [--token T] [--data DIR]
+                      [--redis redis://host:port [--redis-max-len N]]
 
 Runs a converge sync server until SIGINT or SIGTERM: WebSocket connections on /sync, GET /healthz,
 GET /metrics (Prometheus text). Documents live in memory, or with --data in DIR/converge.db.
@@ -21,6 +23,12 @@ GET /metrics (Prometheus text). Documents live in memory, or with --data in DIR/
   --token T        clients must send this bearer token as their credentials
   --data DIR       keep documents in DIR/converge.db (SQLite, WAL, synchronous=FULL): a write is
                    acknowledged only once fsynced, and survives kill -9 and power loss
+  --redis URL      scale-out: serve the same documents as every other server on this Redis
+                   (redis://[user:password@]host:port[/db], Redis >= 7): writes are published
+                   through one stream per document, and a server that missed some catches up
+                   from a peer; while Redis is unreachable the server keeps serving its clients
+  --redis-max-len N
+                   trim each document's Redis stream to about N entries (default 10000)
 Exit codes: 0 stopped by a signal, 2 the rules or the data could not be loaded, 64 usage error,
   69 the port could not be bound, 70 internal error`;
 
@@ -46,6 +54,11 @@ function processSignals(): Promise<string> {
   });
 }
 
+/** A Redis URL without its password, for the log. */
+function redacted(url: string): string {
+  return url.replace(/^(rediss?:\/\/[^:@/]*):[^@/]*@/, "$1:***@");
+}
+
 /**
  * `converge serve`: parses `argv` (the arguments after `serve`), starts the server and resolves
  * with the exit code once it has stopped (after a signal, or at once on a usage or load error).
@@ -62,6 +75,8 @@ export async function serve(argv: readonly string[], io: ServeIo): Promise<numbe
         rules: { type: "string" },
         token: { type: "string" },
         data: { type: "string" },
+        redis: { type: "string" },
+        "redis-max-len": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -87,6 +102,17 @@ export async function serve(argv: readonly string[], io: ServeIo): Promise<numbe
   const data = values["data"];
   if (data === "") {
     io.err(`--data takes a directory\n${SERVE_USAGE}`);
+    return SERVE_EXIT.usage;
+  }
+  const redis = values["redis"];
+  if (redis !== undefined && (typeof redis !== "string" || !/^rediss?:\/\/[^/\s]/.test(redis))) {
+    io.err(`--redis takes a redis:// or rediss:// URL, not ${JSON.stringify(redis)}\n${SERVE_USAGE}`);
+    return SERVE_EXIT.usage;
+  }
+  const maxLenArg = values["redis-max-len"];
+  const maxLen = maxLenArg === undefined ? undefined : Number(maxLenArg);
+  if (maxLen !== undefined && (redis === undefined || !Number.isSafeInteger(maxLen) || maxLen < 1)) {
+    io.err(`--redis-max-len takes a positive integer, with --redis\n${SERVE_USAGE}`);
     return SERVE_EXIT.usage;
   }
   const store = typeof data === "string" ? sqliteStore({ path: join(data, "converge.db") }) : undefined;
@@ -123,10 +149,15 @@ export async function serve(argv: readonly string[], io: ServeIo): Promise<numbe
       : {}),
   };
   const stopped = io.stopped ?? processSignals();
+  const hub: Hub | undefined =
+    typeof redis === "string"
+      ? redisHub({ url: redis, ...(maxLen === undefined ? {} : { maxLen }) })
+      : undefined;
   let server: ConvergeServer;
   try {
-    server = await createServer(options);
+    server = await createServer(hub === undefined ? options : { ...options, hub });
   } catch (e) {
+    await hub?.close();
     if (isConvergeError(e)) {
       io.err(`converge serve: ${e.message}`);
       return SERVE_EXIT.cannotLoad;
@@ -141,10 +172,19 @@ export async function serve(argv: readonly string[], io: ServeIo): Promise<numbe
     throw e;
   }
   io.out(`converge serve: listening on ${server.url} (health http://${server.host}:${server.port}/healthz)`);
+  if (hub !== undefined) {
+    io.out(`converge serve: scale-out through Redis at ${redacted(redis as string)} as member ${hub.id}`);
+    server.sync.onHubStatus((up) =>
+      up
+        ? io.out("converge serve: Redis reachable again; catching up with the other servers")
+        : io.err("converge serve: Redis unreachable; serving this server's clients only"),
+    );
+  }
   io.started?.(server);
   const signal = await stopped;
   io.out(`converge serve: ${signal}, closing`);
   await server.close();
+  await hub?.close();
   io.out("converge serve: closed");
   return SERVE_EXIT.ok;
 }

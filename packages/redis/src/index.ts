@@ -11,5 +11,5 @@
  * @packageDocumentation
  */
 
-export type { RedisHubOptions } from "./redis-hub-options.ts";
 export { redisHub } from "./redis-hub.ts";
+export type { RedisHubOptions } from "./redis-hub-options.ts";

@@ -25,7 +25,8 @@ interface Channel extends Followed {
   inboxFrom: StreamId;
 }
 
-const latin1 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("latin1");
+const latin1 = (b: Uint8Array): string =>
+  Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("latin1");
 const isReplyError = (e: unknown): boolean => (e as { name?: unknown } | null)?.name === "ReplyError";
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -151,7 +152,8 @@ export function redisHub(options?: RedisHubOptions): Hub {
     await command.call("PEXPIRE", inbox.key, o.inboxTtlMs);
     if (closed || seen !== epoch || up) return;
     const inboxEnd = inbox.lastId ?? ZERO_ID; // earlier than before if Redis lost the inbox
-    for (const c of channels.values()) if (compareStreamIds(c.inboxFrom, inboxEnd) > 0) c.inboxFrom = inboxEnd;
+    for (const c of channels.values())
+      if (compareStreamIds(c.inboxFrom, inboxEnd) > 0) c.inboxFrom = inboxEnd;
     up = true;
     for (const l of statusListeners) safely(() => l(true));
     for (const c of [...channels.values()]) if (channels.get(c.document) === c) safely(c.handlers.onGap);
@@ -195,7 +197,8 @@ export function redisHub(options?: RedisHubOptions): Hub {
         if (sender === id) continue;
         const doc = isInbox ? entry.fields.get("d") : undefined;
         const to = isInbox ? (doc === undefined ? undefined : byTag.get(docTagPrefix + latin1(doc))) : stream;
-        if (to === undefined || (isInbox && compareStreamIds(entry.id, (to as Channel).inboxFrom) <= 0)) continue;
+        if (to === undefined || (isInbox && compareStreamIds(entry.id, (to as Channel).inboxFrom) <= 0))
+          continue;
         messages.push({ to: to as Channel, from: sender, bytes: new Uint8Array(bytes) });
       }
       if (gap) {

@@ -5,7 +5,9 @@ export async function whenUp(hubs: readonly Hub[], timeoutMs = 5000): Promise<vo
   const deadline = Date.now() + timeoutMs;
   while (!hubs.every((h) => h.isUp())) {
     if (Date.now() > deadline) {
-      throw new Error(`${hubs.filter((h) => !h.isUp()).length} of ${hubs.length} hubs not up after ${timeoutMs} ms`);
+      throw new Error(
+        `${hubs.filter((h) => !h.isUp()).length} of ${hubs.length} hubs not up after ${timeoutMs} ms`,
+      );
     }
     await new Promise((r) => setTimeout(r, 5));
   }

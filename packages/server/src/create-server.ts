@@ -44,8 +44,11 @@ function checkListen(options: ServerOptions): { port: number; host: string; path
 
 /**
  * Starts a converge sync server: an HTTP server whose WebSocket upgrades on `path` (default
- * `/sync`) become connections of a `SyncHost`, with `GET /healthz` (JSON: status and the host's
- * counts; 503 while closing) and `GET /metrics` (Prometheus text). Resolves once it listens.
+ * `/sync`) become connections of a `SyncHost`, with `GET /healthz` (JSON: status, the host's
+ * counts and `hub`: `"up"`, `"down"` or `"none"`; 503 while closing — a hub that is down does
+ * not make the server unhealthy, it keeps serving its own clients) and `GET /metrics`
+ * (Prometheus text). Resolves once it listens. With `hub`, it serves its documents together with
+ * the other servers on that hub; `close()` leaves the hub's channels, the caller closes the hub.
  *
  * The server is a replica of every document it hosts: clients' writes merge into it, it relays
  * them to the document's other clients and acknowledges them. Documents are loaded on first use.
@@ -71,6 +74,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Converg
     ...(options.store === undefined ? {} : { store: options.store }),
     ...(options.limits === undefined ? {} : { limits: options.limits }),
     ...(options.timers === undefined ? {} : { timers: options.timers }),
+    ...(options.hub === undefined ? {} : { hub: options.hub }),
+    ...(options.hubDigestMs === undefined ? {} : { hubDigestMs: options.hubDigestMs }),
     metrics: sink,
   });
   let closing = false;
@@ -84,7 +89,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Converg
     if (req.method !== "GET" && req.method !== "HEAD")
       return respond(res, 405, "text/plain", "method not allowed\n");
     if (url.pathname === "/healthz") {
-      const body = JSON.stringify({ status: closing ? "closing" : "ok", ...sync.stats() });
+      const hub = options.hub === undefined ? "none" : options.hub.isUp() ? "up" : "down";
+      const body = JSON.stringify({ status: closing ? "closing" : "ok", ...sync.stats(), hub });
       return respond(res, closing ? 503 : 200, "application/json", `${body}\n`);
     }
     if (url.pathname === "/metrics") {

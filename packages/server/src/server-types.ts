@@ -6,7 +6,15 @@ import type { RulesFile } from "./rules-file.ts";
 export interface ServerOptions
   extends Pick<
     HostOptions,
-    "authenticate" | "authorize" | "onChange" | "store" | "limits" | "metrics" | "timers"
+    | "authenticate"
+    | "authorize"
+    | "onChange"
+    | "store"
+    | "limits"
+    | "metrics"
+    | "timers"
+    | "hub"
+    | "hubDigestMs"
   > {
   /** TCP port; 0 (the default) picks a free one, reported as `server.port`. */
   readonly port?: number;

@@ -31,6 +31,7 @@ describe("createServer", { timeout: 30_000 }, () => {
         connections: 0,
         documents: 0,
         pendingHandshakes: 0,
+        hub: "none",
       });
       const metrics = await fetch(`http://127.0.0.1:${server.port}/metrics`);
       expect(metrics.headers.get("content-type")).toContain("text/plain");

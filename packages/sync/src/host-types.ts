@@ -1,5 +1,6 @@
 import type { KeyRulesConfig, ReplicatedMap } from "@converge/core";
 import type { ConvergeError } from "@converge/hlc";
+import type { Hub } from "./hub.ts";
 import type { Access, RulesManifest } from "./messages.ts";
 import type { MetricsSink } from "./metrics.ts";
 import type { Timers } from "./session-types.ts";
@@ -66,6 +67,20 @@ export interface HostOptions {
   readonly storePolicy?: StorePolicyOptions;
   readonly metrics?: MetricsSink;
   readonly timers?: Timers;
+  /**
+   * Scale-out: other hosts serving the same documents, reached through this hub. A loaded
+   * document joins its channel; a client's payload is published once committed and acknowledged;
+   * peers' payloads are merged, committed and relayed; digests and catch-up deltas repair what
+   * the hub lost (docs/PROTOCOL.md, "Scale-out: hubs"). Hub failures never fail or delay a
+   * client's write or ack. `close()` leaves the channels; the hub's owner closes the hub.
+   */
+  readonly hub?: Hub;
+  /**
+   * Anti-entropy: every this many ms each loaded document publishes a digest of its committed
+   * vector, so peers find what the hub dropped (default 10 000; 0 turns it off, leaving digests
+   * on load, on `onGap` and when the hub comes up).
+   */
+  readonly hubDigestMs?: number;
 }
 
 /** What `onChange` receives. */
@@ -90,7 +105,16 @@ export interface SyncHost {
   readonly stats: () => HostStats;
   /** Reports refusals and internal failures (never thrown into a transport's callback). */
   readonly onError: (listener: (error: ConvergeError, document: string | undefined) => void) => () => void;
-  /** Closes every connection with GOING_AWAY, commits and closes the store. Idempotent. */
+  /**
+   * Reports when the hub goes down (`false`: the host keeps serving and acknowledging its own
+   * clients) and up again (`true`: it publishes a digest of every loaded document to catch up).
+   * The gauge `hub_up` says the same. Never called without a hub. Returns an unsubscribe.
+   */
+  readonly onHubStatus: (listener: (up: boolean) => void) => () => void;
+  /**
+   * Closes every connection with GOING_AWAY, leaves the hub's channels (the hub stays open),
+   * commits and closes the store. Idempotent.
+   */
   readonly close: () => Promise<void>;
 }
 

@@ -3,6 +3,7 @@ import { type ConvergeError, isConvergeError } from "@converge/hlc";
 import { ChunkAssembler, payloadFrames } from "./_internals/chunks.ts";
 import { type HostDocument, loadHostDocument } from "./_internals/host-document.ts";
 import { type Conn, isClosed, type MergeContext, mergePayload } from "./_internals/host-merge.ts";
+import { hubLinks } from "./_internals/hub-links.ts";
 import { refusalError } from "./_internals/refusal-error.ts";
 import { defaultTimers } from "./_internals/timers.ts";
 import { SyncError } from "./errors.ts";
@@ -111,7 +112,10 @@ export function createSyncHost(options: HostOptions): SyncHost {
       doc = loadHostDocument<Conn>(store, name, config, options.storePolicy?.compactBytes);
       docs.set(name, doc);
       doc.then(
-        () => metrics?.gauge("documents", docs.size),
+        (d) => {
+          metrics?.gauge("documents", docs.size);
+          hubs?.attach(d);
+        },
         () => docs.delete(name),
       );
     }
@@ -214,7 +218,12 @@ export function createSyncHost(options: HostOptions): SyncHost {
     sendPayload,
     report,
     onChange: options.onChange,
+    published: (doc, bytes) => hubs?.published(doc, bytes),
   };
+  const hubs =
+    options.hub === undefined
+      ? undefined
+      : hubLinks({ hub: options.hub, digestMs: options.hubDigestMs, timers, metrics, merge: ctx, report });
 
   const handle = async (c: Conn, m: Message): Promise<void> => {
     if (c.phase === "handshake") {
@@ -354,10 +363,12 @@ export function createSyncHost(options: HostOptions): SyncHost {
       errorListeners.add(listener);
       return () => errorListeners.delete(listener);
     },
+    onHubStatus: (listener) => hubs?.onStatus(listener) ?? (() => {}),
     close: async () => {
       if (closed) return;
       closed = true;
       for (const c of [...conns]) drop(c, CloseCode.GOING_AWAY, "server closing");
+      await hubs?.close();
       for (const d of docs.values()) {
         try {
           await (await d).keeper.flush();

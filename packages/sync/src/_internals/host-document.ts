@@ -1,4 +1,4 @@
-import type { ReplicatedMap } from "@converge/core";
+import type { ReplicatedMap, VersionVector } from "@converge/core";
 import type { DocumentConfig } from "../host-types.ts";
 import type { Store } from "../store.ts";
 import { type DocumentKeeper, documentKeeper, loadReplica } from "../store-policy.ts";
@@ -15,6 +15,8 @@ export interface HostDocument<C> {
   /** Keys changed by the apply running now. */
   changed: Set<string> | undefined;
   nextClient: number;
+  /** Hub peers serving this document: the last vector each sent (digest, request), when (host clock). */
+  readonly members: Map<string, { readonly vector: VersionVector; readonly seenAt: number }>;
 }
 
 /** Loads a document's replica from the store (snapshot, then log) and its keeper. */
@@ -39,6 +41,7 @@ export async function loadHostDocument<C>(
     chain: Promise.resolve(),
     changed: undefined,
     nextClient: 1,
+    members: new Map(),
   };
   loaded.map.subscribe((event) => {
     const into = doc.changed;

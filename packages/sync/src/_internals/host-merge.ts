@@ -45,6 +45,8 @@ export interface MergeContext {
   readonly sendPayload: (c: Conn, payload: Uint8Array) => void;
   readonly report: (error: unknown, document: string | undefined) => void;
   readonly onChange: ((event: HostChangeEvent) => void) | undefined;
+  /** Called once a client's new payload is committed and acknowledged (the hub publishes it). */
+  readonly published?: (doc: HostDocument<Conn>, bytes: Uint8Array) => void;
 }
 
 const PAYLOAD_KIND_DELTA = 2;
@@ -52,7 +54,7 @@ const PAYLOAD_KIND_DELTA = 2;
 const ASYNC_APPLY_BYTES = 64 * 1024;
 
 /** Streams to `c` unless it is paused; pauses it when its send queue passed the bound. */
-function stream(ctx: MergeContext, c: Conn, doc: HostDocument<Conn>, what: (c: Conn) => void): void {
+export function stream(ctx: MergeContext, c: Conn, doc: HostDocument<Conn>, what: (c: Conn) => void): void {
   const { limits, timers, metrics, sendPayload } = ctx;
   if (c.phase !== "open") return;
   if (!c.paused && c.transport.pendingBytes() > limits.sendQueueBytes) {
@@ -139,7 +141,7 @@ export async function mergePayload(
       metrics?.observe("apply_ms", timers.now() - started, attrs);
     }
     const vector = doc.map.versionVector();
-    if (result.duplicate) return { vector, committed: doc.keeper.flush() };
+    if (result.duplicate) return { vector, committed: doc.keeper.flush(), fresh: false };
     metrics?.count("payloads_merged", 1, attrs);
     metrics?.count("keys_merged", result.changed, attrs);
     const committed = doc.keeper.append(bytes);
@@ -157,7 +159,7 @@ export async function mergePayload(
     }
     if (changed.size > 0)
       ctx.onChange?.({ document: doc.name, principal: c.principal, keys: [...changed].sort() });
-    return { vector, committed };
+    return { vector, committed, fresh: true };
   });
   doc.chain = run.then(
     () => {},
@@ -165,8 +167,9 @@ export async function mergePayload(
   );
   let vector: VersionVector;
   let committed: Promise<void>;
+  let fresh: boolean;
   try {
-    ({ vector, committed } = await run);
+    ({ vector, committed, fresh } = await run);
   } catch (e) {
     return refuse(e);
   }
@@ -177,4 +180,5 @@ export async function mergePayload(
     return;
   }
   if (c.phase === "open") send(c, { type: "ack", vector });
+  if (fresh) ctx.published?.(doc, bytes);
 }

@@ -1,0 +1,257 @@
+import { ResolverMismatchError } from "@converge/core";
+import { ConfigError, isConvergeError } from "@converge/hlc";
+import { SyncError } from "../errors.ts";
+import type { Hub, HubChannel } from "../hub.ts";
+import type { MetricsSink } from "../metrics.ts";
+import type { Timers } from "../session-types.ts";
+import type { HostDocument } from "./host-document.ts";
+import type { Conn, MergeContext } from "./host-merge.ts";
+import { decodeHubMessage, encodeHubMessage, type HubMessage } from "./hub-codec.ts";
+import { mergeFromHub } from "./hub-merge.ts";
+
+/** The default anti-entropy interval: every loaded document publishes a digest this often. */
+export const DEFAULT_HUB_DIGEST_MS = 10_000;
+
+/** What the hub links need from their host. */
+export interface HubLinksOptions {
+  readonly hub: Hub;
+  /** Anti-entropy interval in ms; 0 turns the periodic digest off. */
+  readonly digestMs: number | undefined;
+  readonly timers: Timers;
+  readonly metrics: MetricsSink | undefined;
+  readonly merge: MergeContext;
+  readonly report: (error: unknown, document: string | undefined) => void;
+}
+
+/** A host's links to its hub: one channel per loaded document, the digests and the status. */
+export interface HubLinks {
+  /** A document loaded: join its channel and publish a digest. */
+  readonly attach: (doc: HostDocument<Conn>) => void;
+  /** A client payload merged, committed and acknowledged: publish it (fire and forget). */
+  readonly published: (doc: HostDocument<Conn>, bytes: Uint8Array) => void;
+  /** Hub status changes, as the host's `onHubStatus` reports them. */
+  readonly onStatus: (listener: (up: boolean) => void) => () => void;
+  /** Stops the timer, leaves every channel; the hub itself stays open (its owner closes it). */
+  readonly close: () => Promise<void>;
+}
+
+interface Link {
+  readonly doc: HostDocument<Conn>;
+  channel: HubChannel | undefined;
+  joining: boolean;
+}
+
+/**
+ * Builds a host's {@link HubLinks}. Incoming messages, per document: `payload` is merged,
+ * committed and relayed (a delta whose base is missing is answered with `request(my vector)` to
+ * its sender); `digest(v)` records v as the sender's vector, answers `delta(since v)` when this
+ * host has what v lacks and `request(my vector)` when v has what this host lacks; `request(v)`
+ * records v and answers `delta(since v)`; `delta` is merged, committed and relayed, never
+ * answered — so no exchange loops. A message that does not decode, carries other rules, or that
+ * core refuses is reported, counted and dropped; nothing of it is merged. Every hub failure is
+ * counted and absorbed: clients' writes and acks never wait for the hub.
+ *
+ * @throws ConfigError (`INVALID_CONFIG`) when `digestMs` is not a non-negative integer.
+ */
+export function hubLinks(options: HubLinksOptions): HubLinks {
+  const { hub, timers, metrics, merge, report } = options;
+  const digestMs = options.digestMs ?? DEFAULT_HUB_DIGEST_MS;
+  if (!Number.isSafeInteger(digestMs) || digestMs < 0)
+    throw new ConfigError(`hubDigestMs is a non-negative integer of ms, got ${String(options.digestMs)}`);
+  const links = new Map<HostDocument<Conn>, Link>();
+  const listeners = new Set<(up: boolean) => void>();
+  let closed = false;
+  let timer: unknown;
+
+  const out = (link: Link, to: string | undefined, m: HubMessage): void => {
+    const channel = link.channel;
+    if (closed || channel === undefined) return;
+    const attrs = { document: link.doc.name, type: m.type };
+    let sent: Promise<void>;
+    try {
+      const bytes = encodeHubMessage(m);
+      sent = to === undefined ? channel.publish(bytes) : channel.sendTo(to, bytes);
+    } catch (e) {
+      sent = Promise.reject(e);
+    }
+    sent.then(
+      () => metrics?.count("hub_messages_out", 1, attrs),
+      (e: unknown) => {
+        metrics?.count("hub_publish_failures", 1, attrs);
+        // Down is expected (the status event says so); anything else is worth a report.
+        if (!(isConvergeError(e) && e.code === "HUB_UNAVAILABLE")) report(e, link.doc.name);
+      },
+    );
+  };
+
+  const digest = (link: Link): void => {
+    if (link.channel === undefined) {
+      join(link);
+      return;
+    }
+    // The committed vector: a peer may rely on what a digest claims.
+    link.doc.keeper.flush().then(
+      () =>
+        out(link, undefined, {
+          type: "digest",
+          fingerprint: link.doc.map.fingerprint,
+          vector: link.doc.map.versionVector(),
+        }),
+      (e: unknown) => report(e, link.doc.name),
+    );
+  };
+
+  const heard = (link: Link, from: string, m: HubMessage): void => {
+    const { doc } = link;
+    if (m.type === "digest" || m.type === "request")
+      doc.members.set(from, { vector: m.vector, seenAt: timers.now() });
+    const mine = doc.map.versionVector();
+    const fingerprint = doc.map.fingerprint;
+    switch (m.type) {
+      case "payload":
+      case "delta":
+        void mergeFromHub(merge, doc, m.payload).then((outcome) => {
+          if (outcome === "refused") metrics?.count("hub_malformed", 1, { document: doc.name });
+          if (outcome === "merged" && m.type === "delta")
+            metrics?.count("hub_catchups", 1, { document: doc.name });
+          // A published delta whose base is missing here: ask its sender for what this host lacks.
+          if (outcome === "unknown-base" && m.type === "payload")
+            out(link, from, { type: "request", fingerprint, vector: doc.map.versionVector() });
+          // A catch-up delta is computed from this host's own vector, so its base is here; one
+          // that is not is dropped (asking again could loop).
+          if (outcome === "unknown-base" && m.type === "delta") {
+            metrics?.count("hub_malformed", 1, { document: doc.name });
+            report(
+              new SyncError("PAYLOAD_REFUSED", `a catch-up delta from ${from} lacks its base here`),
+              doc.name,
+            );
+          }
+        });
+        return;
+      case "digest": {
+        const order = mine.compare(m.vector);
+        if (order === "after" || order === "concurrent")
+          out(link, from, { type: "delta", fingerprint, payload: doc.map.encodeDelta(m.vector) });
+        if (order === "before" || order === "concurrent")
+          out(link, from, { type: "request", fingerprint, vector: mine });
+        return;
+      }
+      case "request": {
+        const order = mine.compare(m.vector);
+        if (order === "after" || order === "concurrent")
+          out(link, from, { type: "delta", fingerprint, payload: doc.map.encodeDelta(m.vector) });
+        return;
+      }
+    }
+  };
+
+  const onMessage = (link: Link, from: string, bytes: Uint8Array): void => {
+    if (closed) return;
+    const name = link.doc.name;
+    metrics?.count("hub_messages_in", 1, { document: name });
+    let m: HubMessage;
+    try {
+      m = decodeHubMessage(bytes);
+    } catch (e) {
+      metrics?.count("hub_malformed", 1, { document: name });
+      report(e, name);
+      return;
+    }
+    const expected = link.doc.map.fingerprint;
+    if (m.fingerprint !== expected) {
+      metrics?.count("refusals", 1, { code: "CONFIG_MISMATCH" });
+      const detail = { expected, received: m.fingerprint };
+      report(
+        new ResolverMismatchError("CONFIG_MISMATCH", `hub peer ${from} serves ${name} with other rules`, {
+          ...detail,
+          differences: [{ kind: "fingerprint", ...detail }],
+        }),
+        name,
+      );
+      return;
+    }
+    heard(link, from, m);
+  };
+
+  const join = (link: Link): void => {
+    if (closed || link.joining || link.channel !== undefined) return;
+    link.joining = true;
+    hub
+      .join(link.doc.name, {
+        onMessage: (from, bytes) => onMessage(link, from, bytes),
+        onGap: () => digest(link),
+      })
+      .then(
+        (channel) => {
+          link.joining = false;
+          if (closed) {
+            void channel.leave().catch(() => {});
+            return;
+          }
+          link.channel = channel;
+          digest(link);
+        },
+        (e: unknown) => {
+          // Retried at the next digest tick or when the hub comes up.
+          link.joining = false;
+          metrics?.count("hub_publish_failures", 1, { document: link.doc.name, type: "join" });
+          if (!(isConvergeError(e) && e.code === "HUB_UNAVAILABLE")) report(e, link.doc.name);
+        },
+      );
+  };
+
+  const tick = (): void => {
+    timer = undefined;
+    if (closed) return;
+    for (const link of links.values()) digest(link);
+    arm();
+  };
+  const arm = (): void => {
+    if (digestMs > 0 && timer === undefined && !closed) timer = timers.setTimeout(tick, digestMs);
+  };
+
+  metrics?.gauge("hub_up", hub.isUp() ? 1 : 0);
+  const unsubscribe = hub.onStatus((up) => {
+    if (closed) return;
+    metrics?.gauge("hub_up", up ? 1 : 0);
+    for (const l of [...listeners]) {
+      try {
+        l(up);
+      } catch {
+        // A listener's failure is its own.
+      }
+    }
+    if (up) for (const link of links.values()) digest(link);
+  });
+
+  return {
+    attach: (doc) => {
+      if (closed || links.has(doc)) return;
+      const link: Link = { doc, channel: undefined, joining: false };
+      links.set(doc, link);
+      join(link);
+      arm();
+    },
+    published: (doc, bytes) => {
+      const link = links.get(doc);
+      if (link !== undefined)
+        out(link, undefined, { type: "payload", fingerprint: doc.map.fingerprint, payload: bytes });
+    },
+    onStatus: (listener) => {
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      unsubscribe();
+      listeners.clear();
+      if (timer !== undefined) timers.clearTimeout(timer);
+      for (const link of links.values())
+        await link.channel?.leave().catch((e: unknown) => report(e, link.doc.name));
+      links.clear();
+    },
+  };
+}
