@@ -193,6 +193,7 @@ export async function runClusterOnce(
   let burst: PhaseMeasures | null = null;
   let base: RedisStats | undefined;
   let end: RedisStats | undefined;
+  let hubDowns: number | null = null;
   try {
     await redis.reset();
     base = await redis.stats();
@@ -232,6 +233,9 @@ export async function runClusterOnce(
     if (config.burstMs > 0) burst = await phase(run, "burst", config.burstMs, children, redis);
     checkValues(run);
     end = await redis.stats();
+    const last = await serverCpu(children);
+    if (last.some((s) => s.hubDowns !== undefined))
+      hubDowns = last.reduce((sum, s) => sum + (s.hubDowns ?? 0), 0);
   } catch (e) {
     status = e instanceof Error && "code" in e && e.code === "BENCH_TIMEOUT" ? "timeout" : "error";
     note = describe(e);
@@ -257,6 +261,7 @@ export async function runClusterOnce(
     redisKeys: ok ? (end?.keys ?? null) : null,
     redisStreams: ok ? (end?.streams ?? null) : null,
     redisStreamEntries: ok ? (end?.streamEntries ?? null) : null,
+    hubDowns,
     reconnects: run.list.reduce((a, c) => a + Math.max(0, c.connects() - 1), 0),
   } as ClusterSample;
 }

@@ -66,6 +66,8 @@ export interface ClusterSample {
   readonly redisKeys: number | null;
   readonly redisStreams: number | null;
   readonly redisStreamEntries: number | null;
+  /** converge: times a server's hub circuit opened during the run, all servers together (null for Hocuspocus). */
+  readonly hubDowns: number | null;
   /** Connections the clients opened beyond their first (unrequested reconnects). */
   readonly reconnects: number;
 }
@@ -101,6 +103,7 @@ export const CLUSTER_FIELDS: readonly (keyof ClusterSample & string)[] = [
   "redisKeys",
   "redisStreams",
   "redisStreamEntries",
+  "hubDowns",
   "reconnects",
 ];
 

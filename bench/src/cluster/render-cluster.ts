@@ -26,16 +26,26 @@ function rows(r: ClusterResult, cells: (m: Median, size: ClusterSize) => string[
     for (const s of size.results) {
       const reconnects =
         (s.median.reconnects ?? 0) > 0 ? `${s.median.reconnects} unrequested reconnects` : "";
+      const downs = s.samples.reduce((n, x) => n + (x.hubDowns ?? 0), 0);
+      const circuit = downs > 0 ? `hub circuit opened ${downs}× over ${s.samples.length} run(s)` : "";
       out.push([
         String(size.servers),
         s.impl,
         ...cells(s.median, size),
         runs(s, r),
-        [s.note, reconnects].filter(Boolean).join("; "),
+        [s.note, reconnects, circuit].filter(Boolean).join("; "),
       ]);
     }
   }
   return out;
+}
+
+/** The load-average sentence, when the result has one. */
+function load(r: ClusterResult, cores: number): string {
+  const l = r.loadAverage;
+  if (l === undefined) return "";
+  const busy = Math.max(l[0], l[1]) > cores;
+  return ` Load average ${l[0].toFixed(1)} at the start, ${l[1].toFixed(1)} at the end${busy ? ": other work shared the cores, so absolute times and rates are inflated; compare the systems within this run (they alternate run by run), and CPU per op." : "."}`;
 }
 
 /** Where a write is written and where it is observed, for N servers. */
@@ -138,7 +148,7 @@ export function renderCluster(r: ClusterResult, cores: number): string {
     ),
   );
   parts.push(
-    `What this machine can show: ${cores} core(s) run the bench driver (every client), every server process and redis-server at once, so more server processes add work (each relays every write to its own clients and to Redis) without adding cores. These rows measure the overhead of going through Redis and of each extra server, not scale-out; throughput that grows with servers needs a core (or a machine) per server.${r.note === "" ? "" : ` Note: ${r.note}.`}`,
+    `What this machine can show: ${cores} core(s) run the bench driver (every client), every server process and redis-server at once, so more server processes add work (each relays every write to its own clients and to Redis) without adding cores. These rows measure the overhead of going through Redis and of each extra server, not scale-out; throughput that grows with servers needs a core (or a machine) per server.${load(r, cores)}${r.note === "" ? "" : ` Note: ${r.note}.`}`,
   );
   return parts.join("\n\n");
 }

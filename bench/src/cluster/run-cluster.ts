@@ -1,3 +1,4 @@
+import { loadavg } from "node:os";
 import { startRedisServer } from "../../../test/kit/redis-server.ts";
 import { rotated, type Summary, summarize } from "../sync/run-sync.ts";
 import type { ClusterConfig, ClusterSystem } from "./cluster-config.ts";
@@ -28,6 +29,11 @@ export interface ClusterResult {
   /** `redis-server --version`'s version, as INFO reports it. */
   readonly redisVersion: string | null;
   readonly sizes: readonly ClusterSize[];
+  /**
+   * The machine's 1-minute load average when the section started and when it ended: above the
+   * core count, other work shared the cores and every absolute number here is inflated.
+   */
+  readonly loadAverage?: readonly [number, number];
   /** When the section started (ISO 8601). */
   readonly measuredAt: string;
   /** Why the run stopped early or could not start, when it did. */
@@ -44,6 +50,7 @@ export async function runCluster(config: ClusterConfig, log: (msg: string) => vo
   process.setMaxListeners(0);
   const started = performance.now();
   const measuredAt = new Date().toISOString();
+  const loadAtStart = loadavg()[0] ?? 0;
   const samples = new Map<string, ClusterSample[]>();
   let repsRun = 0;
   let note = "";
@@ -104,6 +111,7 @@ export async function runCluster(config: ClusterConfig, log: (msg: string) => vo
       servers,
       results: config.systems.map((s) => summarize(s, samples.get(key(s, servers)) ?? [], CLUSTER_FIELDS)),
     })),
+    loadAverage: [loadAtStart, loadavg()[0] ?? 0],
     measuredAt,
     note,
   };

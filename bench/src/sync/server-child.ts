@@ -12,7 +12,7 @@ const send = (msg: FromChild): void => {
   process.send?.(msg);
 };
 
-function stats(): ServerStats {
+function stats(server: RunningServer): ServerStats {
   const cpu = process.cpuUsage();
   const gc = globalThis.gc;
   if (gc !== undefined) {
@@ -27,6 +27,7 @@ function stats(): ServerStats {
     rss: m.rss,
     heapUsed: m.heapUsed,
     external: m.external,
+    ...(server.hubDowns === undefined ? {} : { hubDowns: server.hubDowns() }),
   };
 }
 
@@ -48,7 +49,7 @@ try {
   process.on("message", (raw) => {
     // Our own parent's messages, typed in server-messages.ts.
     const msg = raw as ToChild;
-    if (msg.type === "stats") send({ type: "stats", id: msg.id, stats: stats() });
+    if (msg.type === "stats") send({ type: "stats", id: msg.id, stats: stats(server) });
     else if (msg.type === "stop") {
       void server.close().finally(() => process.exit(0));
       // close() of a server whose clients linger must not keep the child alive.
