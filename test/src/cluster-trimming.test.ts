@@ -102,7 +102,9 @@ describe("a cluster on aggressively trimmed streams", () => {
     await c.serversReach(final.encodeState(), 30_000);
     const want = hex(final.encodeState());
     const stored = await c.storedStates();
-    stored.forEach((s, i) => expect(hex(s) === want, `server ${i}'s stored state (${replay})`).toBe(true));
+    for (const [i, s] of stored.entries()) {
+      expect(hex(s) === want, `server ${i}'s stored state (${replay})`).toBe(true);
+    }
     console.log(
       `[cluster-trim] ${log.ops().length} operations, stream length at most ${maxLen}; ` +
         `${catchupsAfter - catchupsBefore} catch-up deltas while writing; clients quiescent after ${settledMs} ms; ` +

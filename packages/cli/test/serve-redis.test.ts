@@ -44,8 +44,11 @@ describe("converge serve --redis", () => {
     const args = (n: number): string[] => ["--port", "0", "--data", join(dir, `s${n}`), "--redis", redis.url];
     const [one, two] = await Promise.all([startServe(args(1)), startServe(args(2))]);
     try {
-      expect(one.output()).toMatch(
-        /scale-out through Redis at redis:\/\/127\.0\.0\.1:\d+ as member [0-9a-f]{16}/,
+      // printed right after the listening line, maybe in a later chunk
+      await until(
+        () =>
+          /scale-out through Redis at redis:\/\/127\.0\.0\.1:\d+ as member [0-9a-f]{16}/.test(one.output()),
+        "the member line",
       );
       const a = await open(one.url);
       const b = await open(two.url);
@@ -102,10 +105,10 @@ describe("converge serve --redis", () => {
     stop("SIGTERM");
     expect(await running).toBe(0);
     expect(out.at(-1)).toBe("converge serve: closed");
-    let left = -1;
-    const deadline = Date.now() + 5000;
-    while ((left = await hubClients()) !== 0 && Date.now() < deadline)
+    let left = await hubClients();
+    for (const deadline = Date.now() + 5000; left !== 0 && Date.now() < deadline; left = await hubClients()) {
       await new Promise((r) => setTimeout(r, 20));
+    }
     expect(left).toBe(0);
 
     for (const bad of [

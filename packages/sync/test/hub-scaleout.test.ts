@@ -9,6 +9,7 @@ import {
   memoryHubNetwork,
   memoryStore,
   memoryTransportPair,
+  type Store,
   type SyncHost,
   type SyncSession,
   type Transport,
@@ -23,7 +24,9 @@ import { type WriteOracle, writeOracle } from "./write-oracle.ts";
  * (two per host at the start) write at random (counter ops, lww sets, batches), are kicked off
  * and reconnect to a random live host (catch-up deltas both ways, relayed as fresh deltas), and
  * writers send whole states through a raw connection. The hub goes down mid-run (writes keep
- * being acknowledged), the third host starts late (during or after the outage). At quiescence
+ * being acknowledged), the third host starts late (during or after the outage), and hosts crash
+ * (kill -9: what they had not committed is lost) and restart from their stores as new hub
+ * members. At quiescence
  * every host and client is byte-identical and has every write that was made (the oracle: counter
  * sums, the lww write with the largest HLC time, each writer's last seq), every acknowledged
  * one included; and the catch-up and failure paths were exercised (metrics).
@@ -38,7 +41,8 @@ type Command =
   | { readonly kind: "batch"; readonly client: number; readonly key: number; readonly value: number }
   | { readonly kind: "kick"; readonly client: number }
   | { readonly kind: "state"; readonly key: number; readonly value: number }
-  | { readonly kind: "time"; readonly ms: number };
+  | { readonly kind: "time"; readonly ms: number }
+  | { readonly kind: "restart"; readonly host: number };
 
 const CLIENTS = 6;
 const DIGEST_MS = 300;
@@ -68,7 +72,33 @@ const command: fc.Arbitrary<Command> = fc.oneof(
     weight: 3,
     arbitrary: fc.record({ kind: fc.constant("time" as const), ms: fc.integer({ min: 1, max: 200 }) }),
   },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("restart" as const), host: fc.nat(2) }) },
 );
+
+/** A store view for one host process: after its crash, its commits fail (they never landed). */
+function generation(store: Store): { readonly store: Store; readonly crash: () => void } {
+  let alive = true;
+  return {
+    crash: () => {
+      alive = false;
+    },
+    store: {
+      open: async (name) => {
+        const doc = await store.open(name);
+        return {
+          load: doc.load,
+          commit: async (batch) => {
+            if (!alive) throw new Error("crashed");
+            await doc.commit(batch);
+          },
+          close: async () => {},
+        };
+      },
+      documents: store.documents,
+      close: async () => {},
+    },
+  };
+}
 
 /** A metrics sink that sums counters by name. */
 function counters(): MetricsSink & { readonly total: (name: string) => number } {
@@ -82,7 +112,16 @@ function counters(): MetricsSink & { readonly total: (name: string) => number } 
 }
 
 /** What the schedules exercised, over all runs (checked, so the paths are not vacuous). */
-const seen = { writes: 0, acked: 0, catchups: 0, publishFailures: 0, states: 0, kicks: 0, lateHosts: 0 };
+const seen = {
+  writes: 0,
+  acked: 0,
+  catchups: 0,
+  publishFailures: 0,
+  states: 0,
+  kicks: 0,
+  lateHosts: 0,
+  restarts: 0,
+};
 
 async function run(
   seed: number,
@@ -97,26 +136,43 @@ async function run(
   const errors: string[] = [];
   const status: boolean[][] = [];
   const hosts: SyncHost[] = [];
-  const startHost = (): void => {
-    const i = hosts.length;
+  const stores: Store[] = [];
+  const crash: (() => void)[] = [];
+  const restarted = new Set<number>();
+  const links: (Transport | undefined)[] = [];
+  const linkHost: number[] = [];
+  /** Starts host `i` (a new one by default) over its durable store, as a new hub member. */
+  const startHost = (i = hosts.length): void => {
+    stores[i] ??= memoryStore();
+    const gen = generation(stores[i] as Store);
+    const member = net.member();
     const host = createSyncHost({
       documents: (name) => (name === "shop" ? { rules } : undefined),
-      store: memoryStore(),
-      hub: net.member(),
+      store: gen.store,
+      hub: member,
       hubDigestMs: DIGEST_MS,
       timers: fake.timers,
       metrics,
       limits: { framesPerSecond: 1e9, bytesPerSecond: 1e12 },
     });
-    host.onError((e) => errors.push(`host ${i}: ${e.code} ${e.message}`));
-    status.push([]);
+    let alive = true;
+    host.onError((e) => {
+      if (alive) errors.push(`host ${i}: ${e.code} ${e.message}`);
+    });
+    status[i] = [];
     host.onHubStatus((up) => status[i]?.push(up));
-    hosts.push(host);
+    hosts[i] = host;
+    // A crash (kill -9): its commits stop landing, it leaves the hub, its connections drop.
+    crash[i] = () => {
+      alive = false;
+      gen.crash();
+      void member.close();
+      for (const [c, t] of links.entries()) if (linkHost[c] === i) t?.close(4000, "host crashed");
+    };
   };
   startHost();
   startHost();
   const oracle: WriteOracle = writeOracle();
-  const links: (Transport | undefined)[] = [];
   const maps: ReplicatedMap[] = [];
   const sessions: SyncSession[] = [];
   for (let i = 0; i < CLIENTS; i++) {
@@ -126,8 +182,10 @@ async function run(
       document: "shop",
       dial: async () => {
         const [c, s] = memoryTransportPair();
-        (hosts[rand.int(hosts.length)] as SyncHost).accept(s);
+        const h = rand.int(hosts.length);
+        (hosts[h] as SyncHost).accept(s);
         links[i] = c;
+        linkHost[i] = h;
         return c;
       },
       timers: fake.timers,
@@ -137,7 +195,20 @@ async function run(
     session.on("ack", (v) => oracle.acked(map, v.get(map.id)));
     sessions.push(session);
   }
-  const stateAcks: Promise<void>[] = [];
+  /** Writers of whole states, and whether a host acknowledged theirs (else they send it again). */
+  const stateWriters: { readonly map: ReplicatedMap; acked: boolean }[] = [];
+  const sendState = async (w: { readonly map: ReplicatedMap; acked: boolean }): Promise<void> => {
+    const raw = rawClient(hosts[rand.int(hosts.length)] as SyncHost);
+    raw.hello(w.map);
+    raw.send({ type: "payload", payload: w.map.encodeState() });
+    for (let k = 0; k < 20 && !raw.got.some((m) => m.type === "ack"); k++) await settle(1);
+    const ack = raw.got.find((m) => m.type === "ack");
+    if (ack?.type === "ack") {
+      oracle.acked(w.map, ack.vector.get(w.map.id));
+      w.acked = true;
+    }
+    raw.transport.close(1000, "done");
+  };
 
   for (const [n, c] of commands.entries()) {
     if (n === outage[0]) net.setDown(true);
@@ -171,28 +242,29 @@ async function run(
         const w = createReplicatedMap({ resolvers: rules, clockOptions: { now: fake.timers.now } });
         oracle.set(w, `title:${c.key}`, c.value);
         oracle.increment(w, `stock:${c.key}`, 2);
-        const raw = rawClient(hosts[rand.int(hosts.length)] as SyncHost);
-        raw.hello(w);
-        raw.send({ type: "payload", payload: w.encodeState() });
-        stateAcks.push(
-          (async () => {
-            for (let k = 0; k < 50 && !raw.got.some((m) => m.type === "ack"); k++) await settle(1);
-            const ack = raw.got.find((m) => m.type === "ack");
-            if (ack?.type === "ack") oracle.acked(w, ack.vector.get(w.id));
-            raw.transport.close(1000, "done");
-          })(),
-        );
+        const writer = { map: w, acked: false };
+        stateWriters.push(writer);
+        void sendState(writer);
         break;
       }
       case "time":
         fake.advance(c.ms);
+        break;
+      case "restart":
+        if (c.host >= hosts.length) break;
+        seen.restarts++;
+        restarted.add(c.host);
+        crash[c.host]?.();
+        startHost(c.host);
         break;
     }
     await settle(2);
   }
   if (hosts.length < 3) startHost();
   net.setDown(false);
-  await Promise.all(stateAcks);
+  await settle(25);
+  // A writer whose host crashed before acknowledging sends its state again, like a client would.
+  for (let round = 0; round < 5; round++) for (const w of stateWriters) if (!w.acked) await sendState(w);
 
   // Quiescence: time moves (digests, reconnects) until every replica has the same state.
   const docs = await Promise.all(hosts.map((h) => h.document("shop")));
@@ -218,7 +290,7 @@ async function run(
   const { writes, acked } = oracle.counts();
   expect(acked).toBe(writes);
   expect(errors).toEqual([]);
-  if (outage[0] < commands.length && outage[0] < outage[1]) {
+  if (outage[0] < commands.length && outage[0] < outage[1] && !restarted.has(0)) {
     expect(status[0]).toContain(false);
     expect(status[0]?.at(-1)).toBe(true);
   }
@@ -232,7 +304,7 @@ async function run(
 
 describe("scale-out through a hub", () => {
   const { numRuns } = runConfig({ log: () => {} }, 100);
-  it("three hosts, an outage and a late host: byte-identical, every acknowledged write present", async () => {
+  it("three hosts, an outage, a late host and crashes: byte-identical, every acknowledged write present", async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.nat(),
@@ -248,5 +320,6 @@ describe("scale-out through a hub", () => {
     expect(seen.publishFailures).toBeGreaterThan(0);
     expect(seen.states).toBeGreaterThan(0);
     expect(seen.lateHosts).toBeGreaterThan(0);
+    expect(seen.restarts).toBeGreaterThan(0);
   }, 120_000);
 });
