@@ -64,6 +64,7 @@ export const WORKLOADS: readonly [
   "text",
   "sync",
   "storage",
+  "cluster",
 ] = [
   // The whole round first: its first rounds are then the process's cold ones.
   "round",
@@ -78,6 +79,8 @@ export const WORKLOADS: readonly [
   // Sync last: it forks server processes and opens thousands of sockets (settings: sync/main.ts).
   "sync",
   "storage",
+  // Scale-out through Redis: forks server processes and a private redis-server (cluster/main.ts).
+  "cluster",
 ];
 
 /** A workload's name. */

@@ -19,9 +19,10 @@
  *   BENCH_COUNTER_REPLICAS=16, BENCH_COUNTER_KEYS=100000
  *   BENCH_HLC_ITERATIONS=1000000, BENCH_HLC_REPS=5
  *   BENCH_TEXT_KEYS=1000        text keys (1 KB each, edited on two replicas)
- *   BENCH_ONLY=round,op-path,full-state,delta,memory,counters,hlc,scripts,text,sync,storage   run only these
+ *   BENCH_ONLY=round,op-path,full-state,delta,memory,counters,hlc,scripts,text,sync,storage,cluster   run only these
  *   BENCH_SYNC_*                sync side by side with Hocuspocus and y-websocket: see sync/main.ts
  *   BENCH_STORAGE_*             durable writes and loads next to Hocuspocus + SQLite: see storage/main.ts
+ *   BENCH_CLUSTER_*             scale-out through Redis beside Hocuspocus + Redis: see cluster/main.ts
  *   BENCH_OUT=path              where to write the JSON document
  *
  * A run that writes the default bench/results.json also regenerates bench/README.md from it
@@ -30,6 +31,9 @@
 import { writeFileSync } from "node:fs";
 import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { loadClusterConfig } from "./cluster/cluster-config.ts";
+import { renderCluster } from "./cluster/render-cluster.ts";
+import { runCluster } from "./cluster/run-cluster.ts";
 import { loadConfig, type Workload } from "./config.ts";
 import { machineInfo } from "./machine.ts";
 import { DEFAULT_RESULTS, writeReadme } from "./readme.ts";
@@ -111,8 +115,11 @@ if (sync !== undefined) print(renderSync(sync));
 const storage = runs("storage") ? await runStorage(loadStorageConfig(process.env), log) : undefined;
 if (storage !== undefined) print(renderStorage(storage));
 
+const cluster = runs("cluster") ? await runCluster(loadClusterConfig(process.env), log) : undefined;
+if (cluster !== undefined) print(renderCluster(cluster, machine.cores));
+
 const targets = [
-  ...checkTargets({ round, opPath, fullState, delta, memory, sync }),
+  ...checkTargets({ round, opPath, fullState, delta, memory, sync, cluster }),
   ...(storage === undefined ? [] : storageTargets(storage)),
 ];
 if (targets.length > 0) print(renderTargets(targets));
@@ -137,6 +144,7 @@ const document = {
   text: text ?? null,
   sync: sync ?? null,
   storage: storage ?? null,
+  cluster: cluster ?? null,
   targets,
 };
 const json = JSON.stringify(document, null, 2);

@@ -7,6 +7,9 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { clusterReadmeText } from "./cluster/readme-text.ts";
+import { renderCluster } from "./cluster/render-cluster.ts";
+import type { ClusterResult } from "./cluster/run-cluster.ts";
 import type { BenchConfig } from "./config.ts";
 import type { MachineInfo } from "./machine.ts";
 import { fmtBytes, fmtCount, setTableFormat } from "./report.ts";
@@ -60,6 +63,8 @@ export interface ResultsDocument {
   readonly sync?: SyncResult | null;
   /** Absent in documents written before storage was measured. */
   readonly storage?: StorageResult | null;
+  /** Absent in documents written before the cluster section existed. */
+  readonly cluster?: ClusterResult | null;
   readonly targets: readonly TargetCheck[];
 }
 
@@ -89,6 +94,8 @@ export function renderReadme(doc: ResultsDocument): string {
     if (doc.sync !== undefined && doc.sync !== null)
       add(`${syncReadmeText(doc.sync)}\n\n${renderSync(doc.sync)}`);
     if (doc.storage !== undefined && doc.storage !== null) add(renderStorage(doc.storage));
+    if (doc.cluster !== undefined && doc.cluster !== null)
+      add(`${clusterReadmeText(doc.cluster)}\n\n${renderCluster(doc.cluster, m.cores)}`);
     const uncommitted = doc.source.uncommitted.length > 0 ? " plus uncommitted changes under packages/" : "";
     return [
       "# converge benchmarks",

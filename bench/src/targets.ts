@@ -1,3 +1,5 @@
+import { clusterTargets } from "./cluster/cluster-targets.ts";
+import type { ClusterResult } from "./cluster/run-cluster.ts";
 import { fmtCount } from "./report.ts";
 import type { SyncResult } from "./sync/run-sync.ts";
 import { syncTargets } from "./sync/sync-targets.ts";
@@ -23,6 +25,7 @@ export interface TargetInputs {
   readonly delta: readonly DeltaResult[];
   readonly memory: MemoryResult | undefined;
   readonly sync?: SyncResult | undefined;
+  readonly cluster?: ClusterResult | undefined;
 }
 
 const x = (v: number | null): string => (v === null ? "-" : `${v.toFixed(2)}×`);
@@ -172,5 +175,6 @@ export function checkTargets(inputs: TargetInputs): TargetCheck[] {
     });
   }
   if (inputs.sync !== undefined) out.push(...syncTargets(inputs.sync));
+  if (inputs.cluster !== undefined) out.push(...clusterTargets(inputs.cluster));
   return out;
 }

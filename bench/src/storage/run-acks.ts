@@ -34,7 +34,8 @@ async function once(system: StorageSystem, config: StorageConfig, log: (m: strin
     const make = system.startsWith("converge") ? convergeAckClient : hocuspocusAckClient;
     // A document per client: the run measures the path to a durable ack (merge, store, ack), not
     // the relay to other clients, which the sync bench's fan-out measures.
-    for (let i = 0; i < config.clients; i++) clients.push(await make(server.url, `doc-${i}`, config.timeoutMs));
+    for (let i = 0; i < config.clients; i++)
+      clients.push(await make(server.url, `doc-${i}`, config.timeoutMs));
     const latencies: number[] = [];
     let ackedInWindow = 0;
     let inFlight = 0;

@@ -39,7 +39,8 @@ export interface SyncResult {
 
 type Sample = { readonly system: SystemId; readonly status: string; readonly note: string };
 
-function summarize<S extends Sample>(
+/** Medians of `fields` over a system's completed runs, with why the others failed (shared with the cluster section). */
+export function summarize<S extends Sample>(
   system: SystemId,
   samples: readonly S[],
   fields: readonly (keyof S & string)[],
@@ -88,7 +89,7 @@ const IDLE_FIELDS = [
 ] as const satisfies readonly (keyof IdleSample)[];
 
 /** Systems in a rotated order for repetition `rep`, so no system always runs first. */
-function rotated(systems: readonly SystemId[], rep: number): SystemId[] {
+export function rotated<T extends SystemId>(systems: readonly T[], rep: number): T[] {
   const k = rep % Math.max(1, systems.length);
   return [...systems.slice(k), ...systems.slice(0, k)];
 }

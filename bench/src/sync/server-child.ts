@@ -1,6 +1,7 @@
 /**
- * The entry of a server child process: `node --expose-gc server-child.ts <system>`. Starts that
- * system's server on 127.0.0.1 (a free port), reports it, then answers `stats` (the child's own
+ * The entry of a server child process: `node --expose-gc server-child.ts <system> [redis-url]`.
+ * Starts that system's server on 127.0.0.1 (a free port) — with a Redis URL, the system's
+ * cluster server (cluster/servers/) — reports it, then answers `stats` (the child's own
  * CPU and memory after GC) until `stop`. Forked by server-process.ts; one child per system per
  * scenario, so every number it reports is the server's alone.
  */
@@ -11,7 +12,7 @@ const send = (msg: FromChild): void => {
   process.send?.(msg);
 };
 
-function stats(): ServerStats {
+function stats(server: RunningServer): ServerStats {
   const cpu = process.cpuUsage();
   const gc = globalThis.gc;
   if (gc !== undefined) {
@@ -26,11 +27,14 @@ function stats(): ServerStats {
     rss: m.rss,
     heapUsed: m.heapUsed,
     external: m.external,
+    ...(server.hubDowns === undefined ? {} : { hubDowns: server.hubDowns() }),
   };
 }
 
-async function start(system: string): Promise<RunningServer> {
+async function start(system: string, redisUrl: string | undefined): Promise<RunningServer> {
   if (!isSystemId(system)) throw new Error(`server-child: unknown system ${system}`);
+  if (redisUrl !== undefined)
+    return (await import("../cluster/servers/cluster-server.ts")).startClusterServer(system, redisUrl);
   if (system === "converge") return (await import("./servers/converge-server.ts")).startConvergeServer();
   if (system === "hocuspocus")
     return (await import("./servers/hocuspocus-server.ts")).startHocuspocusServer();
@@ -41,11 +45,11 @@ async function start(system: string): Promise<RunningServer> {
 process.on("disconnect", () => process.exit(0));
 
 try {
-  const server = await start(process.argv[2] ?? "");
+  const server = await start(process.argv[2] ?? "", process.argv[3]);
   process.on("message", (raw) => {
     // Our own parent's messages, typed in server-messages.ts.
     const msg = raw as ToChild;
-    if (msg.type === "stats") send({ type: "stats", id: msg.id, stats: stats() });
+    if (msg.type === "stats") send({ type: "stats", id: msg.id, stats: stats(server) });
     else if (msg.type === "stop") {
       void server.close().finally(() => process.exit(0));
       // close() of a server whose clients linger must not keep the child alive.

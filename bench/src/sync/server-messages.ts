@@ -19,6 +19,8 @@ export const SYSTEM_NAMES: Readonly<Record<SystemId, string>> = {
 export interface RunningServer {
   readonly port: number;
   readonly close: () => Promise<void>;
+  /** Cluster servers: how many times the server's link to its peers went down (circuit opened). */
+  readonly hubDowns?: () => number;
 }
 
 /** The server's own resource use, read inside its child process. */
@@ -33,6 +35,8 @@ export interface ServerStats {
   readonly heapUsed: number;
   /** Memory outside the V8 heap held by JS objects (includes array buffers), bytes, after GC. */
   readonly external: number;
+  /** {@link RunningServer.hubDowns} at the time of the read (absent for a server without a hub). */
+  readonly hubDowns?: number;
 }
 
 /** Parent → child. */

@@ -16,12 +16,29 @@ export interface ServerProcess {
 
 const CHILD = fileURLToPath(new URL("./server-child.ts", import.meta.url));
 
-/** Forks a child running `system`'s server; rejects (and kills the child) if it is not ready within `timeoutMs`. */
-export async function startServerProcess(system: SystemId, timeoutMs: number): Promise<ServerProcess> {
+/** What a server child serves besides its system's defaults. */
+export interface ServerChildOptions {
+  /**
+   * `redis://127.0.0.1:PORT`: the server joins a cluster through that Redis (converge with
+   * `@converge/redis`'s hub, Hocuspocus with `@hocuspocus/extension-redis`); see cluster/servers.
+   */
+  readonly redisUrl?: string;
+}
+
+/**
+ * Forks a child running `system`'s server (alone, or in a Redis cluster with `options.redisUrl`);
+ * rejects (and kills the child) if it is not ready within `timeoutMs`.
+ */
+export async function startServerProcess(
+  system: SystemId,
+  timeoutMs: number,
+  options: ServerChildOptions = {},
+): Promise<ServerProcess> {
   // BENCH_SYNC_SERVER_PROF=dir: each server child writes a V8 CPU profile there when it stops.
   const prof = process.env["BENCH_SYNC_SERVER_PROF"];
   const profile = prof === undefined || prof === "" ? [] : ["--cpu-prof", `--cpu-prof-dir=${prof}`];
-  const child: ChildProcess = fork(CHILD, [system], {
+  const args = options.redisUrl === undefined ? [system] : [system, options.redisUrl];
+  const child: ChildProcess = fork(CHILD, args, {
     execArgv: [
       "--conditions=@converge/source",
       "--expose-gc",

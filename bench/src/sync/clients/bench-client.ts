@@ -15,6 +15,11 @@ export interface BenchClient {
   readonly onRemote: (listener: (count: number, keys: () => Iterable<string>) => void) => void;
   /** The value of `key`, or undefined. */
   readonly get: (key: string) => unknown;
+  /**
+   * Local writes the server has not acknowledged yet (converge: the session's outbox; Hocuspocus:
+   * the provider's unsynced changes), or null for a system without acknowledgements (y-websocket).
+   */
+  readonly unacknowledged: () => number | null;
   /** Whether the client is connected and has completed its handshake with the server. */
   readonly synced: () => boolean;
   /** Times the client connected after the first time (reconnects the scenario did not ask for count too). */

@@ -44,6 +44,7 @@ export const convergeClient: ClientFactory = async (options, timeoutMs) => {
       });
     },
     get: (key) => map.get(key),
+    unacknowledged: () => session.outboxSize(),
     synced: () => session.status() === "synced",
     connects: () => opens,
     disconnect: () => session.close(),

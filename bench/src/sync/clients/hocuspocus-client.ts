@@ -36,6 +36,7 @@ export const hocuspocusClient: ClientFactory = async (options, timeoutMs) => {
   const part = yMapPart(doc);
   const client: BenchClient = {
     ...part,
+    unacknowledged: () => provider.unsyncedChanges,
     synced: () => open && provider.isSynced,
     connects: () => opens,
     disconnect: async () => {

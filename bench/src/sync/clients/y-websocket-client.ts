@@ -20,6 +20,8 @@ export const yWebsocketClient: ClientFactory = async (options, timeoutMs) => {
   const part = yMapPart(doc);
   const client: BenchClient = {
     ...part,
+    // y-websocket's server never acknowledges an update.
+    unacknowledged: () => null,
     synced: () => provider.wsconnected && provider.synced,
     connects: () => opens,
     disconnect: async () => {
