@@ -59,6 +59,10 @@ interface Statements {
   readonly ackOutbox: StatementSync;
   readonly putPeer: StatementSync;
   readonly removePeer: StatementSync;
+  /** Each batch of a group commit runs in its own savepoint (prepared once: exec re-parses). */
+  readonly savepoint: StatementSync;
+  readonly release: StatementSync;
+  readonly rollbackTo: StatementSync;
 }
 
 /**
@@ -163,13 +167,13 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     try {
       handle.exec("BEGIN IMMEDIATE");
       for (const p of group) {
-        handle.exec("SAVEPOINT batch");
+        statements.savepoint.run();
         try {
           applyBatch(statements, p.doc, p.batch);
-          handle.exec("RELEASE batch");
+          statements.release.run();
         } catch (e) {
-          handle.exec("ROLLBACK TO batch");
-          handle.exec("RELEASE batch");
+          statements.rollbackTo.run();
+          statements.release.run();
           failed.set(p, e);
         }
       }
@@ -344,6 +348,9 @@ function prepare(db: DatabaseSync): Statements {
       "INSERT OR REPLACE INTO peers (doc, peer, vector, seen_at, crc) VALUES (?, ?, ?, ?, ?)",
     ),
     removePeer: db.prepare("DELETE FROM peers WHERE doc = ? AND peer = ?"),
+    savepoint: db.prepare("SAVEPOINT batch"),
+    release: db.prepare("RELEASE batch"),
+    rollbackTo: db.prepare("ROLLBACK TO batch"),
   };
 }
 
