@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import { count, type Env, intEnv } from "../env-count.ts";
 import type { SystemId } from "../sync/server-messages.ts";
 
 /** The systems with a Redis scale-out, side by side: converge (`@converge/redis`) and Hocuspocus (its Redis extension). */
@@ -40,19 +41,6 @@ export interface ClusterConfig {
   readonly timeoutMs: number;
   /** Where cluster/main.ts writes its JSON (BENCH_OUT; default bench/results.cluster.json). */
   readonly out: string;
-}
-
-type Env = Readonly<Record<string, string | undefined>>;
-
-function count(name: string, text: string): number {
-  const n = Number(text.trim().replace(/_/g, ""));
-  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${name}: ${JSON.stringify(text)} is not a count`);
-  return n;
-}
-
-function intEnv(env: Env, name: string, fallback: number): number {
-  const raw = env[name];
-  return raw === undefined || raw.trim() === "" ? fallback : count(name, raw);
 }
 
 function secondsEnv(env: Env, name: string, fallback: number): number {

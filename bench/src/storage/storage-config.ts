@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import { intEnv } from "../env-count.ts";
 import { STORAGE_SYSTEMS, type StorageSystem } from "./storage-systems.ts";
 
 /** Settings of the storage bench (environment; see storage/main.ts). */
@@ -15,14 +16,6 @@ export interface StorageConfig {
   readonly out: string;
 }
 
-function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name}: a non-negative integer, got ${raw}`);
-  return n;
-}
-
 /** Reads BENCH_STORAGE_* (and BENCH_QUICK for smoke sizes). */
 export function loadStorageConfig(env: NodeJS.ProcessEnv): StorageConfig {
   const quick = env["BENCH_QUICK"] === "1";
@@ -35,12 +28,12 @@ export function loadStorageConfig(env: NodeJS.ProcessEnv): StorageConfig {
       throw new Error(`BENCH_STORAGE_SYSTEMS: unknown ${s}; known: ${STORAGE_SYSTEMS.join(", ")}`);
   return {
     systems: systems as StorageSystem[],
-    clients: int(env, "BENCH_STORAGE_CLIENTS", quick ? 4 : 20),
-    window: int(env, "BENCH_STORAGE_WINDOW", 16),
-    seconds: int(env, "BENCH_STORAGE_SECONDS", quick ? 2 : 8),
-    reps: int(env, "BENCH_STORAGE_REPS", quick ? 1 : 3),
-    loadKeys: int(env, "BENCH_STORAGE_LOAD_KEYS", quick ? 10_000 : 1_000_000),
-    timeoutMs: int(env, "BENCH_STORAGE_TIMEOUT_S", 60) * 1000,
+    clients: intEnv(env, "BENCH_STORAGE_CLIENTS", quick ? 4 : 20),
+    window: intEnv(env, "BENCH_STORAGE_WINDOW", 16),
+    seconds: intEnv(env, "BENCH_STORAGE_SECONDS", quick ? 2 : 8),
+    reps: intEnv(env, "BENCH_STORAGE_REPS", quick ? 1 : 3),
+    loadKeys: intEnv(env, "BENCH_STORAGE_LOAD_KEYS", quick ? 10_000 : 1_000_000),
+    timeoutMs: intEnv(env, "BENCH_STORAGE_TIMEOUT_S", 60) * 1000,
     out:
       env["BENCH_OUT"] ??
       fileURLToPath(

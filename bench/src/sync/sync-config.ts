@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import { count, type Env, intEnv } from "../env-count.ts";
 import { isSystemId, SYSTEMS, type SystemId } from "./server-messages.ts";
 
 /** Settings of the sync benchmarks (every BENCH_SYNC_* variable is listed in sync/main.ts). */
@@ -39,19 +40,6 @@ export interface SyncConfig {
   readonly timeoutMs: number;
   /** Where sync/main.ts writes its JSON (BENCH_OUT; default bench/results.sync.json). */
   readonly out: string;
-}
-
-type Env = Readonly<Record<string, string | undefined>>;
-
-function count(name: string, text: string): number {
-  const n = Number(text.trim().replace(/_/g, ""));
-  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${name}: ${JSON.stringify(text)} is not a count`);
-  return n;
-}
-
-function intEnv(env: Env, name: string, fallback: number): number {
-  const raw = env[name];
-  return raw === undefined || raw.trim() === "" ? fallback : count(name, raw);
 }
 
 function listEnv(env: Env, name: string, fallback: readonly number[]): readonly number[] {
