@@ -1,6 +1,6 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { BenchTimeout } from "../sync/wait.ts";
+import { childReady } from "../child-ready.ts";
 import type { StorageFromChild, StorageSystem, StorageToChild } from "./storage-systems.ts";
 
 /** A storage bench server in a child process. */
@@ -33,23 +33,8 @@ export async function startStorageServer(
     if (child.connected) child.send(msg);
   };
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new BenchTimeout(`${system} server to start`, timeoutMs)),
-        timeoutMs,
-      );
-      child.on("message", (raw) => {
-        // Messages from our own child, typed in storage-systems.ts.
-        const msg = raw as StorageFromChild;
-        if (msg.type === "ready") {
-          clearTimeout(timer);
-          resolve(msg.port);
-        } else if (msg.type === "error") {
-          clearTimeout(timer);
-          reject(new Error(`${system} server failed: ${msg.message}`));
-        } else if (msg.type === "cpu") cpuWaiter?.(msg.us);
-      });
-      void exit.then(() => reject(new Error(`${system} server exited before it was ready`)));
+    const port = await childReady<StorageFromChild>(child, exit, `${system} server`, timeoutMs, (msg) => {
+      if (msg.type === "cpu") cpuWaiter?.(msg.us);
     });
     return {
       url: `ws://127.0.0.1:${port}`,

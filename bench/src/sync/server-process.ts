@@ -1,5 +1,6 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { childReady } from "../child-ready.ts";
 import type { FromChild, ServerStats, SystemId, ToChild } from "./server-messages.ts";
 import { BenchTimeout } from "./wait.ts";
 
@@ -63,29 +64,11 @@ export async function startServerProcess(
     await exit;
   };
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new BenchTimeout(`${system} server to start`, timeoutMs)),
-        timeoutMs,
-      );
-      child.on("message", (raw) => {
-        // Messages from our own child, typed in server-messages.ts.
-        const msg = raw as FromChild;
-        if (msg.type === "ready") {
-          clearTimeout(timer);
-          resolve(msg.port);
-        } else if (msg.type === "error") {
-          clearTimeout(timer);
-          reject(new Error(`${system} server failed: ${msg.message}`));
-        } else if (msg.type === "stats") {
-          waiting.get(msg.id)?.(msg.stats);
-          waiting.delete(msg.id);
-        }
-      });
-      void exit.then(() => {
-        clearTimeout(timer);
-        reject(new Error(`${system} server exited before it was ready`));
-      });
+    const port = await childReady<FromChild>(child, exit, `${system} server`, timeoutMs, (msg) => {
+      if (msg.type === "stats") {
+        waiting.get(msg.id)?.(msg.stats);
+        waiting.delete(msg.id);
+      }
     });
     const send = (msg: ToChild): void => {
       if (!exited && child.connected) child.send(msg);
