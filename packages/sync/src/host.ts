@@ -4,7 +4,7 @@ import { ChunkAssembler, payloadFrames } from "./_internals/chunks.ts";
 import { type HostDocument, loadHostDocument } from "./_internals/host-document.ts";
 import { type Conn, isClosed, type MergeContext, mergePayload } from "./_internals/host-merge.ts";
 import { hubLinks } from "./_internals/hub-links.ts";
-import { DEFAULT_LEASE_MS, isLive } from "./_internals/lease-floor.ts";
+import { DEFAULT_LEASE_MS } from "./_internals/lease-floor.ts";
 import { isRefusal, refusalError } from "./_internals/refusal-error.ts";
 import { sendCatchUp } from "./_internals/reset-catch-up.ts";
 import { defaultTimers } from "./_internals/timers.ts";
@@ -115,9 +115,6 @@ export function createSyncHost(options: HostOptions): SyncHost {
       doc = loadHostDocument<Conn>(store, name, config, options.storePolicy?.compactBytes, {
         now: timers.now,
         leaseMs,
-        // In a cluster the other hosts' last digests count like leases (docs/SEMANTICS.md).
-        extra: (d) =>
-          [...d.members.values()].filter((m) => isLive(m, timers.now(), leaseMs)).map((m) => m.vector),
         sent: (c) => (c.phase !== "open" ? undefined : c.paused ? c.known : c.doc?.map.versionVector()),
         compacted: (d, floor) => {
           for (const c of d.connections)

@@ -30,8 +30,7 @@ const folding = (store: Store, extra: Partial<HostOptions> = {}) =>
   });
 
 /** A client of `host` writes and deletes a few keys; resolves once they are acknowledged. */
-async function writeThrough(host: ReturnType<typeof folding>): Promise<string> {
-  const map = newMap();
+async function writeThrough(host: ReturnType<typeof folding>, map = newMap()): Promise<string> {
   const session = connect(map, { document: "shop", dial: dialTo(host) });
   await session.whenSynced();
   map.set("title", "one");
@@ -57,6 +56,28 @@ describe("compaction on a host in a cluster", () => {
     const writer = await writeThrough(a);
     expect(await storedFloor(storeA, writer)).toBe(0);
     await a.close();
+    await b.close();
+  });
+
+  it("remembers a peer host's vector across its own restart (a stored ~host: lease)", async () => {
+    const net = memoryHubNetwork();
+    const storeA = memoryStore();
+    // The records outlive the host (a closing host closes its store; this one stays open).
+    const kept: Store = { ...storeA, close: async () => {} };
+    const a = folding(kept, { hub: net.member() });
+    const b = folding(memoryStore(), { hub: net.member() });
+    await a.document("shop");
+    await b.document("shop");
+    await settle();
+    const client = newMap();
+    await writeThrough(a, client); // its commits carry B's lease into A's store
+    await a.close();
+    net.setDown(true); // the restarted A hears nothing from B before it compacts
+    const again = folding(kept, { hub: net.member() });
+    // The same client, back on the restarted host: only B's stored lease holds its writes back.
+    const writer = await writeThrough(again, client);
+    expect(await storedFloor(storeA, writer)).toBe(0);
+    await again.close();
     await b.close();
   });
 

@@ -89,22 +89,25 @@ export function hubLinks(options: HubLinksOptions): HubLinks {
       join(link);
       return;
     }
-    // The committed vector: a peer may rely on what a digest claims.
+    claim(link, undefined, "digest");
+  };
+
+  // A peer may compact on what a digest or request claims: the vector is taken now and sent once
+  // everything merged so far is committed, so it never claims what a crash could take back.
+  const claim = (link: Link, to: string | undefined, type: "digest" | "request"): void => {
+    const vector = link.doc.map.versionVector();
     link.doc.keeper.flush().then(
-      () =>
-        out(link, undefined, {
-          type: "digest",
-          fingerprint: link.doc.map.fingerprint,
-          vector: link.doc.map.versionVector(),
-        }),
+      () => out(link, to, { type, fingerprint: link.doc.map.fingerprint, vector }),
       (e: unknown) => report(e, link.doc.name),
     );
   };
 
   const heard = (link: Link, from: string, m: HubMessage): void => {
     const { doc } = link;
-    if (m.type === "digest" || m.type === "request")
+    if (m.type === "digest" || m.type === "request") {
       doc.members.set(from, { vector: m.vector, seenAt: timers.now() });
+      doc.leases.heard(from, m.vector);
+    }
     const mine = doc.map.versionVector();
     const fingerprint = doc.map.fingerprint;
     switch (m.type) {
@@ -115,8 +118,7 @@ export function hubLinks(options: HubLinksOptions): HubLinks {
           if (outcome === "merged" && m.type === "delta")
             metrics?.count("hub_catchups", 1, { document: doc.name });
           // A published delta whose base is missing here: ask its sender for what this host lacks.
-          if (outcome === "unknown-base" && m.type === "payload")
-            out(link, from, { type: "request", fingerprint, vector: doc.map.versionVector() });
+          if (outcome === "unknown-base" && m.type === "payload") claim(link, from, "request");
           // A catch-up delta is computed from this host's own vector, so its base is here; one
           // that is not is dropped (asking again could loop).
           if (outcome === "unknown-base" && m.type === "delta") {
@@ -132,8 +134,7 @@ export function hubLinks(options: HubLinksOptions): HubLinks {
         const order = mine.compare(m.vector);
         if (order === "after" || order === "concurrent")
           out(link, from, { type: "delta", fingerprint, payload: doc.map.encodeDelta(m.vector) });
-        if (order === "before" || order === "concurrent")
-          out(link, from, { type: "request", fingerprint, vector: mine });
+        if (order === "before" || order === "concurrent") claim(link, from, "request");
         return;
       }
       case "request": {

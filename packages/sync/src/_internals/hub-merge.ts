@@ -30,9 +30,12 @@ export async function mergeFromHub(
   const run = doc.chain.then(async () => {
     const started = timers.now();
     let result: { readonly changed: number; readonly duplicate: boolean };
+    // Marks the apply as running, as a client's does: a fold never compacts under an applyAsync.
+    doc.changed = new Set();
     try {
       result = bytes.length > ASYNC_APPLY_BYTES ? await doc.map.applyAsync(bytes) : doc.map.apply(bytes);
     } finally {
+      doc.changed = undefined;
       metrics?.observe("apply_ms", timers.now() - started, attrs);
     }
     if (result.duplicate) return undefined;

@@ -6,6 +6,12 @@ import { isLive, type Lease, leaseFloor } from "./lease-floor.ts";
 /** The reserved peer record holding the compaction floor (never a replica id: those are hex). */
 export const FLOOR_PEER = "~floor";
 
+/**
+ * Peer records of the other hosts of a cluster: `~host:<member id>`, holding the last vector the
+ * member digested or requested with. Stored like leases, so a restarted host still counts them.
+ */
+export const HOST_PEER_PREFIX = "~host:";
+
 /** What a fold into a snapshot adds to its batch: refreshed records and expired ones. */
 export interface LeaseBatch {
   readonly peers: readonly PeerRecord[];
@@ -29,6 +35,11 @@ export interface LeaseTable<C> {
   readonly welcomed: (conn: C, replica: string, vector: VersionVector) => PeerRecord | undefined;
   /** The connection was acknowledged `vector` (or is known to hold it); its record is deferred. */
   readonly acked: (conn: C, vector: VersionVector) => void;
+  /**
+   * A peer host of the cluster said it has `vector` (digest, request): its lease, stored as a
+   * `~host:` record riding along with the next commit, counts in the floor like a client's.
+   */
+  readonly heard: (member: string, vector: VersionVector) => void;
   /** The connection closed: its lease stops being refreshed. */
   readonly left: (conn: C) => void;
   /** Records changed since the last commit took them (they ride along with it). */
@@ -83,6 +94,9 @@ export function leaseTable<C>(
       if (c === undefined) return;
       c.vector = vector;
       touch(c.replica, vector);
+    },
+    heard: (member, vector) => {
+      touch(`${HOST_PEER_PREFIX}${member}`, vector);
     },
     left: (conn) => {
       connected.delete(conn);
