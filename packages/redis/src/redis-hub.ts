@@ -111,12 +111,15 @@ export function redisHub(options?: RedisHubOptions): Hub {
     new SyncError("HUB_UNAVAILABLE", `redis hub: ${why}`, cause === undefined ? undefined : { cause });
 
   function goDown(seen?: number): void {
-    if (closed || !up || (seen !== undefined && seen !== epoch)) return;
-    up = false;
+    if (closed || (seen !== undefined && seen !== epoch)) return;
+    // Also while already down: a connection lost during a recovery (Redis restarting again) must
+    // abort it and make the next one seek every stream afresh, never resume from stale ids.
     epoch++;
     readerId = undefined;
     inbox.needsSeek = true;
     for (const c of channels.values()) c.needsSeek = true;
+    if (!up) return;
+    up = false;
     for (const l of statusListeners) safely(() => l(false));
   }
 
@@ -188,7 +191,10 @@ export function redisHub(options?: RedisHubOptions): Hub {
       for (const entry of batch.entries) {
         const last: StreamId = stream.lastId;
         if (compareStreamIds(entry.id, last) <= 0) continue; // read before a re-join or re-seek
-        if (!followsDirectly(last, entry.id)) gap = true;
+        // Our entries are numbered 0-1, 0-2, …: a hole there is a loss. Once someone else's
+        // time-based id took over the stream, holes mean nothing (the periodic digest repairs);
+        // that switch itself is reported once.
+        if (last.ms === 0n && !followsDirectly(last, entry.id)) gap = true;
         stream.lastId = entry.id;
         const from = entry.fields.get("f");
         const bytes = entry.fields.get("b");
