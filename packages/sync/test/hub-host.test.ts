@@ -3,6 +3,8 @@ import { describe, expect, it } from "vitest";
 import { loadHostDocument } from "../src/_internals/host-document.ts";
 import type { Conn, MergeContext } from "../src/_internals/host-merge.ts";
 import { hubLinks } from "../src/_internals/hub-links.ts";
+import type { Lease } from "../src/_internals/lease-floor.ts";
+import { HOST_PEER_PREFIX } from "../src/_internals/lease-table.ts";
 import {
   connect,
   createSyncHost,
@@ -348,18 +350,20 @@ describe("the hub links of a host document", () => {
     const peer = hubHost(peerHub);
     const peerDoc = await peer.document("shop");
     await settle();
-    expect(doc.members.get(peerHub.id)?.seenAt).toBe(5000);
-    expect(doc.members.get(peerHub.id)?.vector.size).toBe(0);
+    const member = (): Lease | undefined => doc.leases.leases().get(`${HOST_PEER_PREFIX}${peerHub.id}`);
+    expect(member()?.seenAt).toBe(5000);
+    expect(member()?.vector.size).toBe(0);
     peerDoc.increment("stock:x", 3);
     fake.advance(250);
     // A bounce of the hub: everyone digests again when it is back.
     net.setDown(true);
     net.setDown(false);
     await settle();
-    const seen = doc.members.get(peerHub.id);
+    const seen = member();
     expect(seen?.seenAt).toBe(5250);
     expect(seen?.vector.get(peerDoc.id)).toBe(1);
-    expect([...doc.members.keys()]).toEqual([peerHub.id]);
+    const hosts = [...doc.leases.leases().keys()].filter((k) => k.startsWith(HOST_PEER_PREFIX));
+    expect(hosts).toEqual([`${HOST_PEER_PREFIX}${peerHub.id}`]);
     await links.close();
     await peer.close();
   });

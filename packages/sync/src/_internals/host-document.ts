@@ -18,8 +18,6 @@ export interface HostDocument<C> {
   /** Keys changed by the apply running now. */
   changed: Set<string> | undefined;
   nextClient: number;
-  /** Hub peers serving this document: the last vector each sent (digest, request), when (host clock). */
-  readonly members: Map<string, { readonly vector: VersionVector; readonly seenAt: number }>;
 }
 
 /** Loads a document's replica from the store (snapshot, then log) and its keeper. */
@@ -31,8 +29,6 @@ export async function loadHostDocument<C>(
   lease: {
     readonly now: () => number;
     readonly leaseMs: number;
-    /** Vectors from outside this host that compaction must respect too (a cluster's peers). */
-    readonly extra?: (doc: HostDocument<C>) => readonly VersionVector[];
     /** What a connection has surely been sent (in order): its lease vector at compaction. */
     readonly sent: (conn: C) => VersionVector | undefined;
     /** After a compaction: tells the connections the floor used. */
@@ -56,7 +52,7 @@ export async function loadHostDocument<C>(
       // An apply in progress (applyAsync yields) is never compacted under: the next fold does it.
       beforeSnapshot: () => {
         if (doc.changed !== undefined) return { peers: [], removePeers: [] };
-        const batch = leases.compact(loaded.map, lease.extra?.(doc) ?? []);
+        const batch = leases.compact(loaded.map);
         lease.compacted(doc, batch.used);
         return batch;
       },
@@ -66,7 +62,6 @@ export async function loadHostDocument<C>(
     chain: Promise.resolve(),
     changed: undefined,
     nextClient: 1,
-    members: new Map(),
   };
   loaded.map.subscribe((event) => {
     const into = doc.changed;

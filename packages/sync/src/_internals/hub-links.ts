@@ -44,7 +44,7 @@ interface Link {
 /**
  * Builds a host's {@link HubLinks}. Incoming messages, per document: `payload` is merged,
  * committed and relayed (a delta whose base is missing is answered with `request(my vector)` to
- * its sender); `digest(v)` records v as the sender's vector, answers `delta(since v)` when this
+ * its sender); `digest(v)` records v as the sender's lease (`LeaseTable.heard`), answers `delta(since v)` when this
  * host has what v lacks and `request(my vector)` when v has what this host lacks; `request(v)`
  * records v and answers `delta(since v)`; `delta` is merged, committed and relayed, never
  * answered — so no exchange loops. A message that does not decode, carries other rules, or that
@@ -104,10 +104,7 @@ export function hubLinks(options: HubLinksOptions): HubLinks {
 
   const heard = (link: Link, from: string, m: HubMessage): void => {
     const { doc } = link;
-    if (m.type === "digest" || m.type === "request") {
-      doc.members.set(from, { vector: m.vector, seenAt: timers.now() });
-      doc.leases.heard(from, m.vector);
-    }
+    if (m.type === "digest" || m.type === "request") doc.leases.heard(from, m.vector);
     const mine = doc.map.versionVector();
     const fingerprint = doc.map.fingerprint;
     switch (m.type) {

@@ -45,10 +45,11 @@ export interface LeaseTable<C> {
   /** Records changed since the last commit took them (they ride along with it). */
   readonly pending: () => readonly PeerRecord[];
   /**
-   * Compacts `map` with the floor of the live leases (connected ones refreshed to `now`) and of
-   * `extra`, drops expired leases; returns the records the same batch must write and remove.
+   * Compacts `map` with the floor of the live leases (clients' — connected ones refreshed to
+   * `now` — and peer hosts'), drops expired leases; returns the records the same batch must write
+   * and remove.
    */
-  readonly compact: (map: ReplicatedMap, extra: readonly VersionVector[]) => LeaseBatch;
+  readonly compact: (map: ReplicatedMap) => LeaseBatch;
   /** The live leases' replica ids and vectors (for tests and health). */
   readonly leases: () => ReadonlyMap<string, Lease>;
 }
@@ -110,7 +111,7 @@ export function leaseTable<C>(
       dirty.clear();
       return out;
     },
-    compact: (map, extra) => {
+    compact: (map) => {
       const t = now();
       // A connected replica has been sent everything in order: its lease moves with what it was sent.
       for (const [conn, c] of connected) {
@@ -124,7 +125,7 @@ export function leaseTable<C>(
           dirty.delete(peer);
           removePeers.push(peer);
         }
-      const live = leaseFloor(table.values(), t, leaseMs, extra);
+      const live = leaseFloor(table.values(), t, leaseMs);
       // Core meets the floor with the host's own vector: that meet is what was collected.
       const used = live === undefined ? map.versionVector() : map.versionVector().meet(live);
       map.compact(live === undefined ? [] : [live]);
