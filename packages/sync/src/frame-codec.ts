@@ -28,6 +28,7 @@ const TAGS = {
   pong: 10,
   reset: 11,
   compacted: 12,
+  batch: 13,
 } as const satisfies Record<Message["type"], number>;
 
 const REFUSAL_CODES: ReadonlySet<string> = new Set<RefusalCode>([
@@ -45,17 +46,27 @@ const REFUSAL_CODES: ReadonlySet<string> = new Set<RefusalCode>([
 
 /** Short strings of a frame (names, codes, ids) are at most this many bytes. */
 const MAX_NAME = 4096;
-const HEX16 = /^[0-9a-f]{16}$/;
+/** Value of a lowercase hex digit by char code, -1 for anything else. */
+const DIGIT = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) DIGIT["0123456789abcdef".charCodeAt(i)] = i;
+/** Two lowercase hex digits of every byte. */
+const BYTE_HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
 
 function writeId8(w: Writer, hex: string): void {
-  if (!HEX16.test(hex)) throw new SyncError("FRAME_MALFORMED", `not 16 lowercase hex digits: ${hex}`);
-  for (let i = 0; i < 8; i++) w.byte(Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16));
+  let ok = hex.length === 16;
+  for (let i = 0; ok && i < 8; i++) {
+    const hi = DIGIT[hex.charCodeAt(i * 2)] ?? -1;
+    const lo = DIGIT[hex.charCodeAt(i * 2 + 1)] ?? -1;
+    if (hi < 0 || lo < 0) ok = false;
+    else w.byte((hi << 4) | lo);
+  }
+  if (!ok) throw new SyncError("FRAME_MALFORMED", `not 16 lowercase hex digits: ${hex}`);
 }
 
 function readId8(r: Reader): string {
   const b = r.raw(8);
   let s = "";
-  for (let i = 0; i < 8; i++) s += (b[i] as number).toString(16).padStart(2, "0");
+  for (let i = 0; i < 8; i++) s += BYTE_HEX[b[i] as number] as string;
   return s;
 }
 
@@ -230,6 +241,14 @@ export function encodeMessage(m: Message): Uint8Array {
       case "compacted":
         writeVector(w, m.floor);
         break;
+      case "batch":
+        if (m.frames.length < 2) throw new SyncError("FRAME_MALFORMED", "a batch holds at least two frames");
+        w.uint(m.frames.length);
+        for (const f of m.frames) {
+          if (f[0] === TAGS.batch) throw new SyncError("FRAME_MALFORMED", "a batch inside a batch");
+          w.bytes(f);
+        }
+        break;
     }
   } catch (e) {
     if (isConvergeError(e, "FRAME_MALFORMED")) throw e;
@@ -264,6 +283,17 @@ export function decodeMessage(bytes: Uint8Array, limits: FrameLimits = DEFAULT_F
     const why = e instanceof Error ? e.message : String(e);
     throw new SyncError("FRAME_MALFORMED", `malformed frame: ${why}`, { cause: e });
   }
+}
+
+/**
+ * Decodes one frame into the messages it carries, in order: a `batch` unpacked (all of it
+ * decoded before anything is returned), any other message alone.
+ *
+ * @throws SyncError (`FRAME_MALFORMED`) as {@link decodeMessage}, for the frame or any frame inside.
+ */
+export function decodeFrames(bytes: Uint8Array, limits: FrameLimits = DEFAULT_FRAME_LIMITS): Message[] {
+  const m = decodeMessage(bytes, limits);
+  return m.type === "batch" ? m.frames.map((f) => decodeMessage(f, limits)) : [m];
 }
 
 function readBody(r: Reader, max: number): Message {
@@ -335,6 +365,18 @@ function readBody(r: Reader, max: number): Message {
       return { type: "reset", floor: readVector(r) };
     case TAGS.compacted:
       return { type: "compacted", floor: readVector(r) };
+    case TAGS.batch: {
+      const n = r.count(2, "batched frame");
+      if (n < 2) r.fail("a batch holds at least two frames");
+      const frames: Uint8Array[] = [];
+      for (let i = 0; i < n; i++) {
+        const f = r.bytes(max);
+        if (f.length === 0) r.fail("an empty frame in a batch");
+        if (f[0] === TAGS.batch) r.fail("a batch inside a batch");
+        frames.push(f);
+      }
+      return { type: "batch", frames };
+    }
     default:
       return r.fail(`unknown message tag ${tag}`);
   }

@@ -5,11 +5,12 @@ import { type HostDocument, loadHostDocument } from "./_internals/host-document.
 import { type Conn, isClosed, type MergeContext, mergePayload } from "./_internals/host-merge.ts";
 import { hubLinks } from "./_internals/hub-links.ts";
 import { DEFAULT_LEASE_MS } from "./_internals/lease-floor.ts";
+import { outgoing } from "./_internals/outgoing.ts";
 import { isRefusal, refusalError } from "./_internals/refusal-error.ts";
 import { sendCatchUp } from "./_internals/reset-catch-up.ts";
 import { defaultTimers } from "./_internals/timers.ts";
 import { SyncError } from "./errors.ts";
-import { decodeMessage, encodeMessage } from "./frame-codec.ts";
+import { decodeFrames, encodeMessage } from "./frame-codec.ts";
 import type { DocumentConfig, HostOptions, SyncHost } from "./host-types.ts";
 import { memoryStore } from "./memory-store.ts";
 import { type HelloMessage, type Message, PROTOCOL_VERSION, type RefusalCode } from "./messages.ts";
@@ -66,13 +67,29 @@ export function createSyncHost(options: HostOptions): SyncHost {
       }
     }
   };
-  const attrs = (c: Conn): Readonly<Record<string, string>> =>
-    c.doc === undefined ? {} : { document: c.doc.name };
+  // One attribute object per document, so a sink can key its series by identity.
+  const noAttrs: Readonly<Record<string, string>> = Object.freeze({});
+  const docAttrs = new WeakMap<HostDocument<Conn>, Readonly<Record<string, string>>>();
+  const attrs = (c: Conn): Readonly<Record<string, string>> => {
+    const doc = c.doc;
+    if (doc === undefined) return noAttrs;
+    let a = docAttrs.get(doc);
+    if (a === undefined) {
+      a = Object.freeze({ document: doc.name });
+      docAttrs.set(doc, a);
+    }
+    return a;
+  };
 
-  const sendFrame = (c: Conn, frame: Uint8Array): void => {
+  // Everything a turn sends to a connection goes out as one write (a batch frame past one).
+  const out = outgoing<Conn>(limits.maxFrameBytes, (c, frame) => {
+    if (c.phase === "closed") return;
     metrics?.count("frames_out", 1, attrs(c));
     metrics?.count("bytes_out", frame.length, attrs(c));
     c.transport.send(frame);
+  });
+  const sendFrame = (c: Conn, frame: Uint8Array): void => {
+    if (c.phase !== "closed") out.push(c, frame);
   };
   const send = (c: Conn, m: Message): void => sendFrame(c, encodeMessage(m));
   // A relayed payload goes to every other connection of its document: its frames are encoded once
@@ -94,6 +111,7 @@ export function createSyncHost(options: HostOptions): SyncHost {
 
   const drop = (c: Conn, code: number, reason: string): void => {
     if (c.phase === "closed") return;
+    out.flush(c);
     c.transport.close(code, reason);
   };
   const refuse = (
@@ -201,6 +219,7 @@ export function createSyncHost(options: HostOptions): SyncHost {
     if (isClosed(c)) return;
     c.access = access;
     c.client = `${doc.nextClient++}`;
+    c.replica = /^0+$/.test(m.replica) ? "" : m.replica;
     c.phase = "open";
     pending--;
     timers.clearTimeout(c.timer);
@@ -230,15 +249,25 @@ export function createSyncHost(options: HostOptions): SyncHost {
     metrics,
     send,
     sendPayload,
+    pendingBytes: (c) => c.transport.pendingBytes() + out.queuedBytes(c),
     report,
     onChange: options.onChange,
-    published: (doc, bytes) => hubs?.published(doc, bytes),
+    // Published once its ack left for the client's transport (commit, ack, then publish).
+    published: (doc, bytes) => {
+      if (hubs !== undefined) out.after(() => hubs.published(doc, bytes));
+    },
   };
   const hubs =
     options.hub === undefined
       ? undefined
       : hubLinks({ hub: options.hub, digestMs: options.hubDigestMs, timers, metrics, merge: ctx, report });
 
+  const failed =
+    (c: Conn) =>
+    (e: unknown): void => {
+      report(e, c.doc?.name);
+      drop(c, CloseCode.MALFORMED, "FRAME_MALFORMED");
+    };
   const handle = async (c: Conn, m: Message): Promise<void> => {
     if (c.phase === "handshake") {
       if (m.type !== "hello") throw new SyncError("FRAME_MALFORMED", `a ${m.type} before the hello`);
@@ -247,11 +276,14 @@ export function createSyncHost(options: HostOptions): SyncHost {
     const doc = c.doc;
     if (c.phase !== "open" || doc === undefined) return;
     switch (m.type) {
+      // A payload takes its place in the document's merge order now; its commit and ack follow
+      // without holding up the connection's next frames (so one client's writes share commits).
       case "payload":
-        return mergePayload(ctx, c, doc, m.payload);
+        void mergePayload(ctx, c, doc, m.payload).catch(failed(c));
+        return;
       case "chunk": {
         const whole = c.assembler.add(m);
-        if (whole !== undefined) await mergePayload(ctx, c, doc, whole);
+        if (whole !== undefined) void mergePayload(ctx, c, doc, whole).catch(failed(c));
         return;
       }
       case "presence":
@@ -293,9 +325,10 @@ export function createSyncHost(options: HostOptions): SyncHost {
       drop(c, CloseCode.FRAME_TOO_LARGE, "FRAME_TOO_LARGE");
       return;
     }
-    let m: Message;
+    let messages: readonly Message[];
     try {
-      m = decodeMessage(frame, { maxFrameBytes: limits.maxFrameBytes });
+      // A batch is decoded whole before any of it is handled: a bad frame inside refuses it all.
+      messages = decodeFrames(frame, { maxFrameBytes: limits.maxFrameBytes });
     } catch (e) {
       metrics?.count("refusals", 1, { code: "FRAME_MALFORMED" });
       report(e, c.doc?.name);
@@ -303,11 +336,10 @@ export function createSyncHost(options: HostOptions): SyncHost {
       return;
     }
     c.queue = c.queue
-      .then(() => handle(c, m))
-      .catch((e: unknown) => {
-        report(e, c.doc?.name);
-        drop(c, CloseCode.MALFORMED, "FRAME_MALFORMED");
-      });
+      .then(async () => {
+        for (const m of messages) await handle(c, m);
+      })
+      .catch(failed(c));
   };
 
   const onClose = (c: Conn): void => {
@@ -344,6 +376,7 @@ export function createSyncHost(options: HostOptions): SyncHost {
         principal: null,
         access: { mode: "none" },
         client: "",
+        replica: "",
         known: undefined,
         paused: false,
         presence: null,

@@ -17,6 +17,7 @@ export { copyStoreBatch } from "./copy-store-batch.ts";
 export { SyncError, type SyncErrorCode } from "./errors.ts";
 export {
   DEFAULT_FRAME_LIMITS,
+  decodeFrames,
   decodeMessage,
   decodeVersionVector,
   encodeMessage,
@@ -41,6 +42,7 @@ export { type MemoryTransportOptions, memoryTransportPair } from "./memory-trans
 export {
   type Access,
   type AckMessage,
+  type BatchMessage,
   type ChunkMessage,
   type CompactedMessage,
   type HelloMessage,

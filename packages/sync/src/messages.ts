@@ -1,7 +1,7 @@
 import type { ReplicaId, Value, VersionVector } from "@converge/core";
 
 /** The sync protocol's version; a peer speaking another one is refused with `UPGRADE_REQUIRED`. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /**
  * What an end may do with a document: nothing, receive it, or also write — to every key, or only
@@ -160,8 +160,20 @@ export interface PongMessage {
   readonly nonce: number;
 }
 
+/**
+ * Either way (since protocol 2): several frames sent in one, to be handled in order exactly as if
+ * each had come alone. A host coalesces what one turn of its event loop sends to a connection
+ * into one batch, so a burst costs one transport write per connection, not one per message.
+ * Never nested; at least two frames; the batch counts as one frame for the rate limit.
+ */
+export interface BatchMessage {
+  readonly type: "batch";
+  readonly frames: readonly Uint8Array[];
+}
+
 /** Every frame of the protocol, decoded. */
 export type Message =
+  | BatchMessage
   | HelloMessage
   | WelcomeMessage
   | RefuseMessage

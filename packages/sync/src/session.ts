@@ -6,7 +6,7 @@ import { refusalError } from "./_internals/refusal-error.ts";
 import { resetReplica } from "./_internals/reset-replica.ts";
 import { defaultTimers } from "./_internals/timers.ts";
 import { SyncError } from "./errors.ts";
-import { decodeMessage, encodeMessage } from "./frame-codec.ts";
+import { decodeFrames, encodeMessage } from "./frame-codec.ts";
 import { type Access, type Message, PROTOCOL_VERSION, type RulesManifest } from "./messages.ts";
 import { sessionEmitter } from "./session-emitter.ts";
 import { sessionOutbox } from "./session-outbox.ts";
@@ -267,6 +267,8 @@ export function startSession(
         return;
       case "hello":
         throw new SyncError("FRAME_MALFORMED", "a hello from the server");
+      case "batch":
+        throw new SyncError("FRAME_MALFORMED", "a batch inside a batch");
     }
   };
 
@@ -276,7 +278,12 @@ export function startSession(
     l.queue = l.queue.then(async () => {
       if (link !== l) return;
       try {
-        await handle(l, decodeMessage(frame, { maxFrameBytes }));
+        // A batch is decoded whole before any of it is handled: a bad frame inside refuses it all.
+        const messages = decodeFrames(frame, { maxFrameBytes });
+        for (const m of messages) {
+          if (link !== l) return;
+          await handle(l, m);
+        }
       } catch (e) {
         if (isConvergeError(e)) fail(e);
         l.transport.close(CloseCode.MALFORMED, "malformed frame");

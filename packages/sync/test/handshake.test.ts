@@ -6,7 +6,7 @@ import {
   type Access,
   type CloseInfo,
   connect,
-  decodeMessage,
+  decodeFrames,
   encodeMessage,
   type Message,
   memoryTransportPair,
@@ -117,7 +117,7 @@ describe("handshake refusals", () => {
     host.accept(server);
     const got: Message[] = [];
     let closed: CloseInfo | undefined;
-    client.onFrame((f) => got.push(decodeMessage(f)));
+    client.onFrame((f) => got.push(...decodeFrames(f)));
     client.onClose((i) => {
       closed = i;
     });
@@ -139,7 +139,7 @@ describe("handshake refusals", () => {
     const [c2, s2] = memoryTransportPair();
     host.accept(s2);
     const got2: Message[] = [];
-    c2.onFrame((f) => got2.push(decodeMessage(f)));
+    c2.onFrame((f) => got2.push(...decodeFrames(f)));
     c2.send(hello(PROTOCOL_VERSION, FORMAT_VERSION + 1));
     await settle();
     expect(got2.map((m) => (m.type === "refuse" ? m.code : m.type))).toEqual(["FORMAT_VERSION"]);
@@ -195,7 +195,7 @@ describe("write refusals", () => {
     const [client, server] = memoryTransportPair();
     host.accept(server);
     const got: Message[] = [];
-    client.onFrame((f) => got.push(decodeMessage(f)));
+    client.onFrame((f) => got.push(...decodeFrames(f)));
     client.send(
       encodeMessage({
         type: "hello",

@@ -1,7 +1,13 @@
 import { versionVector } from "@converge/core";
 import { runConfig } from "@converge/core/testing";
 import { describe, expect, it } from "vitest";
-import { connect, encodeMessage, type MetricAttributes, memoryTransportPair } from "../src/index.ts";
+import {
+  connect,
+  encodeMessage,
+  type MetricAttributes,
+  memoryTransportPair,
+  PROTOCOL_VERSION,
+} from "../src/index.ts";
 import { fakeTimers, prng } from "../src/testing/index.ts";
 import { dialTo, hex, newMap, settle, testHost } from "./fixtures.ts";
 
@@ -37,7 +43,7 @@ describe("a live host under fuzzed frames", () => {
     const doc = await host.document("shop");
     const helloFrame = encodeMessage({
       type: "hello",
-      protocol: 1,
+      protocol: PROTOCOL_VERSION,
       format: 2,
       document: "shop",
       replica: newMap().id,

@@ -333,6 +333,7 @@ describe("the hub links of a host document", () => {
       metrics: undefined,
       send: () => {},
       sendPayload: () => {},
+      pendingBytes: () => 0,
       report: () => {},
       onChange: undefined,
     };

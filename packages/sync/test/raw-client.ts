@@ -2,7 +2,7 @@ import { type ReplicatedMap, versionVector } from "@converge/core";
 import { FORMAT_VERSION } from "@converge/core/codec";
 import {
   type CloseInfo,
-  decodeMessage,
+  decodeFrames,
   encodeMessage,
   type Message,
   memoryTransportPair,
@@ -24,7 +24,8 @@ export function rawClient(host: SyncHost, transport?: readonly [Transport, Trans
   const [client, server] = transport ?? memoryTransportPair();
   const got: Message[] = [];
   let closed: CloseInfo | undefined;
-  client.onFrame((f) => got.push(decodeMessage(f, { maxFrameBytes: 1 << 30 })));
+  // A batch is unpacked: `got` lists the messages as if each had come in its own frame.
+  client.onFrame((f) => got.push(...decodeFrames(f, { maxFrameBytes: 1 << 30 })));
   client.onClose((i) => {
     closed = i;
   });

@@ -1,4 +1,4 @@
-import type { Value, VersionVector } from "@converge/core";
+import { type ReplicaId, type Value, type VersionVector, versionVector } from "@converge/core";
 import { isConvergeError } from "@converge/hlc";
 import type { ConnectionInfo, HostChangeEvent } from "../host-types.ts";
 import type { Access, Message } from "../messages.ts";
@@ -18,6 +18,8 @@ export interface Conn {
   principal: unknown;
   access: Access;
   client: string;
+  /** The client replica's id, from its hello ("" before). */
+  replica: ReplicaId;
   /** A lower bound of what the client has: a delta from it always finds its base there. */
   known: VersionVector | undefined;
   paused: boolean;
@@ -43,6 +45,8 @@ export interface MergeContext {
   readonly metrics: MetricsSink | undefined;
   readonly send: (c: Conn, m: Message) => void;
   readonly sendPayload: (c: Conn, payload: Uint8Array) => void;
+  /** Bytes waiting to reach `c`: its transport's and the host's own queue for this turn. */
+  readonly pendingBytes: (c: Conn) => number;
   readonly report: (error: unknown, document: string | undefined) => void;
   readonly onChange: ((event: HostChangeEvent) => void) | undefined;
   /** Called once a client's new payload is committed and acknowledged (the hub publishes it). */
@@ -55,14 +59,14 @@ const ASYNC_APPLY_BYTES = 64 * 1024;
 
 /** Streams to `c` unless it is paused; pauses it when its send queue passed the bound. */
 export function stream(ctx: MergeContext, c: Conn, doc: HostDocument<Conn>, what: (c: Conn) => void): void {
-  const { limits, timers, metrics, sendPayload } = ctx;
+  const { limits, timers, metrics, sendPayload, pendingBytes } = ctx;
   if (c.phase !== "open") return;
-  if (!c.paused && c.transport.pendingBytes() > limits.sendQueueBytes) {
+  if (!c.paused && pendingBytes(c) > limits.sendQueueBytes) {
     c.paused = true;
     metrics?.count("backpressure_pauses", 1, { document: doc.name });
     const check = (): void => {
       if (c.phase !== "open") return;
-      const queued = c.transport.pendingBytes();
+      const queued = pendingBytes(c);
       metrics?.gauge("send_queue_bytes", queued, { document: doc.name });
       if (queued > limits.sendQueueBytes / 2) {
         timers.setTimeout(check, 20);
@@ -182,7 +186,11 @@ export async function mergePayload(
   if (c.phase === "open") {
     // Its lease: everything up to the ack went out before it, in order, unless streaming is paused.
     doc.leases.acked(c, c.paused ? (c.known ?? vector) : vector);
-    send(c, { type: "ack", vector });
+    // On the wire, the client's own entry: all a client reads from an ack (its outbox drops what
+    // the entry covers), and a lower bound of what is merged, as the ack promises. A client that
+    // opened by name said no replica in its hello: it gets the whole vector.
+    const own = c.replica === "" ? 0 : vector.get(c.replica);
+    send(c, { type: "ack", vector: own > 0 ? versionVector([[c.replica, own]]) : vector });
   }
   if (fresh) ctx.published?.(doc, bytes);
 }

@@ -1,0 +1,93 @@
+import { describe, expect, it } from "vitest";
+import { connect, decodeFrames, type Message, memoryTransportPair, type SyncHost } from "../src/index.ts";
+import { hex, newMap, settle, testHost } from "./fixtures.ts";
+import { rawClient } from "./raw-client.ts";
+
+/** A session over a memory transport whose client side records every frame it receives. */
+function watchedDial(host: SyncHost, frames: Uint8Array[]) {
+  return async () => {
+    const [client, server] = memoryTransportPair();
+    client.onFrame((f) => frames.push(f));
+    host.accept(server);
+    return client;
+  };
+}
+
+describe("a host writes what one turn sends to a connection as one frame", () => {
+  it("relays a burst of ops as batch frames, every op present and in order", async () => {
+    const host = testHost();
+    const writer = newMap();
+    const reader = newMap();
+    const frames: Uint8Array[] = [];
+    const sw = connect(writer, { document: "shop", dial: async () => dialOf(host) });
+    const sr = connect(reader, { document: "shop", dial: watchedDial(host, frames) });
+    await sw.whenSynced();
+    await sr.whenSynced();
+    await settle();
+    frames.length = 0;
+    // 200 separate ops (no batch()): 200 payload frames from the writer.
+    for (let i = 0; i < 200; i++) writer.set(`k${i}`, i);
+    await settle();
+    const messages: Message[] = frames.flatMap((f) => decodeFrames(f));
+    const payloads = messages.filter((m) => m.type === "payload");
+    expect(payloads).toHaveLength(200);
+    // Far fewer writes than messages: the burst was coalesced per turn.
+    expect(frames.length).toBeLessThan(20);
+    expect(frames.some((f) => f[0] === 13)).toBe(true);
+    for (let i = 0; i < 200; i++) expect(reader.get(`k${i}`)).toBe(i);
+    expect(hex(reader.encodeState())).toBe(hex(writer.encodeState()));
+    await sw.close();
+    await sr.close();
+    await host.close();
+  });
+
+  it("keeps every batch within the frame limit", async () => {
+    const maxFrameBytes = 400;
+    const host = testHost({ limits: { maxFrameBytes } });
+    const writer = newMap();
+    const reader = newMap();
+    const frames: Uint8Array[] = [];
+    const sw = connect(writer, { document: "shop", dial: async () => dialOf(host), maxFrameBytes });
+    const sr = connect(reader, { document: "shop", dial: watchedDial(host, frames), maxFrameBytes });
+    await sw.whenSynced();
+    await sr.whenSynced();
+    for (let i = 0; i < 100; i++) writer.set(`key-${i}`, `value ${i}`);
+    await settle(40);
+    expect(frames.length).toBeGreaterThan(1);
+    for (const f of frames) expect(f.length).toBeLessThanOrEqual(maxFrameBytes);
+    for (let i = 0; i < 100; i++) expect(reader.get(`key-${i}`)).toBe(`value ${i}`);
+    await sw.close();
+    await sr.close();
+    await host.close();
+  });
+
+  it("acknowledges with the client's own entry, which covers each of its ops", async () => {
+    const host = testHost();
+    const other = newMap();
+    const so = connect(other, { document: "shop", dial: async () => dialOf(host) });
+    other.set("theirs", 1);
+    await so.whenSynced();
+    await settle();
+    const map = newMap();
+    const raw = rawClient(host);
+    raw.hello(map);
+    await settle();
+    map.set("mine", 2);
+    raw.send({ type: "payload", payload: map.encodeState() });
+    await settle();
+    const acks = raw.got.filter((m) => m.type === "ack");
+    expect(acks).toHaveLength(1);
+    const [ack] = acks;
+    if (ack?.type !== "ack") throw new Error("no ack");
+    expect(ack.vector.toJSON()).toEqual({ [map.id]: map.versionVector().get(map.id) });
+    expect((await host.document("shop")).get("mine")).toBe(2);
+    await so.close();
+    await host.close();
+  });
+});
+
+function dialOf(host: SyncHost) {
+  const [client, server] = memoryTransportPair();
+  host.accept(server);
+  return client;
+}
