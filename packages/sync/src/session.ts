@@ -2,6 +2,7 @@ import { type ReplicatedMap, type Value, type VersionVector, versionVector } fro
 import { FORMAT_VERSION } from "@converge/core/codec";
 import { type ConvergeError, isConvergeError } from "@converge/hlc";
 import { ChunkAssembler, payloadFrames } from "./_internals/chunks.ts";
+import { outgoing } from "./_internals/outgoing.ts";
 import { refusalError } from "./_internals/refusal-error.ts";
 import { resetReplica } from "./_internals/reset-replica.ts";
 import { defaultTimers } from "./_internals/timers.ts";
@@ -82,18 +83,15 @@ export function startSession(
     emit("corrupt", damage.error);
   });
 
-  const send = (l: Link, m: Message): void => {
-    const frame = encodeMessage(m);
+  // What a turn sends goes out as one write (a batch frame past one), as the host does.
+  const out = outgoing<Link>(maxFrameBytes, (l, frame) => {
     metrics?.count("frames_out", 1);
     metrics?.count("bytes_out", frame.length);
     l.transport.send(frame);
-  };
+  });
+  const send = (l: Link, m: Message): void => out.push(l, encodeMessage(m));
   const sendPayload = (l: Link, payload: Uint8Array): void => {
-    for (const frame of payloadFrames(payload, maxFrameBytes, chunkId++)) {
-      metrics?.count("frames_out", 1);
-      metrics?.count("bytes_out", frame.length);
-      l.transport.send(frame);
-    }
+    for (const frame of payloadFrames(payload, maxFrameBytes, chunkId++)) out.push(l, frame);
   };
 
   const checkSynced = (): void => {
@@ -166,7 +164,10 @@ export function startSession(
     if (retry !== undefined) timers.clearTimeout(retry);
     abort?.abort();
     unsubscribeOps?.();
-    link?.transport.close(CloseCode.NORMAL, "session closed");
+    if (link !== undefined) {
+      out.flush(link);
+      link.transport.close(CloseCode.NORMAL, "session closed");
+    }
     link = undefined;
     setStatus("closed");
     const why = error ?? new SyncError("SESSION_CLOSED", "the session was closed");

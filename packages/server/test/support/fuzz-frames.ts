@@ -1,4 +1,30 @@
+import { decodeMessage } from "@converge/sync";
 import type { Prng } from "./prng.ts";
+
+const same = (a: Uint8Array, b: Uint8Array): boolean =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** A batch's frames, or undefined when `frame` does not decode as a batch. */
+function batched(frame: Uint8Array): readonly Uint8Array[] | undefined {
+  if (frame[0] !== 13) return undefined;
+  try {
+    const m = decodeMessage(frame, { maxFrameBytes: 1 << 30 });
+    return m.type === "batch" ? m.frames : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether `frame` replays valid frames: a corpus frame unchanged, or a batch (say, spliced from
+ * two at a frame boundary) holding a frame that some corpus frame holds or is.
+ */
+function replays(corpus: readonly Uint8Array[], frame: Uint8Array): boolean {
+  if (corpus.some((c) => same(c, frame))) return true;
+  const inner = batched(frame);
+  if (inner === undefined) return false;
+  return inner.some((f) => corpus.some((c) => same(c, f) || (batched(c)?.some((g) => same(g, f)) ?? false)));
+}
 
 /** How a fuzzed frame was made. */
 export type Mutation = "random" | "bitflip" | "truncate" | "oversize" | "splice";
@@ -8,8 +34,8 @@ export const MUTATIONS: readonly Mutation[] = ["random", "bitflip", "truncate", 
 /**
  * One fuzzed frame from a corpus of valid frames: random bytes, a valid frame with 1–8 bits
  * flipped, a valid frame cut short, a frame larger than `maxFrameBytes`, or the head of one valid
- * frame spliced onto the tail of another. Never a valid frame unchanged (a replayed valid write
- * would be a legitimate write, not fuzz).
+ * frame spliced onto the tail of another. Never a valid frame unchanged, nor a batch holding one
+ * (a replayed valid write would be a legitimate write, not fuzz).
  */
 export function fuzzFrame(
   random: Prng,
@@ -17,9 +43,7 @@ export function fuzzFrame(
   maxFrameBytes: number,
 ): { readonly mutation: Mutation; readonly frame: Uint8Array } {
   const made = mutate(random, corpus, maxFrameBytes);
-  const same = (a: Uint8Array, b: Uint8Array): boolean =>
-    a.length === b.length && a.every((x, i) => x === b[i]);
-  if (corpus.some((c) => same(c, made.frame))) {
+  if (replays(corpus, made.frame)) {
     const frame = new Uint8Array(made.frame.length + 1);
     frame.set(made.frame);
     frame[made.frame.length] = 0xff; // trailing garbage: a valid frame must end where its fields do
