@@ -1,6 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { connect, decodeFrames, type Message, memoryTransportPair, type SyncHost } from "../src/index.ts";
-import { hex, newMap, settle, testHost } from "./fixtures.ts";
+import { decodeHubMessage } from "../src/_internals/hub-codec.ts";
+import {
+  connect,
+  createSyncHost,
+  decodeFrames,
+  type Message,
+  memoryHubNetwork,
+  memoryTransportPair,
+  type SyncHost,
+} from "../src/index.ts";
+import { dialTo, hex, newMap, rules, settle, testHost } from "./fixtures.ts";
 import { rawClient } from "./raw-client.ts";
 
 /** A session over a memory transport whose client side records every frame it receives. */
@@ -83,6 +92,42 @@ describe("a host writes what one turn sends to a connection as one frame", () =>
     expect((await host.document("shop")).get("mine")).toBe(2);
     await so.close();
     await host.close();
+  });
+});
+
+describe("a host publishes what one turn merged as one hub message", () => {
+  it("sends a burst of client ops to its peers as payload lists, every op present and in order", async () => {
+    const net = memoryHubNetwork();
+    const options = () => ({
+      documents: (name: string) => (name === "shop" ? { rules } : undefined),
+      hub: net.member(),
+      hubDigestMs: 0,
+    });
+    const a = createSyncHost(options());
+    const b = createSyncHost(options());
+    const heard: string[] = [];
+    const spy = await net.member().join("shop", {
+      onMessage: (_from, bytes) => heard.push(decodeHubMessage(bytes).type),
+      onGap: () => {},
+    });
+    const bDoc = await b.document("shop");
+    const writer = newMap();
+    const session = connect(writer, { document: "shop", dial: dialTo(a) });
+    await session.whenSynced();
+    await settle();
+    heard.length = 0;
+    for (let i = 0; i < 100; i++) writer.set(`k${i}`, i);
+    await settle();
+    expect(session.outboxSize()).toBe(0);
+    const published = heard.filter((t) => t === "payload" || t === "payloads");
+    expect(published.length).toBeLessThan(20);
+    expect(published).toContain("payloads");
+    for (let i = 0; i < 100; i++) expect(bDoc.get(`k${i}`)).toBe(i);
+    expect(hex(bDoc.encodeState())).toBe(hex(writer.encodeState()));
+    await session.close();
+    await spy.leave();
+    await a.close();
+    await b.close();
   });
 });
 

@@ -1,7 +1,7 @@
 import { runConfig } from "@converge/core/testing";
 import { describe, expect, it } from "vitest";
 import { decodeHubMessage, encodeHubMessage } from "../src/_internals/hub-codec.ts";
-import { connect, createSyncHost, memoryHubNetwork } from "../src/index.ts";
+import { connect, crc32, createSyncHost, memoryHubNetwork } from "../src/index.ts";
 import { prng } from "../src/testing/index.ts";
 import { dialTo, hex, newMap, rules, settle } from "./fixtures.ts";
 
@@ -15,6 +15,11 @@ describe("hub messages", () => {
       { type: "delta", fingerprint, payload: map.encodeDelta(newMap().versionVector()) },
       { type: "digest", fingerprint, vector: map.versionVector() },
       { type: "request", fingerprint, vector: map.versionVector() },
+      {
+        type: "payloads",
+        fingerprint,
+        payloads: [map.encodeState(), map.encodeDelta(newMap().versionVector())],
+      },
     ] as const) {
       const bytes = encodeHubMessage(m);
       const back = decodeHubMessage(bytes);
@@ -23,6 +28,12 @@ describe("hub messages", () => {
       expect(hex(encodeHubMessage(back))).toBe(hex(bytes));
     }
     const digest = encodeHubMessage({ type: "digest", fingerprint, vector: map.versionVector() });
+    /** A payload-list message of these body bytes, with their correct checksum. */
+    const list = (body: readonly number[]): Uint8Array => {
+      const sum = new Uint8Array(4);
+      new DataView(sum.buffer).setUint32(0, crc32(Uint8Array.from(body)), true);
+      return Uint8Array.from([1, 5, ...digest.subarray(2, 10), ...body, ...sum]);
+    };
     const bad = [
       new Uint8Array(0),
       digest.subarray(0, 9),
@@ -31,6 +42,12 @@ describe("hub messages", () => {
       Uint8Array.from([...digest, 0]),
       digest.subarray(0, digest.length - 1),
       encodeHubMessage({ type: "payload", fingerprint, payload: new Uint8Array(1) }).subarray(0, 10),
+      // Payload lists: one payload, an empty one, cut short, trailing bytes, a wrong checksum.
+      list([1, 1, 7]),
+      list([2, 1, 7, 0]),
+      list([2, 1, 7, 2, 7]),
+      list([2, 1, 7, 1, 7, 9]),
+      Uint8Array.from([...list([2, 1, 7, 1, 8]).subarray(0, 15), 0, 0, 0, 0]),
     ];
     for (const b of bad) {
       let code = "";
@@ -87,6 +104,11 @@ describe("a host under fuzzed hub messages", () => {
       }),
       encodeHubMessage({ type: "digest", fingerprint, vector: other.versionVector() }),
       encodeHubMessage({ type: "request", fingerprint, vector: other.versionVector() }),
+      encodeHubMessage({
+        type: "payloads",
+        fingerprint,
+        payloads: [other.encodeState(), other.encodeDelta(doc.versionVector())],
+      }),
     ];
     /** One mutation of a template (never the template itself), or random bytes. */
     const fuzzed = (): Uint8Array => {

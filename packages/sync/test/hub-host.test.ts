@@ -168,7 +168,9 @@ describe("a host on a hub", () => {
     expect(ma.g("hub_up")).toBe(0);
     const acks: number[] = [];
     sa.on("ack", (v) => acks.push(v.get(ca.id)));
+    // Two turns, so two publishes (the payloads of one turn go out as one hub message).
     ca.set("title", "during the outage");
+    await settle();
     ca.increment("stock:x", 2);
     await settle();
     // Acknowledged without any time passing: the hub's failure did not delay the write.

@@ -39,6 +39,8 @@ interface Link {
   readonly doc: HostDocument<Conn>;
   channel: HubChannel | undefined;
   joining: boolean;
+  /** Payloads published this turn, not yet handed to the hub. */
+  publishing: Uint8Array[] | undefined;
 }
 
 /**
@@ -84,6 +86,15 @@ export function hubLinks(options: HubLinksOptions): HubLinks {
     );
   };
 
+  const publishNow = (link: Link): void => {
+    const list = link.publishing ?? [];
+    link.publishing = undefined;
+    const fingerprint = link.doc.map.fingerprint;
+    if (list.length === 1)
+      out(link, undefined, { type: "payload", fingerprint, payload: list[0] as Uint8Array });
+    else if (list.length > 1) out(link, undefined, { type: "payloads", fingerprint, payloads: list });
+  };
+
   const digest = (link: Link): void => {
     if (link.channel === undefined) {
       join(link);
@@ -105,9 +116,11 @@ export function hubLinks(options: HubLinksOptions): HubLinks {
   const heard = (link: Link, from: string, m: HubMessage): void => {
     const { doc } = link;
     if (m.type === "digest" || m.type === "request") doc.leases.heard(from, m.vector);
-    const mine = doc.map.versionVector();
     const fingerprint = doc.map.fingerprint;
     switch (m.type) {
+      case "payloads":
+        for (const payload of m.payloads) heard(link, from, { type: "payload", fingerprint, payload });
+        return;
       case "payload":
       case "delta":
         void mergeFromHub(merge, doc, m.payload).then((outcome) => {
@@ -128,14 +141,14 @@ export function hubLinks(options: HubLinksOptions): HubLinks {
         });
         return;
       case "digest": {
-        const order = mine.compare(m.vector);
+        const order = doc.map.versionVector().compare(m.vector);
         if (order === "after" || order === "concurrent")
           out(link, from, { type: "delta", fingerprint, payload: doc.map.encodeDelta(m.vector) });
         if (order === "before" || order === "concurrent") claim(link, from, "request");
         return;
       }
       case "request": {
-        const order = mine.compare(m.vector);
+        const order = doc.map.versionVector().compare(m.vector);
         if (order === "after" || order === "concurrent")
           out(link, from, { type: "delta", fingerprint, payload: doc.map.encodeDelta(m.vector) });
         return;
@@ -225,15 +238,20 @@ export function hubLinks(options: HubLinksOptions): HubLinks {
   return {
     attach: (doc) => {
       if (closed || links.has(doc)) return;
-      const link: Link = { doc, channel: undefined, joining: false };
+      const link: Link = { doc, channel: undefined, joining: false, publishing: undefined };
       links.set(doc, link);
       join(link);
       arm();
     },
+    // The payloads a turn publishes for a document go out as one hub message, in merge order.
     published: (doc, bytes) => {
       const link = links.get(doc);
-      if (link !== undefined)
-        out(link, undefined, { type: "payload", fingerprint: doc.map.fingerprint, payload: bytes });
+      if (link === undefined) return;
+      if (link.publishing === undefined) {
+        link.publishing = [];
+        queueMicrotask(() => publishNow(link));
+      }
+      link.publishing.push(bytes);
     },
     onStatus: (listener) => {
       listeners.add(listener);
