@@ -1,6 +1,6 @@
 import { acceptBroadcastChannel, broadcastChannelDialer } from "@converge/broadcast-channel";
 import type { KeyRulesConfig, ReplicatedMap } from "@converge/core";
-import { connect, createSyncHost, memoryStore, memoryTransportPair, type SyncSession } from "@converge/sync";
+import { connect, createLocalHost, memoryStore, memoryTransportPair, type SyncSession } from "@converge/sync";
 
 /** This tab's part in syncing with the other tabs of the browser. */
 export interface TabSync {
@@ -37,7 +37,7 @@ export function startTabSync(
 
   const host = async (): Promise<void> => {
     await session.close();
-    const hub = createSyncHost({ documents: () => ({ rules }), store: memoryStore() });
+    const hub = createLocalHost({ documents: () => ({ rules }), store: memoryStore() });
     const acceptor = acceptBroadcastChannel(options.channel, (transport) => hub.accept(transport));
     role = "host";
     session = attach(async () => {

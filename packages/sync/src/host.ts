@@ -1,9 +1,9 @@
 import { FORMAT_VERSION } from "@converge/core/codec";
-import { type ConvergeError, isConvergeError } from "@converge/hlc";
+import { ConfigError, type ConvergeError, isConvergeError } from "@converge/hlc";
 import { ChunkAssembler, payloadFrames } from "./_internals/chunks.ts";
 import { type HostDocument, loadHostDocument } from "./_internals/host-document.ts";
 import { type Conn, isClosed, type MergeContext, mergePayload } from "./_internals/host-merge.ts";
-import { hubLinks } from "./_internals/hub-links.ts";
+import type { HubLinks, HubLinksOptions } from "./_internals/hub-links.ts";
 import { DEFAULT_LEASE_MS } from "./_internals/lease-floor.ts";
 import { outgoing } from "./_internals/outgoing.ts";
 import { isRefusal, refusalError } from "./_internals/refusal-error.ts";
@@ -16,7 +16,13 @@ import { memoryStore } from "./memory-store.ts";
 import { type HelloMessage, type Message, PROTOCOL_VERSION, type RefusalCode } from "./messages.ts";
 import { CloseCode } from "./transport.ts";
 
+/** How a host links to its hub (`hubLinks`); absent, the host has no hub code at all. */
+export type LinkHub = (options: HubLinksOptions) => HubLinks;
+
 /**
+ * @internal The host, given how to link to a hub: `createSyncHost` passes `hubLinks`,
+ * `createLocalHost` nothing, so a page that bundles only the latter carries no hub code.
+ *
  * The server side of the protocol, isomorphic (no Node API). Documents load lazily on their first
  * connection (`documents(name)` for the config, the store for the records). Per connection:
  *
@@ -37,7 +43,7 @@ import { CloseCode } from "./transport.ts";
  * pending bytes passed `sendQueueBytes`; once under half of it, one delta from its known vector).
  * A malformed frame closes only its connection (`MALFORMED`); nothing else is affected.
  */
-export function createSyncHost(options: HostOptions): SyncHost {
+export function buildHost(options: HostOptions, linkHub: LinkHub | undefined): SyncHost {
   const timers = options.timers ?? defaultTimers;
   const store = options.store ?? memoryStore();
   const metrics = options.metrics;
@@ -257,10 +263,12 @@ export function createSyncHost(options: HostOptions): SyncHost {
       if (hubs !== undefined) out.after(() => hubs.published(doc, bytes));
     },
   };
+  if (options.hub !== undefined && linkHub === undefined)
+    throw new ConfigError("createLocalHost has no hub support: use createSyncHost for a host with a hub");
   const hubs =
-    options.hub === undefined
+    options.hub === undefined || linkHub === undefined
       ? undefined
-      : hubLinks({ hub: options.hub, digestMs: options.hubDigestMs, timers, metrics, merge: ctx, report });
+      : linkHub({ hub: options.hub, digestMs: options.hubDigestMs, timers, metrics, merge: ctx, report });
 
   const failed =
     (c: Conn) =>

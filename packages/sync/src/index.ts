@@ -14,6 +14,8 @@
 
 export { connect } from "./connect.ts";
 export { copyStoreBatch } from "./copy-store-batch.ts";
+export { createLocalHost, type LocalHostOptions } from "./create-local-host.ts";
+export { createSyncHost } from "./create-sync-host.ts";
 export { SyncError, type SyncErrorCode } from "./errors.ts";
 export {
   DEFAULT_FRAME_LIMITS,
@@ -24,7 +26,6 @@ export {
   encodeVersionVector,
   type FrameLimits,
 } from "./frame-codec.ts";
-export { createSyncHost } from "./host.ts";
 export type {
   ConnectionInfo,
   DocumentConfig,

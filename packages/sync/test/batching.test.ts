@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { decodeHubMessage } from "../src/_internals/hub-codec.ts";
 import {
   connect,
+  createLocalHost,
   createSyncHost,
   decodeFrames,
   type Message,
@@ -136,3 +137,30 @@ function dialOf(host: SyncHost) {
   host.accept(server);
   return client;
 }
+
+describe("createLocalHost", () => {
+  it("serves its own connections like createSyncHost, and refuses a hub", async () => {
+    const host = createLocalHost({ documents: (name) => (name === "shop" ? { rules } : undefined) });
+    const a = newMap();
+    const b = newMap();
+    const sa = connect(a, { document: "shop", dial: dialTo(host) });
+    const sb = connect(b, { document: "shop", dial: dialTo(host) });
+    a.set("title", "local");
+    await sa.whenSynced();
+    await sb.whenSynced();
+    await settle();
+    expect(b.get("title")).toBe("local");
+    expect(hex(b.encodeState())).toBe(hex((await host.document("shop")).encodeState()));
+    await sa.close();
+    await sb.close();
+    await host.close();
+    let code = "";
+    try {
+      // Untyped JavaScript could pass one anyway.
+      createLocalHost({ documents: () => undefined, hub: memoryHubNetwork().member() } as never);
+    } catch (e) {
+      code = (e as { code?: string }).code ?? "";
+    }
+    expect(code).toBe("INVALID_CONFIG");
+  });
+});
