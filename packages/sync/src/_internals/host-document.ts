@@ -1,14 +1,23 @@
 import type { ReplicatedMap, VersionVector } from "@converge/core";
 import type { DocumentConfig } from "../host-types.ts";
-import type { Store } from "../store.ts";
-import { type DocumentKeeper, documentKeeper, loadReplica } from "../store-policy.ts";
+import type { Timers } from "../session-types.ts";
+import type { DocumentStore, Store } from "../store.ts";
+import { type DocumentKeeper, Keeper, loadReplica } from "../store-policy.ts";
 import { type LeaseTable, leaseTable } from "./lease-table.ts";
+import { DEFAULT_SLEEP_TICK_MS, SleepingReplica } from "./sleeping-replica.ts";
+import { defaultTimers } from "./timers.ts";
 
 /** One document a host serves: its replica, its records and its open connections. */
 export interface HostDocument<C> {
   readonly name: string;
   readonly config: DocumentConfig;
+  /**
+   * Its replica. Unused for a while, the replica sleeps (encoded; see `SleepingReplica`) and
+   * reading this wakes it: read it again after an await rather than keeping it.
+   */
   readonly map: ReplicatedMap;
+  /** Whether the replica is asleep now. */
+  readonly asleep: () => boolean;
   readonly keeper: DocumentKeeper;
   readonly connections: Set<C>;
   /** Its clients' leases and the compaction floor (compaction runs when the log folds). */
@@ -20,52 +29,97 @@ export interface HostDocument<C> {
   nextClient: number;
 }
 
+/** What {@link loadHostDocument} is told besides the store and the config. */
+export interface HostDocumentHooks<C> {
+  readonly now: () => number;
+  readonly leaseMs: number;
+  /** What a connection has surely been sent (in order): its lease vector at compaction. */
+  readonly sent: (conn: C) => VersionVector | undefined;
+  /** After a compaction: tells the connections the floor used. */
+  readonly compacted: (doc: HostDocument<C>, floor: VersionVector) => void;
+  /** The timers the replica's sleep ticks on (default the platform's). */
+  readonly timers?: Pick<Timers, "setTimeout">;
+  /** A sleep tick in ms (default `DEFAULT_SLEEP_TICK_MS`; 0: the replica never sleeps). */
+  readonly sleepTickMs?: number;
+}
+
+const SETTLED: Promise<void> = Promise.resolve();
+const NOTHING_TO_ADD = { peers: [], removePeers: [] } as const;
+
+/**
+ * A {@link HostDocument} as a class: a host keeps thousands, so its parts are built once per
+ * document with their methods on prototypes (no closure per method), and the replica sleeps
+ * while unused ({@link SleepingReplica}).
+ */
+class Document<C> implements HostDocument<C> {
+  readonly name: string;
+  readonly config: DocumentConfig;
+  readonly keeper: Keeper;
+  readonly connections: Set<C> = new Set();
+  readonly leases: LeaseTable<C>;
+  chain: Promise<void> = SETTLED;
+  changed: Set<string> | undefined = undefined;
+  nextClient = 1;
+  readonly #replica: SleepingReplica;
+
+  constructor(
+    name: string,
+    config: DocumentConfig,
+    loaded: ReturnType<typeof loadReplica>,
+    records: DocumentStore,
+    compactBytes: number | undefined,
+    hooks: HostDocumentHooks<C>,
+  ) {
+    this.name = name;
+    this.config = config;
+    const leases = leaseTable<C>(loaded.peers, hooks.now, hooks.leaseMs, hooks.sent);
+    this.leases = leases;
+    this.#replica = new SleepingReplica(loaded.map, {
+      rules: config.rules,
+      timers: hooks.timers ?? defaultTimers,
+      tickMs: hooks.sleepTickMs ?? DEFAULT_SLEEP_TICK_MS,
+      busy: () => this.changed !== undefined,
+      attach: (map) =>
+        map.subscribe((event) => {
+          const into = this.changed;
+          if (into !== undefined) for (const c of event.changes) into.add(c.key);
+        }),
+    });
+    this.keeper = new Keeper(records, () => this.map, {
+      logBytes: loaded.logBytes,
+      ...(compactBytes === undefined ? {} : { compactBytes }),
+      pendingPeers: () => leases.pending(),
+      // An apply in progress (applyAsync yields) is never compacted under: the next fold does it.
+      beforeSnapshot: () => {
+        if (this.changed !== undefined) return NOTHING_TO_ADD;
+        const batch = leases.compact(this.map);
+        hooks.compacted(this, batch.used);
+        return batch;
+      },
+    });
+  }
+
+  get map(): ReplicatedMap {
+    return this.#replica.map();
+  }
+
+  asleep(): boolean {
+    return this.#replica.asleep();
+  }
+}
+
 /** Loads a document's replica from the store (snapshot, then log) and its keeper. */
 export async function loadHostDocument<C>(
   store: Store,
   name: string,
   config: DocumentConfig,
   compactBytes: number | undefined,
-  lease: {
-    readonly now: () => number;
-    readonly leaseMs: number;
-    /** What a connection has surely been sent (in order): its lease vector at compaction. */
-    readonly sent: (conn: C) => VersionVector | undefined;
-    /** After a compaction: tells the connections the floor used. */
-    readonly compacted: (doc: HostDocument<C>, floor: VersionVector) => void;
-  },
+  hooks: HostDocumentHooks<C>,
 ): Promise<HostDocument<C>> {
   const records = await store.open(name);
   const stored = await records.load();
   // A host is where its clients rebuild from: damaged records are refused, never served empty.
   if (stored.damaged !== undefined) throw stored.damaged;
   const loaded = loadReplica(stored, { resolvers: config.rules });
-  const leases = leaseTable<C>(loaded.peers, lease.now, lease.leaseMs, lease.sent);
-  const doc: HostDocument<C> = {
-    name,
-    config,
-    map: loaded.map,
-    keeper: documentKeeper(records, () => loaded.map, {
-      logBytes: loaded.logBytes,
-      ...(compactBytes === undefined ? {} : { compactBytes }),
-      pendingPeers: leases.pending,
-      // An apply in progress (applyAsync yields) is never compacted under: the next fold does it.
-      beforeSnapshot: () => {
-        if (doc.changed !== undefined) return { peers: [], removePeers: [] };
-        const batch = leases.compact(loaded.map);
-        lease.compacted(doc, batch.used);
-        return batch;
-      },
-    }),
-    leases,
-    connections: new Set(),
-    chain: Promise.resolve(),
-    changed: undefined,
-    nextClient: 1,
-  };
-  loaded.map.subscribe((event) => {
-    const into = doc.changed;
-    if (into !== undefined) for (const c of event.changes) into.add(c.key);
-  });
-  return doc;
+  return new Document(name, config, loaded, records, compactBytes, hooks);
 }
