@@ -69,6 +69,12 @@ interface Pending {
 const DEFAULT_COMPACT_BYTES = 1024 * 1024;
 const SETTLED: Promise<void> = Promise.resolve();
 
+/** What a {@link Keeper} asks of the replica it keeps (a host's document implements it). */
+export interface KeeperOwner extends KeeperHooks {
+  /** The replica as it is now (read at commit time, for a snapshot). */
+  current(): ReplicatedMap;
+}
+
 /**
  * The store policy of `documentKeeper` (see {@link DocumentKeeper} for the laws) as a class: its
  * methods live on the prototype, so the thousands of documents a host keeps pay for their state
@@ -77,26 +83,27 @@ const SETTLED: Promise<void> = Promise.resolve();
  */
 export class Keeper implements DocumentKeeper {
   readonly #store: DocumentStore;
-  readonly #map: () => ReplicatedMap;
-  readonly #options: StorePolicyOptions & KeeperHooks;
+  readonly #owner: KeeperOwner;
+  readonly #compactBytes: number;
   #logBytes: number;
   #pending: Pending | undefined;
   #chain: Promise<void> = SETTLED;
 
   constructor(
     store: DocumentStore,
-    map: () => ReplicatedMap,
-    options: StorePolicyOptions & KeeperHooks & { readonly logBytes?: number } = {},
+    owner: KeeperOwner,
+    compactBytes: number = DEFAULT_COMPACT_BYTES,
+    logBytes = 0,
   ) {
     this.#store = store;
-    this.#map = map;
-    this.#options = options;
-    this.#logBytes = options.logBytes ?? 0;
+    this.#owner = owner;
+    this.#compactBytes = compactBytes;
+    this.#logBytes = logBytes;
   }
 
   async #commit(p: Pending): Promise<void> {
     if (this.#pending === p) this.#pending = undefined;
-    const options = this.#options;
+    const options = this.#owner;
     this.#logBytes += p.bytes;
     const batch: { -readonly [K in keyof StoreBatch]: StoreBatch[K] } = {};
     let peers = p.peers;
@@ -104,7 +111,7 @@ export class Keeper implements DocumentKeeper {
       peers ??= new Map();
       if (!peers.has(r.peer)) peers.set(r.peer, r);
     }
-    if (this.#logBytes > (options.compactBytes ?? DEFAULT_COMPACT_BYTES) || p.rewrite) {
+    if (this.#logBytes > this.#compactBytes || p.rewrite) {
       const extra = options.beforeSnapshot?.();
       if (extra !== undefined) {
         if (extra.peers.length > 0) peers ??= new Map();
@@ -112,7 +119,7 @@ export class Keeper implements DocumentKeeper {
         if (extra.removePeers.length > 0) batch.removePeers = extra.removePeers;
       }
       // The state includes every payload queued so far: it replaces the log and these appends.
-      batch.snapshot = this.#map().encodeState();
+      batch.snapshot = options.current().encodeState();
       this.#logBytes = 0;
     } else if (p.append.length > 0) batch.append = p.append;
     if (p.outboxAdd.length > 0) batch.outboxAdd = p.outboxAdd;
@@ -196,7 +203,13 @@ export function documentKeeper(
   map: () => ReplicatedMap,
   options: StorePolicyOptions & KeeperHooks & { readonly logBytes?: number } = {},
 ): DocumentKeeper {
-  const k = new Keeper(store, map, options);
+  const { pendingPeers, beforeSnapshot } = options;
+  const owner: KeeperOwner = {
+    current: map,
+    ...(pendingPeers === undefined ? {} : { pendingPeers }),
+    ...(beforeSnapshot === undefined ? {} : { beforeSnapshot }),
+  };
+  const k = new Keeper(store, owner, options.compactBytes, options.logBytes);
   return {
     append: (payload) => k.append(payload),
     addLocal: (entry) => k.addLocal(entry),

@@ -1,4 +1,5 @@
 import { createReplicatedMap, type ReplicatedMap } from "@converge/core";
+import { compareTimestamps } from "@converge/hlc";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { loadHostDocument } from "../src/_internals/host-document.ts";
@@ -36,7 +37,7 @@ function sleeper(first: ReplicatedMap, extra: Partial<SleepOptions> = {}) {
 }
 
 describe("a sleeping replica", () => {
-  it("sleeps after a whole unused tick, wakes on use with the same state, id and clock", () => {
+  it("sleeps after a whole unused tick, wakes on use with the same state, id and clock state", () => {
     const first = createReplicatedMap({ resolvers: rules });
     const writer = createReplicatedMap({ resolvers: rules });
     writer.set("title", "hello");
@@ -54,7 +55,10 @@ describe("a sleeping replica", () => {
     expect(woken).not.toBe(first); // rebuilt: the old one counts as collected
     expect(attached).toEqual([first, woken]);
     expect(woken.id).toBe(first.id);
-    expect(woken.clock).toBe(first.clock);
+    const before = first.clock.last();
+    expect(woken.clock.node).toBe(first.clock.node);
+    expect(compareTimestamps(woken.clock.last(), before)).toBeGreaterThanOrEqual(0); // never behind
+    expect(compareTimestamps(woken.clock.tick(), before)).toBe(1); // its HLC carries on
     expect(hex(woken.encodeState())).toBe(hex(first.encodeState()));
     expect(woken.get("title")).toBe("hello");
     expect(woken.get("stock:apple")).toBe(3);

@@ -1,10 +1,10 @@
 import type { ReplicatedMap, VersionVector } from "@converge/core";
 import type { DocumentConfig } from "../host-types.ts";
 import type { Timers } from "../session-types.ts";
-import type { DocumentStore, Store } from "../store.ts";
-import { type DocumentKeeper, Keeper, loadReplica } from "../store-policy.ts";
+import type { DocumentStore, PeerRecord, Store } from "../store.ts";
+import { type DocumentKeeper, Keeper, type KeeperOwner, loadReplica } from "../store-policy.ts";
 import { type LeaseTable, leaseTable } from "./lease-table.ts";
-import { DEFAULT_SLEEP_TICK_MS, SleepingReplica } from "./sleeping-replica.ts";
+import { DEFAULT_SLEEP_TICK_MS, SleepingReplica, type SleepOptions } from "./sleeping-replica.ts";
 import { defaultTimers } from "./timers.ts";
 
 /** One document a host serves: its replica, its records and its open connections. */
@@ -48,10 +48,11 @@ const NOTHING_TO_ADD = { peers: [], removePeers: [] } as const;
 
 /**
  * A {@link HostDocument} as a class: a host keeps thousands, so its parts are built once per
- * document with their methods on prototypes (no closure per method), and the replica sleeps
- * while unused ({@link SleepingReplica}).
+ * document with their methods on prototypes, and the document itself is what its sleeping
+ * replica and its keeper ask (no closure per hook); the replica sleeps while unused
+ * ({@link SleepingReplica}).
  */
-class Document<C> implements HostDocument<C> {
+class Document<C> implements HostDocument<C>, SleepOptions, KeeperOwner {
   readonly name: string;
   readonly config: DocumentConfig;
   readonly keeper: Keeper;
@@ -60,6 +61,10 @@ class Document<C> implements HostDocument<C> {
   chain: Promise<void> = SETTLED;
   changed: Set<string> | undefined = undefined;
   nextClient = 1;
+  readonly rules: DocumentConfig["rules"];
+  readonly timers: Pick<Timers, "setTimeout">;
+  readonly tickMs: number;
+  readonly #hooks: HostDocumentHooks<C>;
   readonly #replica: SleepingReplica;
 
   constructor(
@@ -72,31 +77,13 @@ class Document<C> implements HostDocument<C> {
   ) {
     this.name = name;
     this.config = config;
-    const leases = leaseTable<C>(loaded.peers, hooks.now, hooks.leaseMs, hooks.sent);
-    this.leases = leases;
-    this.#replica = new SleepingReplica(loaded.map, {
-      rules: config.rules,
-      timers: hooks.timers ?? defaultTimers,
-      tickMs: hooks.sleepTickMs ?? DEFAULT_SLEEP_TICK_MS,
-      busy: () => this.changed !== undefined,
-      attach: (map) =>
-        map.subscribe((event) => {
-          const into = this.changed;
-          if (into !== undefined) for (const c of event.changes) into.add(c.key);
-        }),
-    });
-    this.keeper = new Keeper(records, () => this.map, {
-      logBytes: loaded.logBytes,
-      ...(compactBytes === undefined ? {} : { compactBytes }),
-      pendingPeers: () => leases.pending(),
-      // An apply in progress (applyAsync yields) is never compacted under: the next fold does it.
-      beforeSnapshot: () => {
-        if (this.changed !== undefined) return NOTHING_TO_ADD;
-        const batch = leases.compact(this.map);
-        hooks.compacted(this, batch.used);
-        return batch;
-      },
-    });
+    this.rules = config.rules;
+    this.timers = hooks.timers ?? defaultTimers;
+    this.tickMs = hooks.sleepTickMs ?? DEFAULT_SLEEP_TICK_MS;
+    this.#hooks = hooks;
+    this.leases = leaseTable<C>(loaded.peers, hooks.now, hooks.leaseMs, hooks.sent);
+    this.#replica = new SleepingReplica(loaded.map, this);
+    this.keeper = new Keeper(records, this, compactBytes, loaded.logBytes);
   }
 
   get map(): ReplicatedMap {
@@ -105,6 +92,37 @@ class Document<C> implements HostDocument<C> {
 
   asleep(): boolean {
     return this.#replica.asleep();
+  }
+
+  /** The sleeper asks: an apply is running. */
+  busy(): boolean {
+    return this.changed !== undefined;
+  }
+
+  /** The sleeper hands each replica it makes: the apply running collects the keys it changes. */
+  attach(map: ReplicatedMap): void {
+    map.subscribe((event) => {
+      const into = this.changed;
+      if (into !== undefined) for (const c of event.changes) into.add(c.key);
+    });
+  }
+
+  /** The keeper asks, at a commit that snapshots. */
+  current(): ReplicatedMap {
+    return this.map;
+  }
+
+  /** Lease records ride along with whatever commits next. */
+  pendingPeers(): readonly PeerRecord[] {
+    return this.leases.pending();
+  }
+
+  /** An apply in progress (applyAsync yields) is never compacted under: the next fold does it. */
+  beforeSnapshot(): { readonly peers: readonly PeerRecord[]; readonly removePeers: readonly string[] } {
+    if (this.changed !== undefined) return NOTHING_TO_ADD;
+    const batch = this.leases.compact(this.map);
+    this.#hooks.compacted(this, batch.used);
+    return batch;
   }
 }
 

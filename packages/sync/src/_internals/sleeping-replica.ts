@@ -1,4 +1,5 @@
 import { createReplicatedMap, type KeyRulesConfig, type ReplicatedMap } from "@converge/core";
+import type { ClockState } from "@converge/hlc";
 import type { Timers } from "../session-types.ts";
 
 /**
@@ -14,7 +15,10 @@ export const DEFAULT_SLEEP_TICK_MS = 250;
  */
 const KEYS_PER_TICK = 64;
 
-/** What a {@link SleepingReplica} needs from its document. */
+/**
+ * What a {@link SleepingReplica} needs from its document (a host's document implements it, so a
+ * sleeper holds no closure of its own but its timer's).
+ */
 export interface SleepOptions {
   /** The document's rules, to rebuild the replica with. */
   readonly rules: KeyRulesConfig;
@@ -22,9 +26,9 @@ export interface SleepOptions {
   /** Length of a tick in ms ({@link DEFAULT_SLEEP_TICK_MS}); 0 never sleeps. */
   readonly tickMs: number;
   /** Whether the replica is in use without being asked for (an apply that yields is running). */
-  readonly busy: () => boolean;
+  busy(): boolean;
   /** Called with the first replica and with every rebuilt one (subscribe its listeners there). */
-  readonly attach: (map: ReplicatedMap) => void;
+  attach(map: ReplicatedMap): void;
   /**
    * How a sleeping map is held (default a `WeakRef`); tests pass one that has always lost it,
    * as if it had been collected.
@@ -50,15 +54,18 @@ function unref(handle: unknown): void {
  *
  * Laws: a woken replica reads, encodes and merges exactly like the one that slept — it is the
  * same object when anything still held that one (a caller of `SyncHost.document`, a merge
- * awaiting), else one rebuilt from its encoded state with its clock, so its id and HLC carry on.
+ * awaiting), else one rebuilt from its encoded state with a clock of the same node restored from
+ * the old clock's state (`Clock.state`), so its id carries on and its HLC never goes back. A
+ * host's replicas use the default time source, which the rebuilt clock uses too.
  * A change reaching a sleeping map that is still alive (a write through a held reference) wakes
  * it at once, so no change is lost to a stale encoding. A replica never sleeps while `busy()`,
  * nor before it has gone unused for 1 + ⌊size / 64⌋ whole ticks.
  */
 export class SleepingReplica {
   readonly #options: SleepOptions;
-  readonly #clock: ReplicatedMap["clock"];
   #live: ReplicatedMap | undefined;
+  /** The sleeping replica's clock, as `Clock.state` and its drift bound. */
+  #clock: { readonly state: ClockState; readonly maxDrift: number } | undefined;
   #state: Uint8Array | undefined;
   #ref: { readonly deref: () => ReplicatedMap | undefined } | undefined;
   #used = false;
@@ -68,7 +75,6 @@ export class SleepingReplica {
 
   constructor(first: ReplicatedMap, options: SleepOptions) {
     this.#options = options;
-    this.#clock = first.clock;
     this.#live = first;
     this.#watch(first);
     this.#arm();
@@ -100,6 +106,7 @@ export class SleepingReplica {
       return;
     }
     this.#state = m.encodeState();
+    this.#clock = { state: m.clock.state(), maxDrift: m.clock.maxDrift };
     this.#ref = this.#options.weak?.(m) ?? new WeakRef(m);
     this.#live = undefined;
     this.#idleTicks = 0;
@@ -123,9 +130,10 @@ export class SleepingReplica {
   #wake(): ReplicatedMap {
     let m = this.#ref?.deref();
     if (m === undefined) {
+      const clock = this.#clock as { readonly state: ClockState; readonly maxDrift: number };
       m = createReplicatedMap({
         resolvers: this.#options.rules,
-        clock: this.#clock,
+        clockOptions: { node: clock.state.node, restore: clock.state, maxDrift: clock.maxDrift },
         state: this.#state as Uint8Array,
       });
       this.#watch(m);
@@ -137,6 +145,7 @@ export class SleepingReplica {
   #awake(m: ReplicatedMap): void {
     this.#live = m;
     this.#state = undefined;
+    this.#clock = undefined;
     this.#ref = undefined;
     this.#arm();
   }
