@@ -56,6 +56,12 @@ export interface LeaseTable<C> {
 
 const NO_LEASES: ReadonlyMap<string, Lease> = new Map();
 
+/** A connected replica's id and the vector it is known to hold. */
+interface Connected {
+  readonly replica: string;
+  vector: VersionVector;
+}
+
 /** Builds a document's {@link LeaseTable} from its stored peer records. */
 export function leaseTable<C>(
   records: readonly PeerRecord[],
@@ -76,7 +82,12 @@ class Leases<C> implements LeaseTable<C> {
   readonly #sent: (conn: C) => VersionVector | undefined;
   #table: Map<string, Lease> | undefined;
   #floor: VersionVector | undefined;
-  #connected: Map<C, { readonly replica: string; vector: VersionVector }> | undefined;
+  // The connected replicas and the dirty records, each kept inline while there is one (the idle
+  // document's case) and in a Map or Set from the second on.
+  #soleConn: C | undefined;
+  #sole: Connected | undefined;
+  #connected: Map<C, Connected> | undefined;
+  #dirtyOne: string | undefined;
   #dirty: Set<string> | undefined;
 
   constructor(
@@ -107,9 +118,56 @@ class Leases<C> implements LeaseTable<C> {
   #touch(replica: string, vector: VersionVector): Lease {
     const lease = { vector, seenAt: this.#now() };
     this.#leases().set(replica, lease);
-    this.#dirty ??= new Set();
-    this.#dirty.add(replica);
+    this.#markDirty(replica);
     return lease;
+  }
+
+  #markDirty(peer: string): void {
+    if (this.#dirty !== undefined) this.#dirty.add(peer);
+    else if (this.#dirtyOne === undefined || this.#dirtyOne === peer) this.#dirtyOne = peer;
+    else {
+      this.#dirty = new Set([this.#dirtyOne, peer]);
+      this.#dirtyOne = undefined;
+    }
+  }
+
+  #clean(peer: string): void {
+    if (this.#dirtyOne === peer) this.#dirtyOne = undefined;
+    this.#dirty?.delete(peer);
+  }
+
+  /** The dirty records' peers, forgotten. */
+  #takeDirty(): readonly string[] {
+    const out =
+      this.#dirty !== undefined ? [...this.#dirty] : this.#dirtyOne !== undefined ? [this.#dirtyOne] : [];
+    this.#dirty = undefined;
+    this.#dirtyOne = undefined;
+    return out;
+  }
+
+  #connection(conn: C): Connected | undefined {
+    if (this.#connected !== undefined) return this.#connected.get(conn);
+    return this.#sole !== undefined && this.#soleConn === conn ? this.#sole : undefined;
+  }
+
+  #connect(conn: C, c: Connected): void {
+    if (this.#connected !== undefined) this.#connected.set(conn, c);
+    else if (this.#sole === undefined || this.#soleConn === conn) {
+      this.#soleConn = conn;
+      this.#sole = c;
+    } else {
+      this.#connected = new Map([
+        [this.#soleConn as C, this.#sole],
+        [conn, c],
+      ]);
+      this.#soleConn = undefined;
+      this.#sole = undefined;
+    }
+  }
+
+  #connections(): Iterable<[C, Connected]> {
+    if (this.#connected !== undefined) return this.#connected;
+    return this.#sole !== undefined ? [[this.#soleConn as C, this.#sole]] : [];
   }
 
   floor(): VersionVector | undefined {
@@ -123,14 +181,13 @@ class Leases<C> implements LeaseTable<C> {
 
   welcomed(conn: C, replica: string, vector: VersionVector): PeerRecord | undefined {
     if (/^0+$/.test(replica)) return undefined; // opened by name: no replica yet
-    this.#connected ??= new Map();
-    this.#connected.set(conn, { replica, vector });
-    this.#dirty?.delete(replica);
+    this.#connect(conn, { replica, vector });
+    this.#clean(replica);
     return this.#record(replica, this.#touch(replica, vector));
   }
 
   acked(conn: C, vector: VersionVector): void {
-    const c = this.#connected?.get(conn);
+    const c = this.#connection(conn);
     if (c === undefined) return;
     c.vector = vector;
     this.#touch(c.replica, vector);
@@ -142,20 +199,23 @@ class Leases<C> implements LeaseTable<C> {
 
   left(conn: C): void {
     const connected = this.#connected;
-    if (connected === undefined) return;
+    if (connected === undefined) {
+      if (this.#soleConn === conn) {
+        this.#soleConn = undefined;
+        this.#sole = undefined;
+      }
+      return;
+    }
     connected.delete(conn);
     if (connected.size === 0) this.#connected = undefined;
   }
 
   pending(): readonly PeerRecord[] {
-    const dirty = this.#dirty;
-    if (dirty === undefined) return [];
     const out: PeerRecord[] = [];
-    for (const peer of dirty) {
+    for (const peer of this.#takeDirty()) {
       const lease = this.#table?.get(peer);
       if (lease !== undefined) out.push(this.#record(peer, lease));
     }
-    this.#dirty = undefined;
     return out;
   }
 
@@ -163,7 +223,7 @@ class Leases<C> implements LeaseTable<C> {
     const t = this.#now();
     const leaseMs = this.#leaseMs;
     // A connected replica has been sent everything in order: its lease moves with what it was sent.
-    for (const [conn, c] of this.#connected ?? []) {
+    for (const [conn, c] of this.#connections()) {
       c.vector = this.#sent(conn) ?? c.vector;
       this.#touch(c.replica, c.vector);
     }
@@ -172,7 +232,7 @@ class Leases<C> implements LeaseTable<C> {
     for (const [peer, lease] of table)
       if (!isLive(lease, t, leaseMs)) {
         table.delete(peer);
-        this.#dirty?.delete(peer);
+        this.#clean(peer);
         removePeers.push(peer);
       }
     const live = leaseFloor(table.values(), t, leaseMs);
@@ -182,11 +242,10 @@ class Leases<C> implements LeaseTable<C> {
     const floor = this.#floor === undefined ? used : this.#floor.merge(used);
     this.#floor = floor;
     const peers = [{ peer: FLOOR_PEER, vector: encodeVersionVector(floor), seenAt: t }];
-    for (const p of this.#dirty ?? []) {
+    for (const p of this.#takeDirty()) {
       const lease = table.get(p);
       if (lease !== undefined) peers.push(this.#record(p, lease));
     }
-    this.#dirty = undefined;
     return { peers, removePeers, used };
   }
 
