@@ -64,14 +64,14 @@ function unref(handle: unknown): void {
 export class SleepingReplica {
   readonly #options: SleepOptions;
   #live: ReplicatedMap | undefined;
-  /** The sleeping replica's clock, as `Clock.state` and its drift bound. */
-  #clock: { readonly state: ClockState; readonly maxDrift: number } | undefined;
+  /** The sleeping replica's clock: `Clock.state` and its drift bound. */
+  #clock: ClockState | undefined;
+  #maxDrift = 0;
   #state: Uint8Array | undefined;
   #ref: { readonly deref: () => ReplicatedMap | undefined } | undefined;
   #used = false;
   #idleTicks = 0;
   #armed = false;
-  readonly #tick = (): void => this.#onTick();
 
   constructor(first: ReplicatedMap, options: SleepOptions) {
     this.#options = options;
@@ -106,7 +106,8 @@ export class SleepingReplica {
       return;
     }
     this.#state = m.encodeState();
-    this.#clock = { state: m.clock.state(), maxDrift: m.clock.maxDrift };
+    this.#clock = m.clock.state();
+    this.#maxDrift = m.clock.maxDrift;
     this.#ref = this.#options.weak?.(m) ?? new WeakRef(m);
     this.#live = undefined;
     this.#idleTicks = 0;
@@ -115,7 +116,8 @@ export class SleepingReplica {
   #arm(): void {
     if (this.#armed || this.#options.tickMs === 0) return;
     this.#armed = true;
-    unref(this.#options.timers.setTimeout(this.#tick, this.#options.tickMs));
+    // A closure per arm rather than one kept: a sleeping replica holds none.
+    unref(this.#options.timers.setTimeout(() => this.#onTick(), this.#options.tickMs));
   }
 
   #watch(m: ReplicatedMap): void {
@@ -130,10 +132,10 @@ export class SleepingReplica {
   #wake(): ReplicatedMap {
     let m = this.#ref?.deref();
     if (m === undefined) {
-      const clock = this.#clock as { readonly state: ClockState; readonly maxDrift: number };
+      const clock = this.#clock as ClockState;
       m = createReplicatedMap({
         resolvers: this.#options.rules,
-        clockOptions: { node: clock.state.node, restore: clock.state, maxDrift: clock.maxDrift },
+        clockOptions: { node: clock.node, restore: clock, maxDrift: this.#maxDrift },
         state: this.#state as Uint8Array,
       });
       this.#watch(m);
