@@ -23,8 +23,8 @@ const emptyRecords = (): Records => ({
 });
 
 function appendLog(rec: Records, payload: Uint8Array): void {
-  const ends = rec.logEnds ?? [];
-  const used = ends.length === 0 ? 0 : (ends[ends.length - 1] as number);
+  const ends = rec.logEnds;
+  const used = ends === undefined ? 0 : (ends[ends.length - 1] as number);
   let bytes = rec.logBytes;
   if (bytes === undefined || used + payload.length > bytes.length) {
     const grown = new Uint8Array(Math.max(used + payload.length, (bytes?.length ?? 0) * 2));
@@ -32,9 +32,10 @@ function appendLog(rec: Records, payload: Uint8Array): void {
     bytes = grown;
   }
   bytes.set(payload, used);
-  ends.push(used + payload.length);
+  // A literal of one, not a push onto [] (which reserves room for 17).
+  if (ends === undefined) rec.logEnds = [used + payload.length];
+  else ends.push(used + payload.length);
   rec.logBytes = bytes;
-  rec.logEnds = ends;
 }
 
 function logOf(rec: Records): Uint8Array[] {
