@@ -1,49 +1,14 @@
 import { SyncError } from "./errors.ts";
 import type { DocumentStore, OutboxEntry, PeerRecord, Store, StoreBatch, StoredDocument } from "./store.ts";
 
-/**
- * One document's records, small when idle: the log's payloads packed end to end in one buffer
- * (grown by doubling) instead of one buffer each; outbox and peers made on first use.
- */
 interface Records {
   snapshot: Uint8Array | undefined;
-  /** The log's bytes, `logEnds[i]` the end of entry i; capacity beyond the last end is unused. */
-  logBytes: Uint8Array | undefined;
-  logEnds: number[] | undefined;
-  outbox: OutboxEntry[] | undefined;
-  peers: Map<string, PeerRecord> | undefined;
+  log: Uint8Array[];
+  outbox: OutboxEntry[];
+  peers: Map<string, PeerRecord>;
 }
 
-const emptyRecords = (): Records => ({
-  snapshot: undefined,
-  logBytes: undefined,
-  logEnds: undefined,
-  outbox: undefined,
-  peers: undefined,
-});
-
-function appendLog(rec: Records, payload: Uint8Array): void {
-  const ends = rec.logEnds;
-  const used = ends === undefined ? 0 : (ends[ends.length - 1] as number);
-  let bytes = rec.logBytes;
-  if (bytes === undefined || used + payload.length > bytes.length) {
-    const grown = new Uint8Array(Math.max(used + payload.length, (bytes?.length ?? 0) * 2));
-    if (bytes !== undefined) grown.set(bytes.subarray(0, used));
-    bytes = grown;
-  }
-  bytes.set(payload, used);
-  // A literal of one, not a push onto [] (which reserves room for 17).
-  if (ends === undefined) rec.logEnds = [used + payload.length];
-  else ends.push(used + payload.length);
-  rec.logBytes = bytes;
-}
-
-function logOf(rec: Records): Uint8Array[] {
-  const bytes = rec.logBytes;
-  const ends = rec.logEnds;
-  if (bytes === undefined || ends === undefined) return [];
-  return ends.map((end, i) => bytes.slice(i === 0 ? 0 : (ends[i - 1] as number), end));
-}
+const copyEntry = (e: OutboxEntry): OutboxEntry => ({ seq: e.seq, op: e.op.slice() });
 
 const copyPeer = (p: PeerRecord): PeerRecord => ({
   peer: p.peer,
@@ -67,12 +32,8 @@ export function memoryStore(): Store {
   };
 
   const openDoc = (name: string): DocumentStore => {
-    let records = docs.get(name);
-    if (records === undefined) {
-      records = emptyRecords();
-      docs.set(name, records);
-    }
-    const rec = records;
+    const rec: Records = docs.get(name) ?? { snapshot: undefined, log: [], outbox: [], peers: new Map() };
+    docs.set(name, rec);
     let open = true;
     const checkDoc = (): void => {
       check();
@@ -83,33 +44,23 @@ export function memoryStore(): Store {
         checkDoc();
         return {
           snapshot: rec.snapshot?.slice(),
-          log: logOf(rec),
-          outbox: (rec.outbox ?? []).map((e) => ({ seq: e.seq, op: e.op.slice() })),
-          peers: [...(rec.peers?.values() ?? [])].map(copyPeer),
+          log: rec.log.map((b) => b.slice()),
+          outbox: rec.outbox.map(copyEntry),
+          peers: [...rec.peers.values()].map(copyPeer),
         };
       },
       commit: async (batch: StoreBatch): Promise<void> => {
         checkDoc();
         if (batch.snapshot !== undefined) {
           rec.snapshot = batch.snapshot.slice();
-          rec.logBytes = undefined;
-          rec.logEnds = undefined;
+          rec.log = [];
         }
-        for (const p of batch.append ?? []) appendLog(rec, p);
-        for (const e of batch.outboxAdd ?? []) {
-          rec.outbox ??= [];
-          rec.outbox.push({ seq: e.seq, op: e.op.slice() });
-        }
+        for (const p of batch.append ?? []) rec.log.push(p.slice());
+        for (const e of batch.outboxAdd ?? []) rec.outbox.push(copyEntry(e));
         const acked = batch.outboxAckedUpTo;
-        if (acked !== undefined && rec.outbox !== undefined) {
-          const left = rec.outbox.filter((e) => e.seq > acked);
-          rec.outbox = left.length === 0 ? undefined : left;
-        }
-        for (const p of batch.peers ?? []) {
-          rec.peers ??= new Map();
-          rec.peers.set(p.peer, copyPeer(p));
-        }
-        for (const id of batch.removePeers ?? []) rec.peers?.delete(id);
+        if (acked !== undefined) rec.outbox = rec.outbox.filter((e) => e.seq > acked);
+        for (const p of batch.peers ?? []) rec.peers.set(p.peer, copyPeer(p));
+        for (const id of batch.removePeers ?? []) rec.peers.delete(id);
       },
       close: async () => {
         open = false;
@@ -126,12 +77,7 @@ export function memoryStore(): Store {
       check();
       return [...docs.keys()].filter((n) => {
         const r = docs.get(n) as Records;
-        return (
-          r.snapshot !== undefined ||
-          (r.logEnds?.length ?? 0) > 0 ||
-          (r.outbox?.length ?? 0) > 0 ||
-          (r.peers?.size ?? 0) > 0
-        );
+        return r.snapshot !== undefined || r.log.length > 0 || r.outbox.length > 0 || r.peers.size > 0;
       });
     },
     close: async () => {

@@ -9,7 +9,7 @@ export interface StorePolicyOptions {
    * (default 1 MiB). The snapshot is the replica's full state, written in the same batch that
    * replaces the log, so a crash leaves the old records or the new, never neither.
    */
-  readonly compactBytes?: number;
+  readonly compactBytes?: number | undefined;
 }
 
 /** Hooks a host gives its keepers (leases ride along with commits; compaction before a fold). */
@@ -55,168 +55,98 @@ export interface DocumentKeeper {
   readonly flush: () => Promise<void>;
 }
 
-/** What one group commit gathers. */
 interface Pending {
   append: Uint8Array[];
   outboxAdd: OutboxEntry[];
   ackedUpTo: number | undefined;
-  peers: Map<string, PeerRecord> | undefined;
+  peers: Map<string, PeerRecord>;
   bytes: number;
   rewrite: boolean;
   done: Promise<void>;
 }
 
-const DEFAULT_COMPACT_BYTES = 1024 * 1024;
-const SETTLED: Promise<void> = Promise.resolve();
-
-/** What a {@link Keeper} asks of the replica it keeps (a host's document implements it). */
-export interface KeeperOwner extends KeeperHooks {
-  /** The replica as it is now (read at commit time, for a snapshot). */
-  current(): ReplicatedMap;
-}
-
-/**
- * The store policy of `documentKeeper` (see {@link DocumentKeeper} for the laws) as a class: its
- * methods live on the prototype, so the thousands of documents a host keeps pay for their state
- * only — nothing between commits but the store, the hooks and two numbers. Call its methods on
- * the instance (they use `this`).
- */
-export class Keeper implements DocumentKeeper {
-  readonly #store: DocumentStore;
-  readonly #owner: KeeperOwner;
-  readonly #compactBytes: number;
-  #logBytes: number;
-  #pending: Pending | undefined;
-  #chain: Promise<void> = SETTLED;
-
-  constructor(
-    store: DocumentStore,
-    owner: KeeperOwner,
-    compactBytes: number = DEFAULT_COMPACT_BYTES,
-    logBytes = 0,
-  ) {
-    this.#store = store;
-    this.#owner = owner;
-    this.#compactBytes = compactBytes;
-    this.#logBytes = logBytes;
-  }
-
-  async #commit(p: Pending): Promise<void> {
-    if (this.#pending === p) this.#pending = undefined;
-    const options = this.#owner;
-    this.#logBytes += p.bytes;
-    const batch: { -readonly [K in keyof StoreBatch]: StoreBatch[K] } = {};
-    let peers = p.peers;
-    for (const r of options.pendingPeers?.() ?? []) {
-      peers ??= new Map();
-      if (!peers.has(r.peer)) peers.set(r.peer, r);
-    }
-    if (this.#logBytes > this.#compactBytes || p.rewrite) {
-      const extra = options.beforeSnapshot?.();
-      if (extra !== undefined) {
-        if (extra.peers.length > 0) peers ??= new Map();
-        for (const r of extra.peers) peers?.set(r.peer, r);
-        if (extra.removePeers.length > 0) batch.removePeers = extra.removePeers;
-      }
-      // The state includes every payload queued so far: it replaces the log and these appends.
-      batch.snapshot = options.current().encodeState();
-      this.#logBytes = 0;
-    } else if (p.append.length > 0) batch.append = p.append;
-    if (p.outboxAdd.length > 0) batch.outboxAdd = p.outboxAdd;
-    if (p.ackedUpTo !== undefined) batch.outboxAckedUpTo = p.ackedUpTo;
-    if (peers !== undefined && peers.size > 0) batch.peers = [...peers.values()];
-    await this.#store.commit(batch);
-  }
-
-  #queue(): Pending {
-    const open = this.#pending;
-    if (open !== undefined) return open;
-    const p: Pending = {
-      append: [],
-      outboxAdd: [],
-      ackedUpTo: undefined,
-      peers: undefined,
-      bytes: 0,
-      rewrite: false,
-      done: SETTLED,
-    };
-    this.#pending = p;
-    // Waits one microtask so that everything queued in this turn joins the batch.
-    p.done = this.#chain.then(() => Promise.resolve()).then(() => this.#commit(p));
-    const chain = p.done.catch(() => {});
-    this.#chain = chain;
-    // Once settled with nothing queued after it, the chain is the shared settled promise again.
-    void chain.then(() => {
-      if (this.#chain === chain) this.#chain = SETTLED;
-    });
-    return p;
-  }
-
-  append(payload: Uint8Array): Promise<void> {
-    const p = this.#queue();
-    p.append.push(payload);
-    p.bytes += payload.length;
-    return p.done;
-  }
-
-  addLocal(entry: OutboxEntry): Promise<void> {
-    const p = this.#queue();
-    p.append.push(entry.op);
-    p.outboxAdd.push(entry);
-    p.bytes += entry.op.length;
-    return p.done;
-  }
-
-  ackUpTo(seq: number): Promise<void> {
-    const p = this.#queue();
-    p.ackedUpTo = Math.max(p.ackedUpTo ?? 0, seq);
-    // An ack can drop an entry queued in this same batch before it reached the store.
-    p.outboxAdd = p.outboxAdd.filter((e) => e.seq > seq);
-    return p.done;
-  }
-
-  setPeer(record: PeerRecord): Promise<void> {
-    const p = this.#queue();
-    p.peers ??= new Map();
-    p.peers.set(record.peer, record);
-    return p.done;
-  }
-
-  rewrite(): Promise<void> {
-    const p = this.#queue();
-    p.rewrite = true;
-    return p.done;
-  }
-
-  flush(): Promise<void> {
-    return this.#pending !== undefined ? this.#pending.done : this.#chain;
-  }
-}
-
-/**
- * Builds the {@link DocumentKeeper} of `map` over `store`; `logBytes` counts what the loaded log
- * held. (A host keeps one per document and uses the {@link Keeper} class underneath directly:
- * the same behaviour without a closure per function.)
- */
+/** Builds the {@link DocumentKeeper} of `map` over `store`; `logBytes` counts what the loaded log held. */
 export function documentKeeper(
   store: DocumentStore,
   map: () => ReplicatedMap,
   options: StorePolicyOptions & KeeperHooks & { readonly logBytes?: number } = {},
 ): DocumentKeeper {
-  const { pendingPeers, beforeSnapshot } = options;
-  const owner: KeeperOwner = {
-    current: map,
-    ...(pendingPeers === undefined ? {} : { pendingPeers }),
-    ...(beforeSnapshot === undefined ? {} : { beforeSnapshot }),
+  const compactBytes = options.compactBytes ?? 1024 * 1024;
+  let logBytes = options.logBytes ?? 0;
+  let pending: Pending | undefined;
+  let chain: Promise<void> = Promise.resolve();
+
+  const commitPending = async (p: Pending): Promise<void> => {
+    if (pending === p) pending = undefined;
+    logBytes += p.bytes;
+    const batch: { -readonly [K in keyof StoreBatch]: StoreBatch[K] } = {};
+    for (const r of options.pendingPeers?.() ?? []) if (!p.peers.has(r.peer)) p.peers.set(r.peer, r);
+    if (logBytes > compactBytes || p.rewrite) {
+      const extra = options.beforeSnapshot?.();
+      if (extra !== undefined) {
+        for (const r of extra.peers) p.peers.set(r.peer, r);
+        if (extra.removePeers.length > 0) batch.removePeers = extra.removePeers;
+      }
+      // The state includes every payload queued so far: it replaces the log and these appends.
+      batch.snapshot = map().encodeState();
+      logBytes = 0;
+    } else if (p.append.length > 0) batch.append = p.append;
+    if (p.outboxAdd.length > 0) batch.outboxAdd = p.outboxAdd;
+    if (p.ackedUpTo !== undefined) batch.outboxAckedUpTo = p.ackedUpTo;
+    if (p.peers.size > 0) batch.peers = [...p.peers.values()];
+    await store.commit(batch);
   };
-  const k = new Keeper(store, owner, options.compactBytes, options.logBytes);
+
+  const queue = (): Pending => {
+    if (pending !== undefined) return pending;
+    const p: Pending = {
+      append: [],
+      outboxAdd: [],
+      ackedUpTo: undefined,
+      peers: new Map(),
+      bytes: 0,
+      rewrite: false,
+      done: Promise.resolve(),
+    };
+    pending = p;
+    // Waits one microtask so that everything queued in this turn joins the batch.
+    p.done = chain.then(() => Promise.resolve()).then(() => commitPending(p));
+    chain = p.done.catch(() => {});
+    return p;
+  };
+
   return {
-    append: (payload) => k.append(payload),
-    addLocal: (entry) => k.addLocal(entry),
-    ackUpTo: (seq) => k.ackUpTo(seq),
-    setPeer: (record) => k.setPeer(record),
-    rewrite: () => k.rewrite(),
-    flush: () => k.flush(),
+    append: (payload) => {
+      const p = queue();
+      p.append.push(payload);
+      p.bytes += payload.length;
+      return p.done;
+    },
+    addLocal: (entry) => {
+      const p = queue();
+      p.append.push(entry.op);
+      p.outboxAdd.push(entry);
+      p.bytes += entry.op.length;
+      return p.done;
+    },
+    ackUpTo: (seq) => {
+      const p = queue();
+      p.ackedUpTo = Math.max(p.ackedUpTo ?? 0, seq);
+      // An ack can drop an entry queued in this same batch before it reached the store.
+      p.outboxAdd = p.outboxAdd.filter((e) => e.seq > seq);
+      return p.done;
+    },
+    setPeer: (record) => {
+      const p = queue();
+      p.peers.set(record.peer, record);
+      return p.done;
+    },
+    rewrite: () => {
+      const p = queue();
+      p.rewrite = true;
+      return p.done;
+    },
+    flush: () => (pending !== undefined ? pending.done : chain),
   };
 }
 

@@ -31,8 +31,7 @@ export function payloadFrames(payload: Uint8Array, maxFrameBytes: number, id: nu
 export class ChunkAssembler {
   readonly #maxPayloadBytes: number;
   #id = -1;
-  /** Made at a payload's first part (a connection that never chunks holds none). */
-  #parts: Uint8Array[] | undefined;
+  #parts: Uint8Array[] = [];
   #bytes = 0;
 
   constructor(maxPayloadBytes: number) {
@@ -52,18 +51,16 @@ export class ChunkAssembler {
     this.#bytes += m.bytes.length;
     if (this.#bytes > this.#maxPayloadBytes)
       throw new SyncError("FRAME_MALFORMED", `chunked payload passes ${this.#maxPayloadBytes} bytes`);
-    const parts = this.#parts ?? [];
-    this.#parts = parts;
-    parts.push(m.bytes);
+    this.#parts.push(m.bytes);
     if (!m.last) return undefined;
     const out = new Uint8Array(this.#bytes);
     let at = 0;
-    for (const p of parts) {
+    for (const p of this.#parts) {
       out.set(p, at);
       at += p.length;
     }
     this.#id = -1;
-    this.#parts = undefined;
+    this.#parts = [];
     this.#bytes = 0;
     return out;
   }
