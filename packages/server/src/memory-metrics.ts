@@ -33,15 +33,15 @@ export interface MemoryMetrics extends MetricsSink {
   readonly reset: () => void;
 }
 
+/** One histogram metric: a row of `2 + buckets` numbers (count, sum, bucket counts) per series. */
 interface Histogram {
-  count: number;
-  sum: number;
-  readonly counts: number[];
+  /** Series id → row. */
+  readonly rows: Map<number, number>;
+  data: Float64Array;
 }
 
 /** Canonical text of an attribute set: names sorted, so one set is one series whatever its order. */
-function seriesKey(attributes: MetricAttributes | undefined): string {
-  if (attributes === undefined) return "";
+function seriesKey(attributes: MetricAttributes): string {
   return JSON.stringify(
     Object.keys(attributes)
       .sort()
@@ -52,6 +52,81 @@ function seriesKey(attributes: MetricAttributes | undefined): string {
 function attributesOf(key: string): MetricAttributes {
   if (key === "") return Object.freeze({});
   return Object.freeze(Object.fromEntries(JSON.parse(key) as [string, string][]));
+}
+
+/**
+ * Attribute sets numbered once for every metric (so a document's seven series share one key),
+ * looked up without building a key for a set of one attribute: name → value → id.
+ */
+class SeriesIds {
+  /** Canonical key → id; id 0 is the empty set. */
+  readonly #ids = new Map<string, number>([["", 0]]);
+  /** Id → canonical key. */
+  readonly keys: string[] = [""];
+  readonly #single = new Map<string, Map<string, number>>();
+  /** The set the last {@link find} missed, for {@link add}. */
+  #missName: string | undefined;
+  #missValue = "";
+  #missKey: string | undefined;
+
+  /** The id of `attributes`, or -1 when it has none yet (then {@link add} gives it one). */
+  find(attributes: MetricAttributes | undefined): number {
+    if (attributes === undefined) return 0;
+    let name: string | undefined;
+    let many = false;
+    for (const k in attributes) {
+      if (!Object.hasOwn(attributes, k)) continue;
+      if (name !== undefined) {
+        many = true;
+        break;
+      }
+      name = k;
+    }
+    if (name === undefined) return 0;
+    if (!many) {
+      const value = String(attributes[name]);
+      const id = this.#single.get(name)?.get(value);
+      if (id !== undefined) return id;
+      this.#missName = name;
+      this.#missValue = value;
+      this.#missKey = undefined;
+      return -1;
+    }
+    const key = seriesKey(attributes);
+    const id = this.#ids.get(key);
+    if (id !== undefined) return id;
+    this.#missName = undefined;
+    this.#missKey = key;
+    return -1;
+  }
+
+  /** Numbers the set the last {@link find} missed. */
+  add(): number {
+    const name = this.#missName;
+    const key = name === undefined ? (this.#missKey as string) : JSON.stringify([[name, this.#missValue]]);
+    let id = this.#ids.get(key);
+    if (id === undefined) {
+      id = this.keys.length;
+      this.keys.push(key);
+      this.#ids.set(key, id);
+    }
+    if (name !== undefined) {
+      let byValue = this.#single.get(name);
+      if (byValue === undefined) {
+        byValue = new Map();
+        this.#single.set(name, byValue);
+      }
+      byValue.set(this.#missValue, id);
+    }
+    return id;
+  }
+
+  clear(): void {
+    this.#ids.clear();
+    this.#ids.set("", 0);
+    this.keys.length = 1;
+    this.#single.clear();
+  }
 }
 
 /**
@@ -77,80 +152,99 @@ export function memoryMetrics(options: MemoryMetricsOptions = {}): MemoryMetrics
   }
   const maxSeries = options.maxSeries ?? 1000;
   const prefix = options.prefix ?? "converge_";
-  const counters = new Map<string, Map<string, number>>();
-  const gauges = new Map<string, Map<string, number>>();
-  const histograms = new Map<string, Map<string, Histogram>>();
+  const width = 2 + buckets.length;
+  const ids = new SeriesIds();
+  const counters = new Map<string, Map<number, number>>();
+  const gauges = new Map<string, Map<number, number>>();
+  const histograms = new Map<string, Histogram>();
   let dropped = 0;
 
-  /** The series map of `name`, or undefined when a new series would pass the bound. */
-  const series = <T>(
-    all: Map<string, Map<string, T>>,
-    name: string,
-    key: string,
-  ): Map<string, T> | undefined => {
-    let byKey = all.get(name);
-    if (byKey === undefined) {
-      byKey = new Map();
-      all.set(name, byKey);
-    }
-    if (!byKey.has(key) && byKey.size >= maxSeries) {
+  /** The series id of `attributes` in a metric holding the series of `held`, or -1 when it is full (dropped). */
+  const seriesOf = (attributes: MetricAttributes | undefined, held: ReadonlyMap<number, unknown>): number => {
+    const id = ids.find(attributes);
+    if (id >= 0 && (held.has(id) || held.size < maxSeries)) return id;
+    if (held.size >= maxSeries) {
       dropped++;
-      return undefined;
+      return -1;
     }
-    return byKey;
+    return ids.add();
+  };
+  const valuesOf = (all: Map<string, Map<number, number>>, name: string): Map<number, number> => {
+    let values = all.get(name);
+    if (values === undefined) {
+      values = new Map();
+      all.set(name, values);
+    }
+    return values;
   };
 
   const sink: MemoryMetrics = {
     count: (name, value, attributes) => {
       if (!Number.isFinite(value) || value < 0) return;
-      const key = seriesKey(attributes);
-      const s = series(counters, name, key);
-      s?.set(key, (s.get(key) ?? 0) + value);
+      const values = valuesOf(counters, name);
+      const id = seriesOf(attributes, values);
+      if (id >= 0) values.set(id, (values.get(id) ?? 0) + value);
     },
     gauge: (name, value, attributes) => {
       if (!Number.isFinite(value)) return;
-      const key = seriesKey(attributes);
-      series(gauges, name, key)?.set(key, value);
+      const values = valuesOf(gauges, name);
+      const id = seriesOf(attributes, values);
+      if (id >= 0) values.set(id, value);
     },
     observe: (name, value, attributes) => {
       if (!Number.isFinite(value)) return;
-      const key = seriesKey(attributes);
-      const s = series(histograms, name, key);
-      if (s === undefined) return;
-      let h = s.get(key);
+      let h = histograms.get(name);
       if (h === undefined) {
-        h = { count: 0, sum: 0, counts: buckets.map(() => 0) };
-        s.set(key, h);
+        h = { rows: new Map(), data: new Float64Array(width * 4) };
+        histograms.set(name, h);
       }
-      h.count++;
-      h.sum += value;
+      const id = seriesOf(attributes, h.rows);
+      if (id < 0) return;
+      let row = h.rows.get(id);
+      if (row === undefined) {
+        row = h.rows.size;
+        if ((row + 1) * width > h.data.length) {
+          const grown = new Float64Array(h.data.length * 2);
+          grown.set(h.data);
+          h.data = grown;
+        }
+        h.rows.set(id, row);
+      }
+      const data = h.data;
+      const at = row * width;
+      data[at] = (data[at] as number) + 1;
+      data[at + 1] = (data[at + 1] as number) + value;
       for (let i = 0; i < buckets.length; i++)
-        if (value <= (buckets[i] as number)) h.counts[i] = (h.counts[i] as number) + 1;
+        if (value <= (buckets[i] as number)) data[at + 2 + i] = (data[at + 2 + i] as number) + 1;
     },
     snapshot: () => {
-      const samples = (all: Map<string, Map<string, number>>): MetricSample[] =>
+      const byKey = <T>(held: ReadonlyMap<number, T>): [string, T][] =>
+        [...held]
+          .map(([id, v]): [string, T] => [ids.keys[id] as string, v])
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      const samples = (all: Map<string, Map<number, number>>): MetricSample[] =>
         [...all.keys()]
           .sort()
           .flatMap((name) =>
-            [...(all.get(name) ?? new Map<string, number>())]
-              .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-              .map(([key, value]) => Object.freeze({ name, attributes: attributesOf(key), value })),
+            byKey(all.get(name) ?? new Map<number, number>()).map(([key, value]) =>
+              Object.freeze({ name, attributes: attributesOf(key), value }),
+            ),
           );
-      const hist: HistogramSample[] = [...histograms.keys()].sort().flatMap((name) =>
-        [...(histograms.get(name) ?? new Map<string, Histogram>())]
-          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-          .map(([key, h]) =>
-            Object.freeze({
-              name,
-              attributes: attributesOf(key),
-              count: h.count,
-              sum: h.sum,
-              buckets: Object.freeze(
-                buckets.map((le, i) => Object.freeze({ le, count: h.counts[i] as number })),
-              ),
-            }),
-          ),
-      );
+      const hist: HistogramSample[] = [...histograms.keys()].sort().flatMap((name) => {
+        const h = histograms.get(name) as Histogram;
+        return byKey(h.rows).map(([key, row]) => {
+          const at = row * width;
+          return Object.freeze({
+            name,
+            attributes: attributesOf(key),
+            count: h.data[at] as number,
+            sum: h.data[at + 1] as number,
+            buckets: Object.freeze(
+              buckets.map((le, i) => Object.freeze({ le, count: h.data[at + 2 + i] as number })),
+            ),
+          });
+        });
+      });
       return Object.freeze({
         counters: Object.freeze(samples(counters)),
         gauges: Object.freeze(samples(gauges)),
@@ -163,6 +257,7 @@ export function memoryMetrics(options: MemoryMetricsOptions = {}): MemoryMetrics
       counters.clear();
       gauges.clear();
       histograms.clear();
+      ids.clear();
       dropped = 0;
     },
   };

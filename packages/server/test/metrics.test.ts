@@ -51,6 +51,44 @@ describe("memoryMetrics", () => {
     ]);
   });
 
+  it("keeps every series of every metric apart, one attribute or several, through growth and reset", () => {
+    const m = memoryMetrics({ buckets: [1, 10] });
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 12; i++) {
+        const document = `d${i}`;
+        m.count("frames_in", i + 1, { document });
+        m.count("bytes_in", 10 * (i + 1), { document });
+        m.count("refusals", 1, { document, code: i % 2 === 0 ? "FORBIDDEN" : "RATE_LIMITED" });
+        for (let j = 0; j <= i; j++) m.observe("apply_ms", j, { document });
+      }
+      const s = m.snapshot();
+      const frames = s.counters.filter((c) => c.name === "frames_in");
+      expect(frames.length).toBe(12);
+      for (const c of frames) expect(c.value).toBe(Number(c.attributes["document"]?.slice(1)) + 1);
+      for (const c of s.counters.filter((x) => x.name === "bytes_in"))
+        expect(c.value).toBe(10 * (Number(c.attributes["document"]?.slice(1)) + 1));
+      const refusals = s.counters.filter((c) => c.name === "refusals");
+      expect(refusals.length).toBe(12);
+      for (const c of refusals) {
+        const i = Number(c.attributes["document"]?.slice(1));
+        expect(c.attributes["code"]).toBe(i % 2 === 0 ? "FORBIDDEN" : "RATE_LIMITED");
+        expect(c.value).toBe(1);
+      }
+      expect(s.histograms.length).toBe(12);
+      for (const h of s.histograms) {
+        const i = Number(h.attributes["document"]?.slice(1));
+        expect(h.count).toBe(i + 1);
+        expect(h.sum).toBe((i * (i + 1)) / 2);
+        expect(h.buckets).toEqual([
+          { le: 1, count: Math.min(i + 1, 2) },
+          { le: 10, count: Math.min(i + 1, 11) },
+        ]);
+      }
+      m.reset();
+      expect(m.snapshot()).toEqual({ counters: [], gauges: [], histograms: [], droppedSeries: 0 });
+    }
+  });
+
   it("bounds the series per metric and counts what it dropped", () => {
     const m = memoryMetrics({ maxSeries: 3 });
     for (let i = 0; i < 10; i++) m.count("frames_in", 1, { document: `d${i}` });

@@ -8,6 +8,8 @@ interface Records {
   peers: Map<string, PeerRecord>;
 }
 
+const copyEntry = (e: OutboxEntry): OutboxEntry => ({ seq: e.seq, op: e.op.slice() });
+
 const copyPeer = (p: PeerRecord): PeerRecord => ({
   peer: p.peer,
   vector: p.vector.slice(),
@@ -30,12 +32,8 @@ export function memoryStore(): Store {
   };
 
   const openDoc = (name: string): DocumentStore => {
-    let records = docs.get(name);
-    if (records === undefined) {
-      records = { snapshot: undefined, log: [], outbox: [], peers: new Map() };
-      docs.set(name, records);
-    }
-    const rec = records;
+    const rec: Records = docs.get(name) ?? { snapshot: undefined, log: [], outbox: [], peers: new Map() };
+    docs.set(name, rec);
     let open = true;
     const checkDoc = (): void => {
       check();
@@ -47,7 +45,7 @@ export function memoryStore(): Store {
         return {
           snapshot: rec.snapshot?.slice(),
           log: rec.log.map((b) => b.slice()),
-          outbox: rec.outbox.map((e) => ({ seq: e.seq, op: e.op.slice() })),
+          outbox: rec.outbox.map(copyEntry),
           peers: [...rec.peers.values()].map(copyPeer),
         };
       },
@@ -58,7 +56,7 @@ export function memoryStore(): Store {
           rec.log = [];
         }
         for (const p of batch.append ?? []) rec.log.push(p.slice());
-        for (const e of batch.outboxAdd ?? []) rec.outbox.push({ seq: e.seq, op: e.op.slice() });
+        for (const e of batch.outboxAdd ?? []) rec.outbox.push(copyEntry(e));
         const acked = batch.outboxAckedUpTo;
         if (acked !== undefined) rec.outbox = rec.outbox.filter((e) => e.seq > acked);
         for (const p of batch.peers ?? []) rec.peers.set(p.peer, copyPeer(p));

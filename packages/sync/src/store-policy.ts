@@ -9,7 +9,7 @@ export interface StorePolicyOptions {
    * (default 1 MiB). The snapshot is the replica's full state, written in the same batch that
    * replaces the log, so a crash leaves the old records or the new, never neither.
    */
-  readonly compactBytes?: number;
+  readonly compactBytes?: number | undefined;
 }
 
 /** Hooks a host gives its keepers (leases ride along with commits; compaction before a fold). */

@@ -7,6 +7,12 @@ import { SiblingColumns } from "./sibling-columns.ts";
 /** {@link PackedRegisters.newestValue}: the slot holds a state object. */
 export const NOT_PACKED: unique symbol = Symbol("not packed");
 
+/**
+ * Rows the columns start with; they double when a slot passes them. Small, because a replica
+ * often holds a few keys (a server hosting thousands of small documents pays this per document):
+ * 1024 rows cost 26 KiB per map before its first key.
+ */
+const INITIAL_ROWS = 8;
 /** Marks a slot whose state is an object in the value column rather than a packed sibling. */
 const OBJECT = 0xffffffff;
 /** Marks a packed slot without a second sibling. */
@@ -24,7 +30,7 @@ const MAX_PACKED_SEQ = 0xffffffff;
  */
 export class PackedRegisters {
   /** A slot's lone value or the first of a pair; replica OBJECT: the value column holds a state object. */
-  readonly #first = new SiblingColumns(1024);
+  readonly #first = new SiblingColumns(INITIAL_ROWS);
   /** The second value of a packed pair (replica NONE: no pair), allocated on the first pair. */
   #second: SiblingColumns | undefined;
   readonly #replicas: ReplicaId[] = [];

@@ -1,13 +1,27 @@
-import type { ReplicatedMap, VersionVector } from "@converge/core";
+import { createReplicatedMap, type ReplicatedMap, type VersionVector } from "@converge/core";
+import type { ClockState } from "@converge/hlc";
 import type { DocumentConfig } from "../host-types.ts";
-import type { Store } from "../store.ts";
+import type { Timers } from "../session-types.ts";
+import type { DocumentStore, Store } from "../store.ts";
 import { type DocumentKeeper, documentKeeper, loadReplica } from "../store-policy.ts";
 import { type LeaseTable, leaseTable } from "./lease-table.ts";
+import { defaultTimers } from "./timers.ts";
+
+/**
+ * A sleep tick of a host's replica, in ms: a document unused for one whole tick (plus one tick
+ * per 64 keys it holds, since waking decodes the whole state) is put to sleep — kept as its
+ * encoded state — and woken on its next use.
+ */
+export const DEFAULT_SLEEP_TICK_MS = 250;
 
 /** One document a host serves: its replica, its records and its open connections. */
 export interface HostDocument<C> {
   readonly name: string;
   readonly config: DocumentConfig;
+  /**
+   * Its replica. Unused for a while, the replica sleeps (see {@link loadHostDocument}) and reading
+   * this wakes it: read it again after an await rather than keeping it.
+   */
   readonly map: ReplicatedMap;
   readonly keeper: DocumentKeeper;
   readonly connections: Set<C>;
@@ -20,52 +34,155 @@ export interface HostDocument<C> {
   nextClient: number;
 }
 
+/** What {@link loadHostDocument} is told besides the store and the config. */
+export interface HostDocumentHooks<C> {
+  readonly now: () => number;
+  readonly leaseMs: number;
+  /** What a connection has surely been sent (in order): its lease vector at compaction. */
+  readonly sent: (conn: C) => VersionVector | undefined;
+  /** After a compaction: tells the connections the floor used. */
+  readonly compacted: (doc: HostDocument<C>, floor: VersionVector) => void;
+  /** The timers the replica's sleep ticks on (default the platform's). */
+  readonly timers?: Pick<Timers, "setTimeout">;
+  /** A sleep tick in ms (default {@link DEFAULT_SLEEP_TICK_MS}; 0: the replica never sleeps). */
+  readonly sleepTickMs?: number;
+}
+
+const SETTLED: Promise<void> = Promise.resolve();
+
+/**
+ * A {@link HostDocument} as a class: a host keeps thousands, so the document is itself what its
+ * keeper asks (no closure per hook), and its replica sleeps while unused.
+ *
+ * Sleep — laws: a replica nobody asked for during a whole tick (1 + ⌊size / 64⌋ of them) and with
+ * no apply running (`changed`) is encoded and dropped behind a `WeakRef`. The next `map` wakes
+ * it: the very same map when anything still held it (a `SyncHost.document` caller, a merge
+ * awaiting), else one rebuilt from the encoded state with a clock of the same node restored from
+ * the old clock's `Clock.state` (its id carries on, its HLC never goes back; host replicas use
+ * the default time source and drift bound, as `loadReplica` makes them). A change reaching a sleeping map through a reference held elsewhere
+ * wakes it at once, so no change is ever lost to a stale encoding.
+ */
+class Document<C> implements HostDocument<C> {
+  readonly name: string;
+  readonly config: DocumentConfig;
+  readonly keeper: DocumentKeeper;
+  readonly connections: Set<C> = new Set();
+  readonly leases: LeaseTable<C>;
+  chain: Promise<void> = SETTLED;
+  changed: Set<string> | undefined;
+  nextClient = 1;
+  readonly #hooks: HostDocumentHooks<C>;
+  #live: ReplicatedMap | undefined;
+  /** While asleep: the encoded state, the clock's state, the map held weakly. */
+  #state: Uint8Array | undefined;
+  #clock: ClockState | undefined;
+  #ref: WeakRef<ReplicatedMap> | undefined;
+  #used = false;
+  #idle = 0;
+  #armed = false;
+
+  constructor(
+    name: string,
+    config: DocumentConfig,
+    loaded: ReturnType<typeof loadReplica>,
+    records: DocumentStore,
+    compactBytes: number | undefined,
+    hooks: HostDocumentHooks<C>,
+  ) {
+    this.name = name;
+    this.config = config;
+    this.#hooks = hooks;
+    this.leases = leaseTable<C>(loaded.peers, hooks.now, hooks.leaseMs, hooks.sent);
+    this.keeper = documentKeeper(records, () => this.map, {
+      logBytes: loaded.logBytes,
+      compactBytes,
+      pendingPeers: () => this.leases.pending(),
+      // An apply in progress (applyAsync yields) is never compacted under: the next fold does it.
+      beforeSnapshot: () => {
+        if (this.changed !== undefined) return { peers: [], removePeers: [] };
+        const batch = this.leases.compact(this.map);
+        hooks.compacted(this, batch.used);
+        return batch;
+      },
+    });
+    this.#watch(loaded.map);
+    this.#awake(loaded.map);
+  }
+
+  get map(): ReplicatedMap {
+    this.#used = true;
+    return this.#live ?? this.#wake();
+  }
+
+  #tick(): void {
+    this.#armed = false;
+    const m = this.#live;
+    if (m === undefined) return;
+    if (this.#used || this.changed !== undefined) {
+      this.#used = false;
+      this.#idle = 0;
+    } else if (++this.#idle > m.size >> 6) {
+      this.#state = m.encodeState();
+      this.#clock = m.clock.state();
+      this.#ref = new WeakRef(m);
+      this.#live = undefined;
+      return;
+    }
+    this.#arm();
+  }
+
+  #arm(): void {
+    const ms = this.#hooks.sleepTickMs ?? DEFAULT_SLEEP_TICK_MS;
+    if (this.#armed || ms === 0) return;
+    this.#armed = true;
+    // A closure per arm rather than one kept, so a sleeping document holds none. (No unref: a
+    // process waits at most two ticks after the last use, until its documents sleep.)
+    (this.#hooks.timers ?? defaultTimers).setTimeout(() => this.#tick(), ms);
+  }
+
+  /** The apply running collects the keys it changes; a change to a sleeping map wakes it. */
+  #watch(m: ReplicatedMap): void {
+    m.subscribe((event) => {
+      if (this.#live === undefined && this.#ref?.deref() === m) this.#awake(m);
+      const into = this.changed;
+      if (into !== undefined) for (const c of event.changes) into.add(c.key);
+    });
+  }
+
+  #wake(): ReplicatedMap {
+    let m = this.#ref?.deref();
+    if (m === undefined) {
+      const clock = this.#clock as ClockState;
+      m = createReplicatedMap({
+        resolvers: this.config.rules,
+        clockOptions: { node: clock.node, restore: clock },
+        state: this.#state as Uint8Array,
+      });
+      this.#watch(m);
+    }
+    this.#awake(m);
+    return m;
+  }
+
+  #awake(m: ReplicatedMap): void {
+    this.#live = m;
+    this.#state = this.#clock = this.#ref = undefined;
+    this.#arm();
+  }
+}
+
 /** Loads a document's replica from the store (snapshot, then log) and its keeper. */
 export async function loadHostDocument<C>(
   store: Store,
   name: string,
   config: DocumentConfig,
   compactBytes: number | undefined,
-  lease: {
-    readonly now: () => number;
-    readonly leaseMs: number;
-    /** What a connection has surely been sent (in order): its lease vector at compaction. */
-    readonly sent: (conn: C) => VersionVector | undefined;
-    /** After a compaction: tells the connections the floor used. */
-    readonly compacted: (doc: HostDocument<C>, floor: VersionVector) => void;
-  },
+  hooks: HostDocumentHooks<C>,
 ): Promise<HostDocument<C>> {
   const records = await store.open(name);
   const stored = await records.load();
   // A host is where its clients rebuild from: damaged records are refused, never served empty.
   if (stored.damaged !== undefined) throw stored.damaged;
   const loaded = loadReplica(stored, { resolvers: config.rules });
-  const leases = leaseTable<C>(loaded.peers, lease.now, lease.leaseMs, lease.sent);
-  const doc: HostDocument<C> = {
-    name,
-    config,
-    map: loaded.map,
-    keeper: documentKeeper(records, () => loaded.map, {
-      logBytes: loaded.logBytes,
-      ...(compactBytes === undefined ? {} : { compactBytes }),
-      pendingPeers: leases.pending,
-      // An apply in progress (applyAsync yields) is never compacted under: the next fold does it.
-      beforeSnapshot: () => {
-        if (doc.changed !== undefined) return { peers: [], removePeers: [] };
-        const batch = leases.compact(loaded.map);
-        lease.compacted(doc, batch.used);
-        return batch;
-      },
-    }),
-    leases,
-    connections: new Set(),
-    chain: Promise.resolve(),
-    changed: undefined,
-    nextClient: 1,
-  };
-  loaded.map.subscribe((event) => {
-    const into = doc.changed;
-    if (into !== undefined) for (const c of event.changes) into.add(c.key);
-  });
-  return doc;
+  return new Document(name, config, loaded, records, compactBytes, hooks);
 }

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { Server as HttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import { ConfigError } from "@converge/hlc";
 import { CloseCode, type Transport } from "@converge/sync";
 import { WebSocketServer, type WebSocket as WsSocket } from "ws";
@@ -55,7 +56,10 @@ export interface WebSocketAcceptor {
 interface Connection {
   readonly socket: WsSocket;
   readonly wrapped: WrappedSocket;
-  alive: boolean;
+  /** The TCP (or TLS) socket under it: its `bytesRead` tells whether anything arrived. */
+  readonly link: Duplex & { readonly bytesRead: number };
+  /** `link.bytesRead` at the last ping (-1 before the first: a new connection counts as alive). */
+  seen: number;
 }
 
 const DEFAULT_MAX_FRAME = 8 * 1024 * 1024;
@@ -99,9 +103,13 @@ export async function acceptWebSockets(options: AcceptWebSocketsOptions): Promis
       });
     });
   }
+  // No client tracking (the acceptor keeps its own set) and no permessage-deflate (ws's default
+  // on servers, said here because each deflating connection would hold a zlib context).
   const wss = new WebSocketServer({
     server: http,
     maxPayload: maxFrameBytes,
+    clientTracking: false,
+    perMessageDeflate: false,
     ...(options.path === undefined ? {} : { path: options.path }),
   });
   const connections = new Set<Connection>();
@@ -110,24 +118,26 @@ export async function acceptWebSockets(options: AcceptWebSocketsOptions): Promis
     // ws implements the WHATWG event API the wrapper uses (addEventListener, binaryType,
     // bufferedAmount, readyState, send, close); its types are its own, hence the cast.
     const wrapped = wrapWebSocket(socket as unknown as WebSocket, () => socket.terminate());
-    const connection: Connection = { socket, wrapped, alive: true };
+    // Liveness is read from the bytes the link received (pongs and frames alike), so a
+    // connection needs no listener of its own beyond the one for errors.
+    const connection: Connection = { socket, wrapped, link: request.socket, seen: -1 };
     connections.add(connection);
-    socket.on("pong", () => {
-      connection.alive = true;
-    });
-    socket.on("message", () => {
-      connection.alive = true;
-    });
     socket.on("error", (error: Error & { code?: string }) => {
       if (/message_length$/i.test(error.code ?? ""))
         wrapped.fail(CloseCode.FRAME_TOO_LARGE, `a frame larger than ${maxFrameBytes} bytes`, false);
       else wrapped.fail(CloseCode.MALFORMED, error.message, false);
     });
-    socket.on("close", () => connections.delete(connection));
     wrapped.transport.onClose(() => {
+      if (socket.readyState === socket.CLOSED) {
+        connections.delete(connection);
+        return;
+      }
       // A transport closed by its user or a failure: the socket follows within a second.
       const timer = setTimeout(() => socket.terminate(), 1000);
-      socket.once("close", () => clearTimeout(timer));
+      socket.once("close", () => {
+        clearTimeout(timer);
+        connections.delete(connection);
+      });
     });
     options.onTransport(wrapped.transport, {
       remoteAddress: request.socket.remoteAddress,
@@ -142,12 +152,13 @@ export async function acceptWebSockets(options: AcceptWebSocketsOptions): Promis
       ? undefined
       : setInterval(() => {
           for (const c of connections) {
-            if (!c.alive) {
+            const read = c.link.bytesRead;
+            if (read === c.seen) {
               c.wrapped.fail(CloseCode.LINK_LOST, `no answer to a ping within ${heartbeatMs} ms`, true);
               connections.delete(c);
               continue;
             }
-            c.alive = false;
+            c.seen = read;
             try {
               c.socket.ping();
             } catch {

@@ -1,0 +1,83 @@
+import { createReplicatedMap, versionVector } from "@converge/core";
+import { describe, expect, it } from "vitest";
+import { FLOOR_PEER, leaseTable } from "../src/_internals/lease-table.ts";
+import { decodeVersionVector } from "../src/index.ts";
+import { rules } from "./fixtures.ts";
+
+const A = "aaaaaaaaaaaaaaaa";
+const B = "bbbbbbbbbbbbbbbb";
+const C = "cccccccccccccccc";
+
+/**
+ * The lease table keeps one connection and one dirty record inline and moves to a Map / Set at
+ * the second: every path through those moves must track the same leases as a table that never
+ * had them (checked against what each connection was welcomed, acked and sent).
+ */
+describe("a document's lease table", () => {
+  it("tracks one, then several, then one connection again, acks and compaction each to the right replica", () => {
+    let now = 1000;
+    const sent = new Map<object, ReturnType<typeof versionVector>>();
+    const table = leaseTable<object>(
+      [],
+      () => now,
+      60_000,
+      (c) => sent.get(c),
+    );
+    const [ca, cb, cc] = [{}, {}, {}];
+    expect(table.welcomed(ca, A, versionVector({ [A]: 1 }))?.peer).toBe(A);
+    expect(table.pending().map((r) => r.peer)).toEqual([A]); // the welcome's record is pending too
+    expect(table.pending()).toEqual([]);
+    table.acked(ca, versionVector({ [A]: 2 }));
+    now = 2000;
+    table.welcomed(cb, B, versionVector({ [B]: 1 }));
+    table.welcomed(cc, C, versionVector({ [C]: 4 }));
+    table.acked(cb, versionVector({ [A]: 2, [B]: 3 }));
+    table.acked({}, versionVector({ [A]: 9 })); // not a connection: nothing
+    expect(table.pending().map((r) => r.peer)).toEqual([A, B, C]);
+    expect(table.leases().get(B)?.vector.get(B)).toBe(3);
+    expect(table.leases().get(A)?.vector.get(A)).toBe(2);
+    table.left(cb);
+    table.left(cc);
+    now = 3000;
+    table.acked(ca, versionVector({ [A]: 5 }));
+    table.acked(cb, versionVector({ [B]: 7 })); // left: nothing
+    expect(table.leases().get(B)?.vector.get(B)).toBe(3);
+    expect(table.pending().map((r) => [r.peer, decodeVersionVector(r.vector).get(r.peer), r.seenAt])).toEqual(
+      [[A, 5, 3000]],
+    );
+    // Compaction moves the one connection left to what it was sent, and writes the floor.
+    sent.set(ca, versionVector({ [A]: 6 }));
+    const map = createReplicatedMap({ resolvers: rules });
+    const batch = table.compact(map);
+    expect(batch.peers.map((p) => p.peer)).toEqual([FLOOR_PEER, A]);
+    expect(table.leases().get(A)?.vector.get(A)).toBe(6);
+    expect(table.leases().get(C)?.vector.get(C)).toBe(4); // left, still leased
+    // A new connection after the others left is tracked inline again.
+    const cd = {};
+    table.welcomed(cd, C, versionVector({ [C]: 8 }));
+    table.acked(cd, versionVector({ [C]: 9 }));
+    expect(table.leases().get(C)?.vector.get(C)).toBe(9);
+  });
+
+  it("drops expired leases at compaction and reports them removed, dirty or not", () => {
+    let now = 0;
+    const table = leaseTable<object>(
+      [],
+      () => now,
+      100,
+      () => undefined,
+    );
+    const [ca, cb] = [{}, {}];
+    table.welcomed(ca, A, versionVector({ [A]: 1 }));
+    table.welcomed(cb, B, versionVector({ [B]: 1 }));
+    table.left(ca);
+    table.left(cb);
+    now = 50;
+    table.heard("m1", versionVector({ [A]: 1 }));
+    now = 120;
+    const batch = table.compact(createReplicatedMap({ resolvers: rules }));
+    expect([...batch.removePeers].sort()).toEqual([A, B]);
+    expect(batch.peers.map((p) => p.peer)).toEqual([FLOOR_PEER, "~host:m1"]);
+    expect(table.pending()).toEqual([]);
+  });
+});
