@@ -1,7 +1,7 @@
 import { FORMAT_VERSION } from "@converge/core/codec";
 import { ConfigError, type ConvergeError, isConvergeError } from "@converge/hlc";
 import { ChunkAssembler, payloadFrames } from "./_internals/chunks.ts";
-import { type HostDocument, loadHostDocument } from "./_internals/host-document.ts";
+import { type HostDocument, type HostDocumentHooks, loadHostDocument } from "./_internals/host-document.ts";
 import { type Conn, isClosed, type MergeContext, mergePayload } from "./_internals/host-merge.ts";
 import type { HubLinks, HubLinksOptions } from "./_internals/hub-links.ts";
 import { DEFAULT_LEASE_MS } from "./_internals/lease-floor.ts";
@@ -133,18 +133,21 @@ export function buildHost(options: HostOptions, linkHub: LinkHub | undefined): S
     drop(c, close, code);
   };
 
+  // One hooks object for every document (a host keeps thousands); sleep ticks on the host's timers.
+  const documentHooks: HostDocumentHooks<Conn> = {
+    now: timers.now,
+    leaseMs,
+    sent: (c) => (c.phase !== "open" ? undefined : c.paused ? c.known : c.doc?.map.versionVector()),
+    compacted: (d, floor) => {
+      for (const c of d.connections)
+        if (c.phase === "open" && !c.paused) send(c, { type: "compacted", floor });
+    },
+    timers,
+  };
   const loadDocument = (name: string, config: DocumentConfig): Promise<HostDocument<Conn>> => {
     let doc = docs.get(name);
     if (doc === undefined) {
-      doc = loadHostDocument<Conn>(store, name, config, options.storePolicy?.compactBytes, {
-        now: timers.now,
-        leaseMs,
-        sent: (c) => (c.phase !== "open" ? undefined : c.paused ? c.known : c.doc?.map.versionVector()),
-        compacted: (d, floor) => {
-          for (const c of d.connections)
-            if (c.phase === "open" && !c.paused) send(c, { type: "compacted", floor });
-        },
-      });
+      doc = loadHostDocument<Conn>(store, name, config, options.storePolicy?.compactBytes, documentHooks);
       docs.set(name, doc);
       doc.then(
         (d) => {
@@ -229,6 +232,7 @@ export function buildHost(options: HostOptions, linkHub: LinkHub | undefined): S
     c.phase = "open";
     pending--;
     timers.clearTimeout(c.timer);
+    c.timer = undefined;
     const vector = doc.map.versionVector();
     send(c, {
       type: "welcome",
@@ -354,6 +358,8 @@ export function buildHost(options: HostOptions, linkHub: LinkHub | undefined): S
     if (c.phase === "handshake") {
       pending--;
       timers.clearTimeout(c.timer);
+      c.timer = undefined;
+      c.timer = undefined;
     }
     c.phase = "closed";
     conns.delete(c);
