@@ -7,6 +7,8 @@ import type { ClockEntry, Dot } from "./dots.ts";
 import { decodeText, encodeText } from "./text-codec.ts";
 import { type TextInput, toEdit } from "./text-edit.ts";
 import { compareDots, deltaOf, type Entry, mergeText, TextState } from "./text-state.ts";
+import { viewContributions } from "./text-view.ts";
+import { createViewCache } from "./view-cache.ts";
 import { captureEdit, contributionsOf, deleteAllUpdate, fold, TEXT_NAME } from "./yjs-doc.ts";
 
 function deepFreeze<T>(value: T): T {
@@ -46,9 +48,11 @@ export interface TextResolverOptions {
 /** @internal The text resolvers' common factory. */
 export function textResolver<Out>(options: TextResolverOptions): Resolver<TextInput, Out> {
   const major = options.major ?? YJS_MAJOR;
-  // Per-state caches: the document (see DocCache), and what a state reads as. States are
-  // immutable, so a cached read never goes stale.
+  // Per-state caches: the document (see DocCache), the plain text's view (see ViewCache: reads
+  // without a document), and what a state reads as. States are immutable, so a cached read never
+  // goes stale.
   const docs = createDocCache();
+  const views = createViewCache();
   const reads = new WeakMap<TextState, Out>();
 
   /** The state after a local operation by `stamp` whose Yjs update is `update`. */
@@ -101,6 +105,7 @@ export function textResolver<Out>(options: TextResolverOptions): Resolver<TextIn
       cleared === undefined ? edited : edited === undefined ? cleared : Y.mergeUpdates([cleared, edited]);
     const next = local(s, stamp, update, isEdit);
     docs.put(next, doc);
+    views.derive(s, next, update);
     return next;
   };
 
@@ -109,6 +114,9 @@ export function textResolver<Out>(options: TextResolverOptions): Resolver<TextIn
     const text = doc.getText(TEXT_NAME);
     return (options.rich ? deepFreeze(text.toDelta()) : text.toString()) as Out;
   };
+  // A view holds no formatting or embed: as a delta, its text is one plain insert.
+  const readView = (text: string): Out =>
+    (options.rich ? deepFreeze(text === "" ? [] : [{ insert: text }]) : text) as Out;
 
   return defineResolver<TextInput, Out, TextState>({
     id: options.rich ? "yjs-richtext" : "yjs-text",
@@ -120,20 +128,26 @@ export function textResolver<Out>(options: TextResolverOptions): Resolver<TextIn
     remove: (s, stamp) => run(s, stamp, undefined, true, false),
     merge: (a, b) => {
       const m = mergeText(a, b, fold);
-      if (m !== a && m !== b) docs.handOn(a, b, m);
+      if (m !== a && m !== b) {
+        docs.handOn(a, b, m);
+        views.handOn(a, b, m);
+      }
       return m;
     },
     read: (s) => {
       if (s.live.length === 0) return undefined;
       if (reads.has(s)) return reads.get(s);
-      const v = readDoc(docs.docOf(s));
+      const view = views.viewOf(s);
+      const v = view === undefined ? readDoc(docs.docOf(s)) : readView(view.text);
       reads.set(s, v);
       return v;
     },
     exists: (s) => s.live.length > 0,
     conflicts: (s) => {
       if (s.live.length === 0) return [];
-      const by = contributionsOf(docs.docOf(s).getText(TEXT_NAME));
+      const view = views.viewOf(s);
+      const by =
+        view === undefined ? contributionsOf(docs.docOf(s).getText(TEXT_NAME)) : viewContributions(view);
       const out: Concurrent<TextInput>[] = [];
       for (const e of s.clock) {
         const text = by.get(clientIdOf(e.replica));
