@@ -53,7 +53,17 @@ export function textResolver<Out>(options: TextResolverOptions): Resolver<TextIn
   // goes stale.
   const docs = createDocCache();
   const views = createViewCache();
-  const reads = new WeakMap<TextState, Out>();
+  // The read of a state, cached on it (one slot per kind of read).
+  const cached = options.rich
+    ? (s: TextState): Out | undefined => s.richRead as Out | undefined
+    : (s: TextState): Out | undefined => s.plainRead as Out | undefined;
+  const cache = options.rich
+    ? (s: TextState, v: Out): void => {
+        s.richRead = v;
+      }
+    : (s: TextState, v: Out): void => {
+        s.plainRead = v as string;
+      };
 
   /** The state after a local operation by `stamp` whose Yjs update is `update`. */
   const local = (
@@ -136,10 +146,11 @@ export function textResolver<Out>(options: TextResolverOptions): Resolver<TextIn
     },
     read: (s) => {
       if (s.live.length === 0) return undefined;
-      if (reads.has(s)) return reads.get(s);
+      const hit = cached(s);
+      if (hit !== undefined) return hit;
       const view = views.viewOf(s);
       const v = view === undefined ? readDoc(docs.docOf(s)) : readView(view.text);
-      reads.set(s, v);
+      cache(s, v);
       return v;
     },
     exists: (s) => s.live.length > 0,

@@ -27,6 +27,19 @@ export class TextState {
   readonly base: Uint8Array | undefined;
   readonly baseClock: readonly Dot[];
   readonly entries: readonly Entry[];
+  /**
+   * @internal What the caches derived from this state — the document (DocCache), the plain
+   * text's view (ViewCache), the read of a plain and of a rich text key — or `undefined`. Never
+   * part of the state's value. Kept on the state rather than in WeakMaps: a WeakMap insertion per
+   * merged key cost more than the merge itself.
+   */
+  docSlot: unknown = undefined;
+  /** @internal See {@link TextState.docSlot}. */
+  viewSlot: unknown = undefined;
+  /** @internal See {@link TextState.docSlot}. */
+  plainRead: string | undefined = undefined;
+  /** @internal See {@link TextState.docSlot}. */
+  richRead: unknown = undefined;
   constructor(
     clock: readonly ClockEntry[],
     live: readonly Dot[],
@@ -47,11 +60,22 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
   let i = 0;
   if (n >= 64) {
-    // Big-endian words order as their bytes do: skip equal words, then find the byte.
-    const va = new DataView(a.buffer, a.byteOffset, a.byteLength);
-    const vb = new DataView(b.buffer, b.byteOffset, b.byteLength);
-    while (i + 4 <= n && va.getUint32(i) === vb.getUint32(i)) i += 4;
+    if (((a.byteOffset | b.byteOffset) & 3) === 0) {
+      // Both views 4-byte aligned: skip equal words through word views (the common case: two
+      // copies of one operation's update compare equal).
+      const words = n >> 2;
+      const wa = new Int32Array(a.buffer, a.byteOffset, words);
+      const wb = new Int32Array(b.buffer, b.byteOffset, words);
+      let k = 0;
+      while (k < words && wa[k] === wb[k]) k++;
+      i = k << 2;
+    } else {
+      const va = new DataView(a.buffer, a.byteOffset, a.byteLength);
+      const vb = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      while (i + 4 <= n && va.getUint32(i, true) === vb.getUint32(i, true)) i += 4;
+    }
   }
+  // From the first differing word (or the start), byte by byte: the first differing byte decides.
   for (; i < n; i++) if (a[i] !== b[i]) return (a[i] as number) - (b[i] as number);
   return a.length - b.length;
 }

@@ -47,7 +47,15 @@ const NOTHING: readonly Uint8Array[] = [];
 
 /** A fresh {@link ViewCache}; a resolver instance holds one. */
 export function createViewCache(): ViewCache {
-  const slots = new WeakMap<TextState, Slot>();
+  const slots = {
+    get: (s: TextState): Slot | undefined => s.viewSlot as Slot | undefined,
+    set: (s: TextState, slot: Slot): void => {
+      s.viewSlot = slot;
+    },
+    delete: (s: TextState): void => {
+      s.viewSlot = undefined;
+    },
+  };
   const move = (from: TextState, merged: TextState): boolean => {
     const slot = slots.get(from);
     if (slot === undefined || merged.base !== from.base) return false;
