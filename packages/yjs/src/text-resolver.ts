@@ -4,9 +4,10 @@ import * as Y from "yjs";
 import { clientIdOf } from "./client-id.ts";
 import { createDocCache } from "./doc-cache.ts";
 import type { ClockEntry, Dot } from "./dots.ts";
+import { createEntryArena } from "./entry-arena.ts";
 import { decodeText, encodeText } from "./text-codec.ts";
 import { type TextInput, toEdit } from "./text-edit.ts";
-import { compareDots, deltaOf, type Entry, mergeText, TextState } from "./text-state.ts";
+import { compareDots, deltaOf, detached, type Entry, mergeText, TextState } from "./text-state.ts";
 import { viewContributions } from "./text-view.ts";
 import { createViewCache } from "./view-cache.ts";
 import { captureEdit, contributionsOf, deleteAllUpdate, fold, TEXT_NAME } from "./yjs-doc.ts";
@@ -53,6 +54,8 @@ export function textResolver<Out>(options: TextResolverOptions): Resolver<TextIn
   // goes stale.
   const docs = createDocCache();
   const views = createViewCache();
+  // Decoded entries' bytes, side by side; `forget` detaches what a replica keeps.
+  const arena = createEntryArena();
   // The read of a state, cached on it (one slot per kind of read).
   const cached = options.rich
     ? (s: TextState): Out | undefined => s.richRead as Out | undefined
@@ -185,8 +188,15 @@ export function textResolver<Out>(options: TextResolverOptions): Resolver<TextIn
       const baseClock = s.clock.map((e) => ({ replica: e.replica, seq: e.seq }));
       return new TextState(s.clock, s.live, base, baseClock, []);
     },
+    // Text compaction drops no operation, so an incoming state has no stale part to remove: as the
+    // map does for a resolver without `forget`, a state made only of operations seen here is
+    // skipped when the key holds nothing. What is kept leaves the decode arena (`detached`).
+    forget: (incoming, local, seen) => {
+      if (local === undefined && incoming.clock.every((e) => seen(e.replica, e.seq))) return undefined;
+      return detached(incoming, local);
+    },
     delta: deltaOf,
     encode: encodeText,
-    decode: decodeText,
+    decode: (r) => decodeText(r, arena),
   });
 }

@@ -1,5 +1,6 @@
 import type { ReplicaId } from "@converge/core";
 import { type ClockEntry, covers, type Dot, dominates, joinClocks, mergeLive, sameDots } from "./dots.ts";
+import { detach } from "./entry-arena.ts";
 
 /** One operation's Yjs update, kept until a compaction folds it into the base. */
 export interface Entry {
@@ -102,9 +103,13 @@ function unionEntries(a: readonly Entry[], b: readonly Entry[], base: readonly D
       e = y as Entry;
       j++;
     } else {
-      // One operation has one update; should two copies differ, both sides keep the same one.
+      // One operation has one update; should two copies differ, both sides keep the same one
+      // (the second side's in a buffer of its own: it may be an incoming state's, see detached).
+      const second = y as Entry;
       e =
-        x === y || compareBytes((x as Entry).update, (y as Entry).update) <= 0 ? (x as Entry) : (y as Entry);
+        x === y || compareBytes((x as Entry).update, second.update) <= 0
+          ? (x as Entry)
+          : { replica: second.replica, seq: second.seq, update: detach(second.update) };
       i++;
       j++;
     }
@@ -164,6 +169,31 @@ export function mergeText(
   if (same(a)) return a;
   if (same(b)) return b;
   return new TextState(clock, live, base, baseClock, entries);
+}
+
+/**
+ * `incoming` with the updates of every entry `local` does not hold (by dot) in buffers of their
+ * own ({@link detach}): what a replica keeps of an incoming state must not pin the chunk of the
+ * arena it was decoded into. Entries `local` holds are left: a merge keeps local's copy (the
+ * first side's of equal copies; of differing ones it detaches what it keeps). `incoming` itself
+ * when nothing needed a copy.
+ */
+export function detached(incoming: TextState, local: TextState | undefined): TextState {
+  const held = local?.entries ?? [];
+  let out: Entry[] | undefined;
+  let j = 0;
+  for (let i = 0; i < incoming.entries.length; i++) {
+    const e = incoming.entries[i] as Entry;
+    while (j < held.length && compareDots(held[j] as Entry, e) < 0) j++;
+    const h = held[j];
+    if (h !== undefined && compareDots(h, e) === 0) continue;
+    const update = detach(e.update);
+    if (update === e.update) continue;
+    out ??= incoming.entries.slice();
+    out[i] = { replica: e.replica, seq: e.seq, update };
+  }
+  if (out === undefined) return incoming;
+  return new TextState(incoming.clock, incoming.live, incoming.base, incoming.baseClock, out);
 }
 
 /** What of `state` a replica that saw the operations `seen` accepts lacks (`Resolver.delta`). */

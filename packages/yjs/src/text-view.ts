@@ -163,16 +163,25 @@ function remove(runs: Run[], client: number, clock: number, length: number): boo
  * so integrating them in any causal order gives its text.
  */
 export function advanceView(view: TextView, updates: readonly Uint8Array[]): TextView | null | undefined {
-  const queues = new Map<number, TextStruct[]>();
+  // Each client's structs, clocks ascending (one update lists a client's structs in one block).
+  const lists: TextStruct[][] = [];
   const deletes: number[] = [];
   let total = 0;
+  const byClient = updates.length > 1 ? new Map<number, TextStruct[]>() : undefined;
   for (const u of updates) {
     const parsed = parseTextUpdate(u);
     if (parsed === undefined) return null;
+    let current: TextStruct[] | undefined;
     for (const s of parsed.structs) {
-      const q = queues.get(s.client);
-      if (q === undefined) queues.set(s.client, [s]);
-      else q.push(s);
+      if (current === undefined || (current[0] as TextStruct).client !== s.client) {
+        current = byClient?.get(s.client);
+        if (current === undefined) {
+          current = [];
+          lists.push(current);
+          byClient?.set(s.client, current);
+        }
+      }
+      current.push(s);
       total++;
     }
     for (const n of parsed.deletes) deletes.push(n);
@@ -180,8 +189,7 @@ export function advanceView(view: TextView, updates: readonly Uint8Array[]): Tex
   if (total === 0 && deletes.length === 0) return view;
   const runs = [...view.runs];
   const clocks = new Map(view.clocks);
-  const lists = [...queues.values()];
-  for (const q of lists) if (q.length > 1) q.sort((x, y) => x.clock - y.clock);
+  if (byClient !== undefined) for (const q of lists) if (q.length > 1) q.sort((x, y) => x.clock - y.clock);
   const next = lists.map(() => 0);
   let progressed = true;
   while (total > 0 && progressed) {
