@@ -2,7 +2,6 @@ import type { ReplicaId } from "@converge/core";
 import type { StateReader, StateWriter } from "@converge/core/codec";
 import { clientIdOf } from "./client-id.ts";
 import type { ClockEntry, Dot } from "./dots.ts";
-import type { EntryArena } from "./entry-arena.ts";
 import { type Entry, TextState } from "./text-state.ts";
 import { checkUpdate } from "./yjs-doc.ts";
 
@@ -44,9 +43,11 @@ export function encodeText(state: TextState, w: StateWriter): void {
 
 /**
  * Reads what {@link encodeText} wrote, refusing anything it cannot produce. Entries' updates are
- * copied into `arena` (see {@link EntryArena}: detach them before keeping the state).
+ * views of the input, not copies: the resolver's `forget` (`kept` in text-state.ts), which the map runs on
+ * every incoming state before keeping it, copies what the replica keeps. (A payload's bytes stay
+ * unchanged while the map applies it: it decodes them lazily too.)
  */
-export function decodeText(r: StateReader, arena: EntryArena): TextState {
+export function decodeText(r: StateReader): TextState {
   const n = r.count(3, "clock entry");
   if (n === 0) r.fail("text state with an empty key clock");
   const clock: ClockEntry[] = [];
@@ -113,8 +114,7 @@ export function decodeText(r: StateReader, arena: EntryArena): TextState {
     const view = r.raw(n);
     const problem = checkUpdate(view, [clientIdOf(owner.replica)]);
     if (problem !== undefined) r.fail(`text entry: ${problem}`);
-    // The payload's bytes are the caller's: a copy, in the arena.
-    entries.push({ replica: owner.replica, seq, update: arena.copy(view) });
+    entries.push({ replica: owner.replica, seq, update: view });
   }
   return new TextState(clock, live, base, baseClock, entries);
 }

@@ -4,10 +4,9 @@ import * as Y from "yjs";
 import { clientIdOf } from "./client-id.ts";
 import { createDocCache } from "./doc-cache.ts";
 import type { ClockEntry, Dot } from "./dots.ts";
-import { createEntryArena } from "./entry-arena.ts";
 import { decodeText, encodeText } from "./text-codec.ts";
 import { type TextInput, toEdit } from "./text-edit.ts";
-import { compareDots, deltaOf, detached, type Entry, mergeText, TextState } from "./text-state.ts";
+import { compareDots, deltaOf, type Entry, kept, mergeText, TextState } from "./text-state.ts";
 import { viewContributions } from "./text-view.ts";
 import { createViewCache } from "./view-cache.ts";
 import { captureEdit, contributionsOf, deleteAllUpdate, fold, TEXT_NAME } from "./yjs-doc.ts";
@@ -54,8 +53,6 @@ export function textResolver<Out>(options: TextResolverOptions): Resolver<TextIn
   // goes stale.
   const docs = createDocCache();
   const views = createViewCache();
-  // Decoded entries' bytes, side by side; `forget` detaches what a replica keeps.
-  const arena = createEntryArena();
   // The read of a state, cached on it (one slot per kind of read).
   const cached = options.rich
     ? (s: TextState): Out | undefined => s.richRead as Out | undefined
@@ -190,13 +187,14 @@ export function textResolver<Out>(options: TextResolverOptions): Resolver<TextIn
     },
     // Text compaction drops no operation, so an incoming state has no stale part to remove: as the
     // map does for a resolver without `forget`, a state made only of operations seen here is
-    // skipped when the key holds nothing. What is kept leaves the decode arena (`detached`).
+    // skipped when the key holds nothing. What is kept owns its bytes (`kept`: decoded entries
+    // are views of the payload).
     forget: (incoming, local, seen) => {
       if (local === undefined && incoming.clock.every((e) => seen(e.replica, e.seq))) return undefined;
-      return detached(incoming, local);
+      return kept(incoming, local);
     },
     delta: deltaOf,
     encode: encodeText,
-    decode: (r) => decodeText(r, arena),
+    decode: decodeText,
   });
 }

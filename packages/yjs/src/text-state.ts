@@ -1,6 +1,5 @@
 import type { ReplicaId } from "@converge/core";
 import { type ClockEntry, covers, type Dot, dominates, joinClocks, mergeLive, sameDots } from "./dots.ts";
-import { detach } from "./entry-arena.ts";
 
 /** One operation's Yjs update, kept until a compaction folds it into the base. */
 export interface Entry {
@@ -103,13 +102,9 @@ function unionEntries(a: readonly Entry[], b: readonly Entry[], base: readonly D
       e = y as Entry;
       j++;
     } else {
-      // One operation has one update; should two copies differ, both sides keep the same one
-      // (the second side's in a buffer of its own: it may be an incoming state's, see detached).
-      const second = y as Entry;
+      // One operation has one update; should two copies differ, both sides keep the same one.
       e =
-        x === y || compareBytes((x as Entry).update, second.update) <= 0
-          ? (x as Entry)
-          : { replica: second.replica, seq: second.seq, update: detach(second.update) };
+        x === y || compareBytes((x as Entry).update, (y as Entry).update) <= 0 ? (x as Entry) : (y as Entry);
       i++;
       j++;
     }
@@ -172,27 +167,40 @@ export function mergeText(
 }
 
 /**
- * `incoming` with the updates of every entry `local` does not hold (by dot) in buffers of their
- * own ({@link detach}): what a replica keeps of an incoming state must not pin the chunk of the
- * arena it was decoded into. Entries `local` holds are left: a merge keeps local's copy (the
- * first side's of equal copies; of differing ones it detaches what it keeps). `incoming` itself
- * when nothing needed a copy.
+ * What a replica keeps of an incoming state whose entries are views of a payload (`decodeText`):
+ * the same state, each entry either the equal one `local` holds for its dot (no copy, and the merge
+ * then meets one object on both sides) or a copy of its bytes — the entries of one key copied into
+ * one buffer, which they alone share.
  */
-export function detached(incoming: TextState, local: TextState | undefined): TextState {
+export function kept(incoming: TextState, local: TextState | undefined): TextState {
   const held = local?.entries ?? [];
-  let out: Entry[] | undefined;
+  const n = incoming.entries.length;
+  const out: Entry[] = new Array<Entry>(n);
+  let copies: number[] | undefined;
+  let bytes = 0;
   let j = 0;
-  for (let i = 0; i < incoming.entries.length; i++) {
+  for (let i = 0; i < n; i++) {
     const e = incoming.entries[i] as Entry;
     while (j < held.length && compareDots(held[j] as Entry, e) < 0) j++;
     const h = held[j];
-    if (h !== undefined && compareDots(h, e) === 0) continue;
-    const update = detach(e.update);
-    if (update === e.update) continue;
-    out ??= incoming.entries.slice();
-    out[i] = { replica: e.replica, seq: e.seq, update };
+    if (h !== undefined && compareDots(h, e) === 0 && compareBytes(h.update, e.update) === 0) {
+      out[i] = h;
+      continue;
+    }
+    copies ??= [];
+    copies.push(i);
+    bytes += e.update.length;
   }
-  if (out === undefined) return incoming;
+  if (copies !== undefined) {
+    const buffer = new Uint8Array(bytes);
+    let at = 0;
+    for (const i of copies) {
+      const e = incoming.entries[i] as Entry;
+      buffer.set(e.update, at);
+      out[i] = { replica: e.replica, seq: e.seq, update: buffer.subarray(at, at + e.update.length) };
+      at += e.update.length;
+    }
+  }
   return new TextState(incoming.clock, incoming.live, incoming.base, incoming.baseClock, out);
 }
 
