@@ -23,14 +23,31 @@ interface Run {
  */
 export interface TextView {
   readonly runs: readonly Run[];
-  /** Each client's next clock: the state vector. */
-  readonly clocks: ReadonlyMap<number, number>;
+  /** Each client's next clock, the state vector: flat pairs (client, next clock). */
+  readonly clocks: readonly number[];
   /** The visible characters, in document order: what `Y.Text.toString()` returns. */
   readonly text: string;
 }
 
 /** The view of an empty document. */
-export const EMPTY_VIEW: TextView = Object.freeze({ runs: [], clocks: new Map(), text: "" });
+export const EMPTY_VIEW: TextView = Object.freeze({ runs: [], clocks: [], text: "" });
+
+/** The next clock of `client` in flat (client, clock) pairs; 0 when absent. */
+function clockOf(clocks: readonly number[], client: number): number {
+  for (let i = 0; i < clocks.length; i += 2) if (clocks[i] === client) return clocks[i + 1] as number;
+  return 0;
+}
+
+/** Sets the next clock of `client` in flat (client, clock) pairs. */
+function setClock(clocks: number[], client: number, clock: number): void {
+  for (let i = 0; i < clocks.length; i += 2) {
+    if (clocks[i] === client) {
+      clocks[i + 1] = clock;
+      return;
+    }
+  }
+  clocks.push(client, clock);
+}
 
 const isHigh = (code: number): boolean => code >= 0xd800 && code <= 0xdbff;
 
@@ -187,8 +204,8 @@ export function advanceView(view: TextView, updates: readonly Uint8Array[]): Tex
     for (const n of parsed.deletes) deletes.push(n);
   }
   if (total === 0 && deletes.length === 0) return view;
-  const runs = [...view.runs];
-  const clocks = new Map(view.clocks);
+  const runs = view.runs.slice();
+  const clocks = view.clocks.slice();
   if (byClient !== undefined) for (const q of lists) if (q.length > 1) q.sort((x, y) => x.clock - y.clock);
   const next = lists.map(() => 0);
   let progressed = true;
@@ -199,13 +216,13 @@ export function advanceView(view: TextView, updates: readonly Uint8Array[]): Tex
       let i = next[k] as number;
       for (; i < q.length; i++) {
         const s = q[i] as TextStruct;
-        const held = clocks.get(s.client) ?? 0;
+        const held = clockOf(clocks, s.client);
         if (s.clock < held) return null; // overlaps what is held: Yjs takes only a part
         if (s.clock > held) break;
-        if (s.originClient >= 0 && s.originClock >= (clocks.get(s.originClient) ?? 0)) break;
-        if (s.rightClient >= 0 && s.rightClock >= (clocks.get(s.rightClient) ?? 0)) break;
+        if (s.originClient >= 0 && s.originClock >= clockOf(clocks, s.originClient)) break;
+        if (s.rightClient >= 0 && s.rightClock >= clockOf(clocks, s.rightClient)) break;
         if (!integrate(runs, s)) return null;
-        clocks.set(s.client, s.clock + s.length);
+        setClock(clocks, s.client, s.clock + s.length);
         total--;
         progressed = true;
       }
@@ -217,12 +234,13 @@ export function advanceView(view: TextView, updates: readonly Uint8Array[]): Tex
     const client = deletes[i] as number;
     const clock = deletes[i + 1] as number;
     const length = deletes[i + 2] as number;
-    if (clock + length > (clocks.get(client) ?? 0)) return undefined; // Yjs keeps it pending
+    if (clock + length > clockOf(clocks, client)) return undefined; // Yjs keeps it pending
     if (!remove(runs, client, clock, length)) return null;
   }
   let text = "";
   for (const r of runs) if (r.text !== undefined) text += r.text;
   Object.freeze(runs);
+  Object.freeze(clocks);
   return { runs, clocks, text };
 }
 
