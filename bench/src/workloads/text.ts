@@ -4,7 +4,7 @@ import { clientIdOf, editText, yjsText } from "@converge/yjs";
 import * as Y from "yjs";
 import type { BenchConfig } from "../config.ts";
 import { FULL_STATE_WARMUP } from "../config.ts";
-import { keep, measure } from "../measure.ts";
+import { collectGarbage, keep, median, release } from "../measure.ts";
 import { NODE_A, NODE_B } from "../replicas.ts";
 import { fmtBytes, fmtMs, fmtRatio, ratio, renderTable } from "../report.ts";
 
@@ -38,6 +38,46 @@ export interface TextResult {
   readonly impls: readonly TextImplResult[];
   /** Every key reads the same text in converge and in Yjs after the merge. */
   readonly sameTexts: boolean;
+}
+
+/** One timed case of the workload: a fresh input, the timed run on it, a check after the last run. */
+interface Case<S> {
+  readonly setup: () => S;
+  readonly run: (input: S) => unknown;
+  readonly check: (input: S) => void;
+}
+
+/** Median and samples of one case, in milliseconds. */
+interface CaseTiming {
+  readonly medianMs: number;
+  readonly samplesMs: readonly number[];
+}
+
+/**
+ * Times every case once per round, round after round (interleaved, so a change in the machine's
+ * load touches every implementation alike), `warmup` unrecorded rounds first. Each run gets a fresh
+ * input from its setup (untimed, garbage collected before the run); each check sees the input of
+ * its case's last run.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: each case has its own input type; a run only meets its own setup's
+function interleaved(opts: { reps: number; warmup: number }, cases: readonly Case<any>[]): CaseTiming[] {
+  const samples: number[][] = cases.map(() => []);
+  const total = opts.warmup + opts.reps;
+  for (let i = 0; i < total; i++) {
+    cases.forEach((c, k) => {
+      release();
+      const input = c.setup();
+      collectGarbage();
+      const start = performance.now();
+      const result = c.run(input);
+      const ms = performance.now() - start;
+      keep(result);
+      if (i >= opts.warmup) samples[k]?.push(ms);
+      if (i === total - 1) c.check(input);
+    });
+  }
+  release();
+  return samples.map((x) => ({ medianMs: median(x), samplesMs: x }));
 }
 
 const PHRASE = "Crisp, sweet and grown in Kent; ";
@@ -112,8 +152,14 @@ function yjsDocsPerKey(keys: number): [Y.Doc[], Y.Doc[]] {
   return [as, bs];
 }
 
+/** One row's cases (merge; merge + read) and its result once they ran. */
+interface Row {
+  readonly cases: readonly [Case<unknown>, Case<unknown>];
+  readonly result: (merge: CaseTiming, mergeRead: CaseTiming) => TextImplResult;
+}
+
 /** The per-key Yjs row: both replicas merge every key's other document, then read. */
-function runYjsPerKey(keys: number, opts: { reps: number; warmup: number }): TextImplResult {
+function yjsPerKeyRow(keys: number): Row {
   const [as, bs] = yjsDocsPerKey(keys);
   const states = [as.map((d) => Y.encodeStateAsUpdate(d)), bs.map((d) => Y.encodeStateAsUpdate(d))] as const;
   const pair = (): [Y.Doc[], Y.Doc[]] => {
@@ -150,25 +196,48 @@ function runYjsPerKey(keys: number, opts: { reps: number; warmup: number }): Tex
         y.getText("t").toString() === want;
     }
   };
-  const m = measure(opts, pair, mergeBoth, check);
-  const mr = measure(
-    opts,
+  return rowOf(
+    "Yjs (one Y.Doc per key)",
     pair,
-    (p) => {
-      mergeBoth(p);
-      return readAll(p[0]) + readAll(p[1]);
+    mergeBoth,
+    (p) => readAll(p[0]) + readAll(p[1]),
+    check,
+    () => ({
+      stateBytes: states[0].reduce((n, u) => n + u.length, 0),
+      mergedBytes: merged,
+      converged,
+    }),
+  );
+}
+
+/** A row from its setup, merge, read and check; `sizes` reports bytes and convergence after the runs. */
+function rowOf<S>(
+  impl: TextImplResult["impl"],
+  setup: () => S,
+  mergeBoth: (input: S) => void,
+  readBoth: (input: S) => number,
+  check: (input: S) => void,
+  sizes: () => Pick<TextImplResult, "stateBytes" | "mergedBytes" | "converged">,
+): Row {
+  const merge: Case<S> = { setup, run: mergeBoth, check };
+  const mergeRead: Case<S> = {
+    setup,
+    run: (input) => {
+      mergeBoth(input);
+      return readBoth(input);
     },
     check,
-  );
+  };
   return {
-    impl: "Yjs (one Y.Doc per key)",
-    mergeMs: m.medianMs,
-    mergeReadMs: mr.medianMs,
-    mergeSamplesMs: m.samplesMs,
-    mergeReadSamplesMs: mr.samplesMs,
-    stateBytes: states[0].reduce((n, u) => n + u.length, 0),
-    mergedBytes: merged,
-    converged,
+    cases: [merge as Case<unknown>, mergeRead as Case<unknown>],
+    result: (m, mr) => ({
+      impl,
+      mergeMs: m.medianMs,
+      mergeReadMs: mr.medianMs,
+      mergeSamplesMs: m.samplesMs,
+      mergeReadSamplesMs: mr.samplesMs,
+      ...sizes(),
+    }),
   };
 }
 
@@ -180,7 +249,8 @@ function runYjsPerKey(keys: number, opts: { reps: number; warmup: number }): Tex
  * decoded from their own states, with every text read once (live documents), and both are checked
  * against the edits made after the last run. A third row runs Yjs with one document per key (the
  * shape converge's per-key rule has): a Yjs transaction per changed key, where Yjs's own layout
- * shares one transaction among all keys.
+ * shares one transaction among all keys. The six measurements (three rows, merge and merge + read)
+ * run interleaved, one run each per round, so load on a shared machine falls on all of them alike.
  */
 export function runText(config: BenchConfig, log: (msg: string) => void): TextResult {
   const keys = Number(process.env["BENCH_TEXT_KEYS"] ?? 1000);
@@ -219,15 +289,17 @@ export function runText(config: BenchConfig, log: (msg: string) => void): TextRe
       cConverged = a.get(`desc:${i}`) === want && b.get(`desc:${i}`) === want;
     }
   };
-  const cMerge = measure(opts, cPair, cMergeBoth, cCheck);
-  const cMergeRead = measure(
-    opts,
+  const cRow = rowOf(
+    "converge",
     cPair,
-    (pair) => {
-      cMergeBoth(pair);
-      return readAll(pair[0]) + readAll(pair[1]);
-    },
+    cMergeBoth,
+    (p) => readAll(p[0]) + readAll(p[1]),
     cCheck,
+    () => ({
+      stateBytes: cStates[0].length,
+      mergedBytes: cMerged,
+      converged: cConverged,
+    }),
   );
 
   const [ya, yb] = yjsDocs(keys);
@@ -263,15 +335,22 @@ export function runText(config: BenchConfig, log: (msg: string) => void): TextRe
         yTexts(a).get(`desc:${i}`)?.toString() === want && yTexts(b).get(`desc:${i}`)?.toString() === want;
     }
   };
-  const yMerge = measure(opts, yPair, yMergeBoth, yCheck);
-  const yMergeRead = measure(
-    opts,
+  const yRow = rowOf(
+    "Yjs",
     yPair,
-    (pair) => {
-      yMergeBoth(pair);
-      return yReadAll(pair[0]) + yReadAll(pair[1]);
-    },
+    yMergeBoth,
+    (p) => yReadAll(p[0]) + yReadAll(p[1]),
     yCheck,
+    () => ({
+      stateBytes: yStates[0].length,
+      mergedBytes: yMerged,
+      converged: yConverged,
+    }),
+  );
+  const rows = [cRow, yRow, yjsPerKeyRow(keys)];
+  const timings = interleaved(
+    opts,
+    rows.flatMap((r) => r.cases),
   );
 
   // Same convergence: after the merge, every key reads alike in converge and in Yjs.
@@ -290,29 +369,7 @@ export function runText(config: BenchConfig, log: (msg: string) => void): TextRe
     textBytes: 1024,
     reps,
     warmup: FULL_STATE_WARMUP,
-    impls: [
-      {
-        impl: "converge",
-        mergeMs: cMerge.medianMs,
-        mergeReadMs: cMergeRead.medianMs,
-        mergeSamplesMs: cMerge.samplesMs,
-        mergeReadSamplesMs: cMergeRead.samplesMs,
-        stateBytes: cStates[0].length,
-        mergedBytes: cMerged,
-        converged: cConverged,
-      },
-      {
-        impl: "Yjs",
-        mergeMs: yMerge.medianMs,
-        mergeReadMs: yMergeRead.medianMs,
-        mergeSamplesMs: yMerge.samplesMs,
-        mergeReadSamplesMs: yMergeRead.samplesMs,
-        stateBytes: yStates[0].length,
-        mergedBytes: yMerged,
-        converged: yConverged,
-      },
-      runYjsPerKey(keys, opts),
-    ],
+    impls: rows.map((r, i) => r.result(timings[2 * i] as CaseTiming, timings[2 * i + 1] as CaseTiming)),
     sameTexts,
   };
 }
@@ -331,7 +388,7 @@ export function renderText(r: TextResult): string {
     x.converged ? "yes" : "NO",
   ]);
   return `${renderTable(
-    `7. Text keys: ${r.keys} texts of ${r.textBytes} B, each edited concurrently on two replicas; A merges B's full state and B merges A's (decode + merge), median of ${r.reps} after ${r.warmup} warm-ups`,
+    `7. Text keys: ${r.keys} texts of ${r.textBytes} B, each edited concurrently on two replicas; A merges B's full state and B merges A's (decode + merge); implementations interleaved run by run, median of ${r.reps} after ${r.warmup} warm-up rounds`,
     [
       { header: "implementation" },
       { header: "merge (both)", align: "right" },
@@ -343,5 +400,5 @@ export function renderText(r: TextResult): string {
       { header: "converged", align: "right" },
     ],
     rows,
-  )}\n   converge's merge runs no Yjs transaction (a merged key's document integrates the new updates at its first read): "merge + read all" is the like-for-like column\n   converged: both replicas read every key as the edits made it (converge: byte-identical states; Yjs: equal state vectors)\n   every key reads the same text in converge and Yjs after the merge: ${r.sameTexts ? "yes" : "NO"}`;
+  )}\n   converge's merge runs no Yjs transaction, and a plain text's first read after it advances the key's view by the merge's new updates (no Y.Doc): "merge + read all" is the like-for-like column\n   converged: both replicas read every key as the edits made it (converge: byte-identical states; Yjs: equal state vectors)\n   every key reads the same text in converge and Yjs after the merge: ${r.sameTexts ? "yes" : "NO"}`;
 }

@@ -65,7 +65,15 @@ const NOTHING: readonly Uint8Array[] = [];
 
 /** A fresh {@link DocCache}; a resolver instance holds one. */
 export function createDocCache(): DocCache {
-  const docs = new WeakMap<TextState, Live>();
+  const docs = {
+    get: (s: TextState): Live | undefined => s.docSlot as Live | undefined,
+    set: (s: TextState, live: Live): void => {
+      s.docSlot = live;
+    },
+    delete: (s: TextState): void => {
+      s.docSlot = undefined;
+    },
+  };
   const moveDoc = (from: TextState, merged: TextState): boolean => {
     const live = docs.get(from);
     if (live === undefined || merged.base !== from.base) return false;

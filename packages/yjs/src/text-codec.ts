@@ -41,7 +41,12 @@ export function encodeText(state: TextState, w: StateWriter): void {
   }
 }
 
-/** Reads what {@link encodeText} wrote, refusing anything it cannot produce. */
+/**
+ * Reads what {@link encodeText} wrote, refusing anything it cannot produce. Entries' updates are
+ * views of the input, not copies: the resolver's `forget` (`kept` in text-state.ts), which the map runs on
+ * every incoming state before keeping it, copies what the replica keeps. (A payload's bytes stay
+ * unchanged while the map applies it: it decodes them lazily too.)
+ */
 export function decodeText(r: StateReader): TextState {
   const n = r.count(3, "clock entry");
   if (n === 0) r.fail("text state with an empty key clock");
@@ -88,9 +93,7 @@ export function decodeText(r: StateReader): TextState {
     if (problem !== undefined) r.fail(`text base: ${problem}`);
   }
   const m = r.count(4, "text entry");
-  const owners: Dot[] = [];
-  const views: Uint8Array[] = [];
-  let total = 0;
+  const entries: Entry[] = [];
   let last = -1;
   let lastSeq = 0;
   for (let i = 0; i < m; i++) {
@@ -102,27 +105,16 @@ export function decodeText(r: StateReader): TextState {
     if (seq > owner.seq) r.fail(`text entry: seq ${seq} beyond the key clock's ${owner.seq}`);
     last = k;
     lastSeq = seq;
-    const baseSeq = baseClock.find((d) => d.replica === owner.replica)?.seq ?? 0;
-    if (seq <= baseSeq) r.fail("text entry already held by the base");
+    if (baseClock.length > 0) {
+      const baseSeq = baseClock.find((d) => d.replica === owner.replica)?.seq ?? 0;
+      if (seq <= baseSeq) r.fail("text entry already held by the base");
+    }
     const n = r.uint();
     if (n > r.limits.maxStringBytes) r.fail(`text entry of ${n} bytes exceeds the limit`);
     const view = r.raw(n);
     const problem = checkUpdate(view, [clientIdOf(owner.replica)]);
     if (problem !== undefined) r.fail(`text entry: ${problem}`);
-    owners.push({ replica: owner.replica, seq });
-    views.push(view);
-    total += n;
-  }
-  // One copy holds every entry's update (the payload's bytes are the caller's).
-  const copy = new Uint8Array(total);
-  const entries: Entry[] = [];
-  let at = 0;
-  for (let i = 0; i < m; i++) {
-    const view = views[i] as Uint8Array;
-    copy.set(view, at);
-    const { replica, seq } = owners[i] as Dot;
-    entries.push({ replica, seq, update: copy.subarray(at, at + view.length) });
-    at += view.length;
+    entries.push({ replica: owner.replica, seq, update: view });
   }
   return new TextState(clock, live, base, baseClock, entries);
 }

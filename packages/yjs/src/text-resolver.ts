@@ -6,7 +6,9 @@ import { createDocCache } from "./doc-cache.ts";
 import type { ClockEntry, Dot } from "./dots.ts";
 import { decodeText, encodeText } from "./text-codec.ts";
 import { type TextInput, toEdit } from "./text-edit.ts";
-import { compareDots, deltaOf, type Entry, mergeText, TextState } from "./text-state.ts";
+import { compareDots, deltaOf, type Entry, kept, mergeText, TextState } from "./text-state.ts";
+import { viewContributions } from "./text-view.ts";
+import { createViewCache } from "./view-cache.ts";
 import { captureEdit, contributionsOf, deleteAllUpdate, fold, TEXT_NAME } from "./yjs-doc.ts";
 
 function deepFreeze<T>(value: T): T {
@@ -46,10 +48,22 @@ export interface TextResolverOptions {
 /** @internal The text resolvers' common factory. */
 export function textResolver<Out>(options: TextResolverOptions): Resolver<TextInput, Out> {
   const major = options.major ?? YJS_MAJOR;
-  // Per-state caches: the document (see DocCache), and what a state reads as. States are
-  // immutable, so a cached read never goes stale.
+  // Per-state caches: the document (see DocCache), the plain text's view (see ViewCache: reads
+  // without a document), and what a state reads as. States are immutable, so a cached read never
+  // goes stale.
   const docs = createDocCache();
-  const reads = new WeakMap<TextState, Out>();
+  const views = createViewCache();
+  // The read of a state, cached on it (one slot per kind of read).
+  const cached = options.rich
+    ? (s: TextState): Out | undefined => s.richRead as Out | undefined
+    : (s: TextState): Out | undefined => s.plainRead as Out | undefined;
+  const cache = options.rich
+    ? (s: TextState, v: Out): void => {
+        s.richRead = v;
+      }
+    : (s: TextState, v: Out): void => {
+        s.plainRead = v as string;
+      };
 
   /** The state after a local operation by `stamp` whose Yjs update is `update`. */
   const local = (
@@ -101,6 +115,7 @@ export function textResolver<Out>(options: TextResolverOptions): Resolver<TextIn
       cleared === undefined ? edited : edited === undefined ? cleared : Y.mergeUpdates([cleared, edited]);
     const next = local(s, stamp, update, isEdit);
     docs.put(next, doc);
+    views.derive(s, next, update);
     return next;
   };
 
@@ -109,6 +124,9 @@ export function textResolver<Out>(options: TextResolverOptions): Resolver<TextIn
     const text = doc.getText(TEXT_NAME);
     return (options.rich ? deepFreeze(text.toDelta()) : text.toString()) as Out;
   };
+  // A view holds no formatting or embed: as a delta, its text is one plain insert.
+  const readView = (text: string): Out =>
+    (options.rich ? deepFreeze(text === "" ? [] : [{ insert: text }]) : text) as Out;
 
   return defineResolver<TextInput, Out, TextState>({
     id: options.rich ? "yjs-richtext" : "yjs-text",
@@ -120,20 +138,27 @@ export function textResolver<Out>(options: TextResolverOptions): Resolver<TextIn
     remove: (s, stamp) => run(s, stamp, undefined, true, false),
     merge: (a, b) => {
       const m = mergeText(a, b, fold);
-      if (m !== a && m !== b) docs.handOn(a, b, m);
+      if (m !== a && m !== b) {
+        docs.handOn(a, b, m);
+        views.handOn(a, b, m);
+      }
       return m;
     },
     read: (s) => {
       if (s.live.length === 0) return undefined;
-      if (reads.has(s)) return reads.get(s);
-      const v = readDoc(docs.docOf(s));
-      reads.set(s, v);
+      const hit = cached(s);
+      if (hit !== undefined) return hit;
+      const view = views.viewOf(s);
+      const v = view === undefined ? readDoc(docs.docOf(s)) : readView(view.text);
+      cache(s, v);
       return v;
     },
     exists: (s) => s.live.length > 0,
     conflicts: (s) => {
       if (s.live.length === 0) return [];
-      const by = contributionsOf(docs.docOf(s).getText(TEXT_NAME));
+      const view = views.viewOf(s);
+      const by =
+        view === undefined ? contributionsOf(docs.docOf(s).getText(TEXT_NAME)) : viewContributions(view);
       const out: Concurrent<TextInput>[] = [];
       for (const e of s.clock) {
         const text = by.get(clientIdOf(e.replica));
@@ -159,6 +184,14 @@ export function textResolver<Out>(options: TextResolverOptions): Resolver<TextIn
       if (base === undefined) return s;
       const baseClock = s.clock.map((e) => ({ replica: e.replica, seq: e.seq }));
       return new TextState(s.clock, s.live, base, baseClock, []);
+    },
+    // Text compaction drops no operation, so an incoming state has no stale part to remove: as the
+    // map does for a resolver without `forget`, a state made only of operations seen here is
+    // skipped when the key holds nothing. What is kept owns its bytes (`kept`: decoded entries
+    // are views of the payload).
+    forget: (incoming, local, seen) => {
+      if (local === undefined && incoming.clock.every((e) => seen(e.replica, e.seq))) return undefined;
+      return kept(incoming, local);
     },
     delta: deltaOf,
     encode: encodeText,

@@ -27,6 +27,19 @@ export class TextState {
   readonly base: Uint8Array | undefined;
   readonly baseClock: readonly Dot[];
   readonly entries: readonly Entry[];
+  /**
+   * @internal What the caches derived from this state — the document (DocCache), the plain
+   * text's view (ViewCache), the read of a plain and of a rich text key — or `undefined`. Never
+   * part of the state's value. Kept on the state rather than in WeakMaps: a WeakMap insertion per
+   * merged key cost more than the merge itself.
+   */
+  docSlot: unknown = undefined;
+  /** @internal See {@link TextState.docSlot}. */
+  viewSlot: unknown = undefined;
+  /** @internal See {@link TextState.docSlot}. */
+  plainRead: string | undefined = undefined;
+  /** @internal See {@link TextState.docSlot}. */
+  richRead: unknown = undefined;
   constructor(
     clock: readonly ClockEntry[],
     live: readonly Dot[],
@@ -47,11 +60,32 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
   let i = 0;
   if (n >= 64) {
-    // Big-endian words order as their bytes do: skip equal words, then find the byte.
-    const va = new DataView(a.buffer, a.byteOffset, a.byteLength);
-    const vb = new DataView(b.buffer, b.byteOffset, b.byteLength);
-    while (i + 4 <= n && va.getUint32(i) === vb.getUint32(i)) i += 4;
+    if (((a.byteOffset | b.byteOffset) & 3) === 0) {
+      // Both views 4-byte aligned: skip equal words through word views (the common case: two
+      // copies of one operation's update compare equal).
+      const words = n >> 2;
+      const wa = new Int32Array(a.buffer, a.byteOffset, words);
+      const wb = new Int32Array(b.buffer, b.byteOffset, words);
+      let k = 0;
+      while (k < words && wa[k] === wb[k]) k++;
+      i = k << 2;
+    } else {
+      // Unaligned: eight bytes a step.
+      while (
+        i + 8 <= n &&
+        a[i] === b[i] &&
+        a[i + 1] === b[i + 1] &&
+        a[i + 2] === b[i + 2] &&
+        a[i + 3] === b[i + 3] &&
+        a[i + 4] === b[i + 4] &&
+        a[i + 5] === b[i + 5] &&
+        a[i + 6] === b[i + 6] &&
+        a[i + 7] === b[i + 7]
+      )
+        i += 8;
+    }
   }
+  // From the first differing word (or the start), byte by byte: the first differing byte decides.
   for (; i < n; i++) if (a[i] !== b[i]) return (a[i] as number) - (b[i] as number);
   return a.length - b.length;
 }
@@ -140,6 +174,44 @@ export function mergeText(
   if (same(a)) return a;
   if (same(b)) return b;
   return new TextState(clock, live, base, baseClock, entries);
+}
+
+/**
+ * What a replica keeps of an incoming state whose entries are views of a payload (`decodeText`):
+ * the same state, each entry either the equal one `local` holds for its dot (no copy, and the merge
+ * then meets one object on both sides) or a copy of its bytes — the entries of one key copied into
+ * one buffer, which they alone share.
+ */
+export function kept(incoming: TextState, local: TextState | undefined): TextState {
+  const held = local?.entries ?? [];
+  const n = incoming.entries.length;
+  const out: Entry[] = new Array<Entry>(n);
+  let copies: number[] | undefined;
+  let bytes = 0;
+  let j = 0;
+  for (let i = 0; i < n; i++) {
+    const e = incoming.entries[i] as Entry;
+    while (j < held.length && compareDots(held[j] as Entry, e) < 0) j++;
+    const h = held[j];
+    if (h !== undefined && compareDots(h, e) === 0 && compareBytes(h.update, e.update) === 0) {
+      out[i] = h;
+      continue;
+    }
+    copies ??= [];
+    copies.push(i);
+    bytes += e.update.length;
+  }
+  if (copies !== undefined) {
+    const buffer = new Uint8Array(bytes);
+    let at = 0;
+    for (const i of copies) {
+      const e = incoming.entries[i] as Entry;
+      buffer.set(e.update, at);
+      out[i] = { replica: e.replica, seq: e.seq, update: buffer.subarray(at, at + e.update.length) };
+      at += e.update.length;
+    }
+  }
+  return new TextState(incoming.clock, incoming.live, incoming.base, incoming.baseClock, out);
 }
 
 /** What of `state` a replica that saw the operations `seen` accepts lacks (`Resolver.delta`). */

@@ -1,6 +1,20 @@
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** {@link isUtf8}, through the platform's decoder for long strings (native, faster past a few dozen bytes). */
+function validUtf8(bytes: Uint8Array, start: number, stop: number): boolean {
+  if (stop - start < 128) return isUtf8(bytes, start, stop);
+  try {
+    utf8.decode(bytes.subarray(start, stop));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * A one-pass, allocation-free walk over a Yjs (v1) update of plain text: structs of the kinds a
- * text edit writes (GC, deleted content, strings), then the delete set. It answers only "surely
+ * A one-pass walk over a Yjs (v1) update of plain text (allocation-free but for strings of 128
+ * bytes or more, which the platform's UTF-8 decoder checks): structs of the kinds a text edit
+ * writes (GC, deleted content, strings), then the delete set. It answers only "surely
  * valid": `true` means `Y.decodeUpdate` parses `update` and every struct belongs to one of
  * `clients`; `false` means "not sure" (another struct kind — formats, embeds —, a varint past
  * 2^53, trailing bytes, a foreign client, a bad string), and the caller asks Yjs itself. So this
@@ -31,7 +45,7 @@ export function scanUpdate(update: Uint8Array, clients: readonly number[]): bool
     const n = uint();
     if (n < 0 || n > end - pos) return false;
     const stop = pos + n;
-    const ok = isUtf8(update, pos, stop);
+    const ok = validUtf8(update, pos, stop);
     pos = stop;
     return ok;
   };
