@@ -4,6 +4,8 @@ import { CausalContext } from "../causal-context.ts";
 import { InvalidKeyError, InvalidValueError, UnsupportedOperationError } from "../errors.ts";
 import type { AnyResolver } from "../key-rules.ts";
 import type { KeyStore } from "../register/key-store.ts";
+import { isRegister } from "../register/register-resolver.ts";
+import { Sibling } from "../register/sibling.ts";
 import type { Change } from "../replicated-map-types.ts";
 import type { Stamp } from "../resolver.ts";
 import type { DecodeLimits } from "../state-codec.ts";
@@ -140,13 +142,18 @@ export class LocalOps {
       return;
     }
     if (listeners.wantsOps) {
-      const dot = new CausalContext();
-      dot.add(this.#id, seq);
-      // A resolver with `delta` sends only what a replica that saw every other operation lacks.
-      const id = this.#id;
-      const state =
-        resolver.delta === undefined ? next : resolver.delta(next, (r, q) => r !== id || q !== seq);
-      listeners.sendOp(this.#encoding.op(dot, [{ key, resolver, state }]));
+      if (next instanceof Sibling && resolver.delta === undefined && isRegister(resolver)) {
+        // A register write that left just its own value: the single-write op.
+        listeners.sendOp(this.#encoding.singleWrite(key, resolver, next));
+      } else {
+        const dot = new CausalContext();
+        dot.add(this.#id, seq);
+        // A resolver with `delta` sends only what a replica that saw every other operation lacks.
+        const id = this.#id;
+        const state =
+          resolver.delta === undefined ? next : resolver.delta(next, (r, q) => r !== id || q !== seq);
+        listeners.sendOp(this.#encoding.op(dot, [{ key, resolver, state }]));
+      }
     }
     if (listeners.tracking) {
       listeners.emit("local", [
