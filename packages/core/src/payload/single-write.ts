@@ -20,10 +20,14 @@ import {
 import type { PayloadFrame } from "./header.ts";
 import { bytes8ToHex, hexToBytes8 } from "./keys.ts";
 
-/** Where the fields are written before the length is known: past the header and a 2-byte length. */
-const BODY = SINGLE_WRITE_HEADER_BYTES + 2;
-/** The encoder's scratch: every single-write op is built here, then copied out at its size. */
-const scratch = new Uint8Array(MAX_SINGLE_WRITE_BYTES + BODY);
+/** Where the fields start when the length takes one byte (an op shorter than 128 bytes). */
+const BODY = SINGLE_WRITE_HEADER_BYTES + 1;
+/**
+ * The encoder's scratch: every single-write op is built here in its final layout (moved one byte
+ * on when its length takes two), then copied out at its size.
+ */
+const scratch = new Uint8Array(MAX_SINGLE_WRITE_BYTES + 1);
+scratch.set([MAGIC_0, MAGIC_1, FORMAT_VERSION, SINGLE_WRITE_KIND]);
 const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
@@ -35,9 +39,14 @@ const lastIdBytes = new Uint8Array(8);
 function putUint(buf: Uint8Array, at: number, v: number): number {
   let p = at;
   let n = v;
-  while (n >= 0x80) {
+  // Float arithmetic while the value exceeds 31 bits (a wall time), integer shifts after.
+  while (n > 0x7fffffff) {
     buf[p++] = (n % 0x80) | 0x80;
     n = Math.floor(n / 0x80);
+  }
+  while (n >= 0x80) {
+    buf[p++] = (n & 0x7f) | 0x80;
+    n >>>= 7;
   }
   buf[p++] = n;
   return p;
@@ -93,8 +102,8 @@ export function encodeSingleWrite(
   value: Value,
 ): Uint8Array | undefined {
   const buf = scratch;
-  // Room for the length (2 bytes) and the checksum: the body may fill the rest.
-  const limit = BODY + MAX_SINGLE_WRITE_BYTES - SINGLE_WRITE_HEADER_BYTES - 2 - SHORT_CHECKSUM_BYTES;
+  // The body may fill what a two-byte length and the checksum leave.
+  const limit = MAX_SINGLE_WRITE_BYTES + 1 - SHORT_CHECKSUM_BYTES;
   if (replica !== lastId) {
     hexToBytes8(replica, lastIdBytes);
     lastId = replica;
@@ -121,19 +130,16 @@ export function encodeSingleWrite(
     buf.set(bytes, p);
     p += bytes.length;
   }
-  const body = p - BODY;
-  // The length counts itself (1 or 2 bytes: the whole op is at most 1024 bytes).
-  let total = SINGLE_WRITE_HEADER_BYTES + 1 + body + SHORT_CHECKSUM_BYTES;
-  if (total >= 0x80) total++;
-  const out = new Uint8Array(total);
-  out[0] = MAGIC_0;
-  out[1] = MAGIC_1;
-  out[2] = FORMAT_VERSION;
-  out[3] = SINGLE_WRITE_KIND;
-  let at = putUint(out, SINGLE_WRITE_HEADER_BYTES, total);
-  for (let j = BODY; j < p; j++) out[at++] = buf[j] as number;
-  writeShortChecksum(out, at, fingerprint);
-  return out;
+  // The length counts itself: one byte below 128 in all, else two (the fields move on by one).
+  let total = p + SHORT_CHECKSUM_BYTES;
+  if (total >= 0x80) {
+    total++;
+    buf.copyWithin(BODY + 1, BODY, p);
+    p++;
+  }
+  putUint(buf, SINGLE_WRITE_HEADER_BYTES, total);
+  writeShortChecksum(buf, p, fingerprint);
+  return buf.slice(0, total);
 }
 
 /** A decoded single-write op: the write's dot, time and value, and its key. */
@@ -288,11 +294,16 @@ export function readSingleWrite(
  */
 export function singleWriteResolver(rules: KeyRules, key: string): AnyResolver {
   const resolver = rules.resolverFor(key);
+  if (resolver === lastRegister) return resolver;
   if (!isRegister(resolver)) {
     throw new ResolverMismatchError(
       "RESOLVER_MISMATCH",
       `key ${JSON.stringify(key)} is governed by ${resolverName(resolver)} here, not a register: a single-write op cannot be for it`,
     );
   }
+  lastRegister = resolver;
   return resolver;
 }
+
+/** The register {@link singleWriteResolver} found last (ops come in runs of one resolver). */
+let lastRegister: AnyResolver | undefined;

@@ -25,6 +25,12 @@ import type { StateCommitter } from "./state-committer.ts";
 
 /** Placeholder for per-entry arrays an apply did not need. */
 const EMPTY: unknown[] = [];
+/** The changes of a single-write op nobody tracks (never filled: only tracked changes are pushed). */
+const NO_CHANGES: Change[] = [];
+/** The results of a single-write op (shared: results are read, never written). */
+const CHANGED_ONE: ApplyResult = Object.freeze({ changed: 1, duplicate: false });
+const CHANGED_NONE: ApplyResult = Object.freeze({ changed: 0, duplicate: false });
+const DUPLICATE: ApplyResult = Object.freeze({ changed: 0, duplicate: true });
 
 /**
  * Applies a whole payload at once. Every merged state is computed before anything is committed,
@@ -210,7 +216,7 @@ export class ApplyPipeline {
     const resolver = singleWriteResolver(this.#rules, key);
     const context = this.#context;
     const wrongKind = expected !== undefined && expected !== "op";
-    if (!wrongKind && context.has(replica, seq)) return { changed: 0, duplicate: true };
+    if (!wrongKind && context.has(replica, seq)) return DUPLICATE;
     if (wrongKind)
       throw new PayloadKindError("WRONG_PAYLOAD_KIND", `expected a ${expected} payload, got a op`);
     // Throws HLC_DRIFT (clock unchanged) when the write's time is too far ahead.
@@ -218,7 +224,7 @@ export class ApplyPipeline {
     const store = this.#store;
     const slot = store.slotOf(key);
     const track = this.#listeners.tracking;
-    const changes: Change[] = [];
+    const changes: Change[] = track ? [] : NO_CHANGES;
     let changed = 0;
     // Not seen here (else a duplicate): the lone lane needs no causal barrier.
     const action =
@@ -258,7 +264,7 @@ export class ApplyPipeline {
     }
     this.#listeners.emit("remote", changes);
     this.#listeners.flush();
-    return { changed, duplicate: false };
+    return changed === 1 ? CHANGED_ONE : CHANGED_NONE;
   }
 
   /**
