@@ -165,6 +165,22 @@ describe("the single-write op (kind 4)", () => {
     expect([b.get("batched"), b.has("short")]).toEqual([1, false]);
   });
 
+  it("fills up to exactly 1024 bytes, and a byte more goes in the general layout", () => {
+    const sizes = new Map<number, number>();
+    const b = replica(B, { now: 1_764_150_000_000 });
+    const ops = opsOf((a) => {
+      for (let n = 950; n < 1030; n++) a.set(`k${n}`, "x".repeat(n));
+    });
+    for (const op of ops) {
+      if (op[3] === SINGLE_WRITE_KIND) sizes.set(op.length, (sizes.get(op.length) ?? 0) + 1);
+      else expect(op.length).toBeGreaterThan(MAX_SINGLE_WRITE_BYTES);
+      b.applyOp(op);
+    }
+    expect(Math.max(...sizes.keys())).toBe(MAX_SINGLE_WRITE_BYTES);
+    expect(ops.filter((op) => op[3] !== SINGLE_WRITE_KIND).length).toBeGreaterThan(0);
+    for (let n = 950; n < 1030; n++) expect(b.get(`k${n}`)).toBe("x".repeat(n));
+  });
+
   it("edited and resealed: refused with a typed error and nothing changed, or canonical", () => {
     const samples = opsOf((a) => {
       a.set("key:1", 5);

@@ -109,15 +109,14 @@ export function unsealPayload(bytes: Uint8Array): Uint8Array {
  * the checksum to `content` (the 12 fixed header bytes, then the rest; for a single-write op, kind
  * byte 4, its 4 header bytes then the rest), as the encoder does, so that a decoder checks
  * everything past them. A single-write op's checksum covers the key-rule `fingerprint` of the
- * replica that will read it (`ReplicatedMap.fingerprint`'s bytes), which it then requires.
+ * replica that will read it (`ReplicatedMap.fingerprint`'s bytes): pass it to seal one; without
+ * it, any content is sealed in the general frame (so a fuzzer's edit that made a kind byte 4 gives
+ * a payload the decoder refuses).
  * `unsealPayload`, edit, `sealPayload`: a fuzzer that reaches the decoder's structural checks.
  */
 export function sealPayload(content: Uint8Array, fingerprint?: Uint8Array): Uint8Array {
-  if (content.length > 3 && content[3] === SINGLE_WRITE_KIND) {
-    if (fingerprint === undefined)
-      throw new RangeError("a single-write op's checksum covers the key-rule fingerprint: pass it");
+  if (fingerprint !== undefined && content.length > 3 && content[3] === SINGLE_WRITE_KIND)
     return sealSingleWrite(content, fingerprint);
-  }
   if (content.length < FIXED_HEADER_BYTES)
     throw new RangeError(
       `payload content of ${content.length} bytes lacks the ${FIXED_HEADER_BYTES}-byte header`,
@@ -170,8 +169,8 @@ export function openPayload(bytes: Uint8Array, limits: DecodeLimits, fingerprint
   const head = single ? SINGLE_WRITE_HEADER_BYTES : FIXED_HEADER_BYTES;
   const sumBytes = single ? SHORT_CHECKSUM_BYTES : CHECKSUM_BYTES;
   if (length <= head) throw new DecodeError("DECODE_TRUNCATED", "payload shorter than its header", length);
-  const declared = lengthField(bytes, head, length);
-  const start = lengthEnd;
+  const declared = uintAt(bytes, head, length);
+  const start = uintEnd;
   if (declared < start + sumBytes) {
     throw new DecodeError(
       "DECODE_MALFORMED",
@@ -219,19 +218,25 @@ export function openPayload(bytes: Uint8Array, limits: DecodeLimits, fingerprint
   return { kind, single, start, end };
 }
 
-/** Offset after the length field {@link lengthField} read last. */
-let lengthEnd = 0;
+/** Offset after the `uint` {@link uintAt} read last. */
+export let uintEnd = 0;
+
+/** Sets {@link uintEnd} (for a reader that read a field past {@link uintAt}). */
+export function setUintEnd(offset: number): void {
+  uintEnd = offset;
+}
 
 /**
- * The length field at `at` (a `uint`, read as {@link Reader.uint} reads one, without a reader);
- * its end goes to {@link lengthEnd}.
+ * The `uint` at `at`, before `end`, refused as {@link Reader.uint} refuses one (truncated,
+ * non-minimal, longer than 8 bytes, above 2^53 − 1), without a reader; its end goes to
+ * {@link uintEnd}.
  */
-function lengthField(bytes: Uint8Array, at: number, length: number): number {
+export function uintAt(bytes: Uint8Array, at: number, end: number): number {
   let pos = at;
   let result = 0;
   let scale = 1;
   for (let i = 0; ; i++) {
-    if (pos >= length) throw new DecodeError("DECODE_TRUNCATED", "payload ends inside a varint", pos);
+    if (pos >= end) throw new DecodeError("DECODE_TRUNCATED", "payload ends inside a varint", pos);
     const b = bytes[pos++] as number;
     result += (b & 0x7f) * scale;
     if (b < 0x80) {
@@ -243,6 +248,6 @@ function lengthField(bytes: Uint8Array, at: number, length: number): number {
   }
   if (result > Number.MAX_SAFE_INTEGER)
     throw new DecodeError("DECODE_MALFORMED", "varint above 2^53 - 1", pos);
-  lengthEnd = pos;
+  uintEnd = pos;
   return result;
 }

@@ -17,8 +17,8 @@ import {
   SINGLE_WRITE_HEADER_BYTES,
   SINGLE_WRITE_KIND,
 } from "./format.ts";
-import type { PayloadFrame } from "./header.ts";
-import { bytes8ToHex, hexToBytes8 } from "./keys.ts";
+import { type PayloadFrame, setUintEnd, uintAt, uintEnd } from "./header.ts";
+import { bytes8ToHex, hexToBytes8, latin1Slice } from "./keys.ts";
 
 /** Where the fields start when the length takes one byte (an op shorter than 128 bytes). */
 const BODY = SINGLE_WRITE_HEADER_BYTES + 1;
@@ -54,30 +54,20 @@ function putUint(buf: Uint8Array, at: number, v: number): number {
 
 /**
  * Writes `value` at `at` (the `Value` encoding of docs/FORMAT.md); returns the offset after it,
- * or -1 when it would pass `limit`. Integers and ASCII strings are written in place; anything
- * else through a {@link Writer}.
+ * or -1 when it would pass `limit`. Integers are written in place, anything else through a
+ * {@link Writer}.
  */
 function putValue(buf: Uint8Array, at: number, value: Value, limit: number): number {
-  if ((typeof value === "string" || value instanceof Uint8Array) && value.length > limit) return -1;
-  if (typeof value === "number" && Number.isInteger(value) && Math.abs(value) <= MAX_ZIGZAG) {
-    if (!Object.is(value, -0)) {
-      buf[at] = Tag.Int;
-      return putUint(buf, at + 1, value >= 0 ? value * 2 : -value * 2 - 1);
-    }
-  } else if (typeof value === "string" && value.length + 3 + at <= limit) {
-    const n = value.length;
-    let p = putUint(buf, at + 1, n);
-    let i = 0;
-    for (; i < n; i++) {
-      const c = value.charCodeAt(i);
-      if (c >= 0x80) break;
-      buf[p++] = c;
-    }
-    if (i === n) {
-      buf[at] = Tag.String;
-      return p;
-    }
+  if (
+    typeof value === "number" &&
+    Number.isInteger(value) &&
+    Math.abs(value) <= MAX_ZIGZAG &&
+    !Object.is(value, -0)
+  ) {
+    buf[at] = Tag.Int;
+    return putUint(buf, at + 1, value >= 0 ? value * 2 : -value * 2 - 1);
   }
+  if ((typeof value === "string" || value instanceof Uint8Array) && value.length > limit) return -1;
   const w = new Writer(64);
   writeValue(w, value);
   const bytes = w.finish();
@@ -102,8 +92,8 @@ export function encodeSingleWrite(
   value: Value,
 ): Uint8Array | undefined {
   const buf = scratch;
-  // The body may fill what a two-byte length and the checksum leave.
-  const limit = MAX_SINGLE_WRITE_BYTES + 1 - SHORT_CHECKSUM_BYTES;
+  // The body may fill what a two-byte length and the checksum leave of the 1024 bytes.
+  const limit = MAX_SINGLE_WRITE_BYTES - 1 - SHORT_CHECKSUM_BYTES;
   if (replica !== lastId) {
     hexToBytes8(replica, lastIdBytes);
     lastId = replica;
@@ -143,29 +133,18 @@ export function encodeSingleWrite(
 }
 
 /** A decoded single-write op: the write's dot, time and value, and its key. */
-export class SingleWrite {
+export interface SingleWrite {
   readonly replica: ReplicaId;
   readonly seq: number;
   readonly wall: number;
   readonly counter: number;
   readonly value: Value;
   readonly key: string;
-  constructor(replica: ReplicaId, seq: number, wall: number, counter: number, value: Value, key: string) {
-    this.replica = replica;
-    this.seq = seq;
-    this.wall = wall;
-    this.counter = counter;
-    this.value = value;
-    this.key = key;
-  }
 }
 
 /** The 8 id bytes {@link lastReadId} was decoded from. */
 const lastReadBytes = new Uint8Array(8);
 let lastReadId = "";
-
-/** Offset after the field read last by {@link uintAt}. */
-let after = 0;
 
 function truncated(what: string, at: number): never {
   throw new DecodeError("DECODE_TRUNCATED", `payload ends inside ${what}`, at);
@@ -173,33 +152,6 @@ function truncated(what: string, at: number): never {
 
 function malformed(message: string, at: number): never {
   throw new DecodeError("DECODE_MALFORMED", message, at);
-}
-
-/** A `uint` at `at`, refused as {@link Reader.uint} refuses one; its end goes to {@link after}. */
-function uintAt(bytes: Uint8Array, at: number, end: number): number {
-  let pos = at;
-  if (pos >= end) truncated("a varint", pos);
-  let b = bytes[pos++] as number;
-  if (b < 0x80) {
-    after = pos;
-    return b;
-  }
-  let result = b & 0x7f;
-  let scale = 0x80;
-  for (let i = 1; ; i++) {
-    if (pos >= end) truncated("a varint", pos);
-    b = bytes[pos++] as number;
-    result += (b & 0x7f) * scale;
-    if (b < 0x80) {
-      if (b === 0) malformed("non-minimal varint", pos);
-      break;
-    }
-    scale *= 0x80;
-    if (i >= 7) malformed("varint longer than 8 bytes", pos);
-  }
-  if (result > Number.MAX_SAFE_INTEGER) malformed("varint above 2^53 - 1", pos);
-  after = pos;
-  return result;
 }
 
 /** The replica id of the 8 bytes at `at` (the last one decoded is reused when they repeat). */
@@ -212,26 +164,19 @@ function idAt(bytes: Uint8Array, at: number): ReplicaId {
   return lastReadId;
 }
 
-/** Reads the value at `at` exactly as {@link readValue} would; its end goes to {@link after}. */
+/** Reads the value at `at` exactly as {@link readValue} would; its end goes to `uintEnd`. */
 function valueAt(bytes: Uint8Array, at: number, end: number, limits: DecodeLimits): Value {
   if (at < end && bytes[at] === Tag.Int) {
     const z = uintAt(bytes, at + 1, end);
     const v = z % 2 === 0 ? z / 2 : -(z + 1) / 2;
-    if (Math.abs(v) > MAX_ZIGZAG) malformed("integer beyond 2^52 - 1 encoded as an int", after);
+    if (Math.abs(v) > MAX_ZIGZAG) malformed("integer beyond 2^52 - 1 encoded as an int", uintEnd);
     return v;
   }
   const r = new Reader(bytes, at, end);
   const v = readValue(r, limits);
-  after = r.offset;
+  setUintEnd(r.offset);
   return v;
 }
-
-/** Node's one-byte string constructor, when present (see keys.ts). */
-const latin1Slice: ((this: Uint8Array, start: number, end: number) => string) | undefined = (
-  globalThis as {
-    Buffer?: { prototype: { latin1Slice?: (this: Uint8Array, start: number, end: number) => string } };
-  }
-).Buffer?.prototype.latin1Slice;
 
 /** The key: UTF-8 bytes `[at, end)`. */
 function keyAt(bytes: Uint8Array, at: number, end: number, limits: DecodeLimits): string {
@@ -244,12 +189,7 @@ function keyAt(bytes: Uint8Array, at: number, end: number, limits: DecodeLimits)
       break;
     }
   }
-  if (ascii) {
-    if (latin1Slice !== undefined) return latin1Slice.call(bytes, at, end);
-    let s = "";
-    for (let i = at; i < end; i++) s += String.fromCharCode(bytes[i] as number);
-    return s;
-  }
+  if (ascii && latin1Slice !== undefined) return latin1Slice.call(bytes, at, end);
   try {
     return utf8Decoder.decode(bytes.subarray(at, end));
   } catch {
@@ -276,14 +216,14 @@ export function readSingleWrite(
   const replica = intern(idAt(bytes, at));
   at += 8;
   const seq = uintAt(bytes, at, end);
-  if (seq === 0) malformed("sequence number 0", after);
-  const wall = uintAt(bytes, after, end);
-  if (wall > MAX_WALL) malformed(`wall time ${wall} out of range`, after);
-  const counter = uintAt(bytes, after, end);
-  if (counter > MAX_COUNTER) malformed(`HLC counter ${counter} out of range`, after);
-  const value = valueAt(bytes, after, end, limits);
-  const key = keyAt(bytes, after, end, limits);
-  return new SingleWrite(replica, seq, wall, counter, value, key);
+  if (seq === 0) malformed("sequence number 0", uintEnd);
+  const wall = uintAt(bytes, uintEnd, end);
+  if (wall > MAX_WALL) malformed(`wall time ${wall} out of range`, uintEnd);
+  const counter = uintAt(bytes, uintEnd, end);
+  if (counter > MAX_COUNTER) malformed(`HLC counter ${counter} out of range`, uintEnd);
+  const value = valueAt(bytes, uintEnd, end, limits);
+  const key = keyAt(bytes, uintEnd, end, limits);
+  return { replica, seq, wall, counter, value, key };
 }
 
 /**
