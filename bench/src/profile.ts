@@ -5,6 +5,7 @@
  *   node --conditions=@converge/source --expose-gc --cpu-prof --cpu-prof-dir=.prof src/profile.ts round 100000
  *
  * op-path: N single-key writes on A, each shipped to B (onOp → applyOp), three times.
+ * op-batch: the same writes in batches of 100, each batch shipped as one op frame, three times.
  * round: A and B write every key, then encode A, apply into B, read every key of B, three times.
  * Prints each phase's time; the .cpuprofile files open in Chrome DevTools or speedscope.
  */
@@ -31,6 +32,24 @@ function opPath(): void {
   process.stdout.write(`op path: ${n} ops in ${ms(start)}, ${(bytes / n).toFixed(1)} B/op\n`);
 }
 
+function opBatch(): void {
+  const a = lwwReplica(NODE_A);
+  const b = lwwReplica(NODE_B);
+  let bytes = 0;
+  a.onOp((op) => {
+    bytes += op.length;
+    b.applyOp(op);
+  });
+  collectGarbage();
+  const start = performance.now();
+  for (let i = 0; i < n; i += 100) {
+    a.batch(() => {
+      for (let j = i; j < Math.min(n, i + 100); j++) a.set(keys[j] as string, j & 1023);
+    });
+  }
+  process.stdout.write(`op batch: ${n} ops in ${ms(start)}, ${(bytes / n).toFixed(1)} B/op\n`);
+}
+
 function round(): void {
   const b = lwwReplica(NODE_A);
   for (let i = 0; i < n; i++) b.set(keys[i] as string, (i * 7) & 1023);
@@ -51,5 +70,6 @@ function round(): void {
 
 for (let r = 0; r < 3; r++) {
   if (mode === "round") round();
+  else if (mode === "op-batch") opBatch();
   else opPath();
 }

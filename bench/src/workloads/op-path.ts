@@ -207,7 +207,7 @@ interface OpImpl {
 }
 
 const IMPLS: readonly OpImpl[] = [
-  { impl: "converge", note: "onOp → applyOp, one op per write", run: convergeOps },
+  { impl: "converge", note: "onOp → applyOp, one single-write op per write", run: convergeOps },
   {
     impl: "converge (batched op frame)",
     note: "batch() of 100 writes → one op frame → applyOp",

@@ -90,3 +90,56 @@ export function writeChecksum(bytes: Uint8Array, end: number): void {
 export function checksumMatches(bytes: Uint8Array, end: number): boolean {
   return sum(bytes, end, false);
 }
+
+/** Bytes taken by the checksum of a single-write op (kind 4): a CRC-32C. */
+export const SHORT_CHECKSUM_BYTES = 4;
+
+/** The CRC-32C (Castagnoli, reflected polynomial 0x82f63b78) table, one entry per byte value. */
+const CRC_TABLE: Int32Array = (() => {
+  const table = new Int32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+    table[n] = c;
+  }
+  return table;
+})();
+
+/**
+ * CRC-32C of `prefix` followed by `bytes[0, end)` (initial value and final xor 0xffffffff, as in
+ * iSCSI and ext4), as an unsigned 32-bit number. A byte-at-a-time table walk: the payloads it
+ * covers are small (see `MAX_SINGLE_WRITE_BYTES`), where setting up a wider walk costs more than
+ * it saves. Like every CRC of degree 32 it detects every single-bit flip and every burst of at
+ * most 32 bits, for any length.
+ */
+function crc32c(prefix: Uint8Array, bytes: Uint8Array, end: number): number {
+  const table = CRC_TABLE;
+  let c = -1;
+  for (let i = 0; i < prefix.length; i++)
+    c = (table[(c ^ (prefix[i] as number)) & 0xff] as number) ^ (c >>> 8);
+  for (let i = 0; i < end; i++) c = (table[(c ^ (bytes[i] as number)) & 0xff] as number) ^ (c >>> 8);
+  return (c ^ -1) >>> 0;
+}
+
+/**
+ * Stores the short checksum of a single-write op — the CRC-32C of `fingerprint` (the key-rule
+ * fingerprint, which the op does not carry) then `bytes[0, end)` — big-endian in `bytes[end, end + 4)`.
+ */
+export function writeShortChecksum(bytes: Uint8Array, end: number, fingerprint: Uint8Array): void {
+  const c = crc32c(fingerprint, bytes, end);
+  bytes[end] = c >>> 24;
+  bytes[end + 1] = (c >>> 16) & 0xff;
+  bytes[end + 2] = (c >>> 8) & 0xff;
+  bytes[end + 3] = c & 0xff;
+}
+
+/** Whether `bytes[end, end + 4)` holds the short checksum of `bytes[0, end)` under `fingerprint`. */
+export function shortChecksumMatches(bytes: Uint8Array, end: number, fingerprint: Uint8Array): boolean {
+  const c = crc32c(fingerprint, bytes, end);
+  return (
+    bytes[end] === c >>> 24 &&
+    bytes[end + 1] === ((c >>> 16) & 0xff) &&
+    bytes[end + 2] === ((c >>> 8) & 0xff) &&
+    bytes[end + 3] === (c & 0xff)
+  );
+}

@@ -62,13 +62,24 @@ function scenario(): Record<string, Uint8Array> {
   a.set("min:ü", "ünïcode");
   a.increment("g:visits", 3);
   const empty = make("00000000000000c3");
+  // A batch is sent in the general op layout even when it holds one write: the form of a lone
+  // write that every earlier build of format version 2 sent, which this one still reads.
+  const batcher = make("00000000000000d4");
+  const batchOps: Uint8Array[] = [];
+  batcher.onOp((op) => batchOps.push(op));
+  batcher.batch(() => batcher.set("lww:name", "batched"));
   return {
     empty: empty.encodeState(),
     stateA: a.encodeState(),
     stateB: b.encodeState(),
     deltaBtoA: b.encodeDelta(versionVector({ "00000000000000a1": 3 })),
+    // Single-write ops (kind 4): an ASCII string, an object with a byte array, non-ASCII key and value.
     firstOp: ops[0] as Uint8Array,
+    objectOp: ops[1] as Uint8Array,
+    unicodeOp: ops[6] as Uint8Array,
     deleteOp: ops[3] as Uint8Array,
+    incrementOp: ops[2] as Uint8Array,
+    batchOp: batchOps[0] as Uint8Array,
   };
 }
 

@@ -4,14 +4,48 @@ import { DecodeError, ResolverMismatchError } from "../errors.ts";
 import type { KeyMatcher } from "../key-matcher.ts";
 import { type AnyResolver, type KeyRules, resolverName } from "../key-rules.ts";
 import { isRegister } from "../register/register-resolver.ts";
+import { Sibling } from "../register/sibling.ts";
 import { SiblingColumns } from "../register/sibling-columns.ts";
 import { keepShape } from "../shape-keeper.ts";
 import { type DecodeLimits, StateReader } from "../state-codec.ts";
 import { type ReplicaId, VersionVector } from "../version-vector.ts";
 import { DecodeState, RELEASED } from "./decode-state.ts";
 import type { MaxTime, PayloadKind } from "./format.ts";
-import { openPayload } from "./header.ts";
+import { openPayload, type PayloadFrame } from "./header.ts";
+import { readSingleWrite, singleWriteResolver } from "./single-write.ts";
 import { readReplicaTable, readResolverTable } from "./tables.ts";
+
+/**
+ * The decode state of a single-write op (kind 4), complete at once: its one entry (in the lone
+ * columns, or as a state for a register with batched reads), its dot as the context.
+ *
+ * @throws DecodeError; ResolverMismatchError (`RESOLVER_MISMATCH`) when the key's resolver here
+ * is not a register.
+ */
+function singleWriteState(
+  bytes: Uint8Array,
+  frame: PayloadFrame,
+  rules: KeyRules,
+  limits: DecodeLimits,
+  intern: (id: ReplicaId) => ReplicaId,
+): DecodeState {
+  const w = readSingleWrite(bytes, frame, limits, intern);
+  const resolver = singleWriteResolver(rules, w.key);
+  const context = new CausalContext();
+  context.add(w.replica, w.seq);
+  const table = [w.replica];
+  const r = new StateReader(bytes, frame.end, frame.end, table, limits);
+  r.noteRead(0, w.wall, w.counter, w.replica);
+  const s = new DecodeState("op", context, VersionVector.empty, 1, table, r, rules, [resolver]);
+  s.keys[0] = w.key;
+  if (resolver.prepare === undefined) {
+    s.lone = new SiblingColumns(1);
+    s.lone.write(0, 0, w.seq, w.wall, w.counter, w.value);
+  } else s.states = [new Sibling(w.replica, w.seq, w.wall, w.counter, w.value)];
+  s.count = 1;
+  s.usedCount = 1;
+  return s;
+}
 
 /**
  * Decodes a payload in steps (so a large one can be decoded in chunks): the constructor reads
@@ -28,7 +62,12 @@ export class PayloadDecoder {
     limits: DecodeLimits,
     intern: (id: ReplicaId) => ReplicaId,
   ) {
-    const { kind, start, end } = openPayload(bytes, limits);
+    const frame = openPayload(bytes, limits, rules.fingerprint);
+    if (frame.single) {
+      this.#s = singleWriteState(bytes, frame, rules, limits, intern);
+      return;
+    }
+    const { kind, start, end } = frame;
     // Tables first: the resolver table names what the payload was written with.
     const table: ReplicaId[] = [];
     const r = new StateReader(bytes, start, end, table, limits);

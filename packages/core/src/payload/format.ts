@@ -10,8 +10,17 @@ export type PayloadKind = "state" | "delta" | "op";
 
 /** The kind byte of each payload kind. */
 export const KIND_CODES: Record<PayloadKind, number> = { state: 1, delta: 2, op: 3 };
-/** The payload kind of each kind byte. */
-export const KINDS: readonly (PayloadKind | undefined)[] = [undefined, "state", "delta", "op"];
+/** The payload kind of each kind byte (4: an op in the single-write layout). */
+export const KINDS: readonly (PayloadKind | undefined)[] = [undefined, "state", "delta", "op", "op"];
+/**
+ * Kind byte of a single-write op: one register write in the compact layout (docs/FORMAT.md,
+ * "Single-write op") — no fingerprint, tables or context, a 4-byte CRC-32C.
+ */
+export const SINGLE_WRITE_KIND = 4;
+/** Magic, version and kind: what precedes a single-write op's length. */
+export const SINGLE_WRITE_HEADER_BYTES = 4;
+/** Longest single-write op in bytes; a longer write is sent in the general op layout. */
+export const MAX_SINGLE_WRITE_BYTES = 1024;
 /** First magic byte: "C". */
 export const MAGIC_0 = 0x43;
 /** Second magic byte: "V". */

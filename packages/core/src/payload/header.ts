@@ -1,9 +1,26 @@
 // The payload's frame: sealing (length field, checksum) and the integrity checks of an opening.
-import { CHECKSUM_BYTES, checksumMatches, writeChecksum } from "../checksum.ts";
+import {
+  CHECKSUM_BYTES,
+  checksumMatches,
+  SHORT_CHECKSUM_BYTES,
+  shortChecksumMatches,
+  writeChecksum,
+  writeShortChecksum,
+} from "../checksum.ts";
 import { DecodeError } from "../errors.ts";
 import { Reader } from "../reader.ts";
 import type { DecodeLimits } from "../state-codec.ts";
-import { FIXED_HEADER_BYTES, FORMAT_VERSION, KINDS, MAGIC_0, MAGIC_1, type PayloadKind } from "./format.ts";
+import {
+  FIXED_HEADER_BYTES,
+  FORMAT_VERSION,
+  KINDS,
+  MAGIC_0,
+  MAGIC_1,
+  MAX_SINGLE_WRITE_BYTES,
+  type PayloadKind,
+  SINGLE_WRITE_HEADER_BYTES,
+  SINGLE_WRITE_KIND,
+} from "./format.ts";
 
 /** Bytes of `n` as a `uint`. */
 function uintBytes(n: number): number {
@@ -46,26 +63,60 @@ export function seal(parts: readonly Uint8Array[]): Uint8Array {
 }
 
 /**
+ * Seals a single-write op: `content` is its 4 header bytes then its fields, with room for neither
+ * the length nor the checksum; the checksum covers `fingerprint` (which the op does not carry)
+ * and then the payload.
+ */
+export function sealSingleWrite(content: Uint8Array, fingerprint: Uint8Array): Uint8Array {
+  const head = SINGLE_WRITE_HEADER_BYTES;
+  let total = content.length + 1 + SHORT_CHECKSUM_BYTES;
+  if (total >= 0x80) total++;
+  if (total >= 0x4000) total++;
+  const out = new Uint8Array(total);
+  for (let i = 0; i < head; i++) out[i] = content[i] as number;
+  let at = head;
+  for (let v = total; ; v = Math.floor(v / 0x80)) {
+    if (v < 0x80) {
+      out[at++] = v;
+      break;
+    }
+    out[at++] = (v % 0x80) | 0x80;
+  }
+  out.set(content.subarray(head), at);
+  writeShortChecksum(out, total - SHORT_CHECKSUM_BYTES, fingerprint);
+  return out;
+}
+
+/**
  * For tests that forge payloads (exported by `@converge/core/testing`): what {@link sealPayload}
  * seals — the payload without its length field and checksum. `bytes` must be a payload of this
  * format version.
  */
 export function unsealPayload(bytes: Uint8Array): Uint8Array {
-  const r = new Reader(bytes, FIXED_HEADER_BYTES, bytes.length);
+  const single = bytes[3] === SINGLE_WRITE_KIND;
+  const head = single ? SINGLE_WRITE_HEADER_BYTES : FIXED_HEADER_BYTES;
+  const sum = single ? SHORT_CHECKSUM_BYTES : CHECKSUM_BYTES;
+  const r = new Reader(bytes, head, bytes.length);
   r.uint();
-  const out = new Uint8Array(FIXED_HEADER_BYTES + bytes.length - r.offset - CHECKSUM_BYTES);
-  out.set(bytes.subarray(0, FIXED_HEADER_BYTES));
-  out.set(bytes.subarray(r.offset, bytes.length - CHECKSUM_BYTES), FIXED_HEADER_BYTES);
+  const out = new Uint8Array(head + bytes.length - r.offset - sum);
+  out.set(bytes.subarray(0, head));
+  out.set(bytes.subarray(r.offset, bytes.length - sum), head);
   return out;
 }
 
 /**
  * For tests that forge payloads (exported by `@converge/core/testing`): adds the length field and
- * the checksum to `content` (the 12 fixed header bytes, then the rest), as the encoder does, so
- * that a decoder checks everything past them. `unsealPayload`, edit, `sealPayload`: a fuzzer
- * that reaches the decoder's structural checks.
+ * the checksum to `content` (the 12 fixed header bytes, then the rest; for a single-write op, kind
+ * byte 4, its 4 header bytes then the rest), as the encoder does, so that a decoder checks
+ * everything past them. A single-write op's checksum covers the key-rule `fingerprint` of the
+ * replica that will read it (`ReplicatedMap.fingerprint`'s bytes): pass it to seal one; without
+ * it, any content is sealed in the general frame (so a fuzzer's edit that made a kind byte 4 gives
+ * a payload the decoder refuses).
+ * `unsealPayload`, edit, `sealPayload`: a fuzzer that reaches the decoder's structural checks.
  */
-export function sealPayload(content: Uint8Array): Uint8Array {
+export function sealPayload(content: Uint8Array, fingerprint?: Uint8Array): Uint8Array {
+  if (fingerprint !== undefined && content.length > 3 && content[3] === SINGLE_WRITE_KIND)
+    return sealSingleWrite(content, fingerprint);
   if (content.length < FIXED_HEADER_BYTES)
     throw new RangeError(
       `payload content of ${content.length} bytes lacks the ${FIXED_HEADER_BYTES}-byte header`,
@@ -76,6 +127,8 @@ export function sealPayload(content: Uint8Array): Uint8Array {
 /** What {@link openPayload} found: the payload's kind and where its content lies. */
 export interface PayloadFrame {
   readonly kind: PayloadKind;
+  /** True for an op in the single-write layout (kind byte 4). */
+  readonly single: boolean;
   /** Offset of the content after the length field. */
   readonly start: number;
   /** Offset of the checksum (where the content ends). */
@@ -85,12 +138,13 @@ export interface PayloadFrame {
 /**
  * Checks a payload's integrity before anything else: what identifies the format, then the
  * declared length (fewer bytes than it says is a truncation, whatever they hold), then the
- * checksum, then the kind byte.
+ * checksum, then the kind byte. `fingerprint` is the reader's key-rule fingerprint, which a
+ * single-write op's checksum covers.
  *
  * @throws DecodeError (`DECODE_MALFORMED`, `DECODE_TOO_LARGE`, `FORMAT_VERSION`,
  * `DECODE_TRUNCATED`, `DECODE_CHECKSUM`).
  */
-export function openPayload(bytes: Uint8Array, limits: DecodeLimits): PayloadFrame {
+export function openPayload(bytes: Uint8Array, limits: DecodeLimits, fingerprint: Uint8Array): PayloadFrame {
   if (!(bytes instanceof Uint8Array))
     throw new DecodeError("DECODE_MALFORMED", "payload is not a Uint8Array", 0);
   if (bytes.length > limits.maxPayloadBytes) {
@@ -111,16 +165,17 @@ export function openPayload(bytes: Uint8Array, limits: DecodeLimits): PayloadFra
       2,
     );
   }
-  if (length <= FIXED_HEADER_BYTES)
-    throw new DecodeError("DECODE_TRUNCATED", "payload shorter than its header", length);
-  const lengthField = new Reader(bytes, FIXED_HEADER_BYTES, length);
-  const declared = lengthField.uint();
-  const start = lengthField.offset;
-  if (declared < start + CHECKSUM_BYTES) {
+  const single = length > 3 && bytes[3] === SINGLE_WRITE_KIND;
+  const head = single ? SINGLE_WRITE_HEADER_BYTES : FIXED_HEADER_BYTES;
+  const sumBytes = single ? SHORT_CHECKSUM_BYTES : CHECKSUM_BYTES;
+  if (length <= head) throw new DecodeError("DECODE_TRUNCATED", "payload shorter than its header", length);
+  const declared = uintAt(bytes, head, length);
+  const start = uintEnd;
+  if (declared < start + sumBytes) {
     throw new DecodeError(
       "DECODE_MALFORMED",
       `declared length ${declared} is shorter than the header and checksum`,
-      FIXED_HEADER_BYTES,
+      head,
     );
   }
   if (length < declared) {
@@ -137,11 +192,62 @@ export function openPayload(bytes: Uint8Array, limits: DecodeLimits): PayloadFra
       declared,
     );
   }
-  const end = declared - CHECKSUM_BYTES;
+  const end = declared - sumBytes;
+  if (single) {
+    if (declared > MAX_SINGLE_WRITE_BYTES) {
+      throw new DecodeError(
+        "DECODE_MALFORMED",
+        `single-write op of ${declared} bytes exceeds ${MAX_SINGLE_WRITE_BYTES}`,
+        head,
+      );
+    }
+    if (!shortChecksumMatches(bytes, end, fingerprint)) {
+      throw new DecodeError(
+        "DECODE_CHECKSUM",
+        "single-write op checksum does not match its bytes and this replica's key rules (damaged, or sent by a replica with other key rules)",
+        end,
+      );
+    }
+    return { kind: "op", single, start, end };
+  }
   if (!checksumMatches(bytes, end)) {
     throw new DecodeError("DECODE_CHECKSUM", "payload checksum does not match its bytes", end);
   }
   const kind = KINDS[bytes[3] as number];
   if (kind === undefined) throw new DecodeError("DECODE_MALFORMED", `unknown payload kind ${bytes[3]}`, 3);
-  return { kind, start, end };
+  return { kind, single, start, end };
+}
+
+/** Offset after the `uint` {@link uintAt} read last. */
+export let uintEnd = 0;
+
+/** Sets {@link uintEnd} (for a reader that read a field past {@link uintAt}). */
+export function setUintEnd(offset: number): void {
+  uintEnd = offset;
+}
+
+/**
+ * The `uint` at `at`, before `end`, refused as {@link Reader.uint} refuses one (truncated,
+ * non-minimal, longer than 8 bytes, above 2^53 − 1), without a reader; its end goes to
+ * {@link uintEnd}.
+ */
+export function uintAt(bytes: Uint8Array, at: number, end: number): number {
+  let pos = at;
+  let result = 0;
+  let scale = 1;
+  for (let i = 0; ; i++) {
+    if (pos >= end) throw new DecodeError("DECODE_TRUNCATED", "payload ends inside a varint", pos);
+    const b = bytes[pos++] as number;
+    result += (b & 0x7f) * scale;
+    if (b < 0x80) {
+      if (b === 0 && i > 0) throw new DecodeError("DECODE_MALFORMED", "non-minimal varint", pos);
+      break;
+    }
+    scale *= 0x80;
+    if (i >= 7) throw new DecodeError("DECODE_MALFORMED", "varint longer than 8 bytes", pos);
+  }
+  if (result > Number.MAX_SAFE_INTEGER)
+    throw new DecodeError("DECODE_MALFORMED", "varint above 2^53 - 1", pos);
+  uintEnd = pos;
+  return result;
 }

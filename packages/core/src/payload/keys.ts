@@ -64,7 +64,7 @@ export class KeyEncoder {
  * Node's native one-byte string constructor when present (`Buffer.prototype.latin1Slice`): builds
  * an ASCII key straight from the bytes, without intermediate views. Elsewhere, TextDecoder.
  */
-const latin1Slice: ((this: Uint8Array, start: number, end: number) => string) | undefined = (
+export const latin1Slice: ((this: Uint8Array, start: number, end: number) => string) | undefined = (
   globalThis as {
     Buffer?: { prototype: { latin1Slice?: (this: Uint8Array, start: number, end: number) => string } };
   }

@@ -1,8 +1,12 @@
 // ApplyPipeline: a blocking apply — decode, admit, plan every entry (lone lane or general), commit.
+import { type Clock, Timestamp } from "@converge/hlc";
 import type { CausalContext } from "../causal-context.ts";
+import { PayloadKindError } from "../errors.ts";
 import type { AnyResolver, KeyRules } from "../key-rules.ts";
 import { PayloadDecoder } from "../payload/decode.ts";
-import type { PayloadKind } from "../payload/format.ts";
+import { type PayloadKind, SINGLE_WRITE_KIND } from "../payload/format.ts";
+import { openPayload } from "../payload/header.ts";
+import { readSingleWrite, singleWriteResolver } from "../payload/single-write.ts";
 import type { KeyStore } from "../register/key-store.ts";
 import { ADD_CONCURRENT, GENERIC, NEW_LONE, UNCHANGED } from "../register/lone-action.ts";
 import { Sibling } from "../register/sibling.ts";
@@ -21,6 +25,12 @@ import type { StateCommitter } from "./state-committer.ts";
 
 /** Placeholder for per-entry arrays an apply did not need. */
 const EMPTY: unknown[] = [];
+/** The changes of a single-write op nobody tracks (never filled: only tracked changes are pushed). */
+const NO_CHANGES: Change[] = [];
+/** The results of a single-write op (shared: results are read, never written). */
+const CHANGED_ONE: ApplyResult = Object.freeze({ changed: 1, duplicate: false });
+const CHANGED_NONE: ApplyResult = Object.freeze({ changed: 0, duplicate: false });
+const DUPLICATE: ApplyResult = Object.freeze({ changed: 0, duplicate: true });
 
 /**
  * Applies a whole payload at once. Every merged state is computed before anything is committed,
@@ -41,8 +51,10 @@ export class ApplyPipeline {
   readonly #listeners: Listeners;
   readonly #admission: Admission;
   readonly #resolverFor: (key: string) => AnyResolver;
+  readonly #clock: Clock;
 
   constructor(parts: ReplicaParts) {
+    this.#clock = parts.clock;
     this.#rules = parts.rules;
     this.#limits = parts.limits;
     this.#intern = parts.intern;
@@ -70,6 +82,7 @@ export class ApplyPipeline {
 
   /** Applies `bytes` (of kind `expected`, or any kind when undefined). */
   run(bytes: Uint8Array, expected: PayloadKind | undefined): ApplyResult {
+    if (bytes[3] === SINGLE_WRITE_KIND) return this.#single(bytes, expected);
     const store = this.#store;
     const admission = this.#admission;
     const decoder = new PayloadDecoder(bytes, this.#rules, this.#limits, this.#intern);
@@ -189,6 +202,69 @@ export class ApplyPipeline {
     this.#listeners.emit("remote", changes);
     this.#listeners.flush();
     return { changed, duplicate: false };
+  }
+
+  /**
+   * Applies a single-write op (kind 4) without a payload decoder: the same checks in the same
+   * order as {@link ApplyPipeline.run} (frame and checksum, fields, duplicate, kind, drift), then
+   * the one entry by the lone lane or the general merge.
+   */
+  #single(bytes: Uint8Array, expected: PayloadKind | undefined): ApplyResult {
+    const frame = openPayload(bytes, this.#limits, this.#rules.fingerprint);
+    const w = readSingleWrite(bytes, frame, this.#limits, this.#intern);
+    const { key, replica, seq, wall, counter, value } = w;
+    const resolver = singleWriteResolver(this.#rules, key);
+    const context = this.#context;
+    const wrongKind = expected !== undefined && expected !== "op";
+    if (!wrongKind && context.has(replica, seq)) return DUPLICATE;
+    if (wrongKind)
+      throw new PayloadKindError("WRONG_PAYLOAD_KIND", `expected a ${expected} payload, got a op`);
+    // Throws HLC_DRIFT (clock unchanged) when the write's time is too far ahead.
+    this.#clock.observe(new Timestamp(wall, counter, replica));
+    const store = this.#store;
+    const slot = store.slotOf(key);
+    const track = this.#listeners.tracking;
+    const changes: Change[] = track ? [] : NO_CHANGES;
+    let changed = 0;
+    // Not seen here (else a duplicate): the lone lane needs no causal barrier.
+    const action =
+      this.#snapshots.live || resolver.prepare !== undefined
+        ? GENERIC
+        : slot < 0
+          ? NEW_LONE
+          : store.loneAction(slot, replica, seq);
+    if (action !== GENERIC) {
+      if (action !== UNCHANGED) {
+        if (track) {
+          const old = slot < 0 ? undefined : (store.stateAt(slot) as Sibling);
+          const incoming = new Sibling(replica, seq, wall, counter, value);
+          changes.push(new LoneChange(key, resolver, old, incoming, action === ADD_CONCURRENT));
+        }
+        this.#committer.commitLone(key, slot, action, replica, seq, wall, counter, value);
+        changed = 1;
+      }
+      context.add(replica, seq);
+      this.#index.rebuildIfDue(store, this.#resolverFor);
+    } else {
+      const incoming = new Sibling(replica, seq, wall, counter, value);
+      const old = slot < 0 ? undefined : store.stateAt(slot);
+      const merged = this.#admission.merged(resolver, incoming, old);
+      if (this.#committer.commit(key, slot, resolver, old, merged, incoming)) {
+        changed = 1;
+        if (track)
+          changes.push({
+            key,
+            value: readOrUndefined(resolver, merged),
+            previous: readOrUndefined(resolver, old),
+          });
+      }
+      context.add(replica, seq);
+      this.#index.rebuildIfDue(store, this.#resolverFor);
+      if (this.#anyPrepare) prepareReads(() => resolver, [merged], 0, 1);
+    }
+    this.#listeners.emit("remote", changes);
+    this.#listeners.flush();
+    return changed === 1 ? CHANGED_ONE : CHANGED_NONE;
   }
 
   /**

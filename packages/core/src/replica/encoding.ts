@@ -1,9 +1,11 @@
 // Encoding: the replica's outgoing payloads — full state, delta since a version vector, entries for ops.
-import type { CausalContext } from "../causal-context.ts";
+import { CausalContext } from "../causal-context.ts";
 import type { AnyResolver, KeyRules } from "../key-rules.ts";
 import { encodePayload } from "../payload/encode.ts";
 import type { PayloadEntry } from "../payload/format.ts";
+import { encodeSingleWrite } from "../payload/single-write.ts";
 import type { KeyStore } from "../register/key-store.ts";
+import type { Sibling } from "../register/sibling.ts";
 import type { ReplicaId, VersionVector } from "../version-vector.ts";
 import type { ChangeIndex } from "./change-index.ts";
 import type { ReplicaParts } from "./replica-parts.ts";
@@ -53,6 +55,28 @@ export class Encoding {
     }
     const seen = (r: ReplicaId, q: number): boolean => since.includes(r, q);
     return encodePayload("delta", this.#rules.fingerprint, this.#context, this.entries(keys, seen), since);
+  }
+
+  /**
+   * The op payload of one register write whose state is just the value it wrote (`sibling`, a
+   * register's state): the single-write layout, or the general one when that would be longer
+   * than `MAX_SINGLE_WRITE_BYTES` (1 KiB).
+   */
+  singleWrite(key: string, resolver: AnyResolver, sibling: Sibling): Uint8Array {
+    const { replica, seq } = sibling;
+    const bytes = encodeSingleWrite(
+      this.#rules.fingerprint,
+      key,
+      replica,
+      seq,
+      sibling.wall,
+      sibling.counter,
+      sibling.value,
+    );
+    if (bytes !== undefined) return bytes;
+    const dot = new CausalContext();
+    dot.add(replica, seq);
+    return this.op(dot, [{ key, resolver, state: sibling }]);
   }
 
   /** An op payload of `entries` (sorted) with the operations' dots `dots`. */

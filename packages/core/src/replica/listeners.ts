@@ -10,6 +10,8 @@ import { checkListener } from "../validate-options.ts";
 export class Listeners {
   readonly #changes = new Set<(event: ChangeEvent) => void>();
   readonly #ops = new Set<(op: Uint8Array) => void>();
+  /** The op listeners as they were at the last change of the set: each send walks this copy. */
+  #opList: readonly ((op: Uint8Array) => void)[] = [];
   readonly #errors: unknown[] = [];
 
   /** Whether anyone listens to changes: only then do operations and applies build change lists. */
@@ -33,8 +35,10 @@ export class Listeners {
   /** Adds an op listener; returns the function that removes it. */
   onOp(listener: (op: Uint8Array) => void): () => void {
     this.#ops.add(checkListener(listener, "onOp"));
+    this.#opList = [...this.#ops];
     return () => {
       this.#ops.delete(listener);
+      this.#opList = [...this.#ops];
     };
   }
 
@@ -47,7 +51,10 @@ export class Listeners {
 
   /** Sends an encoded op payload to every op listener. */
   sendOp(op: Uint8Array): void {
-    for (const l of [...this.#ops]) this.#call(l, op);
+    // The copy taken when the set last changed: a listener added or removed by a listener takes
+    // effect from the next op, as with a copy taken here.
+    const list = this.#opList;
+    for (let i = 0; i < list.length; i++) this.#call(list[i] as (op: Uint8Array) => void, op);
   }
 
   /** Rethrows what listeners threw since the last flush: the error, or an AggregateError of them. */

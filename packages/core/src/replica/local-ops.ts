@@ -4,6 +4,8 @@ import { CausalContext } from "../causal-context.ts";
 import { InvalidKeyError, InvalidValueError, UnsupportedOperationError } from "../errors.ts";
 import type { AnyResolver } from "../key-rules.ts";
 import type { KeyStore } from "../register/key-store.ts";
+import { isRegister } from "../register/register-resolver.ts";
+import { Sibling } from "../register/sibling.ts";
 import type { Change } from "../replicated-map-types.ts";
 import type { Stamp } from "../resolver.ts";
 import type { DecodeLimits } from "../state-codec.ts";
@@ -24,8 +26,11 @@ interface OpenBatch {
   readonly dots: CausalContext;
 }
 
-/** A local operation's computation of the key's next state. */
-type Operation = (resolver: AnyResolver, old: unknown, stamp: Stamp) => unknown;
+/** What a local operation does: {@link LocalOps.#local} computes the key's next state by it. */
+const SET = 0;
+const INCREMENT = 1;
+const REMOVE = 2;
+type Operation = typeof SET | typeof INCREMENT | typeof REMOVE;
 
 /** The error for operation `op` on `key`, whose resolver lacks it. */
 function unsupported(key: string, resolver: AnyResolver, op: "set" | "increment"): UnsupportedOperationError {
@@ -47,6 +52,9 @@ export class LocalOps {
   readonly #resolverFor: (key: string) => AnyResolver;
   readonly #async: AsyncApply;
   readonly #encoding: Encoding;
+  /** The resolver {@link LocalOps.#sendsSingle} answered for last, and its answer. */
+  #lastResolver: AnyResolver | undefined;
+  #lastSingle = false;
 
   constructor(parts: ReplicaParts, async: AsyncApply, encoding: Encoding) {
     this.#id = parts.id;
@@ -63,10 +71,7 @@ export class LocalOps {
 
   /** Writes `value` to `key`. */
   set(key: string, value: unknown): void {
-    this.#local(key, (resolver, old, stamp) => {
-      if (resolver.set === undefined) throw unsupported(key, resolver, "set");
-      return resolver.set(old, value, stamp);
-    });
+    this.#local(key, SET, value);
   }
 
   /** Adds `amount` (a checked safe integer) to `key`; 0 checks the key and its resolver and does nothing. */
@@ -78,10 +83,7 @@ export class LocalOps {
       if (resolver.increment === undefined) throw unsupported(key, resolver, "increment");
       return;
     }
-    this.#local(key, (resolver, old, stamp) => {
-      if (resolver.increment === undefined) throw unsupported(key, resolver, "increment");
-      return resolver.increment(old, amount, stamp);
-    });
+    this.#local(key, INCREMENT, amount);
   }
 
   /** Observed-remove delete; returns whether the key was present. */
@@ -91,7 +93,7 @@ export class LocalOps {
     const old = this.#store.get(key);
     const resolver = this.#resolverFor(key);
     if (old === undefined || !resolver.exists(old)) return false;
-    this.#local(key, (r, o, stamp) => r.remove(o, stamp));
+    this.#local(key, REMOVE, undefined);
     return true;
   }
 
@@ -118,7 +120,7 @@ export class LocalOps {
   }
 
   /** Runs one local operation: stamp, compute, then commit (a throwing resolver consumes nothing). */
-  #local(key: string, op: Operation): void {
+  #local(key: string, op: Operation, arg: unknown): void {
     this.checkKey(key);
     const resolver = this.#resolverFor(key);
     this.#async.settle(key);
@@ -126,7 +128,14 @@ export class LocalOps {
     const slot = store.slotOf(key);
     const old = slot < 0 ? undefined : store.stateAt(slot);
     const stamp: Stamp = { replica: this.#id, seq: this.seq + 1, time: this.#clock.tick() };
-    const next = op(resolver, old, stamp);
+    let next: unknown;
+    if (op === SET) {
+      if (resolver.set === undefined) throw unsupported(key, resolver, "set");
+      next = resolver.set(old, arg, stamp);
+    } else if (op === INCREMENT) {
+      if (resolver.increment === undefined) throw unsupported(key, resolver, "increment");
+      next = resolver.increment(old, arg as number, stamp);
+    } else next = resolver.remove(old, stamp);
     const seq = stamp.seq;
     this.seq = seq;
     this.#context.add(this.#id, seq);
@@ -140,13 +149,18 @@ export class LocalOps {
       return;
     }
     if (listeners.wantsOps) {
-      const dot = new CausalContext();
-      dot.add(this.#id, seq);
-      // A resolver with `delta` sends only what a replica that saw every other operation lacks.
-      const id = this.#id;
-      const state =
-        resolver.delta === undefined ? next : resolver.delta(next, (r, q) => r !== id || q !== seq);
-      listeners.sendOp(this.#encoding.op(dot, [{ key, resolver, state }]));
+      if (next instanceof Sibling && this.#sendsSingle(resolver)) {
+        // A register write that left just its own value: the single-write op.
+        listeners.sendOp(this.#encoding.singleWrite(key, resolver, next));
+      } else {
+        const dot = new CausalContext();
+        dot.add(this.#id, seq);
+        // A resolver with `delta` sends only what a replica that saw every other operation lacks.
+        const id = this.#id;
+        const state =
+          resolver.delta === undefined ? next : resolver.delta(next, (r, q) => r !== id || q !== seq);
+        listeners.sendOp(this.#encoding.op(dot, [{ key, resolver, state }]));
+      }
     }
     if (listeners.tracking) {
       listeners.emit("local", [
@@ -154,6 +168,15 @@ export class LocalOps {
       ]);
     }
     listeners.flush();
+  }
+
+  /** Whether `resolver`'s lone values go as single-write ops (a register; the last answer is kept). */
+  #sendsSingle(resolver: AnyResolver): boolean {
+    if (resolver !== this.#lastResolver) {
+      this.#lastResolver = resolver;
+      this.#lastSingle = resolver.delta === undefined && isRegister(resolver);
+    }
+    return this.#lastSingle;
   }
 
   /** Ends the outermost batch: one op payload with every key it wrote, one local event. */

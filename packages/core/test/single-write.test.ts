@@ -1,0 +1,238 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { applyEdits, payloadEdits } from "../../../test/kit/payload-edits.ts";
+import { CausalContext } from "../src/causal-context.ts";
+import { shortChecksumMatches, writeShortChecksum } from "../src/checksum.ts";
+import { isConvergeError, type ReplicatedMap, type Value } from "../src/index.ts";
+import { compileKeyRules } from "../src/key-rules.ts";
+import { encodePayload } from "../src/payload/encode.ts";
+import { MAX_SINGLE_WRITE_BYTES, SINGLE_WRITE_KIND } from "../src/payload/format.ts";
+import { openPayload } from "../src/payload/header.ts";
+import { encodeSingleWrite, readSingleWrite } from "../src/payload/single-write.ts";
+import { Sibling } from "../src/register/sibling.ts";
+import { DEFAULT_DECODE_LIMITS } from "../src/state-codec.ts";
+import { sealPayload, unsealPayload } from "../src/testing/index.ts";
+import { caught, hex, replica, rules, testLww, valueArb } from "./fixtures.ts";
+
+const A = "00000000000000a1";
+const B = "00000000000000b2";
+const fingerprint = compileKeyRules(rules).fingerprint;
+const identity = (id: string): string => id;
+
+/** The ops `write` makes on a fresh replica A, as sent. */
+function opsOf(write: (a: ReplicatedMap) => void, time = { now: 1_764_150_000_000 }): Uint8Array[] {
+  const a = replica(A, time);
+  const ops: Uint8Array[] = [];
+  a.onOp((op) => ops.push(op));
+  write(a);
+  return ops;
+}
+
+/** Decodes a single-write op's fields (the frame checked first, as an apply does). */
+function fields(bytes: Uint8Array, fp: Uint8Array = fingerprint) {
+  const frame = openPayload(bytes, DEFAULT_DECODE_LIMITS, fp);
+  expect(frame.single).toBe(true);
+  return readSingleWrite(bytes, frame, DEFAULT_DECODE_LIMITS, identity);
+}
+
+const keyArb = fc.oneof(fc.string({ maxLength: 12 }), fc.string({ unit: "grapheme", maxLength: 6 }));
+
+describe("the single-write op (kind 4)", () => {
+  it("its checksum is the standard CRC-32C, the fingerprint first", () => {
+    const text = new TextEncoder().encode("123456789");
+    const bytes = new Uint8Array(text.length + 4);
+    bytes.set(text);
+    // No fingerprint: the plain CRC-32C, whose published check value this is.
+    writeShortChecksum(bytes, text.length, new Uint8Array(0));
+    expect(new DataView(bytes.buffer).getUint32(text.length)).toBe(0xe3069283);
+    // A fingerprint is summed as if it preceded the bytes.
+    const withFp = new Uint8Array([...fingerprint, ...text]);
+    writeShortChecksum(bytes, text.length, fingerprint);
+    expect(new DataView(bytes.buffer).getUint32(text.length)).toBe(crcOf(withFp));
+    expect(shortChecksumMatches(bytes, text.length, fingerprint)).toBe(true);
+    expect(shortChecksumMatches(bytes, text.length, new Uint8Array(8))).toBe(false);
+  });
+
+  it("round-trips every field and re-encodes to the same bytes (any key, value, dot and time)", () => {
+    fc.assert(
+      fc.property(
+        keyArb,
+        valueArb,
+        fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+        fc.integer({ min: 0, max: 2 ** 48 - 1 }),
+        fc.integer({ min: 0, max: 65535 }),
+        (key, value, seq, wall, counter) => {
+          const bytes = encodeSingleWrite(fingerprint, key, A, seq, wall, counter, value);
+          if (bytes === undefined) return; // longer than the layout allows: sent as kind 3
+          expect(bytes.length).toBeLessThanOrEqual(MAX_SINGLE_WRITE_BYTES);
+          const w = fields(bytes);
+          expect([w.replica, w.seq, w.wall, w.counter, w.key]).toEqual([A, seq, wall, counter, key]);
+          expect(w.value).toEqual(value);
+          const again = encodeSingleWrite(fingerprint, w.key, w.replica, w.seq, w.wall, w.counter, w.value);
+          expect(hex(again as Uint8Array)).toBe(hex(bytes));
+        },
+      ),
+    );
+  });
+
+  it("is what a lone write sends: ~half the general layout's bytes", () => {
+    const [single] = opsOf((a) => a.set("key:12345", 321));
+    const general = generalOf(single as Uint8Array);
+    expect((single as Uint8Array)[3]).toBe(SINGLE_WRITE_KIND);
+    expect(general[3]).toBe(3);
+    // Magic 4, length 1, id 8, seq 1, wall 6, counter 1, value 3, key 9, CRC 4.
+    expect((single as Uint8Array).length).toBe(37);
+    expect(general.length).toBeGreaterThan(60);
+  });
+
+  it("both layouts of one write apply to byte-identical replicas, with the same results and events", () => {
+    fc.assert(
+      fc.property(keyArb, valueArb, fc.boolean(), (key, value, preexisting) => {
+        const time = { now: 1_764_150_000_000 };
+        const [single] = opsOf((a) => a.set(key, value), time);
+        if ((single as Uint8Array)[3] !== SINGLE_WRITE_KIND) return;
+        const general = generalOf(single as Uint8Array);
+        const results: string[] = [];
+        for (const op of [single as Uint8Array, general]) {
+          const b = replica(B, time);
+          if (preexisting) b.set(key, "b's"); // concurrent: the general merge, both values kept
+          const events: unknown[] = [];
+          b.subscribe((e) => events.push(e.changes.map((c) => [c.key, c.value, c.previous])));
+          const result = b.applyOp(op);
+          const again = b.applyOp(op);
+          expect(again).toEqual({ changed: 0, duplicate: true });
+          results.push(JSON.stringify([hex(b.encodeState()), result, events, b.versionVector().entries()]));
+        }
+        expect(results[0]).toBe(results[1]);
+      }),
+    );
+  });
+
+  it("applyAsync and payloadKeys read it as applyOp does", async () => {
+    const time = { now: 1_764_150_000_000 };
+    const [op] = opsOf((a) => a.set("mv:ü", { n: [1, 2] }), time);
+    const sync = replica(B, time);
+    sync.applyOp(op as Uint8Array);
+    const later = replica(B, time);
+    const result = await later.applyAsync(op as Uint8Array);
+    expect(result).toEqual({ changed: 1, duplicate: false });
+    expect(hex(later.encodeState())).toBe(hex(sync.encodeState()));
+    expect(later.get("mv:ü")).toEqual([{ n: [1, 2] }]);
+    expect(replica(B, time).payloadKeys(op as Uint8Array)).toEqual(["mv:ü"]);
+  });
+
+  it("is refused whole with a typed error: wrong kind, drift, other rules, a non-register key", () => {
+    const time = { now: 1_764_150_000_000 };
+    const [op] = opsOf((a) => a.set("k", 1), time);
+    const b = replica(B, time);
+    b.set("other", 2);
+    const before = hex(b.encodeState());
+    expect(caught(() => b.applyState(op as Uint8Array))).toSatisfy((e) =>
+      isConvergeError(e, "WRONG_PAYLOAD_KIND"),
+    );
+    const [future] = opsOf((a) => a.set("k", 1), { now: time.now + 3_600_000 });
+    expect(caught(() => b.applyOp(future as Uint8Array))).toSatisfy((e) => isConvergeError(e, "HLC_DRIFT"));
+    // Rules that differ: the fingerprint is inside the checksum.
+    const other = replica(B, time, { default: testLww, keys: { "x:*": testLww } });
+    const e = caught(() => other.applyOp(op as Uint8Array));
+    expect(isConvergeError(e, "DECODE_CHECKSUM"), String(e)).toBe(true);
+    expect(String(e)).toContain("other key rules");
+    // A forged op (checksum right) for a key whose resolver is not a register.
+    const counters = replica(B, time, { default: counterRules });
+    const forged = sealPayload(
+      unsealPayload(op as Uint8Array),
+      compileKeyRules({ default: counterRules }).fingerprint,
+    );
+    expect(caught(() => counters.applyOp(forged))).toSatisfy((x) => isConvergeError(x, "RESOLVER_MISMATCH"));
+    expect(counters.size).toBe(0);
+    expect(hex(b.encodeState())).toBe(before);
+    expect(hex(other.encodeState())).toBe(
+      hex(replica(B, time, { default: testLww, keys: { "x:*": testLww } }).encodeState()),
+    );
+  });
+
+  it("writes longer than 1 KiB, batches and deletes go in the general layout", () => {
+    const ops = opsOf((a) => {
+      a.set("long", "x".repeat(MAX_SINGLE_WRITE_BYTES));
+      a.batch(() => a.set("batched", 1));
+      a.set("short", 1);
+      a.delete("short");
+    });
+    expect(ops.map((op) => op[3])).toEqual([3, 3, SINGLE_WRITE_KIND, 3]);
+    const b = replica(B, { now: 1_764_150_000_000 });
+    for (const op of ops) b.applyOp(op);
+    expect(b.get("long")).toBe("x".repeat(MAX_SINGLE_WRITE_BYTES));
+    expect([b.get("batched"), b.has("short")]).toEqual([1, false]);
+  });
+
+  it("fills up to exactly 1024 bytes, and a byte more goes in the general layout", () => {
+    const sizes = new Map<number, number>();
+    const b = replica(B, { now: 1_764_150_000_000 });
+    const ops = opsOf((a) => {
+      for (let n = 950; n < 1030; n++) a.set(`k${n}`, "x".repeat(n));
+    });
+    for (const op of ops) {
+      if (op[3] === SINGLE_WRITE_KIND) sizes.set(op.length, (sizes.get(op.length) ?? 0) + 1);
+      else expect(op.length).toBeGreaterThan(MAX_SINGLE_WRITE_BYTES);
+      b.applyOp(op);
+    }
+    expect(Math.max(...sizes.keys())).toBe(MAX_SINGLE_WRITE_BYTES);
+    expect(ops.filter((op) => op[3] !== SINGLE_WRITE_KIND).length).toBeGreaterThan(0);
+    for (let n = 950; n < 1030; n++) expect(b.get(`k${n}`)).toBe("x".repeat(n));
+  });
+
+  it("edited and resealed: refused with a typed error and nothing changed, or canonical", () => {
+    const samples = opsOf((a) => {
+      a.set("key:1", 5);
+      a.set("mv:tags", "ünïcode");
+      a.set("obj", { "4": [true, null], n: new Uint8Array([1, 2]), f: 2.5 });
+    }).map(unsealPayload);
+    fc.assert(
+      fc.property(fc.nat(samples.length - 1), payloadEdits, (which, edits) => {
+        const content = applyEdits(samples[which] as Uint8Array, edits);
+        if (content[3] !== SINGLE_WRITE_KIND) return; // another layout: canonical.test.ts's domain
+        const bytes = sealPayload(content, fingerprint);
+        const b = replica(B, { now: 1_764_150_000_000 });
+        const before = hex(b.encodeState());
+        try {
+          b.applyOp(bytes);
+        } catch (error) {
+          expect(isConvergeError(error), String(error)).toBe(true);
+          expect(hex(b.encodeState())).toBe(before);
+          return;
+        }
+        const w = fields(bytes);
+        const again = encodeSingleWrite(fingerprint, w.key, w.replica, w.seq, w.wall, w.counter, w.value);
+        expect(hex(again as Uint8Array)).toBe(hex(bytes));
+        expect(b.get(w.key)).toEqual(w.key.startsWith("mv:") ? [w.value] : w.value);
+      }),
+      { numRuns: 20 * (fc.readConfigureGlobal().numRuns ?? 100) },
+    );
+  });
+});
+
+/** A counter resolver's stand-in: not a register (core tests cannot use @converge/resolvers). */
+const counterRules = {
+  ...testLww,
+  id: "not-a-register",
+};
+
+/** The same write as the single-write op `op`, in the general op layout (kind 3). */
+function generalOf(op: Uint8Array): Uint8Array {
+  const w = fields(op);
+  const dot = new CausalContext();
+  dot.add(w.replica, w.seq);
+  const resolver = compileKeyRules(rules).resolverFor(w.key);
+  const state = new Sibling(w.replica, w.seq, w.wall, w.counter, w.value as Value);
+  return encodePayload("op", fingerprint, dot, [{ key: w.key, resolver, state }]);
+}
+
+/** CRC-32C, bit by bit: the reference the table-driven one is checked against. */
+function crcOf(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (const b of bytes) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+  }
+  return (c ^ 0xffffffff) >>> 0;
+}
