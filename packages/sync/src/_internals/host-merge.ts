@@ -82,6 +82,18 @@ export function stream(ctx: MergeContext, c: Conn, doc: HostDocument<Conn>, what
 }
 
 /**
+ * One delta every other open connection of `doc` can apply: from the meet of their known vectors
+ * (`vector` for one that has none), computed over the distinct vector objects only.
+ */
+function freshDelta(doc: HostDocument<Conn>, from: Conn, vector: VersionVector): Uint8Array {
+  const bases = new Set<VersionVector>();
+  for (const o of doc.connections) if (o !== from && o.phase === "open") bases.add(o.known ?? vector);
+  let base: VersionVector | undefined;
+  for (const b of bases) base = base === undefined ? b : base.meet(b);
+  return doc.map.encodeDelta(base ?? vector);
+}
+
+/**
  * A client's payload: refused for a read-only principal, checked key by key against a write
  * principal's patterns (all or nothing), merged in the document's apply order, relayed to the
  * other connections, acknowledged once committed. Refusals are `reject` frames.
@@ -149,16 +161,14 @@ export async function mergePayload(
     metrics?.count("payloads_merged", 1, attrs);
     metrics?.count("keys_merged", result.changed, attrs);
     const committed = doc.keeper.append(bytes);
-    const delta = bytes[3] === PAYLOAD_KIND_DELTA;
+    // A relayed delta's base may be missing elsewhere: one fresh delta from the meet of what the
+    // other connections surely have (they mostly share one known vector), the same bytes for all.
+    const relayed = bytes[3] === PAYLOAD_KIND_DELTA ? freshDelta(doc, c, vector) : bytes;
     for (const other of doc.connections) {
       if (other === c) continue;
       stream(ctx, other, doc, (o) => {
-        if (!delta) sendPayload(o, bytes);
-        else {
-          // A relayed delta's base may be missing there: a fresh one from what it surely has.
-          sendPayload(o, doc.map.encodeDelta(o.known ?? vector));
-          o.known = vector;
-        }
+        sendPayload(o, relayed);
+        if (relayed !== bytes) o.known = vector;
       });
     }
     if (changed.size > 0)
