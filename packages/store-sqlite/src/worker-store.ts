@@ -1,0 +1,245 @@
+import { Worker } from "node:worker_threads";
+import type { ConvergeError } from "@converge/hlc";
+import {
+  copyStoreBatch,
+  type DocumentStore,
+  type StoreBatch,
+  type StoredDocument,
+  SyncError,
+} from "@converge/sync";
+import type { SqliteStore, SqliteStoreOptions } from "./sqlite-store.ts";
+import { errorFromWire, SqliteStoreError, type WireError } from "./sqlite-store-error.ts";
+import {
+  batchBuffers,
+  type KeptAside,
+  type WireDocument,
+  type WorkerInit,
+  type WorkerReply,
+  type WorkerRequest,
+} from "./worker-protocol.ts";
+
+/** Running from TypeScript sources (tests, the source condition): the worker is the .ts file. */
+const source = import.meta.url.endsWith(".ts");
+const workerFile = new URL(`./sqlite-worker.${source ? "ts" : "js"}`, import.meta.url);
+
+/** Distributes the request types over the union (an omitted `id` per member). */
+type Request = WorkerRequest extends infer R ? (R extends unknown ? Omit<R, "id"> : never) : never;
+
+type ReplyValue = Extract<WorkerReply, { ok: true }>["value"];
+
+interface Call {
+  readonly resolve: (value: ReplyValue) => void;
+  readonly reject: (error: ConvergeError) => void;
+}
+
+interface QueuedCommit {
+  readonly doc: number;
+  readonly batch: StoreBatch;
+  readonly resolve: () => void;
+  readonly reject: (error: ConvergeError) => void;
+}
+
+/** The worker of each worker store, for tests that kill it (not exported from the package). */
+export const workerOf: WeakMap<SqliteStore, Worker> = new WeakMap();
+
+/**
+ * `sqliteStore({ thread: "worker" })`: the connection lives on a `node:worker_threads` worker;
+ * this thread only posts requests (a commit's byte arrays are copied once, as the `Store` law
+ * asks, and those copies are transferred, not cloned) and settles promises from the replies.
+ *
+ * Group commit: at most one commit transaction is in flight; commits called meanwhile queue here
+ * and all go to the worker as the next transaction (one fsync) as soon as the reply arrives.
+ * Requests are answered in the order sent, so a load sees every commit that resolved before it.
+ *
+ * A worker that exits or crashes fails the store: every pending commit and call rejects with
+ * `SQLITE_WORKER_DIED` (a commit in flight may or may not be on disk — it was never
+ * acknowledged), `failure()` returns that error, `onFailure` is told, and every later call rejects
+ * with it. The worker keeps the process alive only while requests are pending.
+ */
+export function workerSqliteStore(options: SqliteStoreOptions): SqliteStore {
+  const init: WorkerInit = {
+    path: options.path,
+    synchronous: options.synchronous ?? "full",
+    maxBytes: options.maxBytes,
+    onCorrupt: typeof options.onCorrupt === "function" ? "report" : "refuse",
+  };
+  const worker = new Worker(workerFile, {
+    workerData: init,
+    execArgv: source ? ["--conditions=@converge/source"] : [],
+  });
+  worker.unref();
+  let nextId = 1;
+  const calls = new Map<number, Call>();
+  let queue: QueuedCommit[] = [];
+  let inFlight = false;
+  const unsettled = new Set<Promise<void>>();
+  let failure: ConvergeError | undefined;
+  let closed = false;
+  let closing: Promise<void> | undefined;
+  let exited = false;
+  const exit = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
+
+  const closedError = (what: string): SyncError => new SyncError("STORE_CLOSED", `${options.path}: ${what}`);
+
+  let held = false;
+  /** The worker holds the process open only while something waits for it. */
+  const hold = (): void => {
+    const want = calls.size + queue.length > 0;
+    if (want === held) return;
+    held = want;
+    if (want) worker.ref();
+    else worker.unref();
+  };
+
+  const fail = (error: ConvergeError): void => {
+    if (failure !== undefined) return;
+    failure = error;
+    const waiting = [...calls.values()];
+    calls.clear();
+    const queued = queue;
+    queue = [];
+    for (const c of waiting) c.reject(error);
+    for (const q of queued) q.reject(error);
+    hold();
+    options.onFailure?.(error);
+  };
+
+  worker.on("error", (e: unknown) => {
+    fail(
+      new SqliteStoreError(
+        "SQLITE_WORKER_DIED",
+        `${options.path}: the store's worker thread crashed: ${String(e)}`,
+        {
+          cause: e,
+        },
+      ),
+    );
+  });
+  worker.on("exit", (code: number) => {
+    exited = true;
+    if (closed && calls.size === 0) return;
+    fail(
+      new SqliteStoreError(
+        "SQLITE_WORKER_DIED",
+        `${options.path}: the store's worker thread exited (code ${code})`,
+      ),
+    );
+  });
+
+  const tell = (kept: readonly KeptAside[]): void => {
+    const onCorrupt = options.onCorrupt;
+    if (typeof onCorrupt !== "function") return;
+    for (const k of kept) onCorrupt(errorFromWire(k.error) as SyncError, k.keptAt);
+  };
+
+  worker.on("message", (reply: WorkerReply) => {
+    const call = calls.get(reply.id);
+    if (call === undefined) return;
+    calls.delete(reply.id);
+    tell(reply.kept);
+    if (reply.ok) call.resolve(reply.value);
+    else call.reject(errorFromWire(reply.error));
+    hold();
+  });
+
+  const request = (req: Request, transfer: readonly ArrayBuffer[] = []): Promise<ReplyValue> => {
+    if (failure !== undefined) return Promise.reject(failure);
+    if (exited) return Promise.reject(closedError("the store is closed"));
+    const id = nextId++;
+    return new Promise((resolve, reject) => {
+      calls.set(id, { resolve, reject });
+      hold();
+      worker.postMessage({ ...req, id }, [...transfer]);
+    });
+  };
+
+  /** Sends everything queued as one transaction, unless one is in flight (then after its reply). */
+  const pump = (): void => {
+    if (inFlight || queue.length === 0 || failure !== undefined) return;
+    const group = queue;
+    queue = [];
+    const buffers = new Set<ArrayBuffer>();
+    for (const q of group) batchBuffers(q.batch, buffers);
+    inFlight = true;
+    request({ op: "commit", items: group.map((q) => ({ doc: q.doc, batch: q.batch })) }, [...buffers]).then(
+      (value) => {
+        inFlight = false;
+        const errors = value as readonly (WireError | null)[];
+        for (const [i, q] of group.entries()) {
+          const e = errors[i];
+          if (e === null || e === undefined) q.resolve();
+          else q.reject(errorFromWire(e));
+        }
+        pump();
+      },
+      (error: ConvergeError) => {
+        inFlight = false;
+        for (const q of group) q.reject(error);
+        pump();
+      },
+    );
+  };
+
+  const open = async (name: string): Promise<DocumentStore> => {
+    if (closed) throw closedError("the store is closed");
+    const doc = (await request({ op: "docId", name })) as number;
+    let handleClosed = false;
+    const refusal = (): ConvergeError | undefined => {
+      if (closed || handleClosed) return closedError(`document ${JSON.stringify(name)} is closed`);
+      return failure;
+    };
+    return {
+      load: async () => {
+        const refused = refusal();
+        if (refused !== undefined) throw refused;
+        const wire = (await request({ op: "load", name, doc })) as WireDocument;
+        const { damaged, ...records } = wire;
+        const loaded: StoredDocument =
+          damaged === undefined ? records : { ...records, damaged: errorFromWire(damaged) };
+        return loaded;
+      },
+      commit: (batch) => {
+        const refused = refusal();
+        if (refused !== undefined) return Promise.reject(refused);
+        const frozen = copyStoreBatch(batch);
+        const p = new Promise<void>((resolve, reject) => {
+          queue.push({ doc, batch: frozen, resolve, reject });
+          hold();
+        });
+        unsettled.add(p);
+        const forget = (): void => {
+          unsettled.delete(p);
+        };
+        p.then(forget, forget);
+        pump();
+        return p;
+      },
+      close: async () => {
+        handleClosed = true;
+        await Promise.allSettled([...unsettled]);
+      },
+    };
+  };
+
+  const store: SqliteStore = {
+    open,
+    documents: async () => {
+      if (closed) throw closedError("the store is closed");
+      return (await request({ op: "names" })) as readonly string[];
+    },
+    failure: () => failure,
+    close: () => {
+      closing ??= (async () => {
+        await Promise.allSettled([...unsettled]);
+        closed = true;
+        if (failure === undefined && !exited) {
+          await request({ op: "close" }).catch(() => {});
+          await exit;
+        } else if (!exited) await worker.terminate();
+      })();
+      return closing;
+    },
+  };
+  workerOf.set(store, worker);
+  return store;
+}
