@@ -10,5 +10,6 @@
  * @packageDocumentation
  */
 
-export { type SqliteStore, type SqliteStoreOptions, sqliteStore } from "./sqlite-store.ts";
+export { sqliteStore } from "./sqlite-store.ts";
 export { SqliteStoreError, type SqliteStoreErrorCode } from "./sqlite-store-error.ts";
+export type { SqliteStore, SqliteStoreOptions } from "./sqlite-store-options.ts";

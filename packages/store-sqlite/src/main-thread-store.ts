@@ -1,8 +1,15 @@
-import { type ConvergeError, isConvergeError } from "@converge/hlc";
-import { copyStoreBatch, type DocumentStore, type StoreBatch, SyncError } from "@converge/sync";
+import { isConvergeError } from "@converge/hlc";
+import {
+  copyStoreBatch,
+  type DocumentStore,
+  type StoreBatch,
+  type StoredDocument,
+  type SyncError,
+} from "@converge/sync";
 import { sqliteEngine } from "./sqlite-engine.ts";
-import type { SqliteStore, SqliteStoreOptions } from "./sqlite-store.ts";
-import { toStoreError } from "./sqlite-store-error.ts";
+import { errorFromWire } from "./sqlite-store-error.ts";
+import type { SqliteStore, SqliteStoreOptions } from "./sqlite-store-options.ts";
+import { faultOf, type WireError } from "./store-fault.ts";
 
 interface Pending {
   readonly doc: number;
@@ -17,31 +24,35 @@ interface Pending {
  * thread (a server's event loop) is blocked for the length of that commit.
  */
 export function mainThreadSqliteStore(options: SqliteStoreOptions): SqliteStore {
+  const told = options.onCorrupt;
   const engine = sqliteEngine({
     path: options.path,
     synchronous: options.synchronous ?? "full",
     maxBytes: options.maxBytes,
-    onCorrupt: options.onCorrupt ?? "refuse",
+    onCorrupt:
+      typeof told === "function" ? (e, keptAt) => told(errorFromWire(e) as SyncError, keptAt) : "refuse",
   });
   let closed = false;
   let pending: Pending[] = [];
   let flushing: Promise<void> | undefined;
-  const closedError = (what: string): SyncError => new SyncError("STORE_CLOSED", `${options.path}: ${what}`);
+  const closedError = (what: string): Error =>
+    errorFromWire({ code: "STORE_CLOSED", message: `${options.path}: ${what}` });
 
   const flush = (): void => {
     const group = pending;
     pending = [];
-    let results: (ConvergeError | undefined)[];
+    let results: (WireError | undefined)[];
     try {
       results = engine.commitGroup(group);
     } catch (e) {
-      for (const p of group) p.reject(e);
+      const error = errorFromWire(faultOf(e, options.path));
+      for (const p of group) p.reject(error);
       return;
     }
     for (const [i, p] of group.entries()) {
       const e = results[i];
       if (e === undefined) p.resolve();
-      else p.reject(e);
+      else p.reject(errorFromWire(e));
     }
   };
 
@@ -65,7 +76,7 @@ export function mainThreadSqliteStore(options: SqliteStoreOptions): SqliteStore 
       if (closed) throw closedError("the store is closed");
       return Promise.resolve(f());
     } catch (e) {
-      return Promise.reject(isConvergeError(e) ? e : toStoreError(e, options.path));
+      return Promise.reject(isConvergeError(e) ? e : errorFromWire(faultOf(e, options.path)));
     }
   };
 
@@ -79,7 +90,10 @@ export function mainThreadSqliteStore(options: SqliteStoreOptions): SqliteStore 
       load: () =>
         call(() => {
           check();
-          return engine.load(name, doc);
+          const { damaged, ...records } = engine.load(name, doc);
+          const loaded: StoredDocument =
+            damaged === undefined ? records : { ...records, damaged: errorFromWire(damaged) };
+          return loaded;
         }),
       commit: (batch) => {
         try {

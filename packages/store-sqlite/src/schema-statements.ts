@@ -1,5 +1,6 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import { rowChecksum, type StoreBatch } from "@converge/sync";
+import type { StoreBatch } from "@converge/sync";
+import { rowCrc } from "./row-crc.ts";
 
 /** The prepared statements of one connection (see `SCHEMA`). */
 export interface Statements {
@@ -57,26 +58,26 @@ export function prepareStatements(db: DatabaseSync): Statements {
  */
 export function writeBatch(s: Statements, doc: number, batch: StoreBatch): void {
   if (batch.snapshot !== undefined) {
-    s.putSnapshot.run(doc, batch.snapshot, rowChecksum("snapshot", doc, 0, batch.snapshot));
+    s.putSnapshot.run(doc, batch.snapshot, rowCrc("snapshot", doc, 0, batch.snapshot));
     s.clearLog.run(doc);
   }
   if (batch.append !== undefined && batch.append.length > 0) {
     let pos = Number((s.lastPos.get(doc) as { pos: number | null }).pos ?? 0);
     for (const bytes of batch.append) {
       pos++;
-      s.addLog.run(doc, pos, bytes, rowChecksum("log", doc, pos, bytes));
+      s.addLog.run(doc, pos, bytes, rowCrc("log", doc, pos, bytes));
     }
   }
   if (batch.outboxAckedUpTo !== undefined) s.ackOutbox.run(doc, batch.outboxAckedUpTo);
   for (const e of batch.outboxAdd ?? [])
-    s.addOutbox.run(doc, e.seq, e.op, rowChecksum("outbox", doc, e.seq, e.op));
+    s.addOutbox.run(doc, e.seq, e.op, rowCrc("outbox", doc, e.seq, e.op));
   for (const p of batch.peers ?? []) {
     s.putPeer.run(
       doc,
       p.peer,
       p.vector,
       p.seenAt,
-      rowChecksum("peer", doc, `${p.peer}\u0000${p.seenAt}`, p.vector),
+      rowCrc("peer", doc, `${p.peer}\u0000${p.seenAt}`, p.vector),
     );
   }
   for (const peer of batch.removePeers ?? []) s.removePeer.run(doc, peer);

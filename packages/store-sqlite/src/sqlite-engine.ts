@@ -1,17 +1,11 @@
 import { existsSync, renameSync } from "node:fs";
 import { DatabaseSync } from "node:sqlite";
-import type { ConvergeError } from "@converge/hlc";
-import {
-  type OutboxEntry,
-  type PeerRecord,
-  rowChecksum,
-  type StoredDocument,
-  SyncError,
-} from "@converge/sync";
+import type { OutboxEntry, PeerRecord } from "@converge/sync";
+import { rowCrc } from "./row-crc.ts";
 import { SCHEMA, SCHEMA_VERSION } from "./schema.ts";
 import { prepareStatements, type Statements, writeBatch } from "./schema-statements.ts";
-import { toStoreError } from "./sqlite-store-error.ts";
-import type { CommitItem } from "./worker-protocol.ts";
+import { faultOf, StoreFault, type WireError } from "./store-fault.ts";
+import type { CommitItem, WireDocument } from "./worker-protocol.ts";
 
 /** What an engine needs to know: the store's options as plain data, and who hears of damage. */
 export interface EngineOptions {
@@ -19,20 +13,22 @@ export interface EngineOptions {
   readonly synchronous: "full" | "normal";
   readonly maxBytes: number | undefined;
   /** `"refuse"`, or told (synchronously) of each damaged file or row set it kept aside. */
-  readonly onCorrupt: "refuse" | ((error: SyncError, keptAt: string) => void);
+  readonly onCorrupt: "refuse" | ((error: WireError, keptAt: string) => void);
 }
 
 /**
  * The one SQLite connection of a store and everything it runs — schema, group-commit
  * transactions, verified loads, keeping damaged files aside — shared by the main-thread store and
  * the worker thread, so both write the same rows with the same transactions. Synchronous (as
- * `node:sqlite` is); every method throws only typed errors (`toStoreError`).
+ * `node:sqlite` is); every method throws only {@link StoreFault}s, which each store turns into
+ * its typed errors. Imports neither `@converge/sync` nor `@converge/hlc` (values), so that the
+ * worker thread starts fast.
  */
 export interface SqliteEngine {
   /** The document's id, creating its row when absent (connects on first use). */
   readonly docId: (name: string) => number;
   /** Every committed record of a document, verified; fresh byte arrays the caller may keep. */
-  readonly load: (name: string, doc: number) => StoredDocument;
+  readonly load: (name: string, doc: number) => WireDocument;
   /** Names of the documents, in creation order. */
   readonly names: () => string[];
   /**
@@ -40,7 +36,7 @@ export interface SqliteEngine {
    * that fails is rolled back alone: returns each item's error, or undefined when it committed.
    * Throws when the transaction as a whole failed (then nothing of any item was written).
    */
-  readonly commitGroup: (items: readonly CommitItem[]) => (ConvergeError | undefined)[];
+  readonly commitGroup: (items: readonly CommitItem[]) => (WireError | undefined)[];
   /** Closes the connection; later calls throw `STORE_CLOSED`. */
   readonly close: () => void;
 }
@@ -53,11 +49,10 @@ export function sqliteEngine(options: EngineOptions): SqliteEngine {
   let closed = false;
   let asideCount = 0;
   /** A file kept aside whole: the first load of each document after it reports the damage. */
-  let fileDamage: SyncError | undefined;
+  let fileDamage: WireError | undefined;
   const damageTold = new Set<string>();
 
-  const corrupt = (message: string, cause?: unknown): SyncError =>
-    new SyncError("STORE_CORRUPT", `${path}: ${message}`, cause === undefined ? undefined : { cause });
+  const corrupt = (message: string): StoreFault => new StoreFault("STORE_CORRUPT", `${path}: ${message}`);
 
   const asidePath = (): string => {
     for (;;) {
@@ -95,18 +90,24 @@ export function sqliteEngine(options: EngineOptions): SqliteEngine {
   };
 
   const ensure = (): Statements => {
-    if (closed) throw new SyncError("STORE_CLOSED", `${path}: the store is closed`);
+    if (closed) throw new StoreFault("STORE_CLOSED", `${path}: the store is closed`);
     if (st !== undefined) return st;
     let handle: DatabaseSync;
     try {
       handle = connect();
     } catch (e) {
-      const typed = toStoreError(e, path);
+      const fault = faultOf(e, path);
       // Damage (a malformed file, "file is not a database", a failed check); a busy, full or
       // unreadable file is not damage and is reported as it is, touching nothing.
-      if (typed.code !== "STORE_CORRUPT") throw typed;
-      const error = corrupt("cannot be opened as a converge store", e);
-      if (onCorrupt === "refuse" || path === ":memory:") throw error;
+      if (fault.code !== "STORE_CORRUPT") throw new StoreFault(fault.code, fault.message, fault.sqliteCode);
+      const error: WireError =
+        e instanceof StoreFault
+          ? fault
+          : {
+              code: "STORE_CORRUPT",
+              message: `${path}: cannot be opened as a converge store (${String((e as Error).message)})`,
+            };
+      if (onCorrupt === "refuse" || path === ":memory:") throw new StoreFault(error.code, error.message);
       const keptAt = asidePath();
       renameSync(path, keptAt);
       for (const suffix of ["-wal", "-shm"]) {
@@ -121,26 +122,26 @@ export function sqliteEngine(options: EngineOptions): SqliteEngine {
     return st;
   };
 
-  const load = (name: string, doc: number): StoredDocument => {
+  const load = (name: string, doc: number): WireDocument => {
     const s = ensure();
     const bad: string[] = [];
     const snapRow = s.snapshot.get(doc) as { bytes: Uint8Array; crc: number } | undefined;
     let snapshot: Uint8Array | undefined;
     if (snapRow !== undefined) {
-      if (rowChecksum("snapshot", doc, 0, snapRow.bytes) === snapRow.crc) snapshot = snapRow.bytes;
+      if (rowCrc("snapshot", doc, 0, snapRow.bytes) === snapRow.crc) snapshot = snapRow.bytes;
       else bad.push("the snapshot");
     }
     const log: Uint8Array[] = [];
     const badLog: number[] = [];
     for (const r of s.log.all(doc) as { pos: number; bytes: Uint8Array; crc: number }[]) {
-      if (rowChecksum("log", doc, r.pos, r.bytes) === r.crc) log.push(r.bytes);
+      if (rowCrc("log", doc, r.pos, r.bytes) === r.crc) log.push(r.bytes);
       else badLog.push(r.pos);
     }
     if (badLog.length > 0) bad.push(`log entries ${badLog.join(", ")}`);
     const outbox: OutboxEntry[] = [];
     const badOutbox: number[] = [];
     for (const r of s.outbox.all(doc) as { seq: number; op: Uint8Array; crc: number }[]) {
-      if (rowChecksum("outbox", doc, r.seq, r.op) === r.crc) outbox.push({ seq: r.seq, op: r.op });
+      if (rowCrc("outbox", doc, r.seq, r.op) === r.crc) outbox.push({ seq: r.seq, op: r.op });
       else badOutbox.push(r.seq);
     }
     if (badOutbox.length > 0) bad.push(`outbox entries ${badOutbox.join(", ")}`);
@@ -152,7 +153,7 @@ export function sqliteEngine(options: EngineOptions): SqliteEngine {
       seen_at: number;
       crc: number;
     }[]) {
-      if (rowChecksum("peer", doc, `${r.peer}\u0000${r.seen_at}`, r.vector) === r.crc) {
+      if (rowCrc("peer", doc, `${r.peer}\u0000${r.seen_at}`, r.vector) === r.crc) {
         peers.push({ peer: r.peer, vector: r.vector, seenAt: r.seen_at });
       } else badPeers.push(r.peer);
     }
@@ -165,6 +166,7 @@ export function sqliteEngine(options: EngineOptions): SqliteEngine {
 
     const error = corrupt(`document ${JSON.stringify(name)}: checksum mismatch in ${bad.join("; ")}`);
     if (onCorrupt === "refuse" || db === undefined) throw error;
+    const damage: WireError = { code: error.code, message: error.message };
     const keptAt = asidePath();
     db.exec(`VACUUM INTO '${keptAt.replaceAll("'", "''")}'`);
     db.exec("BEGIN IMMEDIATE");
@@ -181,29 +183,36 @@ export function sqliteEngine(options: EngineOptions): SqliteEngine {
       db.exec("ROLLBACK");
       throw e;
     }
-    onCorrupt(error, keptAt);
-    return { snapshot, log, outbox, peers, damaged: error };
+    onCorrupt(damage, keptAt);
+    return { snapshot, log, outbox, peers, damaged: damage };
   };
 
-  const commitGroup = (items: readonly CommitItem[]): (ConvergeError | undefined)[] => {
+  const commitGroup = (items: readonly CommitItem[]): (WireError | undefined)[] => {
     const s = ensure();
     const handle = db as DatabaseSync;
-    const results: (ConvergeError | undefined)[] = [];
+    const failed: (WireError | undefined)[] = items.map(() => undefined);
+    // Some errors (a full disk, an I/O error) make SQLite roll the whole transaction back, not
+    // only the savepoint: then the group starts over without the batches that failed so far.
+    // Each pass either commits or finds one more failed batch, so it ends.
     try {
-      handle.exec("BEGIN IMMEDIATE");
-      for (const item of items) {
-        s.savepoint.run();
-        try {
-          writeBatch(s, item.doc, item.batch);
-          s.release.run();
-          results.push(undefined);
-        } catch (e) {
-          s.rollbackTo.run();
-          s.release.run();
-          results.push(toStoreError(e, path));
+      attempt: for (;;) {
+        handle.exec("BEGIN IMMEDIATE");
+        for (const [i, item] of items.entries()) {
+          if (failed[i] !== undefined) continue;
+          s.savepoint.run();
+          try {
+            writeBatch(s, item.doc, item.batch);
+            s.release.run();
+          } catch (e) {
+            failed[i] = faultOf(e, path);
+            if (!handle.isTransaction) continue attempt;
+            s.rollbackTo.run();
+            s.release.run();
+          }
         }
+        handle.exec("COMMIT");
+        return failed;
       }
-      handle.exec("COMMIT");
     } catch (e) {
       try {
         if (handle.isTransaction) handle.exec("ROLLBACK");
@@ -212,17 +221,17 @@ export function sqliteEngine(options: EngineOptions): SqliteEngine {
       }
       throw e;
     }
-    return results;
   };
 
-  /** Runs `f`, throwing only typed errors. */
+  /** Runs `f`, throwing only faults. */
   const typed =
     <A extends unknown[], R>(f: (...args: A) => R) =>
     (...args: A): R => {
       try {
         return f(...args);
       } catch (e) {
-        throw toStoreError(e, path);
+        const fault = faultOf(e, path);
+        throw new StoreFault(fault.code, fault.message, fault.sqliteCode);
       }
     };
 

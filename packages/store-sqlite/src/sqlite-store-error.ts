@@ -1,5 +1,6 @@
-import { ConvergeError, isConvergeError } from "@converge/hlc";
+import { ConvergeError, type ConvergeErrorCode } from "@converge/hlc";
 import { SyncError } from "@converge/sync";
+import type { WireError } from "./store-fault.ts";
 
 /** Codes of the SQLite store's own errors (docs/ERRORS.md). */
 export type SqliteStoreErrorCode = "SQLITE_BUSY" | "SQLITE_FULL" | "SQLITE_FAILED" | "SQLITE_WORKER_DIED";
@@ -14,8 +15,9 @@ export type SqliteStoreErrorCode = "SQLITE_BUSY" | "SQLITE_FULL" | "SQLITE_FAILE
  *   is failed and every later call rejects with this code.
  *
  * A commit that rejects with any of them is not acknowledged: with the first three, nothing of
- * its batch was written (the transaction rolled back). The same codes come from the worker
- * thread and from the main-thread connection; recognise them with `isConvergeError(e, code)`.
+ * its batch was written (its savepoint or transaction rolled back). The same codes come from the
+ * worker thread and from the main-thread connection; recognise them with
+ * `isConvergeError(e, code)`, never `instanceof`.
  */
 export class SqliteStoreError extends ConvergeError {
   override readonly code: SqliteStoreErrorCode;
@@ -37,50 +39,8 @@ declare module "@converge/hlc" {
   interface ConvergeErrorCodes extends Record<SqliteStoreErrorCode, SqliteStoreError> {}
 }
 
-/** An error as it crosses from the worker thread: its code, message and SQLite result code. */
-export interface WireError {
-  readonly code: string;
-  readonly message: string;
-  readonly sqliteCode?: number;
-}
-
-const SYNC_CODES: ReadonlySet<string> = new Set(["STORE_CORRUPT", "STORE_CLOSED"]);
-
-/**
- * The typed error of the store for whatever a SQLite call threw: converge errors pass through;
- * `node:sqlite` errors map by SQLite's primary result code (BUSY/LOCKED, FULL, CORRUPT/NOTADB
- * become `SQLITE_BUSY`, `SQLITE_FULL`, `STORE_CORRUPT`); anything else is `SQLITE_FAILED`.
- */
-export function toStoreError(e: unknown, path: string): ConvergeError {
-  if (isConvergeError(e)) return e;
-  const raw = e as { errcode?: unknown; message?: unknown } | null;
-  const sqliteCode = typeof raw?.errcode === "number" ? raw.errcode : undefined;
-  const message = `${path}: ${typeof raw?.message === "string" ? raw.message : String(e)}`;
-  switch ((sqliteCode ?? -1) & 0xff) {
-    case 5: // SQLITE_BUSY
-    case 6: // SQLITE_LOCKED
-      return new SqliteStoreError("SQLITE_BUSY", message, { cause: e, sqliteCode });
-    case 13: // SQLITE_FULL
-      return new SqliteStoreError("SQLITE_FULL", message, { cause: e, sqliteCode });
-    case 11: // SQLITE_CORRUPT
-    case 26: // SQLITE_NOTADB
-      return new SyncError("STORE_CORRUPT", message, { cause: e });
-    default:
-      return new SqliteStoreError("SQLITE_FAILED", message, { cause: e, sqliteCode });
-  }
-}
-
-/** The wire form of a store error (structured clone keeps neither classes nor the marker). */
-export function errorToWire(e: ConvergeError): WireError {
-  const sqliteCode = (e as { sqliteCode?: unknown }).sqliteCode;
-  return typeof sqliteCode === "number"
-    ? { code: e.code, message: e.message, sqliteCode }
-    : { code: e.code, message: e.message };
-}
-
-/** The typed error again, on the main thread, with the same code and message. */
-export function errorFromWire(w: WireError): ConvergeError {
-  if (SYNC_CODES.has(w.code)) return new SyncError(w.code as "STORE_CORRUPT" | "STORE_CLOSED", w.message);
-  const code = (["SQLITE_BUSY", "SQLITE_FULL", "SQLITE_WORKER_DIED"] as const).find((c) => c === w.code);
-  return new SqliteStoreError(code ?? "SQLITE_FAILED", w.message, { sqliteCode: w.sqliteCode });
+/** The typed error of a fault (from the engine, on either thread): same code, same message. */
+export function errorFromWire(w: WireError): ConvergeError & { readonly code: ConvergeErrorCode } {
+  if (w.code === "STORE_CORRUPT" || w.code === "STORE_CLOSED") return new SyncError(w.code, w.message);
+  return new SqliteStoreError(w.code, w.message, { sqliteCode: w.sqliteCode });
 }

@@ -2,10 +2,8 @@
 // connection and answers the main thread's requests in order (see worker-protocol.ts). Its
 // blocking calls (every commit's fsync) stop only this thread, never the server's event loop.
 import { parentPort, workerData } from "node:worker_threads";
-import type { ConvergeError } from "@converge/hlc";
-import type { StoredDocument } from "@converge/sync";
 import { sqliteEngine } from "./sqlite-engine.ts";
-import { errorToWire, toStoreError } from "./sqlite-store-error.ts";
+import { faultOf } from "./store-fault.ts";
 import {
   documentBuffers,
   type KeptAside,
@@ -26,7 +24,7 @@ const engine = sqliteEngine({
     init.onCorrupt === "refuse"
       ? "refuse"
       : (error, keptAt) => {
-          kept.push({ error: errorToWire(error), keptAt });
+          kept.push({ error, keptAt });
         },
 });
 
@@ -37,18 +35,14 @@ const answer = (
     case "docId":
       return { value: engine.docId(req.name), transfer: [] };
     case "load": {
-      const doc: StoredDocument = engine.load(req.name, req.doc);
-      const { damaged, ...records } = doc;
-      const value = damaged === undefined ? records : { ...records, damaged: errorToWire(damaged) };
-      return { value, transfer: documentBuffers(doc) };
+      const doc = engine.load(req.name, req.doc);
+      return { value: doc, transfer: documentBuffers(doc) };
     }
     case "names":
       return { value: engine.names(), transfer: [] };
     case "commit":
       return {
-        value: engine
-          .commitGroup(req.items)
-          .map((e: ConvergeError | undefined) => (e === undefined ? null : errorToWire(e))),
+        value: engine.commitGroup(req.items).map((e) => e ?? null),
         transfer: [],
       };
     case "close":
@@ -65,7 +59,7 @@ port.on("message", (req: WorkerRequest) => {
     reply = { id: req.id, ok: true, value: r.value, kept };
     transfer = r.transfer;
   } catch (e) {
-    reply = { id: req.id, ok: false, error: errorToWire(toStoreError(e, init.path)), kept };
+    reply = { id: req.id, ok: false, error: faultOf(e, init.path), kept };
   }
   kept = [];
   port.postMessage(reply, transfer);

@@ -1,5 +1,5 @@
 import type { StoreBatch, StoredDocument } from "@converge/sync";
-import type { WireError } from "./sqlite-store-error.ts";
+import type { WireError } from "./store-fault.ts";
 
 /** One batch of a group commit, for the document with row id `doc`. */
 export interface CommitItem {
@@ -62,7 +62,7 @@ export function batchBuffers(batch: StoreBatch, into: Set<ArrayBuffer>): void {
 }
 
 /** The same for loaded records. */
-export function documentBuffers(doc: StoredDocument): ArrayBuffer[] {
+export function documentBuffers(doc: WireDocument): ArrayBuffer[] {
   const into = new Set<ArrayBuffer>();
   batchBuffers(
     {

@@ -7,8 +7,9 @@ import {
   type StoredDocument,
   SyncError,
 } from "@converge/sync";
-import type { SqliteStore, SqliteStoreOptions } from "./sqlite-store.ts";
-import { errorFromWire, SqliteStoreError, type WireError } from "./sqlite-store-error.ts";
+import { errorFromWire, SqliteStoreError } from "./sqlite-store-error.ts";
+import type { SqliteStore, SqliteStoreOptions } from "./sqlite-store-options.ts";
+import type { WireError } from "./store-fault.ts";
 import {
   batchBuffers,
   type KeptAside,
@@ -234,6 +235,7 @@ export function workerSqliteStore(options: SqliteStoreOptions): SqliteStore {
         closed = true;
         if (failure === undefined && !exited) {
           await request({ op: "close" }).catch(() => {});
+          worker.ref(); // until it has exited, or the process could end first
           await exit;
         } else if (!exited) await worker.terminate();
       })();
