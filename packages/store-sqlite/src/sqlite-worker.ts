@@ -2,6 +2,7 @@
 // connection and answers the main thread's requests in order (see worker-protocol.ts). Its
 // blocking calls (every commit's fsync) stop only this thread, never the server's event loop.
 import { parentPort, workerData } from "node:worker_threads";
+import { unpackBatches } from "./batch-codec.ts";
 import { sqliteEngine } from "./sqlite-engine.ts";
 import { faultOf } from "./store-fault.ts";
 import {
@@ -42,7 +43,7 @@ const answer = (
       return { value: engine.names(), transfer: [] };
     case "commit":
       return {
-        value: engine.commitGroup(req.items).map((e) => e ?? null),
+        value: engine.commitGroup(unpackBatches(req.buffer, req.count)).map((e) => e ?? null),
         transfer: [],
       };
     case "close":

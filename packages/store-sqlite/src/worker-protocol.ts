@@ -21,7 +21,8 @@ export type WorkerRequest =
   | { readonly id: number; readonly op: "docId"; readonly name: string }
   | { readonly id: number; readonly op: "load"; readonly name: string; readonly doc: number }
   | { readonly id: number; readonly op: "names" }
-  | { readonly id: number; readonly op: "commit"; readonly items: readonly CommitItem[] }
+  /** `count` batches packed into `buffer` by `batchPacker`, committed as one transaction. */
+  | { readonly id: number; readonly op: "commit"; readonly buffer: ArrayBuffer; readonly count: number }
   | { readonly id: number; readonly op: "close" };
 
 /** A file or rows the worker kept aside while answering (told to `onCorrupt` before the reply settles). */
@@ -49,29 +50,16 @@ export type WorkerReply =
       readonly kept: readonly KeptAside[];
     };
 
-/** The distinct ArrayBuffers under a batch's byte arrays, to transfer rather than copy. */
-export function batchBuffers(batch: StoreBatch, into: Set<ArrayBuffer>): void {
+/** The distinct ArrayBuffers under loaded records, to transfer them back rather than copy. */
+export function documentBuffers(doc: WireDocument): ArrayBuffer[] {
+  const into = new Set<ArrayBuffer>();
   const add = (b: Uint8Array): void => {
     if (b.buffer instanceof ArrayBuffer && b.byteOffset === 0 && b.byteLength === b.buffer.byteLength)
       into.add(b.buffer);
   };
-  if (batch.snapshot !== undefined) add(batch.snapshot);
-  for (const b of batch.append ?? []) add(b);
-  for (const e of batch.outboxAdd ?? []) add(e.op);
-  for (const p of batch.peers ?? []) add(p.vector);
-}
-
-/** The same for loaded records. */
-export function documentBuffers(doc: WireDocument): ArrayBuffer[] {
-  const into = new Set<ArrayBuffer>();
-  batchBuffers(
-    {
-      ...(doc.snapshot === undefined ? {} : { snapshot: doc.snapshot }),
-      append: doc.log,
-      outboxAdd: doc.outbox,
-      peers: doc.peers,
-    },
-    into,
-  );
+  if (doc.snapshot !== undefined) add(doc.snapshot);
+  for (const b of doc.log) add(b);
+  for (const e of doc.outbox) add(e.op);
+  for (const p of doc.peers) add(p.vector);
   return [...into];
 }

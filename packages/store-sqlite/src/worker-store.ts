@@ -1,23 +1,11 @@
 import { Worker } from "node:worker_threads";
 import type { ConvergeError } from "@converge/hlc";
-import {
-  copyStoreBatch,
-  type DocumentStore,
-  type StoreBatch,
-  type StoredDocument,
-  SyncError,
-} from "@converge/sync";
+import { type DocumentStore, type StoredDocument, SyncError } from "@converge/sync";
+import { batchPacker } from "./batch-codec.ts";
 import { errorFromWire, SqliteStoreError } from "./sqlite-store-error.ts";
 import type { SqliteStore, SqliteStoreOptions } from "./sqlite-store-options.ts";
 import type { WireError } from "./store-fault.ts";
-import {
-  batchBuffers,
-  type KeptAside,
-  type WireDocument,
-  type WorkerInit,
-  type WorkerReply,
-  type WorkerRequest,
-} from "./worker-protocol.ts";
+import type { KeptAside, WireDocument, WorkerInit, WorkerReply, WorkerRequest } from "./worker-protocol.ts";
 
 /** Running from TypeScript sources (tests, the source condition): the worker is the .ts file. */
 const source = import.meta.url.endsWith(".ts");
@@ -34,8 +22,6 @@ interface Call {
 }
 
 interface QueuedCommit {
-  readonly doc: number;
-  readonly batch: StoreBatch;
   readonly resolve: () => void;
   readonly reject: (error: ConvergeError) => void;
 }
@@ -45,11 +31,13 @@ export const workerOf: WeakMap<SqliteStore, Worker> = new WeakMap();
 
 /**
  * `sqliteStore({ thread: "worker" })`: the connection lives on a `node:worker_threads` worker;
- * this thread only posts requests (a commit's byte arrays are copied once, as the `Store` law
- * asks, and those copies are transferred, not cloned) and settles promises from the replies.
+ * this thread only posts requests and settles promises from the replies. A commit's byte arrays
+ * are copied once, as the `Store` law asks, into the buffer its transaction is sent in
+ * (`batchPacker`), transferred to the worker, not cloned.
  *
  * Group commit: at most one commit transaction is in flight; commits called meanwhile queue here
- * and all go to the worker as the next transaction (one fsync) as soon as the reply arrives.
+ * and all go to the worker as the next transaction (one fsync) in the turn after its reply;
+ * commits called while none is in flight go together at the end of the event loop's turn.
  * Requests are answered in the order sent, so a load sees every commit that resolved before it.
  *
  * A worker that exits or crashes fails the store: every pending commit and call rejects with
@@ -72,6 +60,8 @@ export function workerSqliteStore(options: SqliteStoreOptions): SqliteStore {
   let nextId = 1;
   const calls = new Map<number, Call>();
   let queue: QueuedCommit[] = [];
+  /** The queued batches' bytes, in queue order. */
+  const packer = batchPacker();
   let inFlight = false;
   const unsettled = new Set<Promise<void>>();
   let failure: ConvergeError | undefined;
@@ -154,15 +144,26 @@ export function workerSqliteStore(options: SqliteStoreOptions): SqliteStore {
     });
   };
 
-  /** Sends everything queued as one transaction, unless one is in flight (then after its reply). */
+  let scheduled = false;
+  /**
+   * Sends everything queued as one transaction once this turn of the event loop is over (so the
+   * commits a reply's acknowledgements set off, one per document, travel together), unless one
+   * is in flight: then right after its reply.
+   */
   const pump = (): void => {
+    if (scheduled || inFlight || queue.length === 0 || failure !== undefined) return;
+    scheduled = true;
+    setImmediate(send);
+  };
+  const send = (): void => {
+    scheduled = false;
     if (inFlight || queue.length === 0 || failure !== undefined) return;
     const group = queue;
     queue = [];
-    const buffers = new Set<ArrayBuffer>();
-    for (const q of group) batchBuffers(q.batch, buffers);
+    const count = packer.count();
+    const buffer = packer.take();
     inFlight = true;
-    request({ op: "commit", items: group.map((q) => ({ doc: q.doc, batch: q.batch })) }, [...buffers]).then(
+    request({ op: "commit", buffer, count }, [buffer]).then(
       (value) => {
         inFlight = false;
         const errors = value as readonly (WireError | null)[];
@@ -202,9 +203,13 @@ export function workerSqliteStore(options: SqliteStoreOptions): SqliteStore {
       commit: (batch) => {
         const refused = refusal();
         if (refused !== undefined) return Promise.reject(refused);
-        const frozen = copyStoreBatch(batch);
+        try {
+          packer.add(doc, batch); // the copy: the caller may reuse its arrays once this returns
+        } catch (e) {
+          return Promise.reject(e);
+        }
         const p = new Promise<void>((resolve, reject) => {
-          queue.push({ doc, batch: frozen, resolve, reject });
+          queue.push({ resolve, reject });
           hold();
         });
         unsettled.add(p);
