@@ -5,7 +5,7 @@ import { rowCrc } from "./row-crc.ts";
 import { SCHEMA, SCHEMA_VERSION } from "./schema.ts";
 import { prepareStatements, type Statements, writeBatch } from "./schema-statements.ts";
 import { faultOf, StoreFault, type WireError } from "./store-fault.ts";
-import type { CommitItem, WireDocument } from "./worker-protocol.ts";
+import type { CommitItem, FileDamage, WireDocument } from "./worker-protocol.ts";
 
 /** What an engine needs to know: the store's options as plain data, and who hears of damage. */
 export interface EngineOptions {
@@ -37,6 +37,10 @@ export interface SqliteEngine {
    * Throws when the transaction as a whole failed (then nothing of any item was written).
    */
   readonly commitGroup: (items: readonly CommitItem[]) => (WireError | undefined)[];
+  /** A whole file this engine kept aside, and the documents told of it (for a successor engine). */
+  readonly damage: () => FileDamage | undefined;
+  /** Takes over another engine's {@link damage}: documents not told yet are told at their first load. */
+  readonly inheritDamage: (damage: FileDamage) => void;
   /** Closes the connection; later calls throw `STORE_CLOSED`. */
   readonly close: () => void;
 }
@@ -245,6 +249,11 @@ export function sqliteEngine(options: EngineOptions): SqliteEngine {
     load: typed(load),
     names: typed((): string[] => (ensure().names.all() as { name: string }[]).map((r) => r.name)),
     commitGroup: typed(commitGroup),
+    damage: () => (fileDamage === undefined ? undefined : { error: fileDamage, told: [...damageTold] }),
+    inheritDamage: (d) => {
+      fileDamage = d.error;
+      for (const name of d.told) damageTold.add(name);
+    },
     close: () => {
       closed = true;
       db?.close();

@@ -23,7 +23,15 @@ export type WorkerRequest =
   | { readonly id: number; readonly op: "names" }
   /** `count` batches packed into `buffer` by `batchPacker`, committed as one transaction. */
   | { readonly id: number; readonly op: "commit"; readonly buffer: ArrayBuffer; readonly count: number }
+  /** A whole file the calling thread kept aside before the worker started (see `SqliteEngine.damage`). */
+  | { readonly id: number; readonly op: "inherit"; readonly damage: FileDamage }
   | { readonly id: number; readonly op: "close" };
+
+/** A file kept aside whole, and the documents whose first load already reported it. */
+export interface FileDamage {
+  readonly error: WireError;
+  readonly told: readonly string[];
+}
 
 /** A file or rows the worker kept aside while answering (told to `onCorrupt` before the reply settles). */
 export interface KeptAside {

@@ -2,6 +2,8 @@ import { Worker } from "node:worker_threads";
 import type { ConvergeError } from "@converge/hlc";
 import { type DocumentStore, type StoredDocument, SyncError } from "@converge/sync";
 import { batchPacker } from "./batch-codec.ts";
+import { answerRequest } from "./engine-answer.ts";
+import { type SqliteEngine, sqliteEngine } from "./sqlite-engine.ts";
 import { errorFromWire, SqliteStoreError } from "./sqlite-store-error.ts";
 import type { SqliteStore, SqliteStoreOptions } from "./sqlite-store-options.ts";
 import type { WireError } from "./store-fault.ts";
@@ -26,8 +28,9 @@ interface QueuedCommit {
   readonly reject: (error: ConvergeError) => void;
 }
 
-/** The worker of each worker store, for tests that kill it (not exported from the package). */
-export const workerOf: WeakMap<SqliteStore, Worker> = new WeakMap();
+/** The worker of each worker store and when it started, for tests (not exported from the package). */
+export const workerOf: WeakMap<SqliteStore, { readonly worker: Worker; readonly started: Promise<void> }> =
+  new WeakMap();
 
 /**
  * `sqliteStore({ thread: "worker" })`: the connection lives on a `node:worker_threads` worker;
@@ -57,6 +60,25 @@ export function workerSqliteStore(options: SqliteStoreOptions): SqliteStore {
     execArgv: source ? ["--conditions=@converge/source"] : [],
   });
   worker.unref();
+  // Until the worker has started (tens of ms, more on a busy machine), requests run on this
+  // thread, on a connection of its own that is closed when the worker reports it is up: a server
+  // that just restarted serves its first clients without waiting for a thread to boot. (Not for
+  // ":memory:", where two connections would be two databases.)
+  let starter: SqliteEngine | undefined =
+    options.path === ":memory:"
+      ? undefined
+      : sqliteEngine({
+          path: init.path,
+          synchronous: init.synchronous,
+          maxBytes: init.maxBytes,
+          onCorrupt:
+            init.onCorrupt === "refuse"
+              ? "refuse"
+              : (error, keptAt) => {
+                  starterKept.push({ error, keptAt });
+                },
+        });
+  let starterKept: KeptAside[] = [];
   let nextId = 1;
   const calls = new Map<number, Call>();
   let queue: QueuedCommit[] = [];
@@ -123,7 +145,20 @@ export function workerSqliteStore(options: SqliteStoreOptions): SqliteStore {
     for (const k of kept) onCorrupt(errorFromWire(k.error) as SyncError, k.keptAt);
   };
 
+  let markStarted = (): void => {};
+  const started = new Promise<void>((resolve) => {
+    markStarted = resolve;
+  });
   worker.on("message", (reply: WorkerReply) => {
+    if (reply.id === 0) {
+      markStarted();
+      // The worker is up: hand over (nothing of the starter is pending, its calls are synchronous).
+      const damage = starter?.damage();
+      starter?.close();
+      starter = undefined;
+      if (damage !== undefined) worker.postMessage({ id: nextId++, op: "inherit", damage });
+      return;
+    }
     const call = calls.get(reply.id);
     if (call === undefined) return;
     calls.delete(reply.id);
@@ -137,6 +172,17 @@ export function workerSqliteStore(options: SqliteStoreOptions): SqliteStore {
     if (failure !== undefined) return Promise.reject(failure);
     if (exited) return Promise.reject(closedError("the store is closed"));
     const id = nextId++;
+    if (starter !== undefined) {
+      const { reply } = answerRequest(
+        starter,
+        options.path,
+        { ...req, id } as WorkerRequest,
+        () => starterKept,
+      );
+      starterKept = [];
+      tell(reply.kept);
+      return reply.ok ? Promise.resolve(reply.value) : Promise.reject(errorFromWire(reply.error));
+    }
     return new Promise((resolve, reject) => {
       calls.set(id, { resolve, reject });
       hold();
@@ -172,11 +218,13 @@ export function workerSqliteStore(options: SqliteStoreOptions): SqliteStore {
           if (e === null || e === undefined) q.resolve();
           else q.reject(errorFromWire(e));
         }
+        hold();
         pump();
       },
       (error: ConvergeError) => {
         inFlight = false;
         for (const q of group) q.reject(error);
+        hold();
         pump();
       },
     );
@@ -238,7 +286,11 @@ export function workerSqliteStore(options: SqliteStoreOptions): SqliteStore {
       closing ??= (async () => {
         await Promise.allSettled([...unsettled]);
         closed = true;
-        if (failure === undefined && !exited) {
+        if (starter !== undefined) {
+          starter.close();
+          starter = undefined;
+          if (!exited) await worker.terminate();
+        } else if (failure === undefined && !exited) {
           await request({ op: "close" }).catch(() => {});
           worker.ref(); // until it has exited, or the process could end first
           await exit;
@@ -247,6 +299,6 @@ export function workerSqliteStore(options: SqliteStoreOptions): SqliteStore {
       return closing;
     },
   };
-  workerOf.set(store, worker);
+  workerOf.set(store, { worker, started });
   return store;
 }

@@ -95,11 +95,11 @@ describe("the worker store", () => {
     const doc = await store.open("doc");
     for (let n = 0; n < 20; n++) await doc.commit({ append: [entry(n)] });
     expect(store.failure()).toBeUndefined();
+    const worker = workerOf.get(store)?.worker;
+    await workerOf.get(store)?.started; // commits now go to the worker, not to the starter
     // One commit of a large snapshot in flight, many queued behind it, then the worker is gone.
     const pending: Promise<void>[] = [doc.commit({ snapshot: new Uint8Array(8 << 20).fill(7) })];
     for (let n = 20; n < 120; n++) pending.push(doc.commit({ append: [entry(n)] }));
-    const worker = workerOf.get(store);
-    expect(worker).toBeDefined();
     await worker?.terminate();
     const settled = await outcomes(pending);
     expect(new Set(settled)).toEqual(new Set(["SQLITE_WORKER_DIED"]));
@@ -131,6 +131,7 @@ describe("the worker store", () => {
 
   it("commits made while one is in flight all go in the next transaction, resolved in one go, in call order", async () => {
     const store = sqliteStore({ path: join(dir, "group.db") });
+    await workerOf.get(store)?.started;
     const doc = await store.open("doc");
     await doc.commit({});
     // An event-loop "epoch" counter: every batch resolved by one reply sees the same value.
@@ -161,6 +162,7 @@ describe("the worker store", () => {
     const ticks: Record<string, number> = {};
     for (const thread of ["worker", "main"] as const) {
       const store = sqliteStore({ path: join(dir, `${thread}.db`), thread });
+      await workerOf.get(store)?.started;
       const doc = await store.open("doc");
       await doc.commit({});
       let count = 0;
@@ -183,6 +185,21 @@ describe("the worker store", () => {
     expect(ticks["worker"], JSON.stringify(ticks)).toBeGreaterThan(20);
     expect(ticks["main"], JSON.stringify(ticks)).toBeLessThanOrEqual(3);
   }, 60_000);
+
+  it("serves calls on the calling thread until the worker is up, then hands over, one file throughout", async () => {
+    const path = join(dir, "starter.db");
+    const store = sqliteStore({ path });
+    const doc = await store.open("doc"); // before the worker can have started
+    const early = [1, 2, 3].map((n) => doc.commit({ append: [entry(n)] }));
+    await Promise.all(early);
+    await workerOf.get(store)?.started;
+    await doc.commit({ append: [entry(4)] });
+    expect(numbers((await doc.load()).log)).toEqual([1, 2, 3, 4]);
+    await store.close();
+    const again = sqliteStore({ path, thread: "main" });
+    expect(numbers((await (await again.open("doc")).load()).log)).toEqual([1, 2, 3, 4]);
+    await again.close();
+  });
 
   it("an idle store does not keep the process alive, a pending commit does", () => {
     const child = fileURLToPath(new URL("./idle-child.ts", import.meta.url));
