@@ -59,7 +59,6 @@ export function workerSqliteStore(options: SqliteStoreOptions): SqliteStore {
     workerData: init,
     execArgv: source ? ["--conditions=@converge/source"] : [],
   });
-  worker.unref();
   // Until the worker has started (tens of ms, more on a busy machine), requests run on this
   // thread, on a connection of its own that is closed when the worker reports it is up: a server
   // that just restarted serves its first clients without waiting for a thread to boot. (Not for
@@ -299,6 +298,8 @@ export function workerSqliteStore(options: SqliteStoreOptions): SqliteStore {
       return closing;
     },
   };
+  // Unref'd only now: attaching the listeners above refs the worker's port again.
+  worker.unref();
   workerOf.set(store, { worker, started });
   return store;
 }

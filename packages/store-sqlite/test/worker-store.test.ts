@@ -209,7 +209,14 @@ describe("the worker store", () => {
     });
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout.trim()).toBe("committed 50");
-  });
+    const refused = spawnSync(
+      process.execPath,
+      ["--conditions=@converge/source", child, join(dir, "junk.db"), "refused"],
+      { encoding: "utf8", timeout: 20_000 },
+    );
+    expect(refused.status, "exits on its own after a refused first call").toBe(0);
+    expect(refused.stdout.trim()).toBe("refused STORE_CORRUPT");
+  }, 60_000);
 });
 
 describe.each(["worker", "main"] as const)("typed SQLite errors (thread %s)", (thread) => {
