@@ -257,7 +257,13 @@ export const pinned: Record<string, readonly string[]> = {
   ],
   "@converge/store-indexeddb": ["IndexedDbStoreOptions", "indexedDbStore"],
   "@converge/redis": ["RedisHubOptions", "redisHub"],
-  "@converge/store-sqlite": ["SqliteStoreOptions", "sqliteStore"],
+  "@converge/store-sqlite": [
+    "SqliteStore",
+    "SqliteStoreError",
+    "SqliteStoreErrorCode",
+    "SqliteStoreOptions",
+    "sqliteStore",
+  ],
   "@converge/websocket": [
     "WebSocketConstructor",
     "WebSocketDialerOptions",

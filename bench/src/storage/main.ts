@@ -7,7 +7,7 @@
  * (`pnpm bench` runs the same section among the others; BENCH_ONLY=storage runs only it there.)
  * Prints the tables and a JSON document, written to BENCH_OUT (default bench/results.storage.json).
  * Settings (environment):
- *   BENCH_STORAGE_SYSTEMS=converge-sqlite-full,converge-sqlite-normal,converge-memory,hocuspocus-sqlite,hocuspocus-memory
+ *   BENCH_STORAGE_SYSTEMS=converge-sqlite-full,converge-sqlite-main,converge-sqlite-normal,converge-memory,hocuspocus-sqlite,hocuspocus-memory
  *   BENCH_STORAGE_CLIENTS=20      writers, each on its own document
  *   BENCH_STORAGE_WINDOW=16       writes each keeps in flight (unacknowledged) at most
  *   BENCH_STORAGE_SECONDS=8       writing time per run

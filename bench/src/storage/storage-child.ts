@@ -30,7 +30,8 @@ async function start(
         ? undefined
         : sqliteStore({
             path: join(dir, "converge.sqlite"),
-            synchronous: system === "converge-sqlite-full" ? "full" : "normal",
+            synchronous: system === "converge-sqlite-normal" ? "normal" : "full",
+            thread: system === "converge-sqlite-main" ? "main" : "worker",
           });
     const server = await createServer({
       port: 0,

@@ -1,6 +1,7 @@
 /** The servers the storage bench compares, each in a child process of its own. */
 export const STORAGE_SYSTEMS = [
   "converge-sqlite-full",
+  "converge-sqlite-main",
   "converge-sqlite-normal",
   "converge-memory",
   "hocuspocus-sqlite",
@@ -15,7 +16,8 @@ export function isStorageSystem(s: string): s is StorageSystem {
 
 /** What each system's acknowledgement means: the honest column of the table. */
 export const ACK_MEANS: Readonly<Record<StorageSystem, string>> = {
-  "converge-sqlite-full": "fsynced (WAL, synchronous=FULL, group commit)",
+  "converge-sqlite-full": "fsynced (WAL, synchronous=FULL, group commit on a worker thread)",
+  "converge-sqlite-main": "fsynced (same, the connection on the event loop: thread main)",
   "converge-sqlite-normal": "in the WAL (survives kill -9, not power loss)",
   "converge-memory": "merged in memory (nothing stored)",
   "hocuspocus-sqlite": "merged in memory; stored 2–10 s later (debounce)",

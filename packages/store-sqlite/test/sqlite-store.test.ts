@@ -15,10 +15,10 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const bytes = (...b: number[]): Uint8Array => new Uint8Array(b);
 
-describe("sqliteStore", () => {
+describe.each(["worker", "main"] as const)("sqliteStore (thread %s)", (thread) => {
   it("keeps snapshot, log, outbox and peers across a reopen, the snapshot replacing the older log", async () => {
     const path = join(dir, "a.db");
-    let store = sqliteStore({ path });
+    let store = sqliteStore({ path, thread });
     const doc = await store.open("shop");
     await doc.commit({ append: [bytes(1), bytes(2)], outboxAdd: [{ seq: 1, op: bytes(9) }] });
     await doc.commit({
@@ -33,7 +33,7 @@ describe("sqliteStore", () => {
       removePeers: ["p1"],
     });
     await store.close();
-    store = sqliteStore({ path });
+    store = sqliteStore({ path, thread });
     const loaded = await (await store.open("shop")).load();
     expect(loaded).toEqual({
       snapshot: bytes(7, 7),
@@ -46,7 +46,7 @@ describe("sqliteStore", () => {
   });
 
   it("commits made in one turn share a transaction, apply in call order, and a failing one fails alone", async () => {
-    const store = sqliteStore({ path: join(dir, "b.db") });
+    const store = sqliteStore({ path: join(dir, "b.db"), thread });
     const doc = await store.open("d");
     const all = [];
     for (let i = 0; i < 500; i++) all.push(doc.commit({ append: [bytes(i & 0xff, i >> 8)] }));
@@ -57,7 +57,7 @@ describe("sqliteStore", () => {
   });
 
   it("copies bytes in and out", async () => {
-    const store = sqliteStore({ path: ":memory:" });
+    const store = sqliteStore({ path: ":memory:", thread });
     const doc = await store.open("d");
     const input = bytes(1, 2, 3);
     const pending = doc.commit({ append: [input] });
@@ -70,7 +70,7 @@ describe("sqliteStore", () => {
   });
 
   it("refuses use after close with STORE_CLOSED", async () => {
-    const store = sqliteStore({ path: ":memory:" });
+    const store = sqliteStore({ path: ":memory:", thread });
     const doc = await store.open("d");
     await store.close();
     await expect(doc.commit({})).rejects.toSatisfy((e: unknown) => isConvergeError(e, "STORE_CLOSED"));
@@ -79,7 +79,7 @@ describe("sqliteStore", () => {
 
   it("a flipped byte in a stored row is STORE_CORRUPT; with onCorrupt the file is kept aside and the row dropped", async () => {
     const path = join(dir, "c.db");
-    const store = sqliteStore({ path });
+    const store = sqliteStore({ path, thread });
     const doc = await store.open("d");
     const marker = new Uint8Array(40).fill(0xab);
     await doc.commit({ append: [bytes(1), marker], outboxAdd: [{ seq: 1, op: bytes(5) }] });
@@ -91,7 +91,7 @@ describe("sqliteStore", () => {
     file[at + 3] = (file[at + 3] as number) ^ 0x01;
     writeFileSync(path, file);
 
-    const refusing = sqliteStore({ path });
+    const refusing = sqliteStore({ path, thread });
     await expect((await refusing.open("d")).load()).rejects.toSatisfy(
       (e: unknown) =>
         isConvergeError(e, "STORE_CORRUPT") && String((e as Error).message).includes("log entries 2"),
@@ -100,7 +100,11 @@ describe("sqliteStore", () => {
     expect(readFileSync(path).equals(file)).toBe(true); // refusing touched nothing
 
     const reports: string[] = [];
-    const healing = sqliteStore({ path, onCorrupt: (e, keptAt) => reports.push(`${e.code} ${keptAt}`) });
+    const healing = sqliteStore({
+      path,
+      thread,
+      onCorrupt: (e, keptAt) => reports.push(`${e.code} ${keptAt}`),
+    });
     const loaded = await (await healing.open("d")).load();
     expect(loaded.log).toEqual([bytes(1)]);
     expect(loaded.outbox).toEqual([{ seq: 1, op: bytes(5) }]);
@@ -116,18 +120,18 @@ describe("sqliteStore", () => {
 
   it("a truncated file is refused, or renamed aside and started afresh", async () => {
     const path = join(dir, "t.db");
-    const store = sqliteStore({ path });
+    const store = sqliteStore({ path, thread });
     const doc = await store.open("d");
     await doc.commit({ snapshot: new Uint8Array(20_000).fill(3) });
     await store.close();
     rmSync(`${path}-wal`, { force: true });
     const file = readFileSync(path);
     writeFileSync(path, file.subarray(0, 1000));
-    await expect(sqliteStore({ path }).open("d")).rejects.toSatisfy((e: unknown) =>
+    await expect(sqliteStore({ path, thread }).open("d")).rejects.toSatisfy((e: unknown) =>
       isConvergeError(e, "STORE_CORRUPT"),
     );
     const kept: string[] = [];
-    const fresh = sqliteStore({ path, onCorrupt: (_e, at) => kept.push(at) });
+    const fresh = sqliteStore({ path, thread, onCorrupt: (_e, at) => kept.push(at) });
     const loaded = await (await fresh.open("d")).load();
     const { damaged, ...records } = loaded;
     expect(records).toEqual({ snapshot: undefined, log: [], outbox: [], peers: [] });
@@ -142,7 +146,7 @@ describe("sqliteStore", () => {
   it("a file that is not a database at all is STORE_CORRUPT, not a crash", async () => {
     const path = join(dir, "junk.db");
     writeFileSync(path, "this is not sqlite".repeat(100));
-    await expect(sqliteStore({ path }).documents()).rejects.toSatisfy((e: unknown) =>
+    await expect(sqliteStore({ path, thread }).documents()).rejects.toSatisfy((e: unknown) =>
       isConvergeError(e, "STORE_CORRUPT"),
     );
     expect(existsSync(path)).toBe(true);
@@ -151,12 +155,17 @@ describe("sqliteStore", () => {
 
 describe("kill -9", () => {
   const child = fileURLToPath(new URL("./writer-child.ts", import.meta.url));
-  for (const mode of ["full", "normal"] as const) {
-    it(`every commit acknowledged before SIGKILL is there after a restart (synchronous: ${mode})`, async () => {
-      const path = join(dir, `k-${mode}.db`);
+  const cases = [
+    ["full", "worker"],
+    ["normal", "worker"],
+    ["full", "main"],
+  ] as const;
+  for (const [mode, thread] of cases) {
+    it(`every commit acknowledged before SIGKILL is there after a restart (synchronous: ${mode}, thread ${thread})`, async () => {
+      const path = join(dir, `k-${mode}-${thread}.db`);
       let start = 0;
       for (let round = 0; round < 5; round++) {
-        const acked = await killAfterOutput([child, path, mode], {
+        const acked = await killAfterOutput([child, path, mode, thread], {
           afterMs: 150 + round * 60,
           env: { START: String(start) },
         });

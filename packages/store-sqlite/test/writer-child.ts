@@ -3,8 +3,8 @@
 // resolved — the parent treats a printed number as acknowledged.
 import { sqliteStore } from "../src/index.ts";
 
-const [path, mode] = process.argv.slice(2) as [string, "full" | "normal"];
-const store = sqliteStore({ path, synchronous: mode });
+const [path, mode, thread] = process.argv.slice(2) as [string, "full" | "normal", "worker" | "main"];
+const store = sqliteStore({ path, synchronous: mode, thread });
 const doc = await store.open("doc");
 const start = Number(process.env["START"] ?? "0");
 let next = start;
