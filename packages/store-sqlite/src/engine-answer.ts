@@ -1,7 +1,26 @@
 import { unpackBatches } from "./batch-codec.ts";
-import type { SqliteEngine } from "./sqlite-engine.ts";
+import { type SqliteEngine, sqliteEngine } from "./sqlite-engine.ts";
 import { faultOf } from "./store-fault.ts";
-import { documentBuffers, type KeptAside, type WorkerReply, type WorkerRequest } from "./worker-protocol.ts";
+import {
+  documentBuffers,
+  type KeptAside,
+  type WorkerInit,
+  type WorkerReply,
+  type WorkerRequest,
+} from "./worker-protocol.ts";
+
+/**
+ * The engine a worker (or the calling thread, until the worker is up) runs for `init`; damage
+ * kept aside is handed to `keep` when the store's `onCorrupt` is a function.
+ */
+export function engineFor(init: WorkerInit, keep: (kept: KeptAside) => void): SqliteEngine {
+  return sqliteEngine({
+    path: init.path,
+    synchronous: init.synchronous,
+    maxBytes: init.maxBytes,
+    onCorrupt: init.onCorrupt === "refuse" ? "refuse" : (error, keptAt) => keep({ error, keptAt }),
+  });
+}
 
 /**
  * Runs one request on an engine and builds its reply (and the buffers to transfer with it): the

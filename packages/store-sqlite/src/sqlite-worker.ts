@@ -2,25 +2,14 @@
 // connection and answers the main thread's requests in order (see worker-protocol.ts). Its
 // blocking calls (every commit's fsync) stop only this thread, never the server's event loop.
 import { parentPort, workerData } from "node:worker_threads";
-import { answerRequest } from "./engine-answer.ts";
-import { sqliteEngine } from "./sqlite-engine.ts";
+import { answerRequest, engineFor } from "./engine-answer.ts";
 import type { KeptAside, WorkerInit, WorkerReply, WorkerRequest } from "./worker-protocol.ts";
 
 const init = workerData as WorkerInit;
 const port = parentPort;
 if (port === null) throw new Error("sqlite-worker.ts runs only as a worker thread");
 let kept: KeptAside[] = [];
-const engine = sqliteEngine({
-  path: init.path,
-  synchronous: init.synchronous,
-  maxBytes: init.maxBytes,
-  onCorrupt:
-    init.onCorrupt === "refuse"
-      ? "refuse"
-      : (error, keptAt) => {
-          kept.push({ error, keptAt });
-        },
-});
+const engine = engineFor(init, (k) => kept.push(k));
 
 port.on("message", (req: WorkerRequest) => {
   const { reply, transfer } = answerRequest(engine, init.path, req, () => kept);

@@ -2,8 +2,8 @@ import { Worker } from "node:worker_threads";
 import type { ConvergeError } from "@converge/hlc";
 import { type DocumentStore, type StoredDocument, SyncError } from "@converge/sync";
 import { batchPacker } from "./batch-codec.ts";
-import { answerRequest } from "./engine-answer.ts";
-import { type SqliteEngine, sqliteEngine } from "./sqlite-engine.ts";
+import { answerRequest, engineFor } from "./engine-answer.ts";
+import type { SqliteEngine } from "./sqlite-engine.ts";
 import { errorFromWire, SqliteStoreError } from "./sqlite-store-error.ts";
 import type { SqliteStore, SqliteStoreOptions } from "./sqlite-store-options.ts";
 import type { WireError } from "./store-fault.ts";
@@ -64,19 +64,7 @@ export function workerSqliteStore(options: SqliteStoreOptions): SqliteStore {
   // that just restarted serves its first clients without waiting for a thread to boot. (Not for
   // ":memory:", where two connections would be two databases.)
   let starter: SqliteEngine | undefined =
-    options.path === ":memory:"
-      ? undefined
-      : sqliteEngine({
-          path: init.path,
-          synchronous: init.synchronous,
-          maxBytes: init.maxBytes,
-          onCorrupt:
-            init.onCorrupt === "refuse"
-              ? "refuse"
-              : (error, keptAt) => {
-                  starterKept.push({ error, keptAt });
-                },
-        });
+    options.path === ":memory:" ? undefined : engineFor(init, (k) => starterKept.push(k));
   let starterKept: KeptAside[] = [];
   let nextId = 1;
   const calls = new Map<number, Call>();

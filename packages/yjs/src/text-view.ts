@@ -5,16 +5,7 @@ import { parseTextUpdate, type TextStruct } from "./update-parse.ts";
  * first character (as a Yjs item keeps them: a split's tail has the head's last character as its
  * origin); `text` undefined: deleted.
  */
-interface Run {
-  readonly client: number;
-  readonly clock: number;
-  readonly length: number;
-  readonly originClient: number;
-  readonly originClock: number;
-  readonly rightClient: number;
-  readonly rightClock: number;
-  readonly text: string | undefined;
-}
+type Run = TextStruct;
 
 /**
  * What a plain text's document shows, computed without a Yjs document: every struct it holds, in
