@@ -53,17 +53,19 @@ export function outgoing<C>(
     defer(flushAll);
   };
 
-  const drain = (c: C, q: Queue): void => {
-    const { frames } = q;
-    if (frames.length === 1) {
-      write(c, frames[0] as Uint8Array);
-      return;
-    }
+  // In a fan-out most connections get the very same frames in a turn (a relayed payload's frame
+  // is encoded once): the last list's batches are reused when the next list holds the same objects.
+  let lastFrames: readonly Uint8Array[] = [];
+  let lastWrites: readonly Uint8Array[] = [];
+  const sameFrames = (frames: readonly Uint8Array[]): boolean =>
+    frames.length === lastFrames.length && frames.every((f, i) => f === lastFrames[i]);
+  const pack = (frames: readonly Uint8Array[]): Uint8Array[] => {
+    const writes: Uint8Array[] = [];
     let batch: Uint8Array[] = [];
     let size = PER_BATCH;
     const emit = (): void => {
-      if (batch.length === 1) write(c, batch[0] as Uint8Array);
-      else if (batch.length > 1) write(c, encodeMessage({ type: "batch", frames: batch }));
+      if (batch.length === 1) writes.push(batch[0] as Uint8Array);
+      else if (batch.length > 1) writes.push(encodeMessage({ type: "batch", frames: batch }));
       batch = [];
       size = PER_BATCH;
     };
@@ -73,6 +75,19 @@ export function outgoing<C>(
       size += f.length + PER_FRAME;
     }
     emit();
+    return writes;
+  };
+  const drain = (c: C, q: Queue): void => {
+    const { frames } = q;
+    if (frames.length === 1) {
+      write(c, frames[0] as Uint8Array);
+      return;
+    }
+    if (!sameFrames(frames)) {
+      lastWrites = pack(frames);
+      lastFrames = frames;
+    }
+    for (const w of lastWrites) write(c, w);
   };
   function flushAll(): void {
     scheduled = false;
@@ -80,6 +95,8 @@ export function outgoing<C>(
       queues.delete(c);
       drain(c, q);
     }
+    lastFrames = [];
+    lastWrites = [];
     const run = afterwards;
     afterwards = [];
     for (const fn of run) fn();
