@@ -82,12 +82,14 @@ export function stream(ctx: MergeContext, c: Conn, doc: HostDocument<Conn>, what
 }
 
 /**
- * One delta every other open connection of `doc` can apply: from the meet of their known vectors
- * (`vector` for one that has none), computed over the distinct vector objects only.
+ * One delta every other streaming connection of `doc` can apply: from the meet of their known
+ * vectors (`vector` for one that has none), computed over the distinct vector objects only.
  */
 function freshDelta(doc: HostDocument<Conn>, from: Conn, vector: VersionVector): Uint8Array {
   const bases = new Set<VersionVector>();
-  for (const o of doc.connections) if (o !== from && o.phase === "open") bases.add(o.known ?? vector);
+  // A paused connection is sent nothing now (it gets one delta from its own vector on resuming).
+  for (const o of doc.connections)
+    if (o !== from && o.phase === "open" && !o.paused) bases.add(o.known ?? vector);
   let base: VersionVector | undefined;
   for (const b of bases) base = base === undefined ? b : base.meet(b);
   return doc.map.encodeDelta(base ?? vector);
