@@ -47,6 +47,21 @@ interface Case<S> {
   readonly check: (input: S) => void;
 }
 
+/** A case with its input type closed over: a fresh input, then its run and its check on that input. */
+interface TimedCase {
+  readonly fresh: () => { readonly run: () => unknown; readonly check: () => void };
+}
+
+/** Closes `c` over its input type, so cases of different inputs share one list. */
+function timed<S>(c: Case<S>): TimedCase {
+  return {
+    fresh: () => {
+      const input = c.setup();
+      return { run: () => c.run(input), check: () => c.check(input) };
+    },
+  };
+}
+
 /** Median and samples of one case, in milliseconds. */
 interface CaseTiming {
   readonly medianMs: number;
@@ -59,21 +74,20 @@ interface CaseTiming {
  * input from its setup (untimed, garbage collected before the run); each check sees the input of
  * its case's last run.
  */
-// biome-ignore lint/suspicious/noExplicitAny: each case has its own input type; a run only meets its own setup's
-function interleaved(opts: { reps: number; warmup: number }, cases: readonly Case<any>[]): CaseTiming[] {
+function interleaved(opts: { reps: number; warmup: number }, cases: readonly TimedCase[]): CaseTiming[] {
   const samples: number[][] = cases.map(() => []);
   const total = opts.warmup + opts.reps;
   for (let i = 0; i < total; i++) {
     cases.forEach((c, k) => {
       release();
-      const input = c.setup();
+      const one = c.fresh();
       collectGarbage();
       const start = performance.now();
-      const result = c.run(input);
+      const result = one.run();
       const ms = performance.now() - start;
       keep(result);
       if (i >= opts.warmup) samples[k]?.push(ms);
-      if (i === total - 1) c.check(input);
+      if (i === total - 1) one.check();
     });
   }
   release();
@@ -154,7 +168,7 @@ function yjsDocsPerKey(keys: number): [Y.Doc[], Y.Doc[]] {
 
 /** One row's cases (merge; merge + read) and its result once they ran. */
 interface Row {
-  readonly cases: readonly [Case<unknown>, Case<unknown>];
+  readonly cases: readonly [TimedCase, TimedCase];
   readonly result: (merge: CaseTiming, mergeRead: CaseTiming) => TextImplResult;
 }
 
@@ -229,7 +243,7 @@ function rowOf<S>(
     check,
   };
   return {
-    cases: [merge as Case<unknown>, mergeRead as Case<unknown>],
+    cases: [timed(merge), timed(mergeRead)],
     result: (m, mr) => ({
       impl,
       mergeMs: m.medianMs,
