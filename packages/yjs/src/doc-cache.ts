@@ -1,5 +1,5 @@
 import * as Y from "yjs";
-import { compareDots, type Entry, type TextState } from "./text-state.ts";
+import { addedUpdates, type TextState } from "./text-state.ts";
 import { materialize, newDoc } from "./yjs-doc.ts";
 
 /** Most updates a merge hands on unapplied; more, and the next read rebuilds the document. */
@@ -34,22 +34,6 @@ export interface DocCache {
   readonly handOn: (a: TextState, b: TextState, merged: TextState) => void;
 }
 
-/** The entries of `merged` that `from` does not hold (both lists sorted by dot). */
-function newEntries(merged: TextState, from: TextState): Entry[] | undefined {
-  const out: Entry[] = [];
-  const held = from.entries;
-  let j = 0;
-  for (const e of merged.entries) {
-    while (j < held.length && compareDots(held[j] as Entry, e) < 0) j++;
-    const h = held[j];
-    if (h === undefined || compareDots(h, e) !== 0) {
-      if (out.length === MAX_FRESH) return undefined;
-      out.push(e);
-    }
-  }
-  return out;
-}
-
 function flush(live: Live): Y.Doc {
   const { doc, pending } = live;
   if (pending.length === 1) Y.applyUpdate(doc, pending[0] as Uint8Array);
@@ -77,10 +61,9 @@ export function createDocCache(): DocCache {
   const moveDoc = (from: TextState, merged: TextState): boolean => {
     const live = docs.get(from);
     if (live === undefined || merged.base !== from.base) return false;
-    const fresh = newEntries(merged, from);
-    if (fresh === undefined || live.pending.length + fresh.length > MAX_PENDING) return false;
-    const pending = [...live.pending];
-    for (const e of fresh) pending.push(e.update);
+    const fresh = addedUpdates(merged, from, Math.min(MAX_FRESH, MAX_PENDING - live.pending.length));
+    if (fresh === undefined) return false;
+    const pending = [...live.pending, ...fresh];
     docs.delete(from);
     docs.set(merged, { doc: live.doc, pending });
     return true;

@@ -227,3 +227,22 @@ export function deltaOf(state: TextState, seen: (replica: ReplicaId, seq: number
     entries,
   );
 }
+
+/**
+ * The updates of `merged`'s entries that `from` does not hold (both entry lists sorted by dot),
+ * or undefined when there are more than `room`.
+ */
+export function addedUpdates(merged: TextState, from: TextState, room: number): Uint8Array[] | undefined {
+  const out: Uint8Array[] = [];
+  const held = from.entries;
+  let j = 0;
+  for (const e of merged.entries) {
+    while (j < held.length && compareDots(held[j] as Entry, e) < 0) j++;
+    const h = held[j];
+    if (h === undefined || compareDots(h, e) !== 0) {
+      if (out.length >= room) return undefined;
+      out.push(e.update);
+    }
+  }
+  return out;
+}

@@ -1,4 +1,4 @@
-import { compareDots, type Entry, type TextState } from "./text-state.ts";
+import { addedUpdates, type TextState } from "./text-state.ts";
 import { advanceView, EMPTY_VIEW, type TextView } from "./text-view.ts";
 
 /** Most updates a view may wait for, over several merges; more, and the next read starts afresh. */
@@ -27,22 +27,6 @@ export interface ViewCache {
   readonly derive: (from: TextState | undefined, to: TextState, update: Uint8Array | undefined) => void;
 }
 
-/** The updates of `merged` that `from` does not hold (entries sorted by dot; same base). */
-function added(merged: TextState, from: TextState, room: number): Uint8Array[] | undefined {
-  const out: Uint8Array[] = [];
-  const held = from.entries;
-  let j = 0;
-  for (const e of merged.entries) {
-    while (j < held.length && compareDots(held[j] as Entry, e) < 0) j++;
-    const h = held[j];
-    if (h === undefined || compareDots(h, e) !== 0) {
-      if (out.length === room) return undefined;
-      out.push(e.update);
-    }
-  }
-  return out;
-}
-
 const NOTHING: readonly Uint8Array[] = [];
 
 /** A fresh {@link ViewCache}; a resolver instance holds one. */
@@ -63,7 +47,7 @@ export function createViewCache(): ViewCache {
       slots.set(merged, slot);
       return true;
     }
-    const fresh = added(merged, from, MAX_PENDING - slot.pending.length);
+    const fresh = addedUpdates(merged, from, MAX_PENDING - slot.pending.length);
     if (fresh === undefined) return false;
     slots.set(merged, {
       view: slot.view,
