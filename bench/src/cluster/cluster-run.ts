@@ -83,6 +83,7 @@ async function phase(
   const { config, list } = run;
   const clients = list.length;
   const cpu0 = await serverCpu(servers);
+  const client0 = process.cpuUsage();
   const redis0 = await redis.stats();
   const writes0 = totalWritten(run);
   const seen0 = totalSeen(run);
@@ -116,6 +117,7 @@ async function phase(
     `${run.system}: every write everywhere, acknowledged`,
   );
   const drainMs = performance.now() - windowEnd;
+  const client = process.cpuUsage(client0);
   const cpu1 = await serverCpu(servers);
   const redis1 = await redis.stats();
   const seconds = (windowEnd - t0) / 1000;
@@ -134,6 +136,7 @@ async function phase(
     drainMs,
     serverCpuUsPerOp: writes > 0 ? cpu / writes : null,
     serverCpuUsPerDelivery: deliveries > 0 ? cpu / deliveries : null,
+    clientCpuUsPerOp: writes > 0 ? (client.user + client.system) / writes : null,
     redisCpuUsPerOp: writes > 0 ? (redis1.cpuUs - redis0.cpuUs) / writes : null,
     redisBytesPerOp:
       writes > 0

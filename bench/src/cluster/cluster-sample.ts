@@ -21,6 +21,11 @@ export interface PhaseMeasures {
   readonly serverCpuUsPerOp: number | null;
   /** The same ÷ deliveries (writes × (clients − 1)). */
   readonly serverCpuUsPerDelivery: number | null;
+  /**
+   * CPU (user + system) of the bench process, which runs every client, over the same span ÷
+   * writes: what the clients paid per write (sending, acks, and applying its deliveries).
+   */
+  readonly clientCpuUsPerOp: number | null;
   /** redis-server's CPU over the same span ÷ writes. */
   readonly redisCpuUsPerOp: number | null;
   /** Bytes into and out of Redis (INFO stats) over the same span ÷ writes. */
@@ -47,6 +52,7 @@ export interface ClusterSample {
   readonly pacedDrainMs: number | null;
   readonly pacedServerCpuUsPerOp: number | null;
   readonly pacedServerCpuUsPerDelivery: number | null;
+  readonly pacedClientCpuUsPerOp: number | null;
   readonly pacedRedisCpuUsPerOp: number | null;
   readonly pacedRedisBytesPerOp: number | null;
   readonly burstWrites: number | null;
@@ -58,6 +64,7 @@ export interface ClusterSample {
   readonly burstDrainMs: number | null;
   readonly burstServerCpuUsPerOp: number | null;
   readonly burstServerCpuUsPerDelivery: number | null;
+  readonly burstClientCpuUsPerOp: number | null;
   readonly burstRedisCpuUsPerOp: number | null;
   readonly burstRedisBytesPerOp: number | null;
   /** Redis INFO `used_memory` at the end minus right after the FLUSHALL before the run. */
@@ -86,6 +93,7 @@ export const CLUSTER_FIELDS: readonly (keyof ClusterSample & string)[] = [
   "pacedDrainMs",
   "pacedServerCpuUsPerOp",
   "pacedServerCpuUsPerDelivery",
+  "pacedClientCpuUsPerOp",
   "pacedRedisCpuUsPerOp",
   "pacedRedisBytesPerOp",
   "burstWrites",
@@ -97,6 +105,7 @@ export const CLUSTER_FIELDS: readonly (keyof ClusterSample & string)[] = [
   "burstDrainMs",
   "burstServerCpuUsPerOp",
   "burstServerCpuUsPerDelivery",
+  "burstClientCpuUsPerOp",
   "burstRedisCpuUsPerOp",
   "burstRedisBytesPerOp",
   "redisMemoryBytes",
@@ -119,6 +128,7 @@ const PHASE_KEYS = [
   "drainMs",
   "serverCpuUsPerOp",
   "serverCpuUsPerDelivery",
+  "clientCpuUsPerOp",
   "redisCpuUsPerOp",
   "redisBytesPerOp",
 ] as const satisfies readonly (keyof PhaseMeasures)[];

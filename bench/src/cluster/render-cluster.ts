@@ -71,6 +71,7 @@ export function renderCluster(r: ClusterResult, cores: number): string {
       { header: "p99 / Hocuspocus", align: R },
       { header: "server CPU/op", align: R },
       { header: "server CPU/delivery", align: R },
+      { header: "clients' CPU/op", align: R },
       { header: "skipped", align: R },
       { header: "runs", align: R },
       { header: "note" },
@@ -83,6 +84,7 @@ export function renderCluster(r: ClusterResult, cores: number): string {
       fmtRatio(ratio(m.pacedP99Ms, hocuspocus(size)?.pacedP99Ms)),
       us(m.pacedServerCpuUsPerOp),
       us(m.pacedServerCpuUsPerDelivery),
+      us(m.pacedClientCpuUsPerOp),
       num(m.pacedSkipped, fmtInt),
     ]),
   );
@@ -102,6 +104,7 @@ export function renderCluster(r: ClusterResult, cores: number): string {
           { header: "drain", align: R },
           { header: "server CPU/op", align: R },
           { header: "server CPU/delivery", align: R },
+          { header: "clients' CPU/op", align: R },
           { header: "runs", align: R },
           { header: "note" },
         ],
@@ -114,6 +117,7 @@ export function renderCluster(r: ClusterResult, cores: number): string {
           num(m.burstDrainMs, fmtMs),
           us(m.burstServerCpuUsPerOp),
           us(m.burstServerCpuUsPerDelivery),
+          us(m.burstClientCpuUsPerOp),
         ]),
       ),
     );

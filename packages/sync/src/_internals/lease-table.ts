@@ -12,6 +12,15 @@ export const FLOOR_PEER = "~floor";
  */
 export const HOST_PEER_PREFIX = "~host:";
 
+/**
+ * An acknowledged lease's record rides along with a commit at most this often (ms of the host's
+ * clock): an ack refreshes a lease in memory every time, but encoding every dirty lease's vector
+ * into every commit cost the host O(replicas) per acknowledged op. A stored lease that lags the
+ * one in memory is safe — after a restart the floor is lower, so compaction only collects less —
+ * and its `seenAt` is at most this much older than the truth, against a `leaseMs` of days.
+ */
+export const LEASE_WRITE_MS = 1000;
+
 /** What a fold into a snapshot adds to its batch: refreshed records and expired ones. */
 export interface LeaseBatch {
   readonly peers: readonly PeerRecord[];
@@ -23,8 +32,9 @@ export interface LeaseBatch {
 /**
  * A document's leases on the host: per client replica, the vector acknowledged to it and when it
  * was last seen (`now()` of the host's timers); the merged compaction floors used so far. Leases
- * live in memory and in the store's peer records; a record is written with the hello, on acks it
- * only rides along with the next commit ({@link LeaseTable.pending}).
+ * live in memory and in the store's peer records; a record is written with the hello and when a
+ * peer host is heard; on acks it only rides along with a later commit, at most once per
+ * {@link LEASE_WRITE_MS} ({@link LeaseTable.pending}).
  */
 export interface LeaseTable<C> {
   /** The compaction floors used so far, merged (undefined before the first compaction). */
@@ -42,7 +52,11 @@ export interface LeaseTable<C> {
   readonly heard: (member: string, vector: VersionVector) => void;
   /** The connection closed: its lease stops being refreshed. */
   readonly left: (conn: C) => void;
-  /** Records changed since the last commit took them (they ride along with it). */
+  /**
+   * Records changed since a commit last took them (they ride along with it): those of welcomes
+   * and peer hosts always, those refreshed only by acks once {@link LEASE_WRITE_MS} has passed
+   * since acked records last went out (compaction takes every dirty record).
+   */
   readonly pending: () => readonly PeerRecord[];
   /**
    * Compacts `map` with the floor of the live leases (clients' — connected ones refreshed to
@@ -69,17 +83,23 @@ export function leaseTable<C>(
     else table.set(r.peer, { vector, seenAt: r.seenAt });
   }
   const connected = new Map<C, { readonly replica: string; vector: VersionVector }>();
-  const dirty = new Set<string>();
+  const dirty = new Set<string>(); // records to write with the next commit
+  const acks = new Set<string>(); // records refreshed by acks only, written at most every LEASE_WRITE_MS
+  let acksWrittenAt = Number.NEGATIVE_INFINITY;
   const record = (peer: string, lease: Lease): PeerRecord => ({
     peer,
     vector: encodeVersionVector(lease.vector),
     seenAt: lease.seenAt,
   });
-  const touch = (replica: string, vector: VersionVector): Lease => {
+  const touch = (replica: string, vector: VersionVector, to: Set<string> = dirty): Lease => {
     const lease = { vector, seenAt: now() };
     table.set(replica, lease);
-    dirty.add(replica);
+    to.add(replica);
     return lease;
+  };
+  const clear = (peer: string): void => {
+    dirty.delete(peer);
+    acks.delete(peer);
   };
   return {
     floor: () => floor,
@@ -87,14 +107,15 @@ export function leaseTable<C>(
     welcomed: (conn, replica, vector) => {
       if (/^0+$/.test(replica)) return undefined; // opened by name: no replica yet
       connected.set(conn, { replica, vector });
-      dirty.delete(replica);
+      clear(replica);
       return record(replica, touch(replica, vector));
     },
     acked: (conn, vector) => {
       const c = connected.get(conn);
       if (c === undefined) return;
       c.vector = vector;
-      touch(c.replica, vector);
+      if (!dirty.has(c.replica)) touch(c.replica, vector, acks);
+      else touch(c.replica, vector);
     },
     heard: (member, vector) => {
       touch(`${HOST_PEER_PREFIX}${member}`, vector);
@@ -107,8 +128,18 @@ export function leaseTable<C>(
       for (const peer of dirty) {
         const lease = table.get(peer);
         if (lease !== undefined) out.push(record(peer, lease));
+        acks.delete(peer);
       }
       dirty.clear();
+      const t = now();
+      if (acks.size > 0 && t - acksWrittenAt >= LEASE_WRITE_MS) {
+        acksWrittenAt = t;
+        for (const peer of acks) {
+          const lease = table.get(peer);
+          if (lease !== undefined) out.push(record(peer, lease));
+        }
+        acks.clear();
+      }
       return out;
     },
     compact: (map) => {
@@ -122,7 +153,7 @@ export function leaseTable<C>(
       for (const [peer, lease] of table)
         if (!isLive(lease, t, leaseMs)) {
           table.delete(peer);
-          dirty.delete(peer);
+          clear(peer);
           removePeers.push(peer);
         }
       const live = leaseFloor(table.values(), t, leaseMs);
@@ -131,11 +162,12 @@ export function leaseTable<C>(
       map.compact(live === undefined ? [] : [live]);
       floor = floor === undefined ? used : floor.merge(used);
       const peers = [{ peer: FLOOR_PEER, vector: encodeVersionVector(floor), seenAt: t }];
-      for (const p of dirty) {
+      for (const p of new Set([...dirty, ...acks])) {
         const lease = table.get(p);
         if (lease !== undefined) peers.push(record(p, lease));
       }
       dirty.clear();
+      acks.clear();
       return { peers, removePeers, used };
     },
     leases: () => table,
