@@ -16,6 +16,7 @@ import {
   memoryStore,
   memoryTransportPair,
   type Store,
+  SyncError,
   type SyncHost,
   type Transport,
 } from "../src/index.ts";
@@ -187,6 +188,57 @@ describe("a host on a hub", () => {
     expect(mb.n("hub_catchups") + ma.n("hub_catchups")).toBeGreaterThanOrEqual(1);
     expect(hex(docB.encodeState())).toBe(hex(ca.encodeState()));
     await sa.close();
+    await a.close();
+    await b.close();
+  });
+
+  it("a publish refused while the hub is up is repaired by a digest at once, not the next interval", async () => {
+    const net = memoryHubNetwork();
+    const ma = sink();
+    let refuse = 1; // Redis refuses the first payload publish (e.g. out of memory); the hub stays up
+    const member = net.member();
+    const hub: Hub = {
+      ...member,
+      join: async (doc, handlers) => {
+        const ch = await member.join(doc, handlers);
+        return {
+          ...ch,
+          publish: async (b) => {
+            // What @converge/redis throws when Redis answers XADD with an error while it is up.
+            if (tagOf(b) === 1 && refuse-- > 0) throw new SyncError("HUB_UNAVAILABLE", "XADD refused: OOM");
+            return ch.publish(b);
+          },
+        };
+      },
+    };
+    // No periodic digest at all (hubDigestMs 0): only the repair can bring the write across.
+    const a = hubHost(hub, { metrics: ma });
+    const b = hubHost(net.member());
+    const ca = newMap();
+    const cb = newMap();
+    const sa = connect(ca, { document: "shop", dial: dialTo(a) });
+    const sb = connect(cb, { document: "shop", dial: dialTo(b) });
+    await sa.whenSynced();
+    await sb.whenSynced();
+    await settle();
+    ca.set("title", "refused once");
+    await settle();
+    expect(ma.n("hub_publish_failures")).toBe(1);
+    expect(ma.n("hub_repairs")).toBe(1);
+    const deadline = Date.now() + 2000;
+    while (cb.get("title") !== "refused once" && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(cb.get("title")).toBe("refused once");
+    expect(hex((await b.document("shop")).encodeState())).toBe(hex(ca.encodeState()));
+    // A later write publishes normally and arms no repair.
+    ca.set("title", "second");
+    await settle();
+    while (cb.get("title") !== "second" && Date.now() < deadline + 2000)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(cb.get("title")).toBe("second");
+    expect(ma.n("hub_repairs")).toBe(1);
+    await sa.close();
+    await sb.close();
     await a.close();
     await b.close();
   });

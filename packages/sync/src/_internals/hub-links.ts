@@ -12,6 +12,14 @@ import { mergeFromHub } from "./hub-merge.ts";
 /** The default anti-entropy interval: every loaded document publishes a digest this often. */
 export const DEFAULT_HUB_DIGEST_MS = 10_000;
 
+/**
+ * After a client payload's publish failed while the hub was up (Redis refused it, say), the
+ * document digests again after this many ms, doubling up to the digest interval while digests
+ * fail too: peers learn of the lost payload without waiting for the periodic digest. (While the
+ * hub is down, the digest it sends when it comes back does the same.)
+ */
+export const HUB_REPAIR_MS = 100;
+
 /** What the hub links need from their host. */
 export interface HubLinksOptions {
   readonly hub: Hub;
@@ -41,6 +49,10 @@ interface Link {
   joining: boolean;
   /** Payloads published this turn, not yet handed to the hub. */
   publishing: Uint8Array[] | undefined;
+  /** A publish failed while the hub was up: the next repair digest's delay (0: none due). */
+  repairMs: number;
+  /** The repair digest's timer, while one is armed. */
+  repairTimer: unknown;
 }
 
 /**
@@ -65,6 +77,18 @@ export function hubLinks(options: HubLinksOptions): HubLinks {
   let closed = false;
   let timer: unknown;
 
+  const repairCap = digestMs > 0 ? digestMs : DEFAULT_HUB_DIGEST_MS;
+  // Arms the repair digest of a link whose publish failed while the hub was up.
+  const repair = (link: Link): void => {
+    if (closed || link.repairTimer !== undefined || !hub.isUp()) return;
+    link.repairMs = link.repairMs === 0 ? HUB_REPAIR_MS : Math.min(repairCap, link.repairMs * 2);
+    metrics?.count("hub_repairs", 1, { document: link.doc.name });
+    link.repairTimer = timers.setTimeout(() => {
+      link.repairTimer = undefined;
+      if (!closed && links.get(link.doc) === link) digest(link);
+    }, link.repairMs);
+  };
+
   const out = (link: Link, to: string | undefined, m: HubMessage): void => {
     const channel = link.channel;
     if (closed || channel === undefined) return;
@@ -77,9 +101,15 @@ export function hubLinks(options: HubLinksOptions): HubLinks {
       sent = Promise.reject(e);
     }
     sent.then(
-      () => metrics?.count("hub_messages_out", 1, attrs),
+      () => {
+        metrics?.count("hub_messages_out", 1, attrs);
+        // A digest that got through repairs every payload publish that failed before it.
+        if (m.type === "digest") link.repairMs = 0;
+      },
       (e: unknown) => {
         metrics?.count("hub_publish_failures", 1, attrs);
+        if (m.type === "payload" || m.type === "payloads" || (m.type === "digest" && link.repairMs > 0))
+          repair(link);
         // Down is expected (the status event says so); anything else is worth a report.
         if (!(isConvergeError(e) && e.code === "HUB_UNAVAILABLE")) report(e, link.doc.name);
       },
@@ -238,7 +268,14 @@ export function hubLinks(options: HubLinksOptions): HubLinks {
   return {
     attach: (doc) => {
       if (closed || links.has(doc)) return;
-      const link: Link = { doc, channel: undefined, joining: false, publishing: undefined };
+      const link: Link = {
+        doc,
+        channel: undefined,
+        joining: false,
+        publishing: undefined,
+        repairMs: 0,
+        repairTimer: undefined,
+      };
       links.set(doc, link);
       join(link);
       arm();
@@ -265,6 +302,8 @@ export function hubLinks(options: HubLinksOptions): HubLinks {
       unsubscribe();
       listeners.clear();
       if (timer !== undefined) timers.clearTimeout(timer);
+      for (const link of links.values())
+        if (link.repairTimer !== undefined) timers.clearTimeout(link.repairTimer);
       for (const link of links.values())
         await link.channel?.leave().catch((e: unknown) => report(e, link.doc.name));
       links.clear();
