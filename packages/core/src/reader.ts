@@ -12,13 +12,14 @@ const EMPTY = new Uint8Array(0);
  */
 export class Reader {
   #buf: Uint8Array;
-  #view: DataView;
+  /** Made on the first float read: most payloads and frames have none, and a DataView costs. */
+  #view: DataView | undefined;
   #pos: number;
   #end: number;
 
   constructor(bytes: Uint8Array, start = 0, end: number = bytes.length) {
     this.#buf = bytes;
-    this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.#view = undefined;
     this.#pos = start;
     this.#end = end;
   }
@@ -113,6 +114,8 @@ export class Reader {
 
   float64(): number {
     if (this.#end - this.#pos < 8) this.#truncated("a float64");
+    const buf = this.#buf;
+    this.#view ??= new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     const v = this.#view.getFloat64(this.#pos);
     this.#pos += 8;
     return v;
@@ -187,7 +190,7 @@ export class Reader {
   /** @internal Drops the bytes read (the reader then reads nothing). */
   release(): void {
     this.#buf = EMPTY;
-    this.#view = new DataView(EMPTY.buffer);
+    this.#view = undefined;
     this.#pos = 0;
     this.#end = 0;
   }
