@@ -42,14 +42,16 @@ export async function mergeFromHub(
     metrics?.count("payloads_merged", 1, attrs);
     metrics?.count("keys_merged", result.changed, attrs);
     const committed = doc.keeper.append(bytes);
-    const vector = doc.map.versionVector();
     const delta = bytes[3] === PAYLOAD_KIND_DELTA;
+    // Only a relayed delta needs the vector (an O(replicas) copy): ops and states go as they are.
+    const vector = delta ? doc.map.versionVector() : undefined;
     for (const c of doc.connections) {
       stream(ctx, c, doc, (o) => {
         if (!delta) sendPayload(o, bytes);
         else {
-          sendPayload(o, doc.map.encodeDelta(o.known ?? vector));
-          o.known = vector;
+          const v = vector ?? doc.map.versionVector();
+          sendPayload(o, doc.map.encodeDelta(o.known ?? v));
+          o.known = v;
         }
       });
     }
