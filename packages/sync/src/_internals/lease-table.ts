@@ -83,23 +83,20 @@ export function leaseTable<C>(
     else table.set(r.peer, { vector, seenAt: r.seenAt });
   }
   const connected = new Map<C, { readonly replica: string; vector: VersionVector }>();
-  const dirty = new Set<string>(); // records to write with the next commit
-  const acks = new Set<string>(); // records refreshed by acks only, written at most every LEASE_WRITE_MS
+  // Records to write: true, with the next commit; false (refreshed by acks only), at most every
+  // LEASE_WRITE_MS. One map, so an idle document holds no more collections than before.
+  const dirty = new Map<string, boolean>();
   let acksWrittenAt = Number.NEGATIVE_INFINITY;
   const record = (peer: string, lease: Lease): PeerRecord => ({
     peer,
     vector: encodeVersionVector(lease.vector),
     seenAt: lease.seenAt,
   });
-  const touch = (replica: string, vector: VersionVector, to: Set<string> = dirty): Lease => {
+  const touch = (replica: string, vector: VersionVector, urgent = true): Lease => {
     const lease = { vector, seenAt: now() };
     table.set(replica, lease);
-    to.add(replica);
+    dirty.set(replica, urgent || dirty.get(replica) === true);
     return lease;
-  };
-  const clear = (peer: string): void => {
-    dirty.delete(peer);
-    acks.delete(peer);
   };
   return {
     floor: () => floor,
@@ -107,15 +104,14 @@ export function leaseTable<C>(
     welcomed: (conn, replica, vector) => {
       if (/^0+$/.test(replica)) return undefined; // opened by name: no replica yet
       connected.set(conn, { replica, vector });
-      clear(replica);
+      dirty.delete(replica);
       return record(replica, touch(replica, vector));
     },
     acked: (conn, vector) => {
       const c = connected.get(conn);
       if (c === undefined) return;
       c.vector = vector;
-      if (!dirty.has(c.replica)) touch(c.replica, vector, acks);
-      else touch(c.replica, vector);
+      touch(c.replica, vector, false);
     },
     heard: (member, vector) => {
       touch(`${HOST_PEER_PREFIX}${member}`, vector);
@@ -125,20 +121,18 @@ export function leaseTable<C>(
     },
     pending: () => {
       const out: PeerRecord[] = [];
-      for (const peer of dirty) {
-        const lease = table.get(peer);
-        if (lease !== undefined) out.push(record(peer, lease));
-        acks.delete(peer);
-      }
-      dirty.clear();
+      if (dirty.size === 0) return out;
       const t = now();
-      if (acks.size > 0 && t - acksWrittenAt >= LEASE_WRITE_MS) {
-        acksWrittenAt = t;
-        for (const peer of acks) {
+      const withAcks = t - acksWrittenAt >= LEASE_WRITE_MS;
+      // The urgent records first, then (when due) those refreshed by acks only.
+      for (const pass of withAcks ? [true, false] : [true]) {
+        for (const [peer, urgent] of dirty) {
+          if (urgent !== pass) continue;
           const lease = table.get(peer);
           if (lease !== undefined) out.push(record(peer, lease));
+          dirty.delete(peer);
+          if (!urgent) acksWrittenAt = t;
         }
-        acks.clear();
       }
       return out;
     },
@@ -153,7 +147,7 @@ export function leaseTable<C>(
       for (const [peer, lease] of table)
         if (!isLive(lease, t, leaseMs)) {
           table.delete(peer);
-          clear(peer);
+          dirty.delete(peer);
           removePeers.push(peer);
         }
       const live = leaseFloor(table.values(), t, leaseMs);
@@ -162,12 +156,11 @@ export function leaseTable<C>(
       map.compact(live === undefined ? [] : [live]);
       floor = floor === undefined ? used : floor.merge(used);
       const peers = [{ peer: FLOOR_PEER, vector: encodeVersionVector(floor), seenAt: t }];
-      for (const p of new Set([...dirty, ...acks])) {
+      for (const p of dirty.keys()) {
         const lease = table.get(p);
         if (lease !== undefined) peers.push(record(p, lease));
       }
       dirty.clear();
-      acks.clear();
       return { peers, removePeers, used };
     },
     leases: () => table,
