@@ -36,7 +36,7 @@ export function preludeApi(): string {
       return out;
     },
     // QuickJS: a batch the host may interrupt and resume. \`load\` (JSON text) or \`loadNumeric\`
-    // (lengths and values in two ArrayBuffers) stores the lists, \`resume(max)\` resolves up to
+    // (offsets and values in two ArrayBuffers) stores the lists, \`resume(max)\` resolves up to
     // \`max\` of them from where the last call stopped, \`take\` hands over how many finished since
     // the last take and their text rows (numbers wait in the buffer \`load\` returned), \`skip\` passes over a
     // list the host decided itself.
@@ -47,12 +47,11 @@ export function preludeApi(): string {
       for (let i = 0; i < n; i++) { const list = lists[i], len = list.length; for (let j = 0; j < len; j++) vals[p++] = list[j]; offs[i + 1] = p; }
       return queueOf(kind, vals, offs, first, n);
     },
-    loadNumeric(k, kind, lengthsBuffer, dataBuffer, first) {
+    // The host computes where each list starts (offsets: n + 1 of them, the last where the values end).
+    loadNumeric(k, kind, offsetsBuffer, dataBuffer, first) {
       locked(k);
-      const lengths = new Uint32(lengthsBuffer), vals = new Float64(dataBuffer), n = lengths.length, offs = new Uint32(n + 1);
-      let p = 0;
-      for (let i = 0; i < n; i++) { p += lengths[i]; offs[i + 1] = p; }
-      if (p !== vals.length) throw new ErrorCtor("the batch's lengths do not match its values");
+      const offs = new Uint32(offsetsBuffer), vals = new Float64(dataBuffer), n = offs.length - 1;
+      if (n < 0 || offs[0] !== 0 || offs[n] !== vals.length) throw new ErrorCtor("the batch's offsets do not match its values");
       return queueOf(kind, vals, offs, first, n);
     },
     // One resolution per step, each with a fresh instance of the script; nothing else is done per

@@ -18,6 +18,17 @@ const ALONE_COST = 200;
 /** Batches of at most this many lists (a lone read) go in as JSON text. */
 const SHORT_BATCH = 4;
 
+/** Where each list starts in the packed values (and, last, where the values end). */
+function offsetsOf(lengths: Uint32Array): Uint32Array {
+  const offs = new Uint32Array(lengths.length + 1);
+  let p = 0;
+  for (let i = 0; i < lengths.length; i++) {
+    p += lengths[i] as number;
+    offs[i + 1] = p;
+  }
+  return offs;
+}
+
 /** Runs batches of one script's resolutions (see {@link quickJSBatches}). */
 export interface QuickJSBatches {
   /**
@@ -134,7 +145,7 @@ export function quickJSBatches(lim: ScriptLimits, body: string, declared: Declar
         : loadCall(
             fns.loadNumeric,
             ctx.newString(kind),
-            ctx.newArrayBuffer(packed.lengths.buffer as ArrayBuffer),
+            ctx.newArrayBuffer(offsetsOf(packed.lengths).buffer as ArrayBuffer),
             ctx.newArrayBuffer(packed.data.buffer as ArrayBuffer),
             ctx.newNumber(from),
           ))
