@@ -55,46 +55,47 @@ export function preludeApi(): string {
       return queueOf(kind, vals, offs, first, n);
     },
     // One resolution per step, each with a fresh instance of the script; nothing else is done per
-    // key (no list is built for a fold, the result stays in the buffer when it is a number).
+    // key (no list is built for a fold, the result stays in the buffer when it is a number). The
+    // try is around the loop, not each key: a failure is resolution i's row, and the loop goes on.
     resume(k, max) {
       locked(k);
       const vals = qVals, offs = qOffs, kind = qKind, fold = kind === "merge" && only === "merge";
       let i = qNext;
       const stop = i + max < qN ? i + max : qN;
       while (i < stop) {
-        charged = 0; exhausted = false;
-        let text;
         try {
-          const s = offs[i], e = offs[i + 1];
-          let r;
-          if (fold) {
-            // resolveOne's fold, inlined for the common case: merge sees only the (frozen) values.
-            const merge = factory();
-            if (typeof merge !== "function") throw new ErrorCtor("the script has no merge(a, b)");
-            // (The last result is not frozen: nothing of the script sees it again.)
-            r = vals[s];
-            if (typeof r === "object" && r !== null) deepFreeze(r);
-            let p = s + 1;
-            if (p < e) for (;;) {
-              const b = vals[p];
-              if (typeof b === "object" && b !== null) deepFreeze(b);
-              r = merge(r, b);
-              if (++p === e) break;
+          while (i < stop) {
+            charged = 0; exhausted = false;
+            const s = offs[i], e = offs[i + 1];
+            let r;
+            if (fold) {
+              // resolveOne's fold, inlined for the common case: merge sees only the (frozen)
+              // values, and the last result is not frozen (nothing of the script sees it again).
+              // The factory of a script declaring only merge returns it (a function, as its shape said).
+              const merge = factory();
+              r = vals[s];
               if (typeof r === "object" && r !== null) deepFreeze(r);
-            }
-          } else r = resolveOne(kind, listAt(vals, s, e));
-          if (exhausted) throw new ErrorCtor(FUEL);
-          // A finite number stays in the buffer as it is (the host reads -0 as 0); anything else is a text row.
-          if (typeof r === "number" && r - r === 0) nums[i] = r;
-          else text = textRow(i, r);
+              let p = s + 1;
+              if (p < e) for (;;) {
+                const b = vals[p];
+                if (typeof b === "object" && b !== null) deepFreeze(b);
+                r = merge(r, b);
+                if (++p === e) break;
+                if (typeof r === "object" && r !== null) deepFreeze(r);
+              }
+            } else r = resolveOne(kind, listAt(vals, s, e));
+            if (exhausted) throw new ErrorCtor(FUEL);
+            // A finite number stays in the buffer as it is (the host reads -0 as 0); anything
+            // else is a text row. A row and the step past it have no branch or call between them
+            // (where an interrupt could fall): resolution i is never left half done.
+            if (typeof r === "number" && r - r === 0) { nums[i] = r; qNext = ++i; }
+            else { const text = textRow(i, r); partial[partial.length] = text; qNext = ++i; }
+          }
         } catch (e) {
           // An interrupt belongs to the host, never to a row.
           if (isInterrupt(e)) throw e;
-          text = failRow(i, e);
+          const text = failRow(i, e); partial[partial.length] = text; qNext = ++i;
         }
-        // A row and the step past it with no branch or call between (where an interrupt could
-        // fall): an interrupt before the row leaves resolution i to be run again, never half done.
-        if (text !== undefined) { partial[partial.length] = text; qNext = ++i; } else qNext = ++i;
       }
       charged = 0; exhausted = false;
     },

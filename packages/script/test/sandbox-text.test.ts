@@ -11,7 +11,7 @@ import { DEFAULT_LIMITS } from "../src/types.ts";
 // inside every resolution's fuel count, so a changed byte can move a verdict at the fuel limit:
 // any change here must come with a new SANDBOX_REVISION (and a new engine tag), never silently.
 const GOLDEN = {
-  prelude: "3818d7af248c90ef1be92f69863dcebb72a6432df5b6a43248250d54a1a645c5",
+  prelude: "8cfc1a5506af3dbbcd689a93bc88a96dfba564c0b119e09a749870caeb628eec",
   freeze: "474b70c177e2f3689f806d2e883493d8f3c8d21669a82be7a13d3e563865a785",
   wrapProbe: "50cac48def1f6fe1d6b6e39f2a02a2f17e6dc947991209494b5a2e9a100356ee",
   wrapOne: "b380445b5323b1ad238b66285632bc23da8a164e51dc67f2077f30eb3f23871b",
