@@ -17,10 +17,8 @@ let hung = false;
 
 const answer = (reply: Reply): void => {
   // The results' numbers are handed over, not copied (the relay keeps nothing of a reply).
-  port.postMessage(
-    reply,
-    reply.op === "run" && reply.nums instanceof Float64Array ? [reply.nums.buffer] : [],
-  );
+  const nums = reply.op === "run" && reply.nums instanceof Float64Array ? reply.nums.buffer : undefined;
+  port.postMessage(reply, nums instanceof ArrayBuffer ? [nums] : []);
   Atomics.add(ctrl, 0, 1);
   Atomics.notify(ctrl, 0);
 };
