@@ -39,6 +39,21 @@ describe("QuickJS fuel, whichever way a batch travels", () => {
     60_000,
   );
 
+  it("-0 goes in as 0 whichever way its batch travels (as JSON text has it)", () => {
+    const engine = createScriptEngine({ engine: "quickjs" });
+    const h = engine.load("function merge(a, b) { return Object.is(a, -0) ? 'minus zero' : a + b; }");
+    const lists: JsonValue[][] = Array.from({ length: 8 }, () => [-0, 1]);
+    expect(h.run("merge", lists).map(read)).toEqual(lists.map(() => [1, 0]));
+    expect(
+      h
+        .run("merge", [...lists, ["x", 1]])
+        .map(read)
+        .slice(0, 8),
+    ).toEqual(lists.map(() => [1, 0]));
+    expect(read(h.run("merge", [[-0, 1]])[0])).toEqual([1, 0]);
+    engine.dispose();
+  });
+
   it("numbers come back exact: -0 as 0, non-finite results refused, other JSON as itself", () => {
     const engine = createScriptEngine({ engine: "quickjs" });
     const h = engine.load(
