@@ -73,7 +73,8 @@ export function numericBatch(
     for (let k = 0; k < n; k++) {
       const v = list[k];
       if (typeof v !== "number") return undefined;
-      data[p++] = v;
+      // -0 travels as 0, as it does in JSON text: a script reads the same whichever way it came.
+      data[p++] = v === 0 ? 0 : v;
     }
   }
   return { lengths, data: p === data.length ? data : data.slice(0, p) };

@@ -5,7 +5,6 @@ import {
   type PackedLists,
   type PackedResults,
   packedInput,
-  packResults,
 } from "./batch-input.ts";
 import { ScriptError } from "./errors.ts";
 import { FREEZE } from "./freeze-source.ts";
@@ -52,25 +51,27 @@ export function packedRunner(handle: ScriptHandle): PackedRunner | undefined {
 }
 
 /**
- * The isolate's extra rows with codes for kinds and cleaned, bounded messages; undefined when a
- * row is out of place (the general path then decides).
+ * The isolate's extra rows for lists `[at, at + n)`, with codes for kinds, cleaned and bounded
+ * messages and indices into the whole run, appended to `out`; false when a row is out of place
+ * (the general path then decides).
  */
-function codedRows(text: string, n: number): string | undefined {
-  if (text === "[]") return text;
+function codedRows(text: string, n: number, at: number, out: unknown[]): boolean {
+  if (text === "[]") return true;
   const rows = JSON.parse(text) as Row[];
   const seen = new Set<number>();
-  const out: unknown[] = [];
+  const coded: unknown[] = [];
   for (const row of rows) {
     const i = row[0];
-    if (!Number.isInteger(i) || i < 0 || i >= n || seen.has(i)) return undefined;
+    if (!Number.isInteger(i) || i < 0 || i >= n || seen.has(i)) return false;
     seen.add(i);
-    out.push(
+    coded.push(
       row[1] === 0
-        ? row
-        : [i, 1, KIND_TO_CODE[row[2]] ?? "SCRIPT_THREW", cleanMessage(row[3]).slice(0, MAX_MESSAGE)],
+        ? [at + i, 0, row[2]]
+        : [at + i, 1, KIND_TO_CODE[row[2]] ?? "SCRIPT_THREW", cleanMessage(row[3]).slice(0, MAX_MESSAGE)],
     );
   }
-  return JSON.stringify(out);
+  for (const row of coded) out.push(row);
+  return true;
 }
 
 /**
@@ -298,39 +299,63 @@ export function createIsolatedVmEngine(limits: Partial<ScriptLimits> = {}): Scri
       lastRun: () => stats,
     });
     packedRunners.set(handle, (kind, packed) => {
-      const n = packed.lengths.length;
+      const { lengths, data } = packed;
+      const n = lengths.length;
       const t0 = performance.now();
+      const nums = new Float64Array(n);
+      const extra: unknown[] = [];
       let failed = false;
-      if (n > 0 && n <= lim.batchSize) {
-        // The common case: one call, every row in place; anything else takes the general path.
+      // The common case: one call per batchSize lists, every row in place, numbers written
+      // straight into the reply; from the first batch that is not, the general path decides the rest.
+      let start = 0;
+      let p = 0; // where list `start` begins in `data`
+      while (start < n) {
+        const end = Math.min(n, start + lim.batchSize);
+        let q = p;
+        for (let i = start; i < end; i++) q += lengths[i] as number;
+        const left = lim.applyTimeoutMs - (performance.now() - t0);
+        if (left <= 0) break;
         try {
-          const { nums, extra } = instance().runNumeric.applySync(
+          const r = instance().runNumeric.applySync(
             undefined,
-            [key, kind, packed.lengths, packed.data],
+            // Slices, not views: a view would carry its whole buffer into the isolate.
+            [key, kind, lengths.slice(start, end), data.slice(p, q)],
             {
-              timeout: Math.max(1, Math.ceil(Math.min(lim.timeoutMs * n, lim.applyTimeoutMs))),
+              timeout: Math.max(1, Math.ceil(Math.min(lim.timeoutMs * (end - start), left))),
               arguments: { copy: true },
               result: { copy: true },
             },
           ) as { nums: Float64Array; extra: string };
-          const rows =
-            nums instanceof Float64Array && nums.length === n ? codedRows(String(extra), n) : undefined;
-          if (rows !== undefined) {
-            stats = {
-              engine: "isolated-vm",
-              resolutions: n,
-              fuel: 0,
-              maxFuel: 0,
-              ms: performance.now() - t0,
-            };
-            return { nums, extra: rows };
-          }
+          if (
+            !(r.nums instanceof Float64Array) ||
+            r.nums.length !== end - start ||
+            !codedRows(String(r.extra), end - start, start, extra)
+          )
+            break;
+          nums.set(r.nums, start);
         } catch {
           drop();
           failed = true;
+          break;
+        }
+        start = end;
+        p = q;
+      }
+      if (start < n) {
+        const rest = runInput(
+          kind,
+          packedInput({ lengths: lengths.subarray(start), data: data.subarray(p) }),
+          failed,
+          t0,
+        );
+        for (let i = 0; i < rest.length; i++) {
+          const r = rest[i] as ScriptResult;
+          if (r.ok && typeof r.value === "number") nums[start + i] = r.value;
+          else extra.push(r.ok ? [start + i, 0, r.value] : [start + i, 1, r.error.code, r.error.message]);
         }
       }
-      return packResults(runInput(kind, packedInput(packed), failed, t0));
+      stats = { engine: "isolated-vm", resolutions: n, fuel: 0, maxFuel: 0, ms: performance.now() - t0 };
+      return { nums, extra: JSON.stringify(extra) };
     });
     handles.set(hash, handle);
     return handle;

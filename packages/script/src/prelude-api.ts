@@ -4,9 +4,7 @@
  * It is one piece of the prelude's single function scope (see `prelude`), in the order there.
  */
 export function preludeApi(): string {
-  return `  let partial = [];
-  let queue = { kind: "merge", lists: [], first: 0, next: 0, taken: 0 };
-  // The host's functions take the key the host gave \`lock\` before any script code ran: the
+  return `  // The host's functions take the key the host gave \`lock\` before any script code ran: the
   // script can reach \`__converge\`, but cannot load, resume, take or read a batch itself.
   let key;
   const locked = (k) => { if (key === undefined || k !== key) throw new ErrorCtor("the sandbox's own functions are the host's"); };
@@ -38,65 +36,99 @@ export function preludeApi(): string {
       return out;
     },
     // QuickJS: a batch the host may interrupt and resume. \`load\` (JSON text) or \`loadNumeric\`
-    // (lengths and values in two ArrayBuffers) stores the lists, \`resume(max)\` resolves up to
+    // (offsets and values in two ArrayBuffers) stores the lists, \`resume(max)\` resolves up to
     // \`max\` of them from where the last call stopped, \`take\` hands over how many finished since
     // the last take and their text rows (numbers wait in the buffer \`load\` returned), \`skip\` passes over a
     // list the host decided itself.
-    load(k, kind, input, first) { locked(k); const lists = parse(input); queue = { kind, lists, first, next: 0, taken: 0 }; partial = []; return results(lists.length); },
-    loadNumeric(k, kind, lengthsBuffer, dataBuffer, first) {
+    load(k, kind, input, first) {
       locked(k);
-      const lengths = new Uint32(lengthsBuffer), data = new Float64(dataBuffer);
-      const n = lengths.length, lists = [];
+      const lists = parse(input), n = lists.length, vals = [], offs = new Uint32(n + 1);
       let p = 0;
-      for (let i = 0; i < n; i++) {
-        const len = lengths[i];
-        if (len === 2) lists[i] = [data[p], data[p + 1]];
-        else { const list = []; for (let k = 0; k < len; k++) list[k] = data[p + k]; lists[i] = list; }
-        p += len;
-      }
-      queue = { kind, lists, first, next: 0, taken: 0 }; partial = [];
-      return results(n);
+      for (let i = 0; i < n; i++) { const list = lists[i], len = list.length; for (let j = 0; j < len; j++) vals[p++] = list[j]; offs[i + 1] = p; }
+      return queueOf(kind, vals, offs, first, n);
     },
+    // The host computes where each list starts (offsets: n + 1 of them, the last where the values end).
+    loadNumeric(k, kind, offsetsBuffer, dataBuffer, first) {
+      locked(k);
+      const offs = new Uint32(offsetsBuffer), vals = new Float64(dataBuffer), n = offs.length - 1;
+      if (n < 0 || offs[0] !== 0 || offs[n] !== vals.length) throw new ErrorCtor("the batch's offsets do not match its values");
+      return queueOf(kind, vals, offs, first, n);
+    },
+    // One resolution per step, each with a fresh instance of the script; nothing else is done per
+    // key (no list is built for a fold, the result stays in the buffer when it is a number). The
+    // try is around the loop, not each key: a failure is resolution i's row, and the loop goes on.
     resume(k, max) {
       locked(k);
-      const q = queue, lists = q.lists, first = q.first, kind = q.kind;
-      const stop = q.next + max < lists.length ? q.next + max : lists.length;
-      while (q.next < stop) {
-        charged = 0; exhausted = false;
-        const i = q.next;
-        const text = row(i, first, kind, lists[i]);
-        if (text !== undefined) partial[partial.length] = text;
-        q.next = i + 1;
+      const vals = qVals, offs = qOffs, kind = qKind, fold = kind === "merge" && only === "merge";
+      let i = qNext;
+      const stop = i + max < qN ? i + max : qN;
+      while (i < stop) {
+        try {
+          while (i < stop) {
+            charged = 0; exhausted = false;
+            const s = offs[i], e = offs[i + 1];
+            let r;
+            if (fold) {
+              // resolveOne's fold, inlined for the common case: merge sees only the (frozen)
+              // values, and the last result is not frozen (nothing of the script sees it again).
+              // The factory of a script declaring only merge returns it (a function, as its shape said).
+              const merge = factory();
+              r = vals[s];
+              if (typeof r === "object" && r !== null) deepFreeze(r);
+              let p = s + 1;
+              if (p < e) for (;;) {
+                const b = vals[p];
+                if (typeof b === "object" && b !== null) deepFreeze(b);
+                r = merge(r, b);
+                if (++p === e) break;
+                if (typeof r === "object" && r !== null) deepFreeze(r);
+              }
+            } else r = resolveOne(kind, listAt(vals, s, e));
+            if (exhausted) throw new ErrorCtor(FUEL);
+            // A finite number stays in the buffer as it is (the host reads -0 as 0); anything
+            // else is a text row. A row and the step past it have no branch or call between them
+            // (where an interrupt could fall): resolution i is never left half done.
+            if (typeof r === "number" && r - r === 0) { nums[i] = r; qNext = ++i; }
+            else { const text = textRow(i, r); partial[partial.length] = text; qNext = ++i; }
+          }
+        } catch (e) {
+          // An interrupt belongs to the host, never to a row.
+          if (isInterrupt(e)) throw e;
+          const text = failRow(i, e); partial[partial.length] = text; qNext = ++i;
+        }
       }
       charged = 0; exhausted = false;
     },
-    take(k) { locked(k); const q = queue; const out = "[" + (q.next - q.taken) + ",[" + apply(join, partial, [","]) + "]]"; q.taken = q.next; partial = []; return out; },
-    skip(k) { locked(k); queue.next++; queue.taken = queue.next; },
+    take(k) { locked(k); const out = "[" + (qNext - qTaken) + ",[" + apply(join, partial, [","]) + "]]"; qTaken = qNext; partial = []; return out; },
+    skip(k) { locked(k); qNext++; qTaken = qNext; },
     // All values are numbers (isolated-vm only): packed in a Float64Array with list lengths in a
     // Uint32Array; numeric results go back the same way, anything else as JSON rows in "extra".
     runNumeric(k, kind, lengths, data) {
       locked(k);
-      const n = lengths.length;
-      const nums = new Float64(n);
-      const extra = [];
-      let p = 0;
+      const n = lengths.length, nums = new Float64(n), extra = [], fold = kind === "merge" && only === "merge";
+      let e = 0;
       for (let i = 0; i < n; i++) {
-        const len = lengths[i];
-        const list = [];
-        for (let k = 0; k < len; k++) apply(push, list, [data[p + k]]);
-        p += len;
-        begin();
-        let text;
+        const s = e;
+        e = s + lengths[i];
+        charged = 0; exhausted = false;
         try {
-          const r = resolveOne(kind, list);
+          let r;
+          if (fold) {
+            const merge = factory();
+            if (typeof merge !== "function") throw new ErrorCtor("the script has no merge(a, b)");
+            r = data[s];
+            for (let p = s + 1; p < e; p++) {
+              r = merge(r, data[p]);
+              if (typeof r === "object" && r !== null) deepFreeze(r);
+            }
+          } else r = resolveOne(kind, listAt(data, s, e));
           if (exhausted) throw new ErrorCtor(FUEL);
-          if (typeof r === "number" && isFinite(r) && !objectIs(r, -0)) { nums[i] = r; continue; }
-          text = "[" + i + ",0," + toJson(r, 0) + "]";
-        } catch (e) {
-          const [k, m] = describe(e);
-          text = "[" + i + ",1," + stringify(k) + "," + stringify(m) + "]";
+          if (typeof r === "number" && r - r === 0) { nums[i] = r === 0 ? 0 : r; continue; }
+          extra[extra.length] = "[" + i + ",0," + toJson(r, 0) + "]";
+        } catch (x) {
+          const [c, m] = describe(x);
+          extra[extra.length] = "[" + i + ",1," + stringify(c) + "," + stringify(m) + "]";
         }
-        apply(push, extra, [text]);
       }
       begin();
       return { nums, extra: "[" + apply(join, extra, [","]) + "]" };

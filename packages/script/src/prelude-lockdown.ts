@@ -43,6 +43,7 @@ export function preludeLockdown(): string {
   const ObjectProto = Object.prototype, StringCtor = String, NumberCtor = Number, ErrorCtor = Error;
   const strSlice = String.prototype.slice, strStartsWith = String.prototype.startsWith;
   const Float64 = Float64Array, Uint32 = Uint32Array, Uint8 = Uint8Array, ArrayBufferCtor = ArrayBuffer, push = Array.prototype.push, join = Array.prototype.join;
+  const typedFill = getProto(Int8Array.prototype).fill;
 
 `;
 }

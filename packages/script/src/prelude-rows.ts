@@ -36,7 +36,7 @@ export function preludeRows(maxOutputBytes: number): string {
   };
   const deepFreeze = (v) => { if (typeof v === "object" && v !== null && !isFrozen(v)) { freeze(v); const ks = keys(v); for (let i = 0; i < ks.length; i++) deepFreeze(v[ks[i]]); } return v; };
   const cut = (s) => apply(strSlice, s, [0, MAX_MESSAGE]);
-  let factory, only;
+  let factory, only, partial = [];
   // Only the sandbox's own strings leave: the kind, and a bounded message read without calling the script.
   const describe = (e) => {
     if (exhausted) return ["fuel", "the script ran out of fuel (built-ins walked more than " + NATIVE_BUDGET + " elements)"];
@@ -94,46 +94,27 @@ export function preludeRows(maxOutputBytes: number): string {
       return "[" + i + ",1," + stringify(k) + "," + stringify(m) + "]";
     }
   };
-  // QuickJS's row: a finite number is stored at its place in \`nums\` (no text, no call); anything
-  // else is a text row, as above. The same code runs whatever the batch holds or how it came in,
-  // so a resolution's fuel depends only on the script and its own values.
-  let nums = new Float64(0), done = new Uint8(0);
-  // Both in one buffer, which load returns to the host: n numbers, then n marks (1 where a number
-  // is finished: the host reads no number it was not given).
-  const results = (n) => { const b = new ArrayBufferCtor(n * 9); nums = new Float64(b, 0, n); done = new Uint8(b, n * 8, n); return b; };
-  const row = (i, first, kind, list) => {
-    try {
-      let r;
-      if (kind === "merge" && only === "merge") {
-        // resolveOne's fold, inlined for the common case (a call less for every key).
-        const merge = factory();
-        if (typeof merge !== "function") throw new ErrorCtor("the script has no merge(a, b)");
-        r = list[0];
-        if (typeof r === "object" && r !== null) deepFreeze(r);
-        const n = list.length;
-        for (let k = 1; k < n; k++) {
-          const b = list[k];
-          if (typeof b === "object" && b !== null) deepFreeze(b);
-          r = merge(r, b);
-          if (typeof r === "object" && r !== null) deepFreeze(r);
-        }
-      } else r = resolveOne(kind, list);
-      if (exhausted) throw new ErrorCtor(FUEL);
-      if (typeof r === "number") {
-        if (r - r !== 0) nonJson("non-finite number " + StringCtor(r));
-        nums[i] = r === 0 ? 0 : r;
-        done[i] = 1;
-        return undefined;
-      }
-      const text = toJson(r, 0);
-      if (exhausted) throw new ErrorCtor(FUEL);
-      if (text.length > MAX_OUTPUT) throw new ErrorCtor(TOO_LARGE);
-      return "[" + (first + i) + ",0," + text + "]";
-    } catch (e) {
-      if (isInterrupt(e)) throw e;
-      const [k, m] = describe(e);
-      return "[" + (first + i) + ",1," + stringify(k) + "," + stringify(m) + "]";
-    }
+  // QuickJS's batch, as the queue load stores it: every list's values one after the other in
+  // \`qVals\` (a Float64Array when they are all numbers, else an array) and where list i starts in
+  // \`qOffs[i]\` (it ends at \`qOffs[i + 1]\`). resume reads both kinds the same way, with the same
+  // code, so a resolution's fuel depends only on the script and its own values.
+  let qKind = "merge", qVals = [], qOffs = new Uint32(1), qFirst = 0, qN = 0, qNext = 0, qTaken = 0;
+  let nums = new Float64(0);
+  // The results, in a buffer load returns to the host: n numbers, NaN until a finite number is
+  // finished there (a resolution's number is never NaN: the host reads no number it was not given).
+  const queueOf = (kind, vals, offs, first, n) => {
+    qKind = kind; qVals = vals; qOffs = offs; qFirst = first; qN = n; qNext = 0; qTaken = 0; partial = [];
+    nums = new Float64(n); apply(typedFill, nums, [NaN]); return nums.buffer;
   };
+  // Values [s, e) of the queue as a fresh array (resolve(values), and merges of scripts declaring both).
+  const listAt = (vals, s, e) => { const list = []; for (let p = s; p < e; p++) list[p - s] = vals[p]; return list; };
+  // A result that is not a finished number: its text row (a non-finite number is refused here).
+  const textRow = (i, r) => {
+    const text = toJson(r, 0);
+    if (exhausted) throw new ErrorCtor(FUEL);
+    if (text.length > MAX_OUTPUT) throw new ErrorCtor(TOO_LARGE);
+    return "[" + (qFirst + i) + ",0," + text + "]";
+  };
+  const failRow = (i, e) => { const [k, m] = describe(e); return "[" + (qFirst + i) + ",1," + stringify(k) + "," + stringify(m) + "]"; };
 `;
 }

@@ -18,6 +18,17 @@ const ALONE_COST = 200;
 /** Batches of at most this many lists (a lone read) go in as JSON text. */
 const SHORT_BATCH = 4;
 
+/** Where each list starts in the packed values (and, last, where the values end). */
+function offsetsOf(lengths: Uint32Array): Uint32Array {
+  const offs = new Uint32Array(lengths.length + 1);
+  let p = 0;
+  for (let i = 0; i < lengths.length; i++) {
+    p += lengths[i] as number;
+    offs[i + 1] = p;
+  }
+  return offs;
+}
+
 /** Runs batches of one script's resolutions (see {@link quickJSBatches}). */
 export interface QuickJSBatches {
   /**
@@ -71,7 +82,7 @@ export function quickJSBatches(lim: ScriptLimits, body: string, declared: Declar
       meter.limit = Number.MAX_SAFE_INTEGER;
       meter.start = meter.ticks;
     };
-    // Finished numbers wait in the sandbox (results(), marks()); read once, when needed.
+    // Finished numbers wait in the sandbox's buffer (NaN where none is finished); read once, when needed.
     const pending: number[] = [];
     const takeRows = (at: number): number => {
       unmetered();
@@ -84,28 +95,26 @@ export function quickJSBatches(lim: ScriptLimits, body: string, declared: Declar
       r.value.dispose();
       return acceptTake(text, at, to, out, pending);
     };
-    let results: QuickJSHandle | undefined; // the buffer load returned: numbers, then marks
+    let results: QuickJSHandle | undefined; // the buffer load returned: one number per list
     const fillNumbers = (): void => {
       if (pending.length === 0) return;
       const n = to - from;
-      let copy = new ArrayBuffer(0);
+      let nums = new Float64Array(0);
       if (results?.alive === true) {
         const view = ctx.getArrayBuffer(results);
         try {
-          copy = view.value.slice().buffer;
+          if (view.value.byteLength === n * 8) nums = new Float64Array(view.value.slice().buffer);
         } finally {
           view.dispose();
         }
       }
-      if (copy.byteLength !== n * 9)
-        throw new ScriptError("SCRIPT_ROW_MISMATCH", "the sandbox lost its results");
-      const nums = new Float64Array(copy, 0, n);
-      const marks = new Uint8Array(copy, n * 8, n);
+      if (nums.length !== n) throw new ScriptError("SCRIPT_ROW_MISMATCH", "the sandbox lost its results");
       for (const k of pending) {
         if (out[k] !== undefined) continue;
-        if (marks[k - from] !== 1)
+        const v = nums[k - from] as number;
+        if (Number.isNaN(v))
           throw new ScriptError("SCRIPT_ROW_MISMATCH", `the sandbox returned no result at ${k}`);
-        out[k] = { ok: true, value: nums[k - from] as number };
+        out[k] = { ok: true, value: v === 0 ? 0 : v };
       }
       pending.length = 0;
     };
@@ -136,7 +145,7 @@ export function quickJSBatches(lim: ScriptLimits, body: string, declared: Declar
         : loadCall(
             fns.loadNumeric,
             ctx.newString(kind),
-            ctx.newArrayBuffer(packed.lengths.buffer as ArrayBuffer),
+            ctx.newArrayBuffer(offsetsOf(packed.lengths).buffer as ArrayBuffer),
             ctx.newArrayBuffer(packed.data.buffer as ArrayBuffer),
             ctx.newNumber(from),
           ))

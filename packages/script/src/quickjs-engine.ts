@@ -36,9 +36,10 @@ export const QUICKJS_VERSION = "0.32.0";
  * move a resolution at the fuel limit across it, and comes with a new revision — in the engine
  * tag, so replicas that count differently refuse each other's state. Revision 2 (no tag mark
  * before it): numbers leave the sandbox in a typed array instead of as JSON text, the fold calls
- * nothing for primitives.
+ * nothing for primitives. Revision 3: a batch's values wait in one flat run (no array per list),
+ * and the resolutions run in resume's own loop (no call per key besides the script's).
  */
-const SANDBOX_REVISION = 2;
+const SANDBOX_REVISION = 3;
 
 /**
  * Creates a QuickJS engine (WebAssembly; runs in Node and in browsers): each script lives in its

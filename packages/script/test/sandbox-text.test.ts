@@ -11,7 +11,7 @@ import { DEFAULT_LIMITS } from "../src/types.ts";
 // inside every resolution's fuel count, so a changed byte can move a verdict at the fuel limit:
 // any change here must come with a new SANDBOX_REVISION (and a new engine tag), never silently.
 const GOLDEN = {
-  prelude: "aec3990265da94bc21be5ed2b3e376dbe30f3165bba487c9f5cc0c8263de317d",
+  prelude: "8cfc1a5506af3dbbcd689a93bc88a96dfba564c0b119e09a749870caeb628eec",
   freeze: "474b70c177e2f3689f806d2e883493d8f3c8d21669a82be7a13d3e563865a785",
   wrapProbe: "50cac48def1f6fe1d6b6e39f2a02a2f17e6dc947991209494b5a2e9a100356ee",
   wrapOne: "b380445b5323b1ad238b66285632bc23da8a164e51dc67f2077f30eb3f23871b",
@@ -22,7 +22,7 @@ const MAX = "function merge(a, b) { return Math.max(a, b); }";
 const MERGE = "function merge(a, b) { return a; }";
 
 describe("the sandbox's own source text", () => {
-  it("is byte for byte the text the engine tag r2 was recorded with, for both engines", () => {
+  it("is byte for byte the text the engine tag r3 was recorded with, for both engines", () => {
     const options = {
       maxOutputBytes: DEFAULT_LIMITS.maxOutputBytes,
       nativeBudget: DEFAULT_LIMITS.fuel * 10_000,
@@ -47,12 +47,12 @@ describe("the sandbox's own source text", () => {
     const engine = createQuickJSEngine();
     const other = createQuickJSEngine({ fuel: 1234, memoryMb: 17, stackKb: 300 });
     try {
-      expect(engine.load(MAX).engineTag).toBe("quickjs-0.32.0.r2.f1000.m32.s256");
+      expect(engine.load(MAX).engineTag).toBe("quickjs-0.32.0.r3.f1000.m32.s256");
       expect(scriptResolver({ source: MAX, engine }).id).toBe(
-        "script:6beecdce297b124d@quickjs-0.32.0.r2.f1000.m32.s256",
+        "script:6beecdce297b124d@quickjs-0.32.0.r3.f1000.m32.s256",
       );
       expect(other.load("function resolve(v) { return v[0]; }").engineTag).toBe(
-        "quickjs-0.32.0.r2.f1234.m17.s300",
+        "quickjs-0.32.0.r3.f1234.m17.s300",
       );
     } finally {
       engine.dispose();
