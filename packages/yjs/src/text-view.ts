@@ -10,7 +10,7 @@ type Run = TextStruct;
 /**
  * What a plain text's document shows, computed without a Yjs document: every struct it holds, in
  * document order (deleted ones as tombstones, as Yjs keeps them), its state vector, and its string.
- * Immutable: {@link advanceView} returns a new view.
+ * Immutable by contract (nothing writes to a view's arrays; {@link advanceView} copies them).
  */
 export interface TextView {
   readonly runs: readonly Run[];
@@ -230,8 +230,7 @@ export function advanceView(view: TextView, updates: readonly Uint8Array[]): Tex
   }
   let text = "";
   for (const r of runs) if (r.text !== undefined) text += r.text;
-  Object.freeze(runs);
-  Object.freeze(clocks);
+  // Not frozen: V8 copies a frozen array (the next advance's slice) some thirty times slower.
   return { runs, clocks, text };
 }
 
