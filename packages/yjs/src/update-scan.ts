@@ -44,11 +44,11 @@ export function validUtf8(bytes: Uint8Array, start: number, stop: number): boole
 }
 
 /**
- * A one-pass walk over a Yjs (v1) update of plain text (allocation-free but for strings of 128
- * bytes or more, which the platform's UTF-8 decoder checks): structs of the kinds a text edit
- * writes (GC, deleted content, strings), then the delete set. It answers only "surely
- * valid": `true` means `Y.decodeUpdate` parses `update` and every struct belongs to one of
- * `clients`; `false` means "not sure" (another struct kind — formats, embeds —, a varint past
+ * A one-pass walk over a Yjs (v1) update of plain text (allocating only word views of long ASCII
+ * runs, and what the platform's UTF-8 decoder allocates to check a long non-ASCII rest): structs of
+ * the kinds a text edit writes (GC, deleted content, strings), then the delete set. It answers
+ * only "surely valid": `true` means `Y.decodeUpdate` parses `update` and every struct belongs to
+ * `clients` (one client id, or one of a list); `false` means "not sure" (another struct kind — formats, embeds —, a varint past
  * 2^53, trailing bytes, a foreign client, a bad string), and the caller asks Yjs itself. So this
  * fast path never refuses anything and never accepts more than Yjs does.
  *
@@ -56,7 +56,7 @@ export function validUtf8(bytes: Uint8Array, start: number, stop: number): boole
  * bytes instead of building Yjs structs (and their strings) makes that check a small part of the
  * decode.
  */
-export function scanUpdate(update: Uint8Array, clients: readonly number[]): boolean {
+export function scanUpdate(update: Uint8Array, clients: number | readonly number[]): boolean {
   const end = update.length;
   let pos = 0;
   // lib0's unsigned varint, computed as lib0 computes it; -1 at the end or past 2^53 - 1.
@@ -87,7 +87,8 @@ export function scanUpdate(update: Uint8Array, clients: readonly number[]): bool
     const structs = uint();
     const client = uint();
     if (structs < 0 || client < 0 || uint() < 0) return false;
-    if (structs > 0 && !clients.includes(client)) return false;
+    if (structs > 0 && (typeof clients === "number" ? client !== clients : !clients.includes(client)))
+      return false;
     for (let s = 0; s < structs; s++) {
       if (pos >= end) return false;
       const info = update[pos++] as number;
