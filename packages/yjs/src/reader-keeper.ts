@@ -1,4 +1,18 @@
-import { StateReader } from "@converge/core/codec";
+import { type DecodeLimits, StateReader } from "@converge/core/codec";
+
+/**
+ * StateReader's constructor as core has it. Core marks it internal (readers are made by the
+ * payload decoder), so its published types hide it; this keeper is the one place outside core
+ * that makes a reader, and only to hold its class.
+ */
+type ReaderConstructor = new (
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  table: readonly string[],
+  limits: DecodeLimits,
+) => StateReader;
+const Reader = StateReader as unknown as ReaderConstructor;
 
 /**
  * Keeps one empty {@link StateReader} alive for as long as the keeper is reachable (a text
@@ -19,7 +33,7 @@ export function createReaderKeeper(): ReaderKeeper {
   let kept: StateReader | undefined;
   return {
     keep: (used) => {
-      kept ??= new StateReader(new Uint8Array(0), 0, 0, [], used.limits);
+      kept ??= new Reader(new Uint8Array(0), 0, 0, [], used.limits);
     },
     kept: () => kept,
   };
