@@ -59,73 +59,118 @@ export function validUtf8(bytes: Uint8Array, start: number, stop: number): boole
 export function scanUpdate(update: Uint8Array, clients: number | readonly number[]): boolean {
   const end = update.length;
   let pos = 0;
-  // lib0's unsigned varint, computed as lib0 computes it; -1 at the end or past 2^53 - 1.
-  const uint = (): number => {
-    let num = 0;
-    let mult = 1;
-    for (let i = 0; i < 8; i++) {
-      if (pos >= end) return -1;
-      const r = update[pos++] as number;
-      num += (r & 0x7f) * mult;
-      if (r < 0x80) return num <= Number.MAX_SAFE_INTEGER ? num : -1;
-      mult *= 128;
-    }
-    return -1;
-  };
-  // A varint-prefixed string that lib0's fatal UTF-8 decoder accepts.
-  const string = (): boolean => {
-    const n = uint();
-    if (n < 0 || n > end - pos) return false;
-    const stop = pos + n;
-    const ok = validUtf8(update, pos, stop);
-    pos = stop;
-    return ok;
-  };
-  const clientCount = uint();
+  // Every varint: its value by uintAt (-1: refused), then pos past it by uintEnd. Plain functions
+  // rather than closures over pos: no allocation per scan, and V8 inlines them.
+  const clientCount = uintAt(update, pos, end);
   if (clientCount < 0) return false;
+  pos = uintEnd(update, pos);
   for (let c = 0; c < clientCount; c++) {
-    const structs = uint();
-    const client = uint();
-    if (structs < 0 || client < 0 || uint() < 0) return false;
+    const structs = uintAt(update, pos, end);
+    if (structs < 0) return false;
+    pos = uintEnd(update, pos);
+    const client = uintAt(update, pos, end);
+    if (client < 0) return false;
+    pos = uintEnd(update, pos);
+    if (uintAt(update, pos, end) < 0) return false; // the first struct's clock
+    pos = uintEnd(update, pos);
     if (structs > 0 && (typeof clients === "number" ? client !== clients : !clients.includes(client)))
       return false;
     for (let s = 0; s < structs; s++) {
       if (pos >= end) return false;
       const info = update[pos++] as number;
       const kind = info & 0x1f;
+      // How many varints follow the info byte before the content: the origins' ids, or the parent.
+      let ids = 0;
       if (kind === 0) {
-        if (info !== 0 || uint() < 0) return false; // GC: its length
-        continue;
+        if (info !== 0) return false;
+        ids = 1; // GC: its length
+      } else if (kind !== 1 && kind !== 4) return false; // only deleted content and strings
+      if ((info & 0x80) !== 0) ids += 2; // origin: client, clock
+      if ((info & 0x40) !== 0) ids += 2; // right origin: client, clock
+      for (let k = 0; k < ids; k++) {
+        if (uintAt(update, pos, end) < 0) return false;
+        pos = uintEnd(update, pos);
       }
-      if (kind !== 1 && kind !== 4) return false; // only deleted content and strings
-      const origin = (info & 0x80) !== 0;
-      const rightOrigin = (info & 0x40) !== 0;
-      if (origin && (uint() < 0 || uint() < 0)) return false;
-      if (rightOrigin && (uint() < 0 || uint() < 0)) return false;
-      if (!origin && !rightOrigin) {
-        const parentInfo = uint();
+      if (kind === 0) continue;
+      if ((info & 0xc0) === 0) {
+        const parentInfo = uintAt(update, pos, end);
         if (parentInfo < 0) return false;
+        pos = uintEnd(update, pos);
         if (parentInfo === 1) {
-          if (!string()) return false; // parent: a root type's name
-        } else if (uint() < 0 || uint() < 0) return false; // parent: an item's id
-        if ((info & 0x20) !== 0 && !string()) return false; // parentSub
+          pos = stringEnd(update, pos, end); // parent: a root type's name
+          if (pos < 0) return false;
+        } else {
+          // parent: an item's id
+          for (let k = 0; k < 2; k++) {
+            if (uintAt(update, pos, end) < 0) return false;
+            pos = uintEnd(update, pos);
+          }
+        }
+        if ((info & 0x20) !== 0) {
+          pos = stringEnd(update, pos, end); // parentSub
+          if (pos < 0) return false;
+        }
       }
       if (kind === 1) {
-        if (uint() < 0) return false; // deleted content: its length
-      } else if (!string()) return false;
+        if (uintAt(update, pos, end) < 0) return false; // deleted content: its length
+        pos = uintEnd(update, pos);
+      } else {
+        pos = stringEnd(update, pos, end);
+        if (pos < 0) return false;
+      }
     }
   }
   // The delete set: per client, ranges of (clock, length).
-  const dsClients = uint();
+  const dsClients = uintAt(update, pos, end);
   if (dsClients < 0) return false;
+  pos = uintEnd(update, pos);
   for (let c = 0; c < dsClients; c++) {
-    if (uint() < 0) return false; // the client
-    const ranges = uint();
+    if (uintAt(update, pos, end) < 0) return false; // the client
+    pos = uintEnd(update, pos);
+    const ranges = uintAt(update, pos, end);
     if (ranges < 0) return false;
+    pos = uintEnd(update, pos);
     if (ranges > end - pos) return false;
-    for (let r = 0; r < ranges; r++) if (uint() < 0 || uint() < 0) return false;
+    for (let k = 0; k < 2 * ranges; k++) {
+      if (uintAt(update, pos, end) < 0) return false;
+      pos = uintEnd(update, pos);
+    }
   }
   return pos === end;
+}
+
+/**
+ * The lib0 unsigned varint at `pos`, computed as lib0 computes it; -1 when the update ends inside
+ * it, it runs past 8 bytes, or its value passes 2^53 - 1.
+ */
+function uintAt(update: Uint8Array, pos: number, end: number): number {
+  let num = 0;
+  let mult = 1;
+  for (let i = 0; i < 8; i++) {
+    if (pos + i >= end) return -1;
+    const r = update[pos + i] as number;
+    num += (r & 0x7f) * mult;
+    if (r < 0x80) return num <= Number.MAX_SAFE_INTEGER ? num : -1;
+    mult *= 128;
+  }
+  return -1;
+}
+
+/** The position after the varint at `pos`, which {@link uintAt} accepted. */
+function uintEnd(update: Uint8Array, pos: number): number {
+  let p = pos;
+  while ((update[p] as number) >= 0x80) p++;
+  return p + 1;
+}
+
+/** The position after the varint-prefixed string at `pos` when lib0's fatal decoder accepts it; else -1. */
+function stringEnd(update: Uint8Array, pos: number, end: number): number {
+  const n = uintAt(update, pos, end);
+  if (n < 0) return -1;
+  const start = uintEnd(update, pos);
+  if (n > end - start) return -1;
+  const stop = start + n;
+  return validUtf8(update, start, stop) ? stop : -1;
 }
 
 /**
