@@ -45,7 +45,14 @@ function flush(live: Live): Y.Doc {
   return doc;
 }
 
-const NOTHING: readonly Uint8Array[] = [];
+/** No updates: an empty array of the element kind every update list has (objects). */
+const NOTHING: readonly Uint8Array[] = noUpdates();
+
+function noUpdates(): Uint8Array[] {
+  const out = [new Uint8Array(0)];
+  out.pop();
+  return out;
+}
 
 /** A fresh {@link DocCache}; a resolver instance holds one. */
 export function createDocCache(): DocCache {

@@ -1,7 +1,7 @@
 import type { ReplicaId } from "@converge/core";
 import type { StateReader, StateWriter } from "@converge/core/codec";
 import { clientIdOf } from "./client-id.ts";
-import type { ClockEntry, Dot } from "./dots.ts";
+import { type ClockEntry, type Dot, seqOf } from "./dots.ts";
 import { type Entry, TextState } from "./text-state.ts";
 import { checkUpdate } from "./yjs-doc.ts";
 
@@ -59,32 +59,14 @@ export function decodeText(r: StateReader): TextState {
     const wall = r.time(replica);
     clock.push({ replica, seq, wall, counter: r.lastCounter });
   }
-  // A dot names its replica by clock position; positions strictly increase within a list.
-  const dots = (what: string, m: number, strict: boolean): Dot[] => {
-    const out: Dot[] = [];
-    let last = -1;
-    let lastSeq = 0;
-    for (let i = 0; i < m; i++) {
-      const k = r.uint();
-      const owner = clock[k];
-      if (owner === undefined) r.fail(`${what}: replica position ${k} outside the key clock`);
-      const seq = r.seq();
-      if (k < last || (k === last && (strict || seq <= lastSeq))) r.fail(`${what} not sorted`);
-      if (seq > owner.seq) r.fail(`${what}: seq ${seq} beyond the key clock's ${owner.seq}`);
-      last = k;
-      lastSeq = seq;
-      out.push({ replica: owner.replica, seq });
-    }
-    return out;
-  };
-  const live = dots("live edits", r.count(2, "live edit"), true);
+  const live = readDots(r, clock, "live edits", r.count(2, "live edit"));
   let base: Uint8Array | undefined;
   let baseClock: Dot[] = [];
   const baseLength = r.uint();
   if (baseLength > 0) {
     if (baseLength > r.limits.maxStringBytes) r.fail(`text base of ${baseLength} bytes exceeds the limit`);
     base = r.raw(baseLength).slice();
-    baseClock = dots("base clock", r.count(2, "base clock entry"), true);
+    baseClock = readDots(r, clock, "base clock", r.count(2, "base clock entry"));
     if (baseClock.length === 0) r.fail("text base with an empty clock");
     const problem = checkUpdate(
       base,
@@ -96,6 +78,8 @@ export function decodeText(r: StateReader): TextState {
   const entries: Entry[] = [];
   let last = -1;
   let lastSeq = 0;
+  // The Yjs client id of the last entry's replica: entries are grouped by replica.
+  let client = 0;
   for (let i = 0; i < m; i++) {
     const k = r.uint();
     const owner = clock[k];
@@ -103,18 +87,37 @@ export function decodeText(r: StateReader): TextState {
     const seq = r.seq();
     if (k < last || (k === last && seq <= lastSeq)) r.fail("text entries not sorted");
     if (seq > owner.seq) r.fail(`text entry: seq ${seq} beyond the key clock's ${owner.seq}`);
+    if (k !== last) client = clientIdOf(owner.replica);
     last = k;
     lastSeq = seq;
-    if (baseClock.length > 0) {
-      const baseSeq = baseClock.find((d) => d.replica === owner.replica)?.seq ?? 0;
-      if (seq <= baseSeq) r.fail("text entry already held by the base");
-    }
-    const n = r.uint();
-    if (n > r.limits.maxStringBytes) r.fail(`text entry of ${n} bytes exceeds the limit`);
-    const view = r.raw(n);
-    const problem = checkUpdate(view, [clientIdOf(owner.replica)]);
+    if (baseClock.length > 0 && seq <= seqOf(baseClock, owner.replica))
+      r.fail("text entry already held by the base");
+    const bytes = r.uint();
+    if (bytes > r.limits.maxStringBytes) r.fail(`text entry of ${bytes} bytes exceeds the limit`);
+    const view = r.raw(bytes);
+    const problem = checkUpdate(view, client);
     if (problem !== undefined) r.fail(`text entry: ${problem}`);
     entries.push({ replica: owner.replica, seq, update: view });
   }
   return new TextState(clock, live, base, baseClock, entries);
+}
+
+/**
+ * `m` dots, each naming its replica by position in the key clock: positions strictly increase,
+ * and no seq is beyond its replica's in the clock.
+ */
+function readDots(r: StateReader, clock: readonly ClockEntry[], what: string, m: number): Dot[] {
+  const out: Dot[] = [];
+  let last = -1;
+  for (let i = 0; i < m; i++) {
+    const k = r.uint();
+    const owner = clock[k];
+    if (owner === undefined) r.fail(`${what}: replica position ${k} outside the key clock`);
+    const seq = r.seq();
+    if (k <= last) r.fail(`${what} not sorted`);
+    if (seq > owner.seq) r.fail(`${what}: seq ${seq} beyond the key clock's ${owner.seq}`);
+    last = k;
+    out.push({ replica: owner.replica, seq });
+  }
+  return out;
 }

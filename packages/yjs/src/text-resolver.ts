@@ -4,6 +4,7 @@ import * as Y from "yjs";
 import { clientIdOf } from "./client-id.ts";
 import { createDocCache } from "./doc-cache.ts";
 import type { ClockEntry, Dot } from "./dots.ts";
+import { createReaderKeeper } from "./reader-keeper.ts";
 import { decodeText, encodeText } from "./text-codec.ts";
 import { type TextInput, toEdit } from "./text-edit.ts";
 import { compareDots, deltaOf, type Entry, kept, mergeText, TextState } from "./text-state.ts";
@@ -53,6 +54,7 @@ export function textResolver<Out>(options: TextResolverOptions): Resolver<TextIn
   // goes stale.
   const docs = createDocCache();
   const views = createViewCache();
+  const readers = createReaderKeeper();
   // The read of a state, cached on it (one slot per kind of read).
   const cached = options.rich
     ? (s: TextState): Out | undefined => s.richRead as Out | undefined
@@ -195,6 +197,10 @@ export function textResolver<Out>(options: TextResolverOptions): Resolver<TextIn
     },
     delta: deltaOf,
     encode: encodeText,
-    decode: decodeText,
+    decode: (r) => {
+      const s = decodeText(r);
+      readers.keep(r);
+      return s;
+    },
   });
 }

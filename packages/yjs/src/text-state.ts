@@ -59,35 +59,35 @@ export class TextState {
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
   let i = 0;
-  if (n >= 64) {
-    if (((a.byteOffset | b.byteOffset) & 3) === 0) {
-      // Both views 4-byte aligned: skip equal words through word views (the common case: two
-      // copies of one operation's update compare equal).
-      const words = n >> 2;
-      const wa = new Int32Array(a.buffer, a.byteOffset, words);
-      const wb = new Int32Array(b.buffer, b.byteOffset, words);
-      let k = 0;
-      while (k < words && wa[k] === wb[k]) k++;
-      i = k << 2;
-    } else {
-      // Unaligned: eight bytes a step.
-      while (
-        i + 8 <= n &&
-        a[i] === b[i] &&
-        a[i + 1] === b[i + 1] &&
-        a[i + 2] === b[i + 2] &&
-        a[i + 3] === b[i + 3] &&
-        a[i + 4] === b[i + 4] &&
-        a[i + 5] === b[i + 5] &&
-        a[i + 6] === b[i + 6] &&
-        a[i + 7] === b[i + 7]
-      )
-        i += 8;
-    }
-  }
+  if (n >= 64) i = equalPrefix(a, b, n);
   // From the first differing word (or the start), byte by byte: the first differing byte decides.
   for (; i < n; i++) if (a[i] !== b[i]) return (a[i] as number) - (b[i] as number);
   return a.length - b.length;
+}
+
+/**
+ * A length, a multiple of 4 up to `n` or less, over which `a` and `b` are surely equal: equal words
+ * skipped four bytes a step (the common case: two copies of one operation's update compare
+ * equal). Views at the same offset modulo 4 read through word views after their first bytes; views
+ * at different ones through data views, which load words from any offset.
+ */
+function equalPrefix(a: Uint8Array, b: Uint8Array, n: number): number {
+  const phase = a.byteOffset & 3;
+  if (phase === (b.byteOffset & 3)) {
+    const lead = (4 - phase) & 3;
+    for (let i = 0; i < lead; i++) if (a[i] !== b[i]) return 0;
+    const words = (n - lead) >> 2;
+    const wa = new Int32Array(a.buffer, a.byteOffset + lead, words);
+    const wb = new Int32Array(b.buffer, b.byteOffset + lead, words);
+    let k = 0;
+    while (k < words && wa[k] === wb[k]) k++;
+    return lead + (k << 2);
+  }
+  const da = new DataView(a.buffer, a.byteOffset, n);
+  const db = new DataView(b.buffer, b.byteOffset, n);
+  let i = 0;
+  while (i + 4 <= n && da.getInt32(i, true) === db.getInt32(i, true)) i += 4;
+  return i;
 }
 
 /** Order of entries: replica id, then seq. */
@@ -180,35 +180,46 @@ export function mergeText(
  * What a replica keeps of an incoming state whose entries are views of a payload (`decodeText`):
  * the same state, each entry either the equal one `local` holds for its dot (no copy, and the merge
  * then meets one object on both sides) or a copy of its bytes — the entries of one key copied into
- * one buffer, which they alone share.
+ * one buffer, which they alone share (one entry: its own copy).
  */
 export function kept(incoming: TextState, local: TextState | undefined): TextState {
   const held = local?.entries ?? [];
-  const n = incoming.entries.length;
-  const out: Entry[] = new Array<Entry>(n);
+  const entries = incoming.entries;
+  const n = entries.length;
+  const out: Entry[] = [];
+  // Positions (in `out`) of the entries to copy, and their bytes in all.
   let copies: number[] | undefined;
   let bytes = 0;
   let j = 0;
   for (let i = 0; i < n; i++) {
-    const e = incoming.entries[i] as Entry;
+    const e = entries[i] as Entry;
     while (j < held.length && compareDots(held[j] as Entry, e) < 0) j++;
     const h = held[j];
     if (h !== undefined && compareDots(h, e) === 0 && compareBytes(h.update, e.update) === 0) {
-      out[i] = h;
+      out.push(h);
       continue;
     }
-    copies ??= [];
-    copies.push(i);
+    out.push(e);
+    if (copies === undefined) copies = [i];
+    else copies.push(i);
     bytes += e.update.length;
   }
   if (copies !== undefined) {
-    const buffer = new Uint8Array(bytes);
-    let at = 0;
-    for (const i of copies) {
-      const e = incoming.entries[i] as Entry;
-      buffer.set(e.update, at);
-      out[i] = { replica: e.replica, seq: e.seq, update: buffer.subarray(at, at + e.update.length) };
-      at += e.update.length;
+    if (copies.length === 1) {
+      // One entry to copy (an op, or one edit per key of a full state): its own buffer.
+      const i = copies[0] as number;
+      const e = out[i] as Entry;
+      out[i] = { replica: e.replica, seq: e.seq, update: e.update.slice() };
+    } else {
+      const buffer = new ArrayBuffer(bytes);
+      let at = 0;
+      for (const i of copies) {
+        const e = out[i] as Entry;
+        const copy = new Uint8Array(buffer, at, e.update.length);
+        copy.set(e.update);
+        out[i] = { replica: e.replica, seq: e.seq, update: copy };
+        at += e.update.length;
+      }
     }
   }
   return new TextState(incoming.clock, incoming.live, incoming.base, incoming.baseClock, out);

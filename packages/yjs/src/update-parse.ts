@@ -36,17 +36,36 @@ const NAME = TEXT_NAME.charCodeAt(0);
  * exactly the fields Yjs's `readClientsStructRefs` and `readDeleteSet` read, in their order.
  */
 export function parseTextUpdate(update: Uint8Array): ParsedUpdate | undefined {
-  const c = new Cursor(update);
   const end = update.length;
+  let pos = 0;
+  let bad = false;
+  // lib0's unsigned varint; sets `bad` (and returns 0) at the end or past 2^53 - 1. A closure over
+  // `pos`, not a cursor object: a class whose instances all die is freed by a full collection,
+  // and the optimised parse with it.
+  const uint = (): number => {
+    let num = 0;
+    let mult = 1;
+    for (let i = 0; i < 8 && pos < end; i++) {
+      const r = update[pos++] as number;
+      num += (r & 0x7f) * mult;
+      if (r < 0x80) {
+        if (num <= Number.MAX_SAFE_INTEGER) return num;
+        break;
+      }
+      mult *= 128;
+    }
+    bad = true;
+    return 0;
+  };
   const structs: TextStruct[] = [];
   let seen: number[] | undefined;
   let last = -1;
-  const clientCount = c.uint();
-  for (let k = 0; k < clientCount && !c.bad; k++) {
-    const count = c.uint();
-    const client = c.uint();
-    let clock = c.uint();
-    if (c.bad) return undefined;
+  const clientCount = uint();
+  for (let k = 0; k < clientCount && !bad; k++) {
+    const count = uint();
+    const client = uint();
+    let clock = uint();
+    if (bad) return undefined;
     if (k > 0) {
       // A client block repeated: Yjs keeps only the last one.
       seen ??= [last];
@@ -55,8 +74,8 @@ export function parseTextUpdate(update: Uint8Array): ParsedUpdate | undefined {
     }
     last = client;
     for (let i = 0; i < count; i++) {
-      if (c.pos >= end) return undefined;
-      const info = update[c.pos++] as number;
+      if (pos >= end) return undefined;
+      const info = update[pos++] as number;
       const kind = info & 0x1f;
       if (kind !== 1 && kind !== 4) return undefined;
       let originClient = -1;
@@ -64,80 +83,50 @@ export function parseTextUpdate(update: Uint8Array): ParsedUpdate | undefined {
       let rightClient = -1;
       let rightClock = 0;
       if ((info & 0x80) !== 0) {
-        originClient = c.uint();
-        originClock = c.uint();
+        originClient = uint();
+        originClock = uint();
       }
       if ((info & 0x40) !== 0) {
-        rightClient = c.uint();
-        rightClock = c.uint();
+        rightClient = uint();
+        rightClock = uint();
       }
       if ((info & 0xc0) === 0) {
         // No origin: the parent is written; only the root text, not a map entry.
-        if (c.uint() !== 1 || (info & 0x20) !== 0) return undefined;
-        if (c.uint() !== 1 || c.pos >= end || update[c.pos++] !== NAME) return undefined;
+        if (uint() !== 1 || (info & 0x20) !== 0) return undefined;
+        if (uint() !== 1 || pos >= end || update[pos++] !== NAME) return undefined;
       }
       let length: number;
       let text: string | undefined;
-      if (kind === 1) length = c.uint();
+      if (kind === 1) length = uint();
       else {
-        const n = c.uint();
-        if (c.bad || n > end - c.pos) return undefined;
-        text = stringOf(update, c.pos, c.pos + n);
-        c.pos += n;
+        const n = uint();
+        if (bad || n > end - pos) return undefined;
+        text = stringOf(update, pos, pos + n);
+        pos += n;
         if (text === undefined) return undefined;
         length = text.length;
       }
-      if (c.bad || length === 0) return undefined;
+      if (bad || length === 0) return undefined;
       structs.push({ client, clock, length, originClient, originClock, rightClient, rightClock, text });
       clock += length;
       if (clock > Number.MAX_SAFE_INTEGER) return undefined;
     }
   }
   const deletes: number[] = [];
-  const dsClients = c.uint();
-  for (let k = 0; k < dsClients && !c.bad; k++) {
-    const client = c.uint();
-    const ranges = c.uint();
-    if (c.bad || ranges > end - c.pos) return undefined;
+  const dsClients = uint();
+  for (let k = 0; k < dsClients && !bad; k++) {
+    const client = uint();
+    const ranges = uint();
+    if (bad || ranges > end - pos) return undefined;
     for (let r = 0; r < ranges; r++) {
-      const clock = c.uint();
-      const length = c.uint();
+      const clock = uint();
+      const length = uint();
       if (length === 0) return undefined;
       deletes.push(client, clock, length);
     }
   }
-  if (c.bad || c.pos !== end) return undefined;
+  if (bad || pos !== end) return undefined;
   return { structs, deletes };
-}
-
-/** A position in an update, reading lib0's unsigned varints; `bad` once one is malformed. */
-class Cursor {
-  readonly bytes: Uint8Array;
-  pos = 0;
-  bad = false;
-  constructor(bytes: Uint8Array) {
-    this.bytes = bytes;
-  }
-  /** lib0's unsigned varint; sets `bad` (and returns 0) at the end or past 2^53 - 1. */
-  uint(): number {
-    const bytes = this.bytes;
-    let pos = this.pos;
-    let num = 0;
-    let mult = 1;
-    for (let i = 0; i < 8 && pos < bytes.length; i++) {
-      const r = bytes[pos++] as number;
-      num += (r & 0x7f) * mult;
-      if (r < 0x80) {
-        this.pos = pos;
-        if (num <= Number.MAX_SAFE_INTEGER) return num;
-        break;
-      }
-      mult *= 128;
-    }
-    this.pos = pos;
-    this.bad = true;
-    return 0;
-  }
 }
 
 /** The UTF-8 string at `bytes[start, stop)` as lib0 reads it (fatal), or `undefined`. */

@@ -27,7 +27,14 @@ export interface ViewCache {
   readonly derive: (from: TextState | undefined, to: TextState, update: Uint8Array | undefined) => void;
 }
 
-const NOTHING: readonly Uint8Array[] = [];
+/** No updates: an empty array of the element kind every update list has (objects). */
+const NOTHING: readonly Uint8Array[] = noUpdates();
+
+function noUpdates(): Uint8Array[] {
+  const out = [new Uint8Array(0)];
+  out.pop();
+  return out;
+}
 
 /** A fresh {@link ViewCache}; a resolver instance holds one. */
 export function createViewCache(): ViewCache {

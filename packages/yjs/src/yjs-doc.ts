@@ -84,10 +84,10 @@ export function contributionsOf(text: Y.Text): Map<number, string> {
 
 /**
  * Checks a Yjs update received in a state: it must parse, and its structs must all belong to
- * `clients`. Returns an error message, or `undefined` when it is acceptable. Plain-text updates
+ * `clients` (one client id, or a list). Returns an error message, or `undefined` when it is acceptable. Plain-text updates
  * pass a byte walk ({@link scanUpdate}); anything it is not sure of is decoded by Yjs.
  */
-export function checkUpdate(update: Uint8Array, clients: readonly number[]): string | undefined {
+export function checkUpdate(update: Uint8Array, clients: number | readonly number[]): string | undefined {
   if (scanUpdate(update, clients)) return undefined;
   let decoded: ReturnType<typeof Y.decodeUpdate>;
   try {
@@ -96,7 +96,7 @@ export function checkUpdate(update: Uint8Array, clients: readonly number[]): str
     return "malformed Yjs update";
   }
   for (const s of decoded.structs) {
-    if (!clients.includes(s.id.client))
+    if (typeof clients === "number" ? s.id.client !== clients : !clients.includes(s.id.client))
       return `Yjs update holds structs of client ${s.id.client}, not its author's`;
   }
   return undefined;

@@ -112,4 +112,33 @@ describe("forged text states are refused whole", () => {
     );
     expect(reader.size).toBe(0);
   });
+
+  // The word-at-a-time UTF-8 check: one bad byte deep inside a 1 KB text of the last of many keys.
+  it("a long text with one byte that is not UTF-8 is refused whole, sync or async; the replica is unchanged", async () => {
+    const rules = { default: lww(), keys: { "desc:*": yjsText() } };
+    const long = "Crisp, sweet and grown in Kent; ".repeat(32);
+    const writer = make("00000000000000a1", rules);
+    for (let i = 0; i < 40; i++) editText(writer, `desc:${i}`, (t) => t.insert(0, `${i} ${long}`));
+    const reader = make("00000000000000c3", rules);
+    reader.set("price", 1);
+    const before = reader.encodeState();
+    const content = unsealPayload(writer.encodeState());
+    const at = content.lastIndexOf(new TextEncoder().encode("K")[0] as number);
+    expect(at).toBeGreaterThan(content.length / 2);
+    for (const bad of [0x80, 0xc0, 0xff]) {
+      const forged = content.slice();
+      forged[at] = bad;
+      expect(codeOf(() => reader.applyState(sealPayload(forged)))).toBe("DECODE_MALFORMED");
+      let code: string | undefined;
+      try {
+        await reader.applyAsync(sealPayload(forged), { chunkSize: 8 });
+      } catch (e) {
+        code = isConvergeError(e) ? e.code : String(e);
+      }
+      expect(code).toBe("DECODE_MALFORMED");
+      expect(reader.encodeState()).toEqual(before);
+    }
+    reader.applyState(sealPayload(content));
+    expect(reader.get("desc:39")).toBe(`39 ${long}`);
+  });
 });

@@ -2,7 +2,7 @@ import { runConfig } from "@converge/core/testing";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
-import { isUtf8, scanUpdate } from "../src/update-scan.ts";
+import { asciiEnd, isUtf8, scanUpdate, validUtf8 } from "../src/update-scan.ts";
 import { checkUpdate } from "../src/yjs-doc.ts";
 import { applySpec, type EditSpec, editSpecs } from "./edits.ts";
 
@@ -177,5 +177,60 @@ describe("isUtf8 reads as the fatal WHATWG decoder does", () => {
       }),
       { seed, numRuns },
     );
+  });
+});
+
+describe("validUtf8 and asciiEnd: the word-at-a-time checks of long strings", () => {
+  const fatal = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+  const decodes = (b: Uint8Array): boolean => {
+    try {
+      fatal.decode(b);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const { seed, numRuns } = runConfig({}, 1000);
+  // A long ASCII run (so the word path runs), a few arbitrary bytes somewhere in it, then more
+  // ASCII or an encoded string, inside a buffer at any offset (aligned or not).
+  const case_ = fc.record({
+    before: fc.nat(300),
+    odd: fc.uint8Array({ maxLength: 6 }),
+    after: fc.oneof(
+      fc.nat(300).map((n) => new Uint8Array(n).fill(0x61)),
+      fc.string({ unit: "grapheme", maxLength: 60 }).map((s) => new TextEncoder().encode(s)),
+    ),
+    offset: fc.nat(7),
+    tail: fc.nat(7),
+  });
+
+  it("agree with the fatal decoder and a byte loop, at any offset and length", () => {
+    console.log(`[yjs validUtf8] seed ${seed}, ${numRuns} runs; replay with CONVERGE_SEED=${seed}`);
+    fc.assert(
+      fc.property(case_, ({ before, odd, after, offset, tail }) => {
+        const body = Uint8Array.from([...new Uint8Array(before).fill(0x41), ...odd, ...after]);
+        const buf = new Uint8Array(offset + body.length + tail).fill(0xff);
+        buf.set(body, offset);
+        const stop = offset + body.length;
+        expect(validUtf8(buf, offset, stop)).toBe(decodes(body));
+        let naive = offset;
+        while (naive < stop && (buf[naive] as number) < 0x80) naive++;
+        expect(asciiEnd(buf, offset, stop)).toBe(naive);
+        // A view that starts inside a larger buffer reads the same.
+        const view = buf.subarray(offset, stop);
+        expect(validUtf8(view, 0, view.length)).toBe(decodes(body));
+        expect(asciiEnd(view, 0, view.length)).toBe(naive - offset);
+      }),
+      { seed, numRuns },
+    );
+  });
+
+  it("finds a high byte in every position of a long run", () => {
+    for (let at = 0; at < 100; at++) {
+      const b = new Uint8Array(100).fill(0x20);
+      b[at] = 0x80;
+      expect(asciiEnd(b, 0, 100)).toBe(at);
+      expect(validUtf8(b, 0, 100)).toBe(false);
+    }
   });
 });
