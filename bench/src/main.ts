@@ -119,7 +119,7 @@ const cluster = runs("cluster") ? await runCluster(loadClusterConfig(process.env
 if (cluster !== undefined) print(renderCluster(cluster, machine.cores));
 
 const targets = [
-  ...checkTargets({ round, opPath, fullState, delta, memory, sync, cluster }),
+  ...checkTargets({ round, opPath, fullState, delta, memory, counters, scripts, text, sync, cluster }),
   ...(storage === undefined ? [] : storageTargets(storage)),
 ];
 if (targets.length > 0) print(renderTargets(targets));

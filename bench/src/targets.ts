@@ -3,11 +3,14 @@ import type { ClusterResult } from "./cluster/run-cluster.ts";
 import { fmtCount } from "./report.ts";
 import type { SyncResult } from "./sync/run-sync.ts";
 import { syncTargets } from "./sync/sync-targets.ts";
+import type { CountersResult } from "./workloads/counters.ts";
 import type { DeltaResult } from "./workloads/delta.ts";
 import { type FullStateResult, WITH_SUBSCRIBER } from "./workloads/full-state.ts";
 import type { MemoryResult } from "./workloads/memory.ts";
 import type { OpPathResult } from "./workloads/op-path.ts";
 import type { RoundResult, RoundSample } from "./workloads/round.ts";
+import type { ScriptsResult } from "./workloads/scripts.ts";
+import type { TextResult } from "./workloads/text.ts";
 
 /** One performance target and whether this run met it. */
 export interface TargetCheck {
@@ -24,6 +27,9 @@ export interface TargetInputs {
   readonly fullState: readonly FullStateResult[];
   readonly delta: readonly DeltaResult[];
   readonly memory: MemoryResult | undefined;
+  readonly counters?: CountersResult | undefined;
+  readonly scripts?: ScriptsResult | undefined;
+  readonly text?: TextResult | undefined;
   readonly sync?: SyncResult | undefined;
   readonly cluster?: ClusterResult | undefined;
 }
@@ -113,6 +119,48 @@ function opPathTargets(o: OpPathResult): TargetCheck[] {
   ];
 }
 
+/** Issue 11: batched ns per merge against the native function, and one call per merge against batched. */
+function scriptTargets(r: ScriptsResult): TargetCheck[] {
+  const out: TargetCheck[] = [];
+  for (const [engine, limit] of [
+    ["QuickJS", 30],
+    ["isolated-vm, supervised", 15],
+  ] as const) {
+    const e = r.ratios.find((q) => q.engine === engine);
+    const batched = e?.batchedVsNative ?? null;
+    const perCall = e?.perCallVsBatched ?? null;
+    out.push(
+      check(
+        `scripts, ${engine}: batched ≤ ${limit}× the native function`,
+        batched,
+        `${x(batched)}`,
+        (v) => v <= limit,
+      ),
+      check(
+        `scripts, ${engine}: one call per merge ≥ 20× slower than batched`,
+        perCall,
+        `${x(perCall)}`,
+        (v) => v >= 20,
+      ),
+    );
+  }
+  return out;
+}
+
+/** Issue 16: text keys' full-state merge, and merge + reading every key, no slower than Yjs's own. */
+function textTargets(r: TextResult): TargetCheck[] {
+  const c = r.impls.find((i) => i.impl === "converge");
+  const y = r.impls.find((i) => i.impl === "Yjs");
+  const at = `text ${fmtCount(r.keys)} × ${r.textBytes} B`;
+  const merge = over(c?.mergeMs, y?.mergeMs);
+  const read = over(c?.mergeReadMs, y?.mergeReadMs);
+  const same = (c?.converged ?? false) && r.sameTexts;
+  return [
+    check(`${at}: converge's merge ≤ Yjs's`, merge, `${x(merge)} Yjs's time`, (v) => v <= 1 && same),
+    check(`${at}: converge's merge + read all ≤ Yjs's`, read, `${x(read)} Yjs's time`, (v) => v <= 1 && same),
+  ];
+}
+
 /** Checks the project's performance targets against this run's numbers (ratios within the run). */
 export function checkTargets(inputs: TargetInputs): TargetCheck[] {
   const out: TargetCheck[] = [];
@@ -174,6 +222,20 @@ export function checkTargets(inputs: TargetInputs): TargetCheck[] {
       met: memory.convergeOverYjs === null || !memory.gcExposed ? null : memory.convergeOverYjs <= 1 / 3,
     });
   }
+  const counters = inputs.counters;
+  if (counters !== undefined) {
+    const v = counters.convergeOverPlainJson;
+    out.push(
+      check(
+        `counters ${counters.replicas} replicas × ${fmtCount(counters.keys)} keys: converge ≤ 1× the plain-JS JSON loop`,
+        v,
+        `${x(v)} its time`,
+        (r) => r <= 1,
+      ),
+    );
+  }
+  if (inputs.scripts !== undefined) out.push(...scriptTargets(inputs.scripts));
+  if (inputs.text !== undefined) out.push(...textTargets(inputs.text));
   if (inputs.sync !== undefined) out.push(...syncTargets(inputs.sync));
   if (inputs.cluster !== undefined) out.push(...clusterTargets(inputs.cluster));
   return out;
