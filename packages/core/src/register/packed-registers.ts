@@ -141,6 +141,19 @@ export class PackedRegisters {
     return ra > rb ? first.value[slot] : second.value[slot];
   }
 
+  /**
+   * Copies the lone packed value of `slot` into row `row` of `into`, its replica numbered as in
+   * {@link PackedRegisters.replicaIds}.
+   */
+  copyLone(slot: number, into: SiblingColumns, row: number): void {
+    into.copy(row, this.#first, slot);
+  }
+
+  /** The replica ids the columns number: append-only, so a number keeps naming the same id. */
+  get replicaIds(): readonly ReplicaId[] {
+    return this.#replicas;
+  }
+
   /** Replica of a packed slot's (first) value. */
   replicaAt(slot: number): ReplicaId {
     return this.#replicas[this.#first.replica[slot] as number] as ReplicaId;

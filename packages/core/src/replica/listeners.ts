@@ -49,6 +49,23 @@ export class Listeners {
     for (const l of [...this.#changes]) this.#call(l, event);
   }
 
+  /**
+   * Sends one event of `count` changes (none when 0) to every change listener; its `changes` are
+   * built by `build` on first access, once, and shared by every listener.
+   */
+  emitLazy(origin: "local" | "remote", count: number, build: () => Change[]): void {
+    if (count === 0) return;
+    let changes: readonly Change[] | undefined;
+    const event: ChangeEvent = Object.freeze({
+      origin,
+      get changes(): readonly Change[] {
+        changes ??= Object.freeze(build());
+        return changes;
+      },
+    });
+    for (const l of [...this.#changes]) this.#call(l, event);
+  }
+
   /** Sends an encoded op payload to every op listener. */
   sendOp(op: Uint8Array): void {
     // The copy taken when the set last changed: a listener added or removed by a listener takes
