@@ -1,6 +1,7 @@
 // PackedRegisters: states by slot, lone register values and concurrent pairs packed in typed columns.
 import type { ReplicaId } from "../version-vector.ts";
 import { ADD_CONCURRENT, GENERIC, type LoneAction, REPLACE_LONE, UNCHANGED } from "./lone-action.ts";
+import { newer } from "./newer.ts";
 import { Sibling, Siblings } from "./sibling.ts";
 import { SiblingColumns } from "./sibling-columns.ts";
 
@@ -130,15 +131,15 @@ export class PackedRegisters {
     if (r === OBJECT) return NOT_PACKED;
     const second = this.#second;
     if (second === undefined || second.replica[slot] === NONE) return first.value[slot];
-    const wa = first.wall[slot] as number;
-    const wb = second.wall[slot] as number;
-    if (wa !== wb) return wa > wb ? first.value[slot] : second.value[slot];
-    const ca = first.counter[slot] as number;
-    const cb = second.counter[slot] as number;
-    if (ca !== cb) return ca > cb ? first.value[slot] : second.value[slot];
-    const ra = this.#replicas[r] as ReplicaId;
-    const rb = this.#replicas[second.replica[slot] as number] as ReplicaId;
-    return ra > rb ? first.value[slot] : second.value[slot];
+    const firstNewer = newer(
+      first.wall[slot] as number,
+      first.counter[slot] as number,
+      this.#replicas[r] as ReplicaId,
+      second.wall[slot] as number,
+      second.counter[slot] as number,
+      this.#replicas[second.replica[slot] as number] as ReplicaId,
+    );
+    return firstNewer ? first.value[slot] : second.value[slot];
   }
 
   /**

@@ -3,6 +3,8 @@ import type { AnyResolver } from "../key-rules.ts";
 import type { PayloadDecoder } from "../payload/decode.ts";
 import type { KeyStore } from "../register/key-store.ts";
 import { ADD_CONCURRENT, GENERIC, NEW_LONE } from "../register/lone-action.ts";
+import { newer } from "../register/newer.ts";
+import { readsNewest } from "../register/register-resolver.ts";
 import type { Sibling } from "../register/sibling.ts";
 import { SiblingColumns } from "../register/sibling-columns.ts";
 import type { Change } from "../replicated-map-types.ts";
@@ -15,10 +17,12 @@ const UNREAD: unique symbol = Symbol("unread");
  * The changes of one blocking apply, in payload order. The lone lane records a change as a few
  * numbers — the entry's index, what the lane did, and the key's old lone value copied out of the
  * store's columns — with no object per key; the general path records its `Change` objects as
- * they are. {@link ChangeList.changes} builds the list a listener sees: one small object per
- * lone change whose `value` and `previous` are read from the payload's columns and the copied old
- * values on first access (and then kept). Those inputs are immutable once recorded, so a late
- * read returns what an eager one would have, whatever the replica did since.
+ * they are. {@link ChangeList.changes} builds the list a listener sees, one object per change:
+ * for a register that reads its newest value (lww) the values themselves, taken from the
+ * payload's columns and the copied old values; for any other register an object that reads
+ * `value` and `previous` from those columns on first access (and then keeps them). The inputs are
+ * immutable once recorded, so a late read returns what an eager one would have, whatever the
+ * replica did since.
  */
 export class ChangeList {
   /** Number of changes recorded. */
@@ -38,6 +42,9 @@ export class ChangeList {
   /** Per general change: its Change object; allocated on first use. */
   #eager: Change[] | undefined;
   #values: unknown[] | undefined;
+  /** The last resolver {@link ChangeList.changes} met, and whether it reads its newest value. */
+  #last: AnyResolver | undefined;
+  #plain = false;
   #previous: unknown[] | undefined;
 
   /** For an apply of `decoder`'s payload (at most `decoder.total` changes) into `store`. */
@@ -76,17 +83,50 @@ export class ChangeList {
     this.#eager[c] = change;
   }
 
-  /** The recorded changes as a listener sees them (a new array each call). */
+  /**
+   * The recorded changes as a listener sees them (a new array each call). A lone change of a
+   * `readsNewest` register (lww) is a plain `{ key, value, previous }` taken from the columns
+   * (its reads are the values themselves); any other lone change reads on first access.
+   */
   changes(): Change[] {
-    const out = new Array<Change>(this.count);
-    const keys = this.#keys;
-    for (let c = 0; c < this.count; c++) {
-      out[c] =
-        this.#actions[c] === GENERIC
-          ? ((this.#eager as Change[])[c] as Change)
-          : new ListedChange(keys[this.#entries[c] as number] as string, this, c);
-    }
+    const n = this.count;
+    const out = new Array<Change>(n);
+    // One call per change (not one long loop), so V8 compiles the body once for the process.
+    for (let c = 0; c < n; c++) out[c] = this.#change(c);
     return out;
+  }
+
+  /** Change `c` as a listener sees it. */
+  #change(c: number): Change {
+    const action = this.#actions[c] as number;
+    if (action === GENERIC) return (this.#eager as Change[])[c] as Change;
+    const i = this.#entries[c] as number;
+    const key = this.#keys[i] as string;
+    const resolver = this.#resolverAt(i);
+    if (resolver !== this.#last) {
+      this.#last = resolver;
+      this.#plain = readsNewest(resolver);
+    }
+    return this.#plain ? this.#newest(key, c, i, action) : new ListedChange(key, this, c);
+  }
+
+  /** Change `c` (entry `i`) of a `readsNewest` register, read from the columns. */
+  #newest(key: string, c: number, i: number, action: number): Change {
+    const incoming = this.#incoming;
+    const value = incoming.value[i];
+    if (action === NEW_LONE) return { key, value, previous: undefined };
+    const old = this.#old as SiblingColumns;
+    const previous = old.value[c];
+    if (action !== ADD_CONCURRENT) return { key, value, previous };
+    const incomingNewer = newer(
+      incoming.wall[i] as number,
+      incoming.counter[i] as number,
+      this.#replicaTable[incoming.replica[i] as number] as ReplicaId,
+      old.wall[c] as number,
+      old.counter[c] as number,
+      this.#store.replicaIds[old.replica[c] as number] as ReplicaId,
+    );
+    return { key, value: incomingNewer ? value : previous, previous };
   }
 
   /** What change `c`'s key reads after the apply. */
