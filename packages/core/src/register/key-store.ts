@@ -23,9 +23,11 @@ export class KeyStore {
   }
 
   /**
-   * When keys sit in slots in sorted order (every key inserted in increasing order into a fresh slot), a matcher that finds the
-   * stored key equal to a sorted sequence of UTF-8 keys by comparing bytes, so an apply can reuse
-   * the stored string and slot instead of building a new string and hashing it.
+   * A matcher that finds the stored key equal to a sorted sequence of UTF-8 keys by comparing
+   * bytes, so an apply can reuse the stored string and slot instead of building a new string and
+   * hashing it: when keys sit in slots in sorted order (every key inserted in increasing order
+   * into a fresh slot), or when the keys' sorted order is cached (built by an encode or an
+   * iteration, kept until a key is added or removed). Undefined otherwise.
    */
   matcher(): KeyMatcher | undefined {
     return this.#index.matcher();
