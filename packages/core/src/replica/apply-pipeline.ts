@@ -17,7 +17,6 @@ import type { Admission } from "./admission.ts";
 import type { ChangeIndex } from "./change-index.ts";
 import { ChangeList } from "./change-list.ts";
 import type { Listeners } from "./listeners.ts";
-import { LoneChange } from "./lone-change.ts";
 import { prepareReads } from "./prepare-reads.ts";
 import { readOrUndefined } from "./read-state.ts";
 import type { ReplicaParts } from "./replica-parts.ts";
@@ -238,7 +237,12 @@ export class ApplyPipeline {
         if (track) {
           const old = slot < 0 ? undefined : (store.stateAt(slot) as Sibling);
           const incoming = new Sibling(replica, seq, wall, counter, value);
-          changes.push(new LoneChange(key, resolver, old, incoming, action === ADD_CONCURRENT));
+          const next = action === ADD_CONCURRENT ? resolver.merge(old, incoming) : incoming;
+          changes.push({
+            key,
+            value: readOrUndefined(resolver, next),
+            previous: readOrUndefined(resolver, old),
+          });
         }
         this.#committer.commitLone(key, slot, action, replica, seq, wall, counter, value);
         changed = 1;

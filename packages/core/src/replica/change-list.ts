@@ -1,28 +1,23 @@
-// ChangeList: an apply's changes recorded in columns during the merge, built as Change objects on demand.
+// ChangeList: an apply's changes recorded in columns during the merge, built into Change objects on demand.
 import type { AnyResolver } from "../key-rules.ts";
 import type { PayloadDecoder } from "../payload/decode.ts";
 import type { KeyStore } from "../register/key-store.ts";
 import { ADD_CONCURRENT, GENERIC, NEW_LONE } from "../register/lone-action.ts";
 import { newer } from "../register/newer.ts";
 import { readsNewest } from "../register/register-resolver.ts";
-import type { Sibling } from "../register/sibling.ts";
 import { SiblingColumns } from "../register/sibling-columns.ts";
 import type { Change } from "../replicated-map-types.ts";
 import type { ReplicaId } from "../version-vector.ts";
 import { readOrUndefined } from "./read-state.ts";
 
-const UNREAD: unique symbol = Symbol("unread");
-
 /**
  * The changes of one blocking apply, in payload order. The lone lane records a change as a few
  * numbers — the entry's index, what the lane did, and the key's old lone value copied out of the
  * store's columns — with no object per key; the general path records its `Change` objects as
- * they are. {@link ChangeList.changes} builds the list a listener sees, one object per change:
- * for a register that reads its newest value (lww) the values themselves, taken from the
- * payload's columns and the copied old values; for any other register an object that reads
- * `value` and `previous` from those columns on first access (and then keeps them). The inputs are
- * immutable once recorded, so a late read returns what an eager one would have, whatever the
- * replica did since.
+ * they are. {@link ChangeList.changes} builds the list a listener sees — when it first reads
+ * `event.changes` — from the payload's columns and the copied old values. Those inputs are
+ * immutable once recorded, so a list built late holds what one built at once would have,
+ * whatever the replica did since.
  */
 export class ChangeList {
   /** Number of changes recorded. */
@@ -41,11 +36,9 @@ export class ChangeList {
   #old: SiblingColumns | undefined;
   /** Per general change: its Change object; allocated on first use. */
   #eager: Change[] | undefined;
-  #values: unknown[] | undefined;
   /** The last resolver {@link ChangeList.changes} met, and whether it reads its newest value. */
   #last: AnyResolver | undefined;
   #plain = false;
-  #previous: unknown[] | undefined;
 
   /** For an apply of `decoder`'s payload (at most `decoder.total` changes) into `store`. */
   constructor(decoder: PayloadDecoder, store: KeyStore) {
@@ -84,14 +77,14 @@ export class ChangeList {
   }
 
   /**
-   * The recorded changes as a listener sees them (a new array each call). A lone change of a
-   * `readsNewest` register (lww) is a plain `{ key, value, previous }` taken from the columns
-   * (its reads are the values themselves); any other lone change reads on first access.
+   * The recorded changes as a listener sees them (a new array each call), plain
+   * `{ key, value, previous }` objects: a `readsNewest` register's (lww) straight from the columns
+   * (its reads are the values themselves), any other's read through its resolver.
    */
   changes(): Change[] {
     const n = this.count;
     const out = new Array<Change>(n);
-    // One call per change (not one long loop), so V8 compiles the body once for the process.
+    // One call per change (not one long loop), so V8 compiles the body once and keeps it compiled.
     for (let c = 0; c < n; c++) out[c] = this.#change(c);
     return out;
   }
@@ -102,94 +95,35 @@ export class ChangeList {
     if (action === GENERIC) return (this.#eager as Change[])[c] as Change;
     const i = this.#entries[c] as number;
     const key = this.#keys[i] as string;
-    const resolver = this.#resolverAt(i);
+    const resolver = this.#only ?? (this.#resolvers[i] as AnyResolver);
     if (resolver !== this.#last) {
       this.#last = resolver;
       this.#plain = readsNewest(resolver);
     }
-    return this.#plain ? this.#newest(key, c, i, action) : new ListedChange(key, this, c);
-  }
-
-  /** Change `c` (entry `i`) of a `readsNewest` register, read from the columns. */
-  #newest(key: string, c: number, i: number, action: number): Change {
     const incoming = this.#incoming;
-    const value = incoming.value[i];
-    if (action === NEW_LONE) return { key, value, previous: undefined };
     const old = this.#old as SiblingColumns;
-    const previous = old.value[c];
-    if (action !== ADD_CONCURRENT) return { key, value, previous };
-    const incomingNewer = newer(
-      incoming.wall[i] as number,
-      incoming.counter[i] as number,
-      this.#replicaTable[incoming.replica[i] as number] as ReplicaId,
-      old.wall[c] as number,
-      old.counter[c] as number,
-      this.#store.replicaIds[old.replica[c] as number] as ReplicaId,
-    );
-    return { key, value: incomingNewer ? value : previous, previous };
-  }
-
-  /** What change `c`'s key reads after the apply. */
-  valueOf(c: number): unknown {
-    this.#values ??= new Array<unknown>(this.count).fill(UNREAD);
-    let v = this.#values[c];
-    if (v === UNREAD) {
-      const i = this.#entries[c] as number;
-      const resolver = this.#resolverAt(i);
-      const cols = this.#incoming;
-      const incoming = cols.sibling(i, this.#replicaTable);
-      const merged =
-        this.#actions[c] === ADD_CONCURRENT ? resolver.merge(this.#oldAt(c), incoming) : incoming;
-      v = readOrUndefined(resolver, merged);
-      this.#values[c] = v;
+    const replicas = this.#store.replicaIds;
+    if (this.#plain) {
+      // A readsNewest register (lww) reads its newest value: straight from the columns.
+      const value = incoming.value[i];
+      if (action === NEW_LONE) return { key, value, previous: undefined };
+      const previous = old.value[c];
+      const incomingNewer =
+        action !== ADD_CONCURRENT ||
+        newer(
+          incoming.wall[i] as number,
+          incoming.counter[i] as number,
+          this.#replicaTable[incoming.replica[i] as number] as ReplicaId,
+          old.wall[c] as number,
+          old.counter[c] as number,
+          replicas[old.replica[c] as number] as ReplicaId,
+        );
+      return { key, value: incomingNewer ? value : previous, previous };
     }
-    return v;
-  }
-
-  /** What change `c`'s key read before the apply. */
-  previousOf(c: number): unknown {
-    this.#previous ??= new Array<unknown>(this.count).fill(UNREAD);
-    let v = this.#previous[c];
-    if (v === UNREAD) {
-      v =
-        this.#actions[c] === NEW_LONE
-          ? undefined
-          : readOrUndefined(this.#resolverAt(this.#entries[c] as number), this.#oldAt(c));
-      this.#previous[c] = v;
-    }
-    return v;
-  }
-
-  #oldAt(c: number): Sibling {
-    return (this.#old as SiblingColumns).sibling(c, this.#store.replicaIds);
-  }
-
-  #resolverAt(i: number): AnyResolver {
-    return this.#only ?? (this.#resolvers[i] as AnyResolver);
-  }
-}
-
-/** One lone-lane change of a {@link ChangeList}: its key, and reads on first access. */
-class ListedChange implements Change {
-  readonly key: string;
-  readonly #list: ChangeList;
-  readonly #c: number;
-
-  constructor(key: string, list: ChangeList, c: number) {
-    this.key = key;
-    this.#list = list;
-    this.#c = c;
-  }
-
-  get value(): unknown {
-    return this.#list.valueOf(this.#c);
-  }
-
-  get previous(): unknown {
-    return this.#list.previousOf(this.#c);
-  }
-
-  toJSON(): Change {
-    return { key: this.key, value: this.value, previous: this.previous };
+    const next = incoming.sibling(i, this.#replicaTable);
+    if (action === NEW_LONE) return { key, value: readOrUndefined(resolver, next), previous: undefined };
+    const before = old.sibling(c, replicas);
+    const merged = action === ADD_CONCURRENT ? resolver.merge(before, next) : next;
+    return { key, value: readOrUndefined(resolver, merged), previous: readOrUndefined(resolver, before) };
   }
 }

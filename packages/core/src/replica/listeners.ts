@@ -45,8 +45,7 @@ export class Listeners {
   /** Sends one event with `changes` (none when empty) to every change listener. */
   emit(origin: "local" | "remote", changes: Change[]): void {
     if (changes.length === 0) return;
-    const event: ChangeEvent = Object.freeze({ origin, changes: Object.freeze(changes) });
-    for (const l of [...this.#changes]) this.#call(l, event);
+    this.#send(Object.freeze({ origin, changes: Object.freeze(changes) }));
   }
 
   /**
@@ -56,13 +55,19 @@ export class Listeners {
   emitLazy(origin: "local" | "remote", count: number, build: () => Change[]): void {
     if (count === 0) return;
     let changes: readonly Change[] | undefined;
-    const event: ChangeEvent = Object.freeze({
-      origin,
-      get changes(): readonly Change[] {
-        changes ??= Object.freeze(build());
-        return changes;
-      },
-    });
+    this.#send(
+      Object.freeze({
+        origin,
+        get changes(): readonly Change[] {
+          changes ??= Object.freeze(build());
+          return changes;
+        },
+      }),
+    );
+  }
+
+  /** Sends `event` to every change listener (those subscribed when it is sent). */
+  #send(event: ChangeEvent): void {
     for (const l of [...this.#changes]) this.#call(l, event);
   }
 

@@ -9,10 +9,6 @@ export class Reads {
   readonly #store: KeyStore;
   readonly #resolverFor: (key: string) => AnyResolver;
 
-  /** The resolver of the last read, and whether it reads its newest value (saves a lookup per read). */
-  #last: AnyResolver | undefined;
-  #lastNewest = false;
-
   constructor(store: KeyStore, resolverFor: (key: string) => AnyResolver) {
     this.#store = store;
     this.#resolverFor = resolverFor;
@@ -24,11 +20,7 @@ export class Reads {
     const slot = store.slotOf(key);
     if (slot < 0) return undefined;
     const resolver = this.#resolverFor(key);
-    if (resolver !== this.#last) {
-      this.#last = resolver;
-      this.#lastNewest = readsNewest(resolver);
-    }
-    if (this.#lastNewest) {
+    if (readsNewest(resolver)) {
       const v = store.newestValue(slot);
       if (v !== NOT_PACKED) return v;
     }
