@@ -1,13 +1,28 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { ChangeEvent, ReplicatedMap } from "../src/index.ts";
-import { replica, type TestTime } from "./fixtures.ts";
+import {
+  type ChangeEvent,
+  type KeyRulesConfig,
+  type ReplicatedMap,
+  registerResolver,
+  type Value,
+} from "../src/index.ts";
+import { rules as baseRules, replica, type TestTime } from "./fixtures.ts";
 
 const A = "00000000000000a1";
 const B = "00000000000000b2";
 const C = "00000000000000c3";
 
-const KEYS = ["a", "b", "c", "mv:x", "mv:y", "é", "\u{1F600}"] as const;
+/** A register that reads its newest value (as lww does): its changes are read from the columns. */
+const newest = registerResolver<Value, Value>({
+  id: "test-newest",
+  version: 1,
+  readsNewest: true,
+  resolve: (values) => (values[0] as { value: Value }).value,
+});
+const rules: KeyRulesConfig = { ...baseRules, keys: { ...baseRules.keys, "n:*": newest } };
+
+const KEYS = ["a", "b", "c", "mv:x", "mv:y", "n:p", "n:q", "é", "\u{1F600}"] as const;
 
 /** [replica 0..2, key, value or null for a delete] */
 const opsArb = fc.array(fc.tuple(fc.nat(2), fc.constantFrom(...KEYS), fc.option(fc.nat(9))), {
@@ -33,44 +48,43 @@ describe("change events of the apply fast lane", () => {
     fc.assert(
       fc.property(opsArb, opsArb, opsArb, (mine, theirs, later) => {
         const time: TestTime = { now: 1_000 };
-        const target = replica(A, time);
-        const source = replica(B, time);
-        const other = replica(C, time);
+        const target = replica(A, time, rules);
+        const source = replica(B, time, rules);
+        const other = replica(C, time, rules);
         run([target, source, other], mine);
         source.applyState(other.encodeState());
         run([target, source, other], theirs);
         const kept: ChangeEvent[] = [];
         target.subscribe((e) => kept.push(e));
-        // The oracle: what each key read right before and right after each apply.
-        const around: { readonly before: Map<string, unknown>; readonly after: Map<string, unknown> }[] = [];
+        // The oracle: what each key read right before and right after each apply, and what it changed.
+        const around: {
+          readonly before: Map<string, unknown>;
+          readonly after: Map<string, unknown>;
+          readonly changed: number;
+        }[] = [];
         for (const payload of [source.encodeState(), other.encodeState()]) {
           const before = reads(target);
           const stateBefore = target.encodeState();
           const events = kept.length;
           const { changed } = target.applyState(payload);
-          const after = reads(target);
-          // One event per apply that changed something, none otherwise.
+          // One event per apply that changed something, none otherwise; its changes not read yet.
           expect(kept.length - events).toBe(changed === 0 ? 0 : 1);
-          if (changed === 0) {
-            expect(target.encodeState()).toEqual(stateBefore);
-            continue;
-          }
-          around.push({ before, after });
-          // Keys are listed once each, in ascending (payload) order; reads changed only on listed keys.
-          const event = kept[kept.length - 1] as ChangeEvent;
-          expect(event.changes).toBe(event.changes); // built once, shared
-          const keys = event.changes.map((c) => c.key);
-          expect(keys).toHaveLength(changed);
-          expect(keys).toEqual([...new Set(keys)].sort());
-          for (const k of KEYS) if (!keys.includes(k)) expect(after.get(k)).toEqual(before.get(k));
+          if (changed === 0) expect(target.encodeState()).toEqual(stateBefore);
+          else around.push({ before, after: reads(target), changed });
         }
-        // Writes and deletes on every key after the applies must not show through the late reads.
+        // Writes and deletes on every key after the applies; only then are the lists first read.
         run([target, source, other], later);
         for (const k of KEYS) target.set(k, 42);
         const remote = kept.filter((e) => e.origin === "remote");
         expect(remote).toHaveLength(around.length);
         remote.forEach((event, n) => {
-          const { before, after } = around[n] as (typeof around)[number];
+          const { before, after, changed } = around[n] as (typeof around)[number];
+          expect(event.changes).toBe(event.changes); // built once, shared
+          // Keys listed once each, in ascending (payload) order; reads changed only on listed keys.
+          const keys = event.changes.map((c) => c.key);
+          expect(keys).toHaveLength(changed);
+          expect(keys).toEqual([...new Set(keys)].sort());
+          for (const k of KEYS) if (!keys.includes(k)) expect(after.get(k)).toEqual(before.get(k));
           for (const c of event.changes) {
             expect(c.previous).toEqual(before.get(c.key));
             expect(c.value).toEqual(after.get(c.key));
