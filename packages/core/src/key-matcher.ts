@@ -7,19 +7,27 @@ import { keepShape } from "./shape-keeper.ts";
  */
 export class KeyMatcher {
   #keys: readonly (string | undefined)[];
+  /** The slot of each of `#keys`, when they are a sorted copy; undefined when the index is the slot. */
+  #slots: Int32Array | undefined;
   #cursor = 0;
   /** Slot of the last match. */
   slot = -1;
   /** After a `match` that returned undefined: true when the key is surely not stored. */
   absent = false;
 
-  constructor(keys: readonly (string | undefined)[]) {
+  /**
+   * `keys` in ascending order (undefined: a freed slot); `slots[i]` is the slot of `keys[i]`, or
+   * omit `slots` when `keys` is indexed by slot.
+   */
+  constructor(keys: readonly (string | undefined)[], slots?: Int32Array) {
     this.#keys = keys;
+    this.#slots = slots;
   }
 
   /** Forgets the store's keys once the walk is over (see shape-keeper.ts). */
   release(): void {
     this.#keys = [];
+    this.#slots = undefined;
     this.#cursor = 0;
     keepShape("KeyMatcher", this);
   }
@@ -56,7 +64,8 @@ export class KeyMatcher {
         this.absent = true;
         return undefined;
       }
-      this.slot = this.#cursor;
+      const slots = this.#slots;
+      this.slot = slots === undefined ? this.#cursor : (slots[this.#cursor] as number);
       return key;
     }
     this.absent = true;

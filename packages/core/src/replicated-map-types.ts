@@ -20,9 +20,8 @@ export interface ReplicatedMapOptions {
 }
 
 /**
- * One key's change. `value`/`previous` are `undefined` when the key is absent after/before. For
- * large applies they may be accessors read on first access (deterministically, from immutable
- * inputs); read them by name or copy a change with `JSON.stringify`/`toJSON`, not by spreading.
+ * One key's change, a plain object: what the key read just after (`value`) and just before
+ * (`previous`) the operation or apply; `undefined` when the key is absent after/before.
  */
 export interface Change {
   readonly key: string;
@@ -34,6 +33,11 @@ export interface Change {
 export interface ChangeEvent {
   /** `local` for this replica's own operations, `remote` for merged payloads. */
   readonly origin: "local" | "remote";
+  /**
+   * Every key whose state changed, once each (an apply's in ascending key order), frozen. For a
+   * blocking apply the array is built when first read, from what the apply recorded, so it holds
+   * the same changes whenever it is read.
+   */
   readonly changes: readonly Change[];
 }
 

@@ -229,6 +229,16 @@ export class PayloadDecoder {
     return lone.capacity > 0 && lone.seq[i] !== 0;
   }
 
+  /** The payload's only resolver, when its table lists one (then {@link PayloadDecoder.entryResolvers} is empty). */
+  get onlyResolver(): AnyResolver | undefined {
+    return this.#s.only;
+  }
+
+  /** Each entry's resolver, by entry index, when the payload has more than one. */
+  get entryResolvers(): readonly AnyResolver[] {
+    return this.#s.resolvers;
+  }
+
   /** The resolver of entry `i`. */
   resolverAt(i: number): AnyResolver {
     const s = this.#s;

@@ -22,11 +22,15 @@ export class KeyIndex {
   }
 
   /**
-   * When keys sit in slots in sorted order, a matcher that finds the stored key equal to a sorted
-   * sequence of UTF-8 keys by comparing bytes (see {@link KeyStore.matcher}).
+   * A matcher that finds the stored key equal to a sorted sequence of UTF-8 keys by comparing
+   * bytes (see {@link KeyStore.matcher}): over the slots themselves when keys sit in them in
+   * sorted order, else over the cached sorted order when no key was added or removed since it was
+   * last built (by an encode or an iteration); undefined otherwise.
    */
   matcher(): KeyMatcher | undefined {
-    return this.#inOrder ? new KeyMatcher(this.#keys) : undefined;
+    if (this.#inOrder) return new KeyMatcher(this.#keys);
+    const sorted = this.#sorted;
+    return sorted === undefined ? undefined : new KeyMatcher(sorted.keys, sorted.slots);
   }
 
   /** The slot of `key`, or -1. */

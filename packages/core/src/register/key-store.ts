@@ -4,6 +4,7 @@ import type { ReplicaId } from "../version-vector.ts";
 import { KeyIndex } from "./key-index.ts";
 import type { LoneAction } from "./lone-action.ts";
 import { PackedRegisters } from "./packed-registers.ts";
+import type { SiblingColumns } from "./sibling-columns.ts";
 
 export { NOT_PACKED } from "./packed-registers.ts";
 
@@ -22,9 +23,11 @@ export class KeyStore {
   }
 
   /**
-   * When keys sit in slots in sorted order (every key inserted in increasing order into a fresh slot), a matcher that finds the
-   * stored key equal to a sorted sequence of UTF-8 keys by comparing bytes, so an apply can reuse
-   * the stored string and slot instead of building a new string and hashing it.
+   * A matcher that finds the stored key equal to a sorted sequence of UTF-8 keys by comparing
+   * bytes, so an apply can reuse the stored string and slot instead of building a new string and
+   * hashing it: when keys sit in slots in sorted order (every key inserted in increasing order
+   * into a fresh slot), or when the keys' sorted order is cached (built by an encode or an
+   * iteration, kept until a key is added or removed). Undefined otherwise.
    */
   matcher(): KeyMatcher | undefined {
     return this.#index.matcher();
@@ -74,6 +77,16 @@ export class KeyStore {
    */
   newestValue(slot: number): unknown {
     return this.#states.newestValue(slot);
+  }
+
+  /** See {@link PackedRegisters.copyLone}: the lone value of `slot`, copied into `into` at `row`. */
+  copyLone(slot: number, into: SiblingColumns, row: number): void {
+    this.#states.copyLone(slot, into, row);
+  }
+
+  /** See {@link PackedRegisters.replicaIds}. */
+  get replicaIds(): readonly ReplicaId[] {
+    return this.#states.replicaIds;
   }
 
   /** Replica of a packed slot's (first) value. */

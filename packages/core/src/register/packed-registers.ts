@@ -1,6 +1,7 @@
 // PackedRegisters: states by slot, lone register values and concurrent pairs packed in typed columns.
 import type { ReplicaId } from "../version-vector.ts";
 import { ADD_CONCURRENT, GENERIC, type LoneAction, REPLACE_LONE, UNCHANGED } from "./lone-action.ts";
+import { newer } from "./newer.ts";
 import { Sibling, Siblings } from "./sibling.ts";
 import { SiblingColumns } from "./sibling-columns.ts";
 
@@ -33,6 +34,11 @@ export class PackedRegisters {
   readonly #first = new SiblingColumns(INITIAL_ROWS);
   /** The second value of a packed pair (replica NONE: no pair), allocated on the first pair. */
   #second: SiblingColumns | undefined;
+  /**
+   * Per slot holding a pair: 1 when its second value is the newer ({@link newer}), set when the
+   * pair is written, so a read of the newest value is one byte away; allocated with `#second`.
+   */
+  #secondNewer: Uint8Array = new Uint8Array(0);
   readonly #replicas: ReplicaId[] = [];
   readonly #replicaIndex = new Map<ReplicaId, number>();
   // Last id numbered ("" matches no replica id), kept a string so the check stays monomorphic.
@@ -47,7 +53,12 @@ export class PackedRegisters {
     if (slot >= this.#first.capacity) {
       const capacity = this.#first.capacity * 2;
       this.#first.grow(capacity);
-      this.#second?.grow(capacity);
+      if (this.#second !== undefined) {
+        this.#second.grow(capacity);
+        const flags = new Uint8Array(capacity);
+        flags.set(this.#secondNewer);
+        this.#secondNewer = flags;
+      }
     }
   }
 
@@ -80,6 +91,7 @@ export class PackedRegisters {
       const [a, b] = state.siblings as [Sibling, Sibling];
       this.#writeFirst(slot, a.replica, a.seq, a.wall, a.counter, a.value);
       this.#pairs().write(slot, this.#replicaNumber(b.replica), b.seq, b.wall, b.counter, b.value);
+      this.#flagPair(slot);
     } else {
       this.#first.replica[slot] = OBJECT;
       this.#first.value[slot] = state;
@@ -130,15 +142,35 @@ export class PackedRegisters {
     if (r === OBJECT) return NOT_PACKED;
     const second = this.#second;
     if (second === undefined || second.replica[slot] === NONE) return first.value[slot];
-    const wa = first.wall[slot] as number;
-    const wb = second.wall[slot] as number;
-    if (wa !== wb) return wa > wb ? first.value[slot] : second.value[slot];
-    const ca = first.counter[slot] as number;
-    const cb = second.counter[slot] as number;
-    if (ca !== cb) return ca > cb ? first.value[slot] : second.value[slot];
-    const ra = this.#replicas[r] as ReplicaId;
-    const rb = this.#replicas[second.replica[slot] as number] as ReplicaId;
-    return ra > rb ? first.value[slot] : second.value[slot];
+    return this.#secondNewer[slot] === 1 ? second.value[slot] : first.value[slot];
+  }
+
+  /** Records which value of the pair in `slot` is the newer (see `#secondNewer`). */
+  #flagPair(slot: number): void {
+    const first = this.#first;
+    const second = this.#second as SiblingColumns;
+    const secondNewer = newer(
+      second.wall[slot] as number,
+      second.counter[slot] as number,
+      this.#replicas[second.replica[slot] as number] as ReplicaId,
+      first.wall[slot] as number,
+      first.counter[slot] as number,
+      this.#replicas[first.replica[slot] as number] as ReplicaId,
+    );
+    this.#secondNewer[slot] = secondNewer ? 1 : 0;
+  }
+
+  /**
+   * Copies the lone packed value of `slot` into row `row` of `into`, its replica numbered as in
+   * {@link PackedRegisters.replicaIds}.
+   */
+  copyLone(slot: number, into: SiblingColumns, row: number): void {
+    into.copy(row, this.#first, slot);
+  }
+
+  /** The replica ids the columns number: append-only, so a number keeps naming the same id. */
+  get replicaIds(): readonly ReplicaId[] {
+    return this.#replicas;
   }
 
   /** Replica of a packed slot's (first) value. */
@@ -165,6 +197,7 @@ export class PackedRegisters {
     } else {
       this.#pairs().write(slot, this.#replicaNumber(replica), seq, wall, counter, value);
     }
+    this.#flagPair(slot);
   }
 
   #replicaNumber(id: ReplicaId): number {
@@ -181,7 +214,10 @@ export class PackedRegisters {
   }
 
   #pairs(): SiblingColumns {
-    this.#second ??= new SiblingColumns(this.#first.capacity, NONE);
+    if (this.#second === undefined) {
+      this.#second = new SiblingColumns(this.#first.capacity, NONE);
+      this.#secondNewer = new Uint8Array(this.#first.capacity);
+    }
     return this.#second;
   }
 

@@ -15,8 +15,8 @@ import type { DecodeLimits } from "../state-codec.ts";
 import type { ReplicaId } from "../version-vector.ts";
 import type { Admission } from "./admission.ts";
 import type { ChangeIndex } from "./change-index.ts";
+import { ChangeList } from "./change-list.ts";
 import type { Listeners } from "./listeners.ts";
-import { LoneChange } from "./lone-change.ts";
 import { prepareReads } from "./prepare-reads.ts";
 import { readOrUndefined } from "./read-state.ts";
 import type { ReplicaParts } from "./replica-parts.ts";
@@ -154,29 +154,28 @@ export class ApplyPipeline {
       olds[i] = old;
       merged[i] = admission.merged(decoder.resolverAt(i), decoder.stateAt(i), old);
     }
-    // Commit.
+    // Commit. A subscriber's changes are recorded in columns (see ChangeList), not as objects.
     const committer = this.#committer;
-    const track = this.#listeners.tracking;
     const resolverFor = this.#resolverFor;
-    const changes: Change[] = [];
+    const list = this.#listeners.tracking ? new ChangeList(decoder, store) : undefined;
     let changed = 0;
     for (let i = 0; i < n; i++) {
       const key = keys[i] as string;
       const action = actions[i] as number;
       if (action !== GENERIC) {
         if (action === UNCHANGED) continue;
-        const replica = replicaTable[loneReplica[i] as number] as ReplicaId;
-        const seq = loneSeq[i] as number;
-        const wall = loneWall[i] as number;
-        const counter = loneCounter[i] as number;
-        const value = loneValue[i];
         const slot = slots[i] as number;
-        if (track) {
-          const old = slot < 0 ? undefined : (store.stateAt(slot) as Sibling);
-          const incoming = new Sibling(replica, seq, wall, counter, value as Sibling["value"]);
-          changes.push(new LoneChange(key, decoder.resolverAt(i), old, incoming, action === ADD_CONCURRENT));
-        }
-        committer.commitLone(key, slot, action, replica, seq, wall, counter, value);
+        if (list !== undefined) list.lone(i, action, slot);
+        committer.commitLone(
+          key,
+          slot,
+          action,
+          replicaTable[loneReplica[i] as number] as ReplicaId,
+          loneSeq[i] as number,
+          loneWall[i] as number,
+          loneCounter[i] as number,
+          loneValue[i],
+        );
         changed++;
         continue;
       }
@@ -185,9 +184,9 @@ export class ApplyPipeline {
         committer.commit(key, slots[i] as number, decoder.resolverAt(i), old, merged[i], decoder.stateAt(i))
       ) {
         changed++;
-        if (track) {
+        if (list !== undefined) {
           const resolver = resolverFor(key);
-          changes.push({
+          list.general(i, {
             key,
             value: readOrUndefined(resolver, merged[i]),
             previous: readOrUndefined(resolver, old),
@@ -199,7 +198,7 @@ export class ApplyPipeline {
     this.#index.rebuildIfDue(store, resolverFor);
     if (this.#anyPrepare) prepareReads((i) => decoder.resolverAt(i), merged, 0, n);
     decoder.release();
-    this.#listeners.emit("remote", changes);
+    if (list !== undefined) this.#listeners.emitLazy("remote", list.count, () => list.changes());
     this.#listeners.flush();
     return { changed, duplicate: false };
   }
@@ -238,7 +237,12 @@ export class ApplyPipeline {
         if (track) {
           const old = slot < 0 ? undefined : (store.stateAt(slot) as Sibling);
           const incoming = new Sibling(replica, seq, wall, counter, value);
-          changes.push(new LoneChange(key, resolver, old, incoming, action === ADD_CONCURRENT));
+          const next = action === ADD_CONCURRENT ? resolver.merge(old, incoming) : incoming;
+          changes.push({
+            key,
+            value: readOrUndefined(resolver, next),
+            previous: readOrUndefined(resolver, old),
+          });
         }
         this.#committer.commitLone(key, slot, action, replica, seq, wall, counter, value);
         changed = 1;

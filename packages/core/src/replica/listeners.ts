@@ -45,7 +45,29 @@ export class Listeners {
   /** Sends one event with `changes` (none when empty) to every change listener. */
   emit(origin: "local" | "remote", changes: Change[]): void {
     if (changes.length === 0) return;
-    const event: ChangeEvent = Object.freeze({ origin, changes: Object.freeze(changes) });
+    this.#send(Object.freeze({ origin, changes: Object.freeze(changes) }));
+  }
+
+  /**
+   * Sends one event of `count` changes (none when 0) to every change listener; its `changes` are
+   * built by `build` on first access, once, and shared by every listener.
+   */
+  emitLazy(origin: "local" | "remote", count: number, build: () => Change[]): void {
+    if (count === 0) return;
+    let changes: readonly Change[] | undefined;
+    this.#send(
+      Object.freeze({
+        origin,
+        get changes(): readonly Change[] {
+          changes ??= Object.freeze(build());
+          return changes;
+        },
+      }),
+    );
+  }
+
+  /** Sends `event` to every change listener (those subscribed when it is sent). */
+  #send(event: ChangeEvent): void {
     for (const l of [...this.#changes]) this.#call(l, event);
   }
 
