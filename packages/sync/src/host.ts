@@ -268,7 +268,7 @@ export function buildHost(options: HostOptions, linkHub: LinkHub | undefined): S
     },
   };
   if (options.hub !== undefined && linkHub === undefined)
-    throw new ConfigError("createLocalHost has no hub support: use createSyncHost for a host with a hub");
+    throw new ConfigError("createLocalHost takes no hub: use createSyncHost");
   const hubs =
     options.hub === undefined || linkHub === undefined
       ? undefined

@@ -133,55 +133,29 @@ export function startSession(
     if (damage !== undefined && access?.mode === "write") sendPayload(l, m.encodeDelta(l.vector));
   };
 
-  const refused = (l: Link, e: unknown): void => {
-    if (!isConvergeError(e)) throw e;
-    fail(e);
-    // A delta whose base is missing here: a new handshake computes one from what this has.
-    if (e.code === "DELTA_UNKNOWN_BASE") l.transport.close(CloseCode.NORMAL, "resync");
-  };
-  const merged = (l: Link, bytes: Uint8Array): void => {
+  const apply = async (l: Link, bytes: Uint8Array): Promise<void> => {
+    const m = map as ReplicatedMap;
+    try {
+      if (l.replaceNext) {
+        replace(l, m, bytes);
+        l.caughtUp = true;
+        checkSynced();
+        return;
+      }
+      if (bytes.length > ASYNC_APPLY_BYTES) await m.applyAsync(bytes);
+      else m.apply(bytes);
+    } catch (e) {
+      if (!isConvergeError(e)) throw e;
+      fail(e);
+      // A delta whose base is missing here: a new handshake computes one from what this has.
+      if (e.code === "DELTA_UNKNOWN_BASE") l.transport.close(CloseCode.NORMAL, "resync");
+      return;
+    }
     outbox.append(bytes);
     if (!l.caughtUp) {
       l.caughtUp = true;
       checkSynced();
     }
-  };
-  /** Whether a payload applies at once ({@link applyNow}): welcomed, no reset due, small. */
-  const appliesNow = (l: Link, bytes: Uint8Array): boolean =>
-    l.welcomed && !l.replaceNext && bytes.length <= ASYNC_APPLY_BYTES;
-  /** Applies a payload that needs no await (see {@link appliesNow}). */
-  const applyNow = (l: Link, bytes: Uint8Array): void => {
-    try {
-      (map as ReplicatedMap).apply(bytes);
-    } catch (e) {
-      refused(l, e);
-      return;
-    }
-    merged(l, bytes);
-  };
-  const apply = async (l: Link, bytes: Uint8Array): Promise<void> => {
-    const m = map as ReplicatedMap;
-    if (l.replaceNext) {
-      try {
-        replace(l, m, bytes);
-        l.caughtUp = true;
-        checkSynced();
-      } catch (e) {
-        refused(l, e);
-      }
-      return;
-    }
-    if (bytes.length <= ASYNC_APPLY_BYTES) {
-      applyNow(l, bytes);
-      return;
-    }
-    try {
-      await m.applyAsync(bytes);
-    } catch (e) {
-      refused(l, e);
-      return;
-    }
-    merged(l, bytes);
   };
 
   const finish = (error: ConvergeError | undefined): void => {
@@ -213,7 +187,7 @@ export function startSession(
           if (map.fingerprint !== m.fingerprint) {
             const error = refusalError(
               "CONFIG_MISMATCH",
-              "rules built from the manifest do not match the document's",
+              "the manifest's rules do not match the document's",
               {
                 expected: m.fingerprint,
                 received: map.fingerprint,
@@ -309,9 +283,7 @@ export function startSession(
         const messages = decodeFrames(frame, { maxFrameBytes });
         for (const m of messages) {
           if (link !== l) return;
-          // Most of a batch is small payloads: applied in the same turn, without an await each.
-          if (m.type === "payload" && appliesNow(l, m.payload)) applyNow(l, m.payload);
-          else await handle(l, m);
+          await handle(l, m);
         }
       } catch (e) {
         if (isConvergeError(e)) fail(e);

@@ -1,6 +1,6 @@
 import { createReplicatedMap, versionVector } from "@converge/core";
 import { describe, expect, it } from "vitest";
-import { FLOOR_PEER, LEASE_WRITE_MS, leaseTable } from "../src/_internals/lease-table.ts";
+import { FLOOR_PEER, leaseTable } from "../src/_internals/lease-table.ts";
 import { decodeVersionVector } from "../src/index.ts";
 import { rules } from "./fixtures.ts";
 
@@ -33,8 +33,8 @@ describe("a document's lease table", () => {
     table.welcomed(cc, C, versionVector({ [C]: 4 }));
     table.acked(cb, versionVector({ [A]: 2, [B]: 3 }));
     table.acked({}, versionVector({ [A]: 9 })); // not a connection: nothing
-    // The welcomes' records first; A's ack-only refresh joins them (a second has passed since -∞).
-    expect(table.pending().map((r) => r.peer)).toEqual([B, C, A]);
+    // The welcomes' records; A's ack moved its lease in memory only (no encode per ack).
+    expect(table.pending().map((r) => r.peer)).toEqual([B, C]);
     expect(table.leases().get(B)?.vector.get(B)).toBe(3);
     expect(table.leases().get(A)?.vector.get(A)).toBe(2);
     table.left(cb);
@@ -43,14 +43,20 @@ describe("a document's lease table", () => {
     table.acked(ca, versionVector({ [A]: 5 }));
     table.acked(cb, versionVector({ [B]: 7 })); // left: nothing
     expect(table.leases().get(B)?.vector.get(B)).toBe(3);
+    // B and C left: their last acknowledged leases ride along with the next commit.
     expect(table.pending().map((r) => [r.peer, decodeVersionVector(r.vector).get(r.peer), r.seenAt])).toEqual(
-      [[A, 5, 3000]],
+      [
+        [B, 3, 2000],
+        [C, 4, 2000],
+      ],
     );
+    expect(table.pending()).toEqual([]); // A's ack at 3000 waits for the compaction
     // Compaction moves the one connection left to what it was sent, and writes the floor.
     sent.set(ca, versionVector({ [A]: 6 }));
     const map = createReplicatedMap({ resolvers: rules });
     const batch = table.compact(map);
     expect(batch.peers.map((p) => p.peer)).toEqual([FLOOR_PEER, A]);
+    expect(decodeVersionVector(batch.peers[1]?.vector ?? new Uint8Array()).get(A)).toBe(6);
     expect(table.leases().get(A)?.vector.get(A)).toBe(6);
     expect(table.leases().get(C)?.vector.get(C)).toBe(4); // left, still leased
     // A new connection after the others left is tracked inline again.
@@ -58,43 +64,6 @@ describe("a document's lease table", () => {
     table.welcomed(cd, C, versionVector({ [C]: 8 }));
     table.acked(cd, versionVector({ [C]: 9 }));
     expect(table.leases().get(C)?.vector.get(C)).toBe(9);
-  });
-
-  it("writes an ack-only refresh at most once per LEASE_WRITE_MS, and every dirty record at compaction", () => {
-    let now = 10_000;
-    const table = leaseTable<object>(
-      [],
-      () => now,
-      60_000,
-      () => undefined,
-    );
-    const [ca, cb] = [{}, {}];
-    table.welcomed(ca, A, versionVector({ [A]: 1 }));
-    table.welcomed(cb, B, versionVector({ [B]: 1 }));
-    expect(table.pending().map((r) => r.peer)).toEqual([A, B]);
-    table.acked(ca, versionVector({ [A]: 2 }));
-    // The first ack-only refresh goes out at once, then the clock starts.
-    expect(table.pending().map((r) => [r.peer, decodeVersionVector(r.vector).get(A)])).toEqual([[A, 2]]);
-    table.acked(ca, versionVector({ [A]: 3 }));
-    table.acked(cb, versionVector({ [A]: 3, [B]: 2 }));
-    now += LEASE_WRITE_MS - 1;
-    expect(table.pending()).toEqual([]); // held back: the stored leases lag, which only compacts less
-    expect(table.leases().get(A)?.vector.get(A)).toBe(3); // memory is current
-    table.heard("m1", versionVector({ [A]: 3 })); // a peer host's lease is never held back
-    expect(table.pending().map((r) => r.peer)).toEqual(["~host:m1"]);
-    now += 1;
-    expect(table.pending().map((r) => [r.peer, r.seenAt])).toEqual([
-      [A, 10_000],
-      [B, 10_000],
-    ]);
-    table.acked(ca, versionVector({ [A]: 4 }));
-    now += 10;
-    expect(table.pending()).toEqual([]);
-    // Compaction writes what was held back, with the floor.
-    const batch = table.compact(createReplicatedMap({ resolvers: rules }));
-    expect(batch.peers.map((p) => p.peer)).toEqual([FLOOR_PEER, A, B]);
-    expect(decodeVersionVector(batch.peers[1]?.vector ?? new Uint8Array()).get(A)).toBe(4);
-    expect(table.pending()).toEqual([]);
   });
 
   it("drops expired leases at compaction and reports them removed, dirty or not", () => {

@@ -138,7 +138,7 @@ export async function mergePayload(
       send(c, {
         type: "reject",
         code: "FORBIDDEN",
-        message: `${bad.length} of the frame's keys are outside this principal's patterns; nothing was merged`,
+        message: `${bad.length} keys outside the principal's patterns; nothing merged`,
         keys: bad,
       });
       return;

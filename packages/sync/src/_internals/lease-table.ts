@@ -12,15 +12,6 @@ export const FLOOR_PEER = "~floor";
  */
 export const HOST_PEER_PREFIX = "~host:";
 
-/**
- * An acknowledged lease's record rides along with a commit at most this often (ms of the host's
- * clock): an ack refreshes a lease in memory every time, but encoding every dirty lease's vector
- * into every commit cost the host O(replicas) per acknowledged op. A stored lease that lags the
- * one in memory is safe — after a restart the floor is lower, so compaction only collects less —
- * and its `seenAt` is at most this much older than the truth, against a `leaseMs` of days.
- */
-export const LEASE_WRITE_MS = 1000;
-
 /** What a fold into a snapshot adds to its batch: refreshed records and expired ones. */
 export interface LeaseBatch {
   readonly peers: readonly PeerRecord[];
@@ -33,8 +24,11 @@ export interface LeaseBatch {
  * A document's leases on the host: per client replica, the vector acknowledged to it and when it
  * was last seen (`now()` of the host's timers); the merged compaction floors used so far. Leases
  * live in memory and in the store's peer records; a record is written with the hello and when a
- * peer host is heard; on acks it only rides along with a later commit, at most once per
- * {@link LEASE_WRITE_MS} ({@link LeaseTable.pending}).
+ * peer host is heard, when its connection leaves, and at compaction for connections still open
+ * ({@link LeaseTable.compact}). An ack only
+ * refreshes the lease in memory: encoding its vector into every commit cost the host
+ * O(replicas) per acknowledged op. A stored lease that lags the one in memory is safe — after a
+ * restart the floor is lower, so compaction only collects less.
  */
 export interface LeaseTable<C> {
   /** The compaction floors used so far, merged (undefined before the first compaction). */
@@ -43,7 +37,10 @@ export interface LeaseTable<C> {
   readonly needsReset: (vector: VersionVector) => boolean;
   /** A connection of `replica` was welcomed with `vector` as a lower bound of what it has. */
   readonly welcomed: (conn: C, replica: string, vector: VersionVector) => PeerRecord | undefined;
-  /** The connection was acknowledged `vector` (or is known to hold it); its record is deferred. */
+  /**
+   * The connection was acknowledged `vector` (or is known to hold it): the lease moves in memory;
+   * its record waits for the next compaction (or a welcome).
+   */
   readonly acked: (conn: C, vector: VersionVector) => void;
   /**
    * A peer host of the cluster said it has `vector` (digest, request): its lease, stored as a
@@ -52,11 +49,7 @@ export interface LeaseTable<C> {
   readonly heard: (member: string, vector: VersionVector) => void;
   /** The connection closed: its lease stops being refreshed. */
   readonly left: (conn: C) => void;
-  /**
-   * Records changed since a commit last took them (they ride along with it): those of welcomes
-   * and peer hosts always, those refreshed only by acks once {@link LEASE_WRITE_MS} has passed
-   * since acked records last went out (compaction takes every dirty record).
-   */
+  /** Records of welcomes and peer hosts since the last commit took them (they ride along with it). */
   readonly pending: () => readonly PeerRecord[];
   /**
    * Compacts `map` with the floor of the live leases (clients' — connected ones refreshed to
@@ -83,19 +76,16 @@ export function leaseTable<C>(
     else table.set(r.peer, { vector, seenAt: r.seenAt });
   }
   const connected = new Map<C, { readonly replica: string; vector: VersionVector }>();
-  // Records to write: true, with the next commit; false (refreshed by acks only), at most every
-  // LEASE_WRITE_MS. One map, so an idle document holds no more collections than before.
-  const dirty = new Map<string, boolean>();
-  let acksWrittenAt = Number.NEGATIVE_INFINITY;
+  const dirty = new Set<string>();
   const record = (peer: string, lease: Lease): PeerRecord => ({
     peer,
     vector: encodeVersionVector(lease.vector),
     seenAt: lease.seenAt,
   });
-  const touch = (replica: string, vector: VersionVector, urgent = true): Lease => {
+  const touch = (replica: string, vector: VersionVector): Lease => {
     const lease = { vector, seenAt: now() };
     table.set(replica, lease);
-    dirty.set(replica, urgent || dirty.get(replica) === true);
+    dirty.add(replica);
     return lease;
   };
   return {
@@ -111,29 +101,24 @@ export function leaseTable<C>(
       const c = connected.get(conn);
       if (c === undefined) return;
       c.vector = vector;
-      touch(c.replica, vector, false);
+      table.set(c.replica, { vector, seenAt: now() });
     },
     heard: (member, vector) => {
       touch(`${HOST_PEER_PREFIX}${member}`, vector);
     },
     left: (conn) => {
+      // Its last acknowledged lease rides along with the next commit.
+      const c = connected.get(conn);
+      if (c !== undefined) dirty.add(c.replica);
       connected.delete(conn);
     },
     pending: () => {
       const out: PeerRecord[] = [];
-      if (dirty.size === 0) return out;
-      const t = now();
-      const withAcks = t - acksWrittenAt >= LEASE_WRITE_MS;
-      // The urgent records first, then (when due) those refreshed by acks only.
-      for (const pass of withAcks ? [true, false] : [true]) {
-        for (const [peer, urgent] of dirty) {
-          if (urgent !== pass) continue;
-          const lease = table.get(peer);
-          if (lease !== undefined) out.push(record(peer, lease));
-          dirty.delete(peer);
-          if (!urgent) acksWrittenAt = t;
-        }
+      for (const peer of dirty) {
+        const lease = table.get(peer);
+        if (lease !== undefined) out.push(record(peer, lease));
       }
+      dirty.clear();
       return out;
     },
     compact: (map) => {
@@ -156,7 +141,7 @@ export function leaseTable<C>(
       map.compact(live === undefined ? [] : [live]);
       floor = floor === undefined ? used : floor.merge(used);
       const peers = [{ peer: FLOOR_PEER, vector: encodeVersionVector(floor), seenAt: t }];
-      for (const p of dirty.keys()) {
+      for (const p of dirty) {
         const lease = table.get(p);
         if (lease !== undefined) peers.push(record(p, lease));
       }
