@@ -70,6 +70,24 @@ const hubHost = (hub: Hub, extra: Partial<HostOptions> = {}): SyncHost =>
     ...extra,
   });
 
+/** A client map on each of two hosts, both sessions synced and settled. */
+async function clientsOf(a: SyncHost, b: SyncHost) {
+  const ca = newMap();
+  const cb = newMap();
+  const sa = connect(ca, { document: "shop", dial: dialTo(a) });
+  const sb = connect(cb, { document: "shop", dial: dialTo(b) });
+  await sa.whenSynced();
+  await sb.whenSynced();
+  await settle();
+  return { ca, cb, sa, sb };
+}
+
+/** Polls `done` every 10 ms for at most `ms` (the caller asserts afterwards). */
+async function until(done: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+}
+
 /** Hub message tags (docs/PROTOCOL.md): 1 payload, 2 digest, 3 request, 4 delta. */
 const tagOf = (bytes: Uint8Array): number => bytes[1] ?? -1;
 
@@ -79,13 +97,7 @@ describe("a host on a hub", () => {
     const ma = sink();
     const a = hubHost(net.member(), { metrics: ma });
     const b = hubHost(net.member());
-    const ca = newMap();
-    const cb = newMap();
-    const sa = connect(ca, { document: "shop", dial: dialTo(a) });
-    const sb = connect(cb, { document: "shop", dial: dialTo(b) });
-    await sa.whenSynced();
-    await sb.whenSynced();
-    await settle();
+    const { ca, cb, sa, sb } = await clientsOf(a, b);
     ca.set("title", "from a");
     ca.increment("stock:x", 4);
     await settle();
@@ -214,27 +226,18 @@ describe("a host on a hub", () => {
     // No periodic digest at all (hubDigestMs 0): only the repair can bring the write across.
     const a = hubHost(hub, { metrics: ma });
     const b = hubHost(net.member());
-    const ca = newMap();
-    const cb = newMap();
-    const sa = connect(ca, { document: "shop", dial: dialTo(a) });
-    const sb = connect(cb, { document: "shop", dial: dialTo(b) });
-    await sa.whenSynced();
-    await sb.whenSynced();
-    await settle();
+    const { ca, cb, sa, sb } = await clientsOf(a, b);
     ca.set("title", "refused once");
     await settle();
     expect(ma.n("hub_publish_failures")).toBe(1);
     expect(ma.n("hub_repairs")).toBe(1);
-    const deadline = Date.now() + 2000;
-    while (cb.get("title") !== "refused once" && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 10));
+    await until(() => cb.get("title") === "refused once", 2000);
     expect(cb.get("title")).toBe("refused once");
     expect(hex((await b.document("shop")).encodeState())).toBe(hex(ca.encodeState()));
     // A later write publishes normally and arms no repair.
     ca.set("title", "second");
     await settle();
-    while (cb.get("title") !== "second" && Date.now() < deadline + 2000)
-      await new Promise((r) => setTimeout(r, 10));
+    await until(() => cb.get("title") === "second", 2000);
     expect(cb.get("title")).toBe("second");
     expect(ma.n("hub_repairs")).toBe(1);
     await sa.close();
