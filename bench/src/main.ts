@@ -1,5 +1,6 @@
 /**
- * converge benchmarks, side by side with Yjs, Automerge and hand-written plain JS, in one process.
+ * converge benchmarks, side by side with Yjs, Automerge, Loro and hand-written plain JS; each
+ * section in a fresh child process of its own, implementations interleaved within it.
  *
  *   pnpm bench                                   (from the workspace root)
  *   BENCH_QUICK=1 node --conditions=@converge/source --expose-gc src/main.ts   (smoke run)
@@ -24,6 +25,10 @@
  *   BENCH_STORAGE_*             durable writes and loads next to Hocuspocus + SQLite: see storage/main.ts
  *   BENCH_CLUSTER_*             scale-out through Redis beside Hocuspocus + Redis: see cluster/main.ts
  *   BENCH_OUT=path              where to write the JSON document
+ *   BENCH_ISOLATE=0             run every section in this process (default: each in a child
+ *                               process of its own, the whole round one per size)
+ *   BENCH_KEEP=1                keep the sections this run does not measure from the document
+ *                               at BENCH_OUT (each keeps its own date, source and load)
  *
  * A run that writes the default bench/results.json also regenerates bench/README.md from it
  * (`pnpm --filter @converge/bench run report` does that alone).
@@ -31,46 +36,25 @@
 import { writeFileSync } from "node:fs";
 import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadClusterConfig } from "./cluster/cluster-config.ts";
-import { renderCluster } from "./cluster/render-cluster.ts";
-import { runCluster } from "./cluster/run-cluster.ts";
-import { loadConfig, type Workload } from "./config.ts";
+import { loadConfig } from "./config.ts";
+import { type ChildOutput, runIsolated } from "./isolated-run.ts";
+import { keptSections } from "./kept-sections.ts";
 import { machineInfo } from "./machine.ts";
 import { DEFAULT_RESULTS, writeReadme } from "./readme.ts";
-import {
-  renderCounters,
-  renderDelta,
-  renderFullState,
-  renderHeader,
-  renderHlc,
-  renderMemory,
-  renderOpPath,
-  renderRound,
-  renderTargets,
-} from "./sections.ts";
+import { runWorkloads, SECTION_FIELD, type SectionResults } from "./run-workloads.ts";
+import type { SectionRuns } from "./section-run.ts";
+import { renderHeader, renderTargets } from "./sections.ts";
 import { sourceInfo } from "./source-info.ts";
-import { renderStorage } from "./storage/render-storage.ts";
-import { runStorage } from "./storage/run-storage.ts";
-import { loadStorageConfig } from "./storage/storage-config.ts";
 import { storageTargets } from "./storage/storage-targets.ts";
-import { renderSync } from "./sync/render-sync.ts";
-import { runSync } from "./sync/run-sync.ts";
-import { loadSyncConfig } from "./sync/sync-config.ts";
 import { checkTargets } from "./targets.ts";
-import { runCounters } from "./workloads/counters.ts";
-import { runDelta } from "./workloads/delta.ts";
-import { runFullState } from "./workloads/full-state.ts";
-import { runHlc } from "./workloads/hlc.ts";
-import { runMemory } from "./workloads/memory.ts";
-import { runOpPath } from "./workloads/op-path.ts";
-import { runRound } from "./workloads/round.ts";
-import { renderScripts, runScripts } from "./workloads/scripts.ts";
-import { renderText, runText } from "./workloads/text.ts";
 
 const started = performance.now();
+const childOut = process.env["BENCH_CHILD_OUT"];
+// A child's progress lines carry its section: its clock starts when the section does.
+const label = childOut === undefined ? "bench" : `bench ${process.env["BENCH_ONLY"] ?? ""}`;
 const log = (msg: string): void => {
   const s = ((performance.now() - started) / 1000).toFixed(1).padStart(6);
-  process.stderr.write(`[bench ${s}s] ${msg}\n`);
+  process.stderr.write(`[${label} ${s}s] ${msg}\n`);
 };
 const print = (text: string): void => {
   process.stdout.write(`${text}\n\n`);
@@ -78,77 +62,59 @@ const print = (text: string): void => {
 
 const config = loadConfig(process.env);
 const machine = machineInfo();
-const source = sourceInfo();
-print(renderHeader(machine, source, config));
-const runs = (w: Workload): boolean => config.only.includes(w);
 
-const round = runs("round") ? config.roundSizes.map((n, i) => runRound(config, n, i === 0, log)) : [];
-if (round.length > 0) print(renderRound(round));
+if (childOut !== undefined) {
+  // A child of an isolated run: measure, print the tables, hand the results to the parent.
+  const output: ChildOutput = await runWorkloads(config, machine.cores, log, print, "own");
+  writeFileSync(childOut, JSON.stringify(output));
+} else {
+  const source = sourceInfo();
+  print(renderHeader(machine, source, config));
+  const measured =
+    process.env["BENCH_ISOLATE"] === "0"
+      ? await runWorkloads(config, machine.cores, log, print, "shared")
+      : await runIsolated(config, log);
+  const kept = process.env["BENCH_KEEP"] === "1" ? keptSections(config.out, config.only) : undefined;
+  const results: Record<string, unknown> = { ...(kept?.results ?? measured.results) };
+  for (const w of config.only) results[SECTION_FIELD[w]] = measured.results[SECTION_FIELD[w]];
+  const all = results as unknown as SectionResults;
+  const sections: SectionRuns = { ...kept?.runs, ...measured.runs };
 
-const opPath = runs("op-path") ? runOpPath(config, log) : undefined;
-if (opPath !== undefined) print(renderOpPath(opPath));
+  const targets = [
+    ...checkTargets({
+      round: all.round,
+      opPath: all.opPath ?? undefined,
+      fullState: all.fullState,
+      delta: all.delta,
+      memory: all.memory ?? undefined,
+      counters: all.counters ?? undefined,
+      scripts: all.scripts ?? undefined,
+      text: all.text ?? undefined,
+      sync: all.sync ?? undefined,
+      cluster: all.cluster ?? undefined,
+    }),
+    ...(all.storage === null ? [] : storageTargets(all.storage)),
+  ];
+  if (targets.length > 0) print(renderTargets(targets));
 
-const fullState = runs("full-state") ? config.sizes.map((n) => runFullState(config, n, log)) : [];
-if (fullState.length > 0) print(renderFullState(fullState));
-
-const delta = runs("delta") ? config.deltaSizes.map((n) => runDelta(config, n, log)) : [];
-if (delta.length > 0) print(renderDelta(delta));
-
-const memory = runs("memory") ? await runMemory(config, log) : undefined;
-if (memory !== undefined) print(renderMemory(memory));
-
-const counters = runs("counters") ? runCounters(config, log) : undefined;
-if (counters !== undefined) print(renderCounters(counters));
-
-const hlc = runs("hlc") ? runHlc(config, log) : [];
-if (hlc.length > 0) print(renderHlc(hlc));
-
-const scripts = runs("scripts") ? runScripts(config, log) : undefined;
-if (scripts !== undefined) print(renderScripts(scripts));
-
-const text = runs("text") ? runText(config, log) : undefined;
-if (text !== undefined) print(renderText(text));
-
-const sync = runs("sync") ? await runSync(loadSyncConfig(process.env), log) : undefined;
-if (sync !== undefined) print(renderSync(sync));
-
-const storage = runs("storage") ? await runStorage(loadStorageConfig(process.env), log) : undefined;
-if (storage !== undefined) print(renderStorage(storage));
-
-const cluster = runs("cluster") ? await runCluster(loadClusterConfig(process.env), log) : undefined;
-if (cluster !== undefined) print(renderCluster(cluster, machine.cores));
-
-const targets = [
-  ...checkTargets({ round, opPath, fullState, delta, memory, counters, scripts, text, sync, cluster }),
-  ...(storage === undefined ? [] : storageTargets(storage)),
-];
-if (targets.length > 0) print(renderTargets(targets));
-
-const totalSeconds = (performance.now() - started) / 1000;
-const document = {
-  benchmark: "converge",
-  date: new Date().toISOString(),
-  totalSeconds: Math.round(totalSeconds * 10) / 10,
-  machine,
-  source,
-  // No machine paths in the document: the output file relative to the bench package.
-  config: { ...config, out: relative(fileURLToPath(new URL("..", import.meta.url)), config.out) },
-  round,
-  opPath: opPath ?? null,
-  fullState,
-  delta,
-  memory: memory ?? null,
-  counters: counters ?? null,
-  hlc,
-  scripts: scripts ?? null,
-  text: text ?? null,
-  sync: sync ?? null,
-  storage: storage ?? null,
-  cluster: cluster ?? null,
-  targets,
-};
-const json = JSON.stringify(document, null, 2);
-writeFileSync(config.out, `${json}\n`);
-print(`JSON (also written to ${config.out}):\n${json}`);
-if (config.out === DEFAULT_RESULTS) log(`regenerated ${writeReadme(DEFAULT_RESULTS)}`);
-log(`done in ${totalSeconds.toFixed(1)} s`);
+  const totalSeconds = (performance.now() - started) / 1000;
+  const document = {
+    benchmark: "converge",
+    date: new Date().toISOString(),
+    totalSeconds: Math.round(totalSeconds * 10) / 10,
+    machine,
+    source,
+    // No machine paths in the document: the output file relative to the bench package.
+    config: { ...config, out: relative(fileURLToPath(new URL("..", import.meta.url)), config.out) },
+    ...all,
+    sections,
+    targets,
+  };
+  const json = JSON.stringify(document, null, 2);
+  writeFileSync(config.out, `${json}\n`);
+  print(`JSON (also written to ${config.out}):\n${json}`);
+  for (const [w, run] of Object.entries(sections))
+    if (run.failed !== undefined) log(`${w} FAILED: ${run.failed}`);
+  if (config.out === DEFAULT_RESULTS) log(`regenerated ${writeReadme(DEFAULT_RESULTS)}`);
+  log(`done in ${totalSeconds.toFixed(1)} s`);
+}

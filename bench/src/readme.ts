@@ -13,6 +13,7 @@ import type { ClusterResult } from "./cluster/run-cluster.ts";
 import type { BenchConfig } from "./config.ts";
 import type { MachineInfo } from "./machine.ts";
 import { fmtBytes, fmtCount, setTableFormat } from "./report.ts";
+import type { SectionRun, SectionRuns } from "./section-run.ts";
 import {
   renderCounters,
   renderDelta,
@@ -65,7 +66,28 @@ export interface ResultsDocument {
   readonly storage?: StorageResult | null;
   /** Absent in documents written before the cluster section existed. */
   readonly cluster?: ClusterResult | null;
+  /** When and how each section was measured; absent in documents written before sections ran apart. */
+  readonly sections?: SectionRuns;
   readonly targets: readonly TargetCheck[];
+}
+
+function sectionRow(name: string, r: SectionRun): string {
+  const when = r.date.slice(0, 16).replace("T", " ");
+  const dirty = r.source.uncommitted.length > 0 ? " + uncommitted" : "";
+  const load = r.load === null ? "-" : `${r.load[0].toFixed(2)} → ${r.load[1].toFixed(2)}`;
+  const proc = r.process === "own" ? "its own" : "shared";
+  const status = r.failed === undefined ? "ok" : `FAILED: ${r.failed.replace(/\|/g, "/")}`;
+  return `| ${name} | ${when} | ${r.source.commit ?? "unknown"}${dirty} | ${load} | ${r.seconds > 0 ? `${Math.round(r.seconds)} s` : "-"} | ${proc} | ${status} |`;
+}
+
+/** Which sections this document holds, and when, on what source and under what load each ran. */
+function renderSectionRuns(runs: SectionRuns): string {
+  const rows = Object.entries(runs).map(([name, r]) => sectionRow(name, r));
+  return [
+    "| section | measured (UTC) | commit | load (1 min) start → end | time | process | status |",
+    "| --- | --- | --- | ---: | ---: | --- | --- |",
+    ...rows,
+  ].join("\n");
 }
 
 /** bench/results.json. */
@@ -103,11 +125,11 @@ export function renderReadme(doc: ResultsDocument): string {
       "Generated from [`results.json`](results.json) by `pnpm --filter @converge/bench run report`",
       "(a full `./run bench` regenerates both). Do not edit by hand.",
       "",
-      `- date: ${doc.date.slice(0, 16).replace("T", " ")} UTC; the run took ${Math.round(doc.totalSeconds)} s`,
+      `- date: ${doc.date.slice(0, 16).replace("T", " ")} UTC; the run took ${Math.round(doc.totalSeconds)} s${doc.sections === undefined ? "" : " (sections measured at the times listed below)"}`,
       `- source: commit ${doc.source.commit ?? "unknown"}${uncommitted}`,
       `- machine: ${m.cpu}, ${m.cores} cores, ${fmtBytes(m.totalMemoryBytes)} RAM, ${m.platform}`,
       `- runtime: Node ${m.node} (V8 ${m.v8}), heap limit ${fmtBytes(m.heapLimitBytes)}, GC exposed: ${m.gcExposed ? "yes" : "no"}`,
-      `- workloads run: ${doc.config.only.join(", ")}; whole round at ${doc.config.roundSizes.map(fmtCount).join(", ")} keys, op path ${fmtCount(doc.config.ops)} writes, full-state ${doc.config.sizes.map(fmtCount).join(", ")}, deltas ${doc.config.deltaSizes.map(fmtCount).join(", ")}, memory ${fmtCount(doc.config.memorySize)}`,
+      `- workloads: ${doc.sections === undefined ? doc.config.only.join(", ") : Object.keys(doc.sections).join(", ")}; whole round at ${doc.config.roundSizes.map(fmtCount).join(", ")} keys, op path ${fmtCount(doc.config.ops)} writes, full-state ${doc.config.sizes.map(fmtCount).join(", ")}, deltas ${doc.config.deltaSizes.map(fmtCount).join(", ")}, memory ${fmtCount(doc.config.memorySize)}`,
       ...(doc.sync === undefined || doc.sync === null
         ? []
         : [
@@ -117,6 +139,16 @@ export function renderReadme(doc: ResultsDocument): string {
       "",
       'Times are medians of the recorded runs; "cold" is the first run in the process. The machine',
       "may be shared with other work, so compare ratios within this run rather than absolute times.",
+      ...(doc.sections === undefined
+        ? []
+        : [
+            "",
+            "Each section ran in a fresh process of its own unless the table says otherwise; a partial",
+            "run (`BENCH_ONLY` with `BENCH_KEEP=1`) replaces only the sections it measured, so the",
+            "sections below may come from different runs and sources:",
+            "",
+            renderSectionRuns(doc.sections),
+          ]),
       "",
       sections.join("\n\n"),
       "",
