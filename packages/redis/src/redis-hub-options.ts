@@ -31,6 +31,19 @@ export interface RedisHubOptions {
   readonly blockMs?: number;
   /** COUNT of the reader's XREAD: entries read per stream per call (default 500). */
   readonly readCount?: number;
+  /**
+   * Largest `b` field of one stream entry (default 262 144, 256 KiB). A larger message travels as
+   * consecutive entries of at most this many bytes, put back together by the readers; so a
+   * stream holds at most about `maxLen × maxEntryBytes` bytes and one XREAD reply at most about
+   * `readCount × maxEntryBytes` per stream, whatever the documents weigh.
+   */
+  readonly maxEntryBytes?: number;
+  /**
+   * Largest message `publish` and `sendTo` take, and readers put back together (default
+   * 67 108 864, 64 MiB, the host's default `maxPayloadBytes`). A larger one is refused with
+   * `INVALID_VALUE` and nothing is written; a reader drops a larger one as lost (`onGap`).
+   */
+  readonly maxMessageBytes?: number;
   /** Told about a message handler that threw (the read loop goes on). Default: ignored. */
   readonly onError?: (error: unknown) => void;
 }
@@ -46,6 +59,8 @@ export interface ResolvedRedisHubOptions {
   readonly probeMs: number;
   readonly blockMs: number;
   readonly readCount: number;
+  readonly maxEntryBytes: number;
+  readonly maxMessageBytes: number;
   readonly onError: (error: unknown) => void;
 }
 
@@ -59,6 +74,8 @@ const KNOWN = new Set([
   "probeMs",
   "blockMs",
   "readCount",
+  "maxEntryBytes",
+  "maxMessageBytes",
   "onError",
 ]);
 
@@ -98,6 +115,8 @@ export function resolveRedisHubOptions(options: RedisHubOptions | undefined): Re
     probeMs: positive(o, "probeMs", 500),
     blockMs: positive(o, "blockMs", 5_000),
     readCount: positive(o, "readCount", 500),
+    maxEntryBytes: positive(o, "maxEntryBytes", 256 * 1024),
+    maxMessageBytes: positive(o, "maxMessageBytes", 64 * 1024 * 1024),
     onError: onError as (error: unknown) => void,
   };
 }

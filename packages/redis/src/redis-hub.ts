@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { ConfigError, InvalidValueError } from "@converge/hlc";
 import { type Hub, type HubChannel, type HubHandlers, SyncError } from "@converge/sync";
 import { Redis } from "ioredis";
+import { PartAssembler, parsePart, partField, splitBytes } from "./message-parts.ts";
 import { type RedisHubOptions, resolveRedisHubOptions } from "./redis-hub-options.ts";
 import { lastGeneratedId, parseXread, type StreamBatch } from "./stream-entries.ts";
 import { compareStreamIds, followsDirectly, type StreamId, ZERO_ID } from "./stream-id.ts";
@@ -37,8 +38,11 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  * - **Layout.** One stream per document, `{prefix}doc:{document}`; one inbox stream per member,
  *   `{prefix}inbox:{member}`, for `sendTo`. Entries carry `f` (the sender's member id), `b` (the
  *   bytes) and, in inboxes, `d` (the document). Entries are added as `0-*`, so Redis numbers them
- *   without holes (0-1, 0-2, …).
- * - **Bounded.** Every XADD trims with `MAXLEN ~ maxLen` (`inboxMaxLen` for inboxes); an inbox
+ *   without holes (0-1, 0-2, …). A message larger than `maxEntryBytes` is cut into consecutive
+ *   entries that also carry `p` (`"<message> <index> <count>"`); readers put it back together,
+ *   and a message whose parts cannot all be read (trimmed, lost while down) counts as a gap.
+ * - **Bounded.** Every XADD trims with `MAXLEN ~ maxLen` (`inboxMaxLen` for inboxes) and carries at
+ *   most `maxEntryBytes` of message, so a stream's bytes are bounded too; an inbox
  *   expires `inboxTtlMs` after its owner stopped refreshing it. Redis is fan-out, never the only
  *   copy of a write.
  * - **Reading.** One dedicated connection blocks on `XREAD` over every joined stream from the last
@@ -99,6 +103,8 @@ export function redisHub(options?: RedisHubOptions): Hub {
   let reading = false;
   let readGeneration = 0;
   let wake: (() => void) | undefined;
+  const assembler = new PartAssembler(o.maxMessageBytes);
+  let messageNo = 0;
 
   const safely = (f: () => void): void => {
     try {
@@ -116,6 +122,7 @@ export function redisHub(options?: RedisHubOptions): Hub {
     // abort it and make the next one seek every stream afresh, never resume from stale ids.
     epoch++;
     readerId = undefined;
+    assembler.clear(); // messages half read are lost; the gaps on recovery repair them
     inbox.needsSeek = true;
     for (const c of channels.values()) c.needsSeek = true;
     if (!up) return;
@@ -187,6 +194,7 @@ export function redisHub(options?: RedisHubOptions): Hub {
       const stream: Followed | undefined = isInbox ? inbox : byTag.get(batch.key);
       if (stream === undefined || stream.lastId === undefined) continue;
       let gap = false;
+      const lost = new Set<Channel>();
       const messages: { readonly to: Channel; readonly from: string; readonly bytes: Uint8Array }[] = [];
       for (const entry of batch.entries) {
         const last: StreamId = stream.lastId;
@@ -205,12 +213,26 @@ export function redisHub(options?: RedisHubOptions): Hub {
         const to = isInbox ? (doc === undefined ? undefined : byTag.get(docTagPrefix + latin1(doc))) : stream;
         if (to === undefined || (isInbox && compareStreamIds(entry.id, (to as Channel).inboxFrom) <= 0))
           continue;
-        messages.push({ to: to as Channel, from: sender, bytes: new Uint8Array(bytes) });
+        const source = `${batch.key}\u0000${sender}\u0000${doc === undefined ? "" : latin1(doc)}`;
+        const part = entry.fields.get("p");
+        if (part === undefined) {
+          if (assembler.single(source)) lost.add(to as Channel);
+          messages.push({ to: to as Channel, from: sender, bytes: new Uint8Array(bytes) });
+          continue;
+        }
+        const header = parsePart(part);
+        if (header === undefined) continue; // not one of ours: dropped
+        const outcome = assembler.add(source, header, bytes);
+        if (outcome.kind === "whole")
+          messages.push({ to: to as Channel, from: sender, bytes: outcome.bytes });
+        else if (outcome.kind === "lost") lost.add(to as Channel);
       }
       if (gap) {
         const gapped = isInbox ? [...channels.values()] : [stream as Channel];
         for (const c of gapped) if (channels.get(c.document) === c) safely(c.handlers.onGap);
       }
+      // A message that can no longer be whole is a loss on its channel, like a trimmed entry.
+      if (!gap) for (const c of lost) if (channels.get(c.document) === c) safely(c.handlers.onGap);
       for (const m of messages) {
         if (channels.get(m.to.document) === m.to) safely(() => m.to.handlers.onMessage(m.from, m.bytes));
       }
@@ -294,6 +316,59 @@ export function redisHub(options?: RedisHubOptions): Hub {
     }
   }
 
+  /**
+   * Adds one message: one entry when it fits `maxEntryBytes`, else consecutive part entries, all
+   * sent before any reply is awaited so that no other entry of this member comes between them.
+   */
+  async function addMessage(
+    key: Buffer,
+    maxLen: number,
+    head: readonly (string | Buffer)[],
+    bytes: Buffer,
+  ): Promise<void> {
+    if (bytes.length > o.maxMessageBytes) {
+      throw new InvalidValueError(
+        `redis hub: a message of ${bytes.length} bytes passes maxMessageBytes (${o.maxMessageBytes})`,
+      );
+    }
+    const pieces = splitBytes(bytes, o.maxEntryBytes);
+    if (pieces.length === 1) return add(key, maxLen, [...head, "f", id, "b", bytes]);
+    if (pieces.length > maxLen) {
+      throw new InvalidValueError(
+        `redis hub: a message of ${pieces.length} entries of ${o.maxEntryBytes} bytes cannot fit a stream trimmed to ${maxLen}`,
+      );
+    }
+    if (closed) throw unavailable("closed");
+    if (!up) throw unavailable("Redis is unreachable (circuit open)");
+    const seen = epoch;
+    const n = ++messageNo;
+    const replies = await Promise.allSettled(
+      pieces.map((piece, i) =>
+        command.call(
+          "XADD",
+          key,
+          "MAXLEN",
+          "~",
+          maxLen,
+          "0-*",
+          ...head,
+          "f",
+          id,
+          "p",
+          partField(n, i, pieces.length),
+          "b",
+          piece,
+        ),
+      ),
+    );
+    for (const r of replies) {
+      if (r.status === "fulfilled") continue;
+      // Readers drop the message as lost (a part is missing) and catch up from a peer.
+      if (!isReplyError(r.reason)) goDown(seen);
+      throw unavailable(isReplyError(r.reason) ? "XADD refused" : "Redis did not answer", r.reason);
+    }
+  }
+
   const asBuffer = (bytes: unknown, what: string): Buffer => {
     if (!(bytes instanceof Uint8Array)) throw new InvalidValueError(`redis hub: ${what} takes a Uint8Array`);
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -306,7 +381,7 @@ export function redisHub(options?: RedisHubOptions): Hub {
       publish: async (bytes: Uint8Array): Promise<void> => {
         const b = asBuffer(bytes, "publish");
         if (!current()) throw unavailable(`left ${JSON.stringify(channel.document)}`);
-        await add(channel.key, o.maxLen, ["f", id, "b", b]);
+        await addMessage(channel.key, o.maxLen, [], b);
       },
       sendTo: async (member: string, bytes: Uint8Array): Promise<void> => {
         if (typeof member !== "string" || member === "") {
@@ -316,7 +391,7 @@ export function redisHub(options?: RedisHubOptions): Hub {
         if (!current()) throw unavailable(`left ${JSON.stringify(channel.document)}`);
         if (member === id) return;
         const key = inboxKey(member);
-        const added = add(key, o.inboxMaxLen, ["d", docBytes, "f", id, "b", b]);
+        const added = addMessage(key, o.inboxMaxLen, ["d", docBytes], b);
         // An inbox nobody refreshes (its member is gone) expires; its owner refreshes it while alive.
         const expiry = added.then(() => command.call("PEXPIRE", key, o.inboxTtlMs, "NX")).catch(() => {});
         await added;
