@@ -76,7 +76,9 @@ function sectionRow(name: string, r: SectionRun): string {
   const dirty = r.source.uncommitted.length > 0 ? " + uncommitted" : "";
   const load = r.load === null ? "-" : `${r.load[0].toFixed(2)} → ${r.load[1].toFixed(2)}`;
   const proc = r.process === "own" ? "its own" : "shared";
-  const status = r.failed === undefined ? "ok" : `FAILED: ${r.failed.replace(/\|/g, "/")}`;
+  const status =
+    (r.failed === undefined ? "ok" : `FAILED: ${r.failed.replace(/\|/g, "/")}`) +
+    (r.note === undefined ? "" : ` (${r.note.replace(/\|/g, "/")})`);
   return `| ${name} | ${when} | ${r.source.commit ?? "unknown"}${dirty} | ${load} | ${r.seconds > 0 ? `${Math.round(r.seconds)} s` : "-"} | ${proc} | ${status} |`;
 }
 

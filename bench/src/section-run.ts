@@ -18,6 +18,8 @@ export interface SectionRun {
   readonly process: "own" | "shared";
   /** Why the section has no results: its process failed (exit status and the end of its stderr). */
   readonly failed?: string;
+  /** What else a reader should know of this run (e.g. a date known only to be no later than this). */
+  readonly note?: string;
 }
 
 /** Section runs by workload. */
