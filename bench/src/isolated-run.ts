@@ -40,13 +40,25 @@ function runChild(part: Part, out: string): Promise<{ code: number | null; tail:
       env: { ...process.env, ...part.env, BENCH_CHILD_OUT: out },
       stdio: ["ignore", "inherit", "pipe"],
     });
+    // A parent stopped by a signal (a timeout, Ctrl-C) takes its child down with it.
+    const stop = (signal: NodeJS.Signals): void => {
+      child.kill("SIGKILL");
+      process.kill(process.pid, signal);
+    };
+    const onSignal = { SIGINT: () => stop("SIGINT"), SIGTERM: () => stop("SIGTERM") };
+    process.once("SIGINT", onSignal.SIGINT);
+    process.once("SIGTERM", onSignal.SIGTERM);
     let tail = "";
     child.stderr.on("data", (chunk: Buffer) => {
       process.stderr.write(chunk);
       tail = (tail + chunk.toString("utf8")).slice(-STDERR_TAIL);
     });
     child.on("error", reject);
-    child.on("close", (code) => resolve({ code, tail }));
+    child.on("close", (code) => {
+      process.off("SIGINT", onSignal.SIGINT);
+      process.off("SIGTERM", onSignal.SIGTERM);
+      resolve({ code, tail });
+    });
   });
 }
 
