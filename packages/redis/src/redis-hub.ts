@@ -342,25 +342,33 @@ export function redisHub(options?: RedisHubOptions): Hub {
     if (!up) throw unavailable("Redis is unreachable (circuit open)");
     const seen = epoch;
     const n = ++messageNo;
-    const replies = await Promise.allSettled(
-      pieces.map((piece, i) =>
-        command.call(
-          "XADD",
-          key,
-          "MAXLEN",
-          "~",
-          maxLen,
-          "0-*",
-          ...head,
-          "f",
-          id,
-          "p",
-          partField(n, i, pieces.length),
-          "b",
-          piece,
+    const send = (entryId: string): Promise<PromiseSettledResult<unknown>[]> =>
+      Promise.allSettled(
+        pieces.map((piece, i) =>
+          command.call(
+            "XADD",
+            key,
+            "MAXLEN",
+            "~",
+            maxLen,
+            entryId,
+            ...head,
+            "f",
+            id,
+            "p",
+            partField(n, i, pieces.length),
+            "b",
+            piece,
+          ),
         ),
-      ),
-    );
+      );
+    const behindTimeIds = (r: PromiseSettledResult<unknown>): boolean =>
+      r.status === "rejected" &&
+      isReplyError(r.reason) &&
+      /equal or smaller/i.test(String((r.reason as Error).message));
+    let replies = await send("0-*");
+    // Behind someone else's time-based id every `0-*` part is refused and none added: go on with "*".
+    if (replies.every(behindTimeIds)) replies = await send("*");
     for (const r of replies) {
       if (r.status === "fulfilled") continue;
       // Readers drop the message as lost (a part is missing) and catch up from a peer.

@@ -179,6 +179,18 @@ describe("redisHub: messages larger than one entry", () => {
     expect(b.gaps).toBeLessThanOrEqual(3);
   });
 
+  it("behind someone else's time-based id, a message in parts goes on with time-based ids", async () => {
+    const prefix = prefixes();
+    const [a, b] = two(await members(2, { prefix, maxEntryBytes: 1000 }));
+    await raw.xadd(`${prefix}doc:doc`, "*", "junk", "x"); // a time-based id: 0-* is refused after it
+    const big = randomBytes(5500);
+    await a.channel.publish(big);
+    await until(() => b.heard.length === 1, "the message in parts");
+    expect(b.heard).toEqual([{ from: a.hub.id, digest: digest(big) }]);
+    const parts = (await entries(`${prefix}doc:doc`)).filter((e) => e.part !== undefined);
+    expect(parts.map((e) => e.part)).toEqual(Array.from({ length: 6 }, (_, i) => `1 ${i} 6`));
+  });
+
   it("a message over maxMessageBytes, or with more parts than the stream keeps, is refused and writes nothing", async () => {
     const prefix = prefixes();
     const [a, b] = two(
