@@ -11,6 +11,7 @@ import { clusterReadmeText } from "./cluster/readme-text.ts";
 import { renderCluster } from "./cluster/render-cluster.ts";
 import type { ClusterResult } from "./cluster/run-cluster.ts";
 import type { BenchConfig } from "./config.ts";
+import { renderHeadline, withHeadline } from "./headline.ts";
 import type { MachineInfo } from "./machine.ts";
 import { fmtBytes, fmtCount, setTableFormat } from "./report.ts";
 import type { SectionRun, SectionRuns } from "./section-run.ts";
@@ -160,11 +161,19 @@ export function renderReadme(doc: ResultsDocument): string {
   }
 }
 
-/** Reads `resultsPath`, writes bench/README.md, returns the README's path. */
+/** The repository's front page, whose headline tables come from bench/results.json. */
+export const ROOT_README: string = fileURLToPath(new URL("../../README.md", import.meta.url));
+
+/**
+ * Reads `resultsPath`, writes bench/README.md and, for the default results, the headline block of
+ * the repository's README.md; returns bench/README.md's path.
+ */
 export function writeReadme(resultsPath: string = DEFAULT_RESULTS): string {
   // Our own document, written by main.ts with this shape.
   const doc = JSON.parse(readFileSync(resultsPath, "utf8")) as ResultsDocument;
   writeFileSync(README, renderReadme(doc));
+  if (resultsPath === DEFAULT_RESULTS)
+    writeFileSync(ROOT_README, withHeadline(readFileSync(ROOT_README, "utf8"), renderHeadline(doc)));
   return README;
 }
 
