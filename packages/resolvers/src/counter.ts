@@ -28,7 +28,7 @@ import { Timestamp } from "@converge/hlc";
  * a merge that adds records after all of a state's allocates only those: a fresh replica taking k
  * replicas' states one by one builds each key in O(k), where copying arrays of records took O(k²).
  */
-class Tally {
+interface Tally {
   readonly replica: ReplicaId;
   readonly base: number;
   readonly seq: number;
@@ -39,38 +39,29 @@ class Tally {
   readonly dp: number;
   readonly dn: number;
   readonly prev: Tally | undefined;
-  constructor(
-    replica: ReplicaId,
-    base: number,
-    seq: number,
-    wall: number,
-    counter: number,
-    p: number,
-    n: number,
-    dp: number,
-    dn: number,
-    prev?: Tally,
-  ) {
-    this.replica = replica;
-    this.base = base;
-    this.seq = seq;
-    this.wall = wall;
-    this.counter = counter;
-    this.p = p;
-    this.n = n;
-    this.dp = dp;
-    this.dn = dn;
-    this.prev = prev;
-  }
+}
+
+function tally(
+  replica: ReplicaId,
+  base: number,
+  seq: number,
+  wall: number,
+  counter: number,
+  p: number,
+  n: number,
+  dp: number,
+  dn: number,
+  prev?: Tally,
+): Tally {
+  // Every record has this one shape: copies spread it.
+  return { replica, base, seq, wall, counter, p, n, dp, dn, prev };
 }
 
 type CounterState = Tally;
 
 /** `t` on top of `prev`: `t` itself when it already is. */
 function on(t: Tally, prev: Tally | undefined): Tally {
-  return t.prev === prev
-    ? t
-    : new Tally(t.replica, t.base, t.seq, t.wall, t.counter, t.p, t.n, t.dp, t.dn, prev);
+  return t.prev === prev ? t : { ...t, prev };
 }
 
 /** The state of sorted `list` on top of `prev` (reusing the records already linked so). */
@@ -83,7 +74,7 @@ function chain(list: readonly Tally[], prev?: Tally): Tally | undefined {
 /** The records of a state, in order. */
 function records(s: Tally): Tally[] {
   const out: Tally[] = [];
-  for (let t: Tally | undefined = s; t !== undefined; t = t.prev) out.push(t);
+  for (let t: Tally | undefined = s; t; t = t.prev) out.push(t);
   return out.reverse();
 }
 
@@ -96,7 +87,7 @@ function live(t: Tally): number {
 }
 
 function exists(s: Tally): boolean {
-  for (let t: Tally | undefined = s; t !== undefined; t = t.prev) if (isLive(t)) return true;
+  for (let t: Tally | undefined = s; t; t = t.prev) if (isLive(t)) return true;
   return false;
 }
 
@@ -108,28 +99,28 @@ function exists(s: Tally): boolean {
  */
 function sum(s: Tally): number {
   let total = 0;
-  for (let t: Tally | undefined = s; t !== undefined; t = t.prev) total += live(t);
+  for (let t: Tally | undefined = s; t; t = t.prev) total += live(t);
   if (Number.isSafeInteger(total)) return total;
   let exact = 0n;
-  for (let t: Tally | undefined = s; t !== undefined; t = t.prev) exact += BigInt(live(t));
+  for (let t: Tally | undefined = s; t; t = t.prev) exact += BigInt(live(t));
   return Number(exact);
 }
 
+/** Whether `a` is at least `b` in every field that grows. */
+function covers(a: Tally, b: Tally): boolean {
+  return a.seq >= b.seq && a.p >= b.p && a.n >= b.n && a.dp >= b.dp && a.dn >= b.dn;
+}
+
 function joinTally(a: Tally, b: Tally): Tally {
-  if (a.seq >= b.seq && a.p >= b.p && a.n >= b.n && a.dp >= b.dp && a.dn >= b.dn) return a;
-  if (b.seq >= a.seq && b.p >= a.p && b.n >= a.n && b.dp >= a.dp && b.dn >= a.dn) return b;
-  const t = a.seq >= b.seq ? a : b;
-  return new Tally(
-    a.replica,
-    a.base,
-    t.seq,
-    t.wall,
-    t.counter,
-    Math.max(a.p, b.p),
-    Math.max(a.n, b.n),
-    Math.max(a.dp, b.dp),
-    Math.max(a.dn, b.dn),
-  );
+  if (covers(a, b)) return a;
+  if (covers(b, a)) return b;
+  return {
+    ...(a.seq >= b.seq ? a : b),
+    p: Math.max(a.p, b.p),
+    n: Math.max(a.n, b.n),
+    dp: Math.max(a.dp, b.dp),
+    dn: Math.max(a.dn, b.dn),
+  };
 }
 
 /** Record order: replica id, then base. */
@@ -138,18 +129,23 @@ function compareIds(x: Tally, y: Tally): number {
   return x.base - y.base;
 }
 
+/** Whether state `s` has a record with the identity of `t`. */
+function holds(s: Tally | undefined, t: Tally): boolean {
+  for (let l = s; l; l = l.prev) if (compareIds(l, t) === 0) return true;
+  return false;
+}
+
 /** The first record of a state. */
 function first(s: Tally): Tally {
   let t = s;
-  while (t.prev !== undefined) t = t.prev;
+  while (t.prev) t = t.prev;
   return t;
 }
 
 function merge(a: CounterState, b: CounterState): CounterState {
   if (a === b) return a;
-  // Every record of one after every record of the other: link them on top of it.
+  // Every record of b after every record of a (a fresh replica taking states): link b's on a's.
   if (compareIds(a, first(b)) < 0) return chain(records(b), a) as Tally;
-  if (compareIds(b, first(a)) < 0) return chain(records(a), b) as Tally;
   const x = records(a);
   const y = records(b);
   const out: Tally[] = [];
@@ -182,25 +178,20 @@ function counterResolver(id: "gcounter" | "pncounter", allowNegative: boolean): 
       }
       // A replica holds at most one record of its own (stale copies of one it compacted away are
       // stopped by `forget`, so it never sees two); the new one dominates it, and merging replaces it.
-      let mine: Tally | undefined;
-      for (let t = state; t !== undefined && mine === undefined; t = t.prev)
-        if (t.replica === stamp.replica) mine = t;
-      const p = (mine?.p ?? 0) + Math.max(amount, 0);
-      const n = (mine?.n ?? 0) + Math.max(-amount, 0);
-      if (!Number.isSafeInteger(p) || !Number.isSafeInteger(n)) {
-        throw new CounterOverflowError(`replica ${stamp.replica}'s total would leave the safe-integer range`);
+      const { replica, seq, time } = stamp;
+      let mine = tally(replica, seq - 1, 0, 0, 0, 0, 0, 0, 0);
+      for (let t = state; t; t = t.prev) {
+        if (t.replica === replica) {
+          mine = t;
+          break;
+        }
       }
-      const next = new Tally(
-        stamp.replica,
-        mine?.base ?? stamp.seq - 1,
-        stamp.seq,
-        stamp.time.wall,
-        stamp.time.counter,
-        p,
-        n,
-        mine?.dp ?? 0,
-        mine?.dn ?? 0,
-      );
+      const p = mine.p + Math.max(amount, 0);
+      const n = mine.n + Math.max(-amount, 0);
+      if (!Number.isSafeInteger(p) || !Number.isSafeInteger(n)) {
+        throw new CounterOverflowError(`replica ${replica}'s total would leave the safe-integer range`);
+      }
+      const next = { ...mine, seq, wall: time.wall, counter: time.counter, p, n, prev: undefined };
       if (state === undefined) return next;
       if (!Number.isSafeInteger(sum(state) + amount)) {
         throw new CounterOverflowError(`counter would leave the safe-integer range`);
@@ -209,7 +200,7 @@ function counterResolver(id: "gcounter" | "pncounter", allowNegative: boolean): 
     },
     remove: (state, stamp) => {
       // Every record fully deleted; the deleting replica's carries the delete's seq and time.
-      const own = new Tally(
+      const own = tally(
         stamp.replica,
         stamp.seq - 1,
         stamp.seq,
@@ -221,14 +212,14 @@ function counterResolver(id: "gcounter" | "pncounter", allowNegative: boolean): 
         0,
       );
       let self = false;
-      const out = records(state).map((t) => {
+      let s: Tally | undefined;
+      for (const t of records(state)) {
         const mine = t.replica === stamp.replica;
         self ||= mine;
-        const u = mine ? own : t;
-        return new Tally(t.replica, t.base, u.seq, u.wall, u.counter, t.p, t.n, t.p, t.n);
-      });
-      const s = chain(out) as Tally;
-      return self ? s : merge(s, own);
+        const { seq, wall, counter } = mine ? own : t;
+        s = { ...t, seq, wall, counter, dp: t.p, dn: t.n, prev: s };
+      }
+      return self ? (s as Tally) : merge(s as Tally, own);
     },
     merge,
     read: (state) => (exists(state) ? sum(state) : undefined),
@@ -265,16 +256,8 @@ function counterResolver(id: "gcounter" | "pncounter", allowNegative: boolean): 
     },
     // A record whose latest operation this replica has seen, but of which it holds no record with
     // the same identity, was compacted away here after every replica saw it deleted: a stale copy.
-    forget: (state, local, seen) => {
-      let stale = false;
-      for (let t: Tally | undefined = state; t !== undefined && !stale; t = t.prev)
-        stale = seen(t.replica, t.seq);
-      if (!stale) return state;
-      const held = local === undefined ? [] : records(local);
-      return chain(
-        records(state).filter((t) => !seen(t.replica, t.seq) || held.some((l) => compareIds(l, t) === 0)),
-      );
-    },
+    forget: (state, local, seen) =>
+      chain(records(state).filter((t) => !seen(t.replica, t.seq) || holds(local, t))),
     encode: (state, w: StateWriter) => {
       const list = records(state);
       w.uint(list.length);
@@ -307,9 +290,8 @@ function counterResolver(id: "gcounter" | "pncounter", allowNegative: boolean): 
         const nLive = r.uint();
         if (pLive > p || nLive > n) r.fail("counter record deletes more than it counted");
         if (!allowNegative && n !== 0) r.fail("gcounter record with decrements");
-        const t = new Tally(replica, base, seq, wall, counter, p, n, p - pLive, n - nLive, last);
-        if (last !== undefined && compareIds(last, t) >= 0)
-          r.fail("counter records not sorted by replica and base");
+        const t = tally(replica, base, seq, wall, counter, p, n, p - pLive, n - nLive, last);
+        if (last && compareIds(last, t) >= 0) r.fail("counter records not sorted by replica and base");
         last = t;
       }
       return last as Tally;
