@@ -22,8 +22,13 @@ import { Timestamp } from "@converge/hlc";
  * When its replica later counts on the key again it starts a new record (base = the seq before its
  * first new operation) instead of restarting the old running totals, which replicas that have not
  * compacted yet still hold and would otherwise outweigh the new ones under the maximum.
+ *
+ * A counter's state is its last record; `prev` links each record to the one before it (records
+ * sorted by replica id then base, at most one per identity). States share their lower records, so
+ * a merge that adds records after all of a state's allocates only those: a fresh replica taking k
+ * replicas' states one by one builds each key in O(k), where copying arrays of records took O(k²).
  */
-class Tally {
+interface Tally {
   readonly replica: ReplicaId;
   readonly base: number;
   readonly seq: number;
@@ -33,34 +38,57 @@ class Tally {
   readonly n: number;
   readonly dp: number;
   readonly dn: number;
-  constructor(
-    replica: ReplicaId,
-    base: number,
-    seq: number,
-    wall: number,
-    counter: number,
-    p: number,
-    n: number,
-    dp: number,
-    dn: number,
-  ) {
-    this.replica = replica;
-    this.base = base;
-    this.seq = seq;
-    this.wall = wall;
-    this.counter = counter;
-    this.p = p;
-    this.n = n;
-    this.dp = dp;
-    this.dn = dn;
-  }
+  readonly prev: Tally | undefined;
 }
 
-/** Records sorted by replica id then base, at most one per (replica, base). */
-type CounterState = readonly Tally[];
+function tally(
+  replica: ReplicaId,
+  base: number,
+  seq: number,
+  wall: number,
+  counter: number,
+  p: number,
+  n: number,
+  dp: number,
+  dn: number,
+  prev?: Tally,
+): Tally {
+  // Every record has this one shape: copies spread it.
+  return { replica, base, seq, wall, counter, p, n, dp, dn, prev };
+}
+
+type CounterState = Tally;
+
+/** `t` on top of `prev`: `t` itself when it already is. */
+function on(t: Tally, prev: Tally | undefined): Tally {
+  return t.prev === prev ? t : { ...t, prev };
+}
+
+/** The state of sorted `list` on top of `prev` (reusing the records already linked so). */
+function chain(list: readonly Tally[], prev?: Tally): Tally | undefined {
+  let s = prev;
+  for (const t of list) s = on(t, s);
+  return s;
+}
+
+/** The records of a state, in order. */
+function records(s: Tally): Tally[] {
+  const out: Tally[] = [];
+  for (let t: Tally | undefined = s; t; t = t.prev) out.push(t);
+  return out.reverse();
+}
+
+function isLive(t: Tally): boolean {
+  return t.p > t.dp || t.n > t.dn;
+}
 
 function live(t: Tally): number {
   return t.p - t.dp - (t.n - t.dn);
+}
+
+function exists(s: Tally): boolean {
+  for (let t: Tally | undefined = s; t; t = t.prev) if (isLive(t)) return true;
+  return false;
 }
 
 /**
@@ -69,30 +97,30 @@ function live(t: Tally): number {
  * rounded once) and further increments are refused with COUNTER_OVERFLOW. Never throws, so a read
  * can't interrupt an apply.
  */
-function sum(state: CounterState): number {
+function sum(s: Tally): number {
   let total = 0;
-  for (const t of state) total += live(t);
+  for (let t: Tally | undefined = s; t; t = t.prev) total += live(t);
   if (Number.isSafeInteger(total)) return total;
   let exact = 0n;
-  for (const t of state) exact += BigInt(live(t));
+  for (let t: Tally | undefined = s; t; t = t.prev) exact += BigInt(live(t));
   return Number(exact);
 }
 
+/** Whether `a` is at least `b` in every field that grows. */
+function covers(a: Tally, b: Tally): boolean {
+  return a.seq >= b.seq && a.p >= b.p && a.n >= b.n && a.dp >= b.dp && a.dn >= b.dn;
+}
+
 function joinTally(a: Tally, b: Tally): Tally {
-  if (a.seq >= b.seq && a.p >= b.p && a.n >= b.n && a.dp >= b.dp && a.dn >= b.dn) return a;
-  if (b.seq >= a.seq && b.p >= a.p && b.n >= a.n && b.dp >= a.dp && b.dn >= a.dn) return b;
-  const t = a.seq >= b.seq ? a : b;
-  return new Tally(
-    a.replica,
-    a.base,
-    t.seq,
-    t.wall,
-    t.counter,
-    Math.max(a.p, b.p),
-    Math.max(a.n, b.n),
-    Math.max(a.dp, b.dp),
-    Math.max(a.dn, b.dn),
-  );
+  if (covers(a, b)) return a;
+  if (covers(b, a)) return b;
+  return {
+    ...(a.seq >= b.seq ? a : b),
+    p: Math.max(a.p, b.p),
+    n: Math.max(a.n, b.n),
+    dp: Math.max(a.dp, b.dp),
+    dn: Math.max(a.dn, b.dn),
+  };
 }
 
 /** Record order: replica id, then base. */
@@ -101,45 +129,42 @@ function compareIds(x: Tally, y: Tally): number {
   return x.base - y.base;
 }
 
-function byId(x: Tally, y: Tally): number {
-  return compareIds(x, y);
+/** Whether state `s` has a record with the identity of `t`. */
+function holds(s: Tally | undefined, t: Tally): boolean {
+  for (let l = s; l; l = l.prev) if (compareIds(l, t) === 0) return true;
+  return false;
+}
+
+/** The first record of a state. */
+function first(s: Tally): Tally {
+  let t = s;
+  while (t.prev) t = t.prev;
+  return t;
 }
 
 function merge(a: CounterState, b: CounterState): CounterState {
   if (a === b) return a;
-  // Sized for the most records the merge can hold (no regrowth), trimmed at the end.
-  const out = new Array<Tally>(a.length + b.length);
-  let k = 0;
+  // Every record of b after every record of a (a fresh replica taking states): link b's on a's.
+  if (compareIds(a, first(b)) < 0) return chain(records(b), a) as Tally;
+  const x = records(a);
+  const y = records(b);
+  const out: Tally[] = [];
   let i = 0;
   let j = 0;
   let sameAsA = true;
   let sameAsB = true;
-  while (i < a.length || j < b.length) {
-    const x = a[i];
-    const y = b[j];
-    let t: Tally;
-    const order = x === undefined ? 1 : y === undefined ? -1 : compareIds(x, y);
-    if (order < 0) {
-      t = x as Tally;
-      sameAsB = false;
-      i++;
-    } else if (order > 0) {
-      t = y as Tally;
-      sameAsA = false;
-      j++;
-    } else {
-      t = joinTally(x as Tally, y as Tally);
-      if (t !== x) sameAsA = false;
-      if (t !== y) sameAsB = false;
-      i++;
-      j++;
-    }
-    out[k++] = t;
+  while (i < x.length || j < y.length) {
+    const u = x[i];
+    const v = y[j];
+    const order = u === undefined ? 1 : v === undefined ? -1 : compareIds(u, v);
+    const t = order < 0 ? (u as Tally) : order > 0 ? (v as Tally) : joinTally(u as Tally, v as Tally);
+    if (order <= 0) i++;
+    if (order >= 0) j++;
+    if (t !== u) sameAsA = false;
+    if (t !== v) sameAsB = false;
+    out.push(t);
   }
-  if (sameAsA) return a;
-  if (sameAsB) return b;
-  out.length = k;
-  return out;
+  return sameAsA ? a : sameAsB ? b : (chain(out) as Tally);
 }
 
 function counterResolver(id: "gcounter" | "pncounter", allowNegative: boolean): Resolver<number, number> {
@@ -147,72 +172,61 @@ function counterResolver(id: "gcounter" | "pncounter", allowNegative: boolean): 
     id,
     // 2: records carry a base (see Tally), so a replica's counting after compaction stays exact.
     version: 2,
-    increment: (state = [], amount: number, stamp: Stamp) => {
+    increment: (state, amount: number, stamp: Stamp) => {
       if (amount < 0 && !allowNegative) {
         throw new UnsupportedOperationError("a gcounter only grows; use a pncounter to decrement");
       }
-      // A replica holds at most one record of its own: stale copies of one it compacted away are
-      // stopped by `forget`, so it never sees two.
-      const out: Tally[] = [];
-      let mine: Tally | undefined;
-      for (const t of state) {
-        if (t.replica === stamp.replica) mine = t;
-        else out.push(t);
+      // A replica holds at most one record of its own (stale copies of one it compacted away are
+      // stopped by `forget`, so it never sees two); the new one dominates it, and merging replaces it.
+      const { replica, seq, time } = stamp;
+      let mine = tally(replica, seq - 1, 0, 0, 0, 0, 0, 0, 0);
+      for (let t = state; t; t = t.prev) {
+        if (t.replica === replica) {
+          mine = t;
+          break;
+        }
       }
-      const p = (mine?.p ?? 0) + Math.max(amount, 0);
-      const n = (mine?.n ?? 0) + Math.max(-amount, 0);
+      const p = mine.p + Math.max(amount, 0);
+      const n = mine.n + Math.max(-amount, 0);
       if (!Number.isSafeInteger(p) || !Number.isSafeInteger(n)) {
-        throw new CounterOverflowError(`replica ${stamp.replica}'s total would leave the safe-integer range`);
+        throw new CounterOverflowError(`replica ${replica}'s total would leave the safe-integer range`);
       }
-      const next = new Tally(
-        stamp.replica,
-        mine?.base ?? stamp.seq - 1,
-        stamp.seq,
-        stamp.time.wall,
-        stamp.time.counter,
-        p,
-        n,
-        mine?.dp ?? 0,
-        mine?.dn ?? 0,
-      );
-      out.push(next);
-      out.sort(byId);
+      const next = { ...mine, seq, wall: time.wall, counter: time.counter, p, n, prev: undefined };
+      if (state === undefined) return next;
       if (!Number.isSafeInteger(sum(state) + amount)) {
         throw new CounterOverflowError(`counter would leave the safe-integer range`);
       }
-      return out;
+      return merge(state, next);
     },
     remove: (state, stamp) => {
-      const out: Tally[] = [];
-      let seenSelf = false;
-      for (const t of state) {
-        if (t.replica === stamp.replica) {
-          seenSelf = true;
-          out.push(
-            new Tally(t.replica, t.base, stamp.seq, stamp.time.wall, stamp.time.counter, t.p, t.n, t.p, t.n),
-          );
-        } else {
-          out.push(
-            t.dp === t.p && t.dn === t.n
-              ? t
-              : new Tally(t.replica, t.base, t.seq, t.wall, t.counter, t.p, t.n, t.p, t.n),
-          );
-        }
+      // Every record fully deleted; the deleting replica's carries the delete's seq and time.
+      const own = tally(
+        stamp.replica,
+        stamp.seq - 1,
+        stamp.seq,
+        stamp.time.wall,
+        stamp.time.counter,
+        0,
+        0,
+        0,
+        0,
+      );
+      let self = false;
+      let s: Tally | undefined;
+      for (const t of records(state)) {
+        const mine = t.replica === stamp.replica;
+        self ||= mine;
+        const { seq, wall, counter } = mine ? own : t;
+        s = { ...t, seq, wall, counter, dp: t.p, dn: t.n, prev: s };
       }
-      if (!seenSelf) {
-        out.push(
-          new Tally(stamp.replica, stamp.seq - 1, stamp.seq, stamp.time.wall, stamp.time.counter, 0, 0, 0, 0),
-        );
-        out.sort(byId);
-      }
-      return out;
+      return self ? (s as Tally) : merge(s as Tally, own);
     },
     merge,
-    read: (state) => (state.some((t) => t.p > t.dp || t.n > t.dn) ? sum(state) : undefined),
-    exists: (state) => state.some((t) => t.p > t.dp || t.n > t.dn),
+    read: (state) => (exists(state) ? sum(state) : undefined),
+    exists,
     conflicts: (state) =>
-      state
-        .filter((t) => t.p > t.dp || t.n > t.dn)
+      records(state)
+        .filter(isLive)
         .map(
           (t): Concurrent<number> => ({
             value: live(t),
@@ -223,13 +237,12 @@ function counterResolver(id: "gcounter" | "pncounter", allowNegative: boolean): 
         ),
     versions: (state, visit) => {
       // Records of one replica are adjacent (sorted by replica, then base): visit its highest seq.
-      for (let i = 0; i < state.length; i++) {
-        const t = state[i] as Tally;
+      const list = records(state);
+      for (let i = 0; i < list.length; i++) {
+        const t = list[i] as Tally;
         let top = t.seq;
-        while (i + 1 < state.length && (state[i + 1] as Tally).replica === t.replica) {
-          i++;
-          top = Math.max(top, (state[i] as Tally).seq);
-        }
+        while ((list[i + 1] as Tally | undefined)?.replica === t.replica)
+          top = Math.max(top, (list[++i] as Tally).seq);
         visit(t.replica, top);
       }
     },
@@ -237,22 +250,18 @@ function counterResolver(id: "gcounter" | "pncounter", allowNegative: boolean): 
       // Only when every operation on the key is stable (every replica has seen the deletes too):
       // then fully deleted records are dropped, and the entry with them when nothing is live.
       // Live records keep their running totals, which other replicas' copies still build on.
-      for (const t of state) if (!stable.includes(t.replica, t.seq)) return state;
-      const kept = state.filter((t) => t.p > t.dp || t.n > t.dn);
-      return kept.length === 0 ? undefined : kept.length === state.length ? state : kept;
+      const list = records(state);
+      if (!list.every((t) => stable.includes(t.replica, t.seq))) return state;
+      return chain(list.filter(isLive));
     },
     // A record whose latest operation this replica has seen, but of which it holds no record with
     // the same identity, was compacted away here after every replica saw it deleted: a stale copy.
-    forget: (state, local, seen) => {
-      const stale = (t: Tally): boolean =>
-        seen(t.replica, t.seq) && !(local ?? []).some((l) => l.replica === t.replica && l.base === t.base);
-      if (!state.some(stale)) return state;
-      const kept = state.filter((t) => !stale(t));
-      return kept.length === 0 ? undefined : kept;
-    },
+    forget: (state, local, seen) =>
+      chain(records(state).filter((t) => !seen(t.replica, t.seq) || holds(local, t))),
     encode: (state, w: StateWriter) => {
-      w.uint(state.length);
-      for (const t of state) {
+      const list = records(state);
+      w.uint(list.length);
+      for (const t of list) {
         w.replica(t.replica);
         w.uint(t.seq);
         w.uint(t.seq - 1 - t.base);
@@ -266,7 +275,6 @@ function counterResolver(id: "gcounter" | "pncounter", allowNegative: boolean): 
     decode: (r: StateReader) => {
       const count = r.count(9, "counter record");
       if (count === 0) r.fail("counter with no records");
-      const out: Tally[] = [];
       let last: Tally | undefined;
       for (let i = 0; i < count; i++) {
         const replica = r.replica();
@@ -282,13 +290,11 @@ function counterResolver(id: "gcounter" | "pncounter", allowNegative: boolean): 
         const nLive = r.uint();
         if (pLive > p || nLive > n) r.fail("counter record deletes more than it counted");
         if (!allowNegative && n !== 0) r.fail("gcounter record with decrements");
-        const t = new Tally(replica, base, seq, wall, counter, p, n, p - pLive, n - nLive);
-        if (last !== undefined && compareIds(last, t) >= 0)
-          r.fail("counter records not sorted by replica and base");
-        out.push(t);
+        const t = tally(replica, base, seq, wall, counter, p, n, p - pLive, n - nLive, last);
+        if (last && compareIds(last, t) >= 0) r.fail("counter records not sorted by replica and base");
         last = t;
       }
-      return out;
+      return last as Tally;
     },
   });
 }
