@@ -40,21 +40,34 @@ export class Encoding {
     return encodePayload("state", this.#rules.fingerprint, this.#context, entries);
   }
 
-  /** Everything a replica at `since` lacks: the keys the change index names, re-checked against their states. */
+  /**
+   * Everything a replica at `since` lacks: the keys the change index names, re-checked against
+   * their states (one store lookup per key), in key order.
+   */
   delta(since: VersionVector): Uint8Array {
-    const candidates = this.#index.keysAfter(since);
-    const keys: string[] = [];
-    for (const key of candidates) {
-      const s = this.#store.get(key);
-      if (s === undefined) continue;
-      let newer = false;
-      this.#resolverFor(key).versions(s, (r, q) => {
-        if (q > since.get(r)) newer = true;
-      });
-      if (newer) keys.push(key);
-    }
+    const store = this.#store;
+    const out: PayloadEntry[] = [];
+    let newer = false;
+    const check = (r: ReplicaId, q: number): void => {
+      if (q > since.get(r)) newer = true;
+    };
     const seen = (r: ReplicaId, q: number): boolean => since.includes(r, q);
-    return encodePayload("delta", this.#rules.fingerprint, this.#context, this.entries(keys, seen), since);
+    for (const key of this.#index.keysAfter(since)) {
+      const slot = store.slotOf(key);
+      if (slot < 0) continue;
+      const state = store.stateAt(slot);
+      const resolver = this.#resolverFor(key);
+      newer = false;
+      resolver.versions(state, check);
+      if (newer)
+        out.push({
+          key,
+          resolver,
+          state: resolver.delta === undefined ? state : resolver.delta(state, seen),
+        });
+    }
+    out.sort(byKey);
+    return encodePayload("delta", this.#rules.fingerprint, this.#context, out, since);
   }
 
   /**
@@ -103,4 +116,9 @@ export class Encoding {
     }
     return out;
   }
+}
+
+/** Payload entries in key order (JavaScript string order; keys are unique). */
+function byKey(a: PayloadEntry, b: PayloadEntry): number {
+  return a.key < b.key ? -1 : 1;
 }
