@@ -42,18 +42,21 @@ export function encodePayload(
     }
   }
 
-  const body = new StateWriter(replicaIndex, table, 64 + entries.length * 24);
+  // The resolver table in order of first use; an entry names its resolver only when there are several.
+  let last: AnyResolver | undefined;
+  for (const e of entries) {
+    if (e.resolver === last || resolverIndex.has(e.resolver)) continue;
+    last = e.resolver;
+    resolverIndex.set(last, resolvers.length);
+    resolvers.push(last);
+  }
+  const several = resolvers.length > 1;
+  const body = new StateWriter(replicaIndex, table, 64 + entries.length * 16);
   body.uint(entries.length);
   const keys = new KeyEncoder();
   for (const e of entries) {
     keys.write(e.key, body);
-    let ri = resolverIndex.get(e.resolver);
-    if (ri === undefined) {
-      ri = resolvers.length;
-      resolverIndex.set(e.resolver, ri);
-      resolvers.push(e.resolver);
-    }
-    body.uint(ri);
+    if (several) body.uint(resolverIndex.get(e.resolver) as number);
     e.resolver.encode(e.state, body);
   }
 

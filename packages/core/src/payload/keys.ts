@@ -34,8 +34,9 @@ function keyBytes(key: string, scratch: Uint8Array): Uint8Array {
 }
 
 /**
- * Writes sorted keys front-coded on their UTF-8 bytes: the length shared with the previous key,
- * then the rest. One per encoded payload.
+ * Writes sorted keys front-coded on their UTF-8 bytes: one `uint` of 16 × the suffix's length +
+ * the shared prefix's length (15 and above: 15, then a `uint` of the rest), then the suffix. One
+ * per encoded payload.
  */
 export class KeyEncoder {
   #prev: Uint8Array = new Uint8Array(0);
@@ -49,8 +50,9 @@ export class KeyEncoder {
     const n = Math.min(prev.length, bytes.length);
     let p = 0;
     while (p < n && prev[p] === bytes[p]) p++;
-    out.uint(p);
-    out.bytes(bytes.subarray(p));
+    out.uint((bytes.length - p) * 16 + Math.min(p, 15));
+    if (p >= 15) out.uint(p - 15);
+    out.raw(bytes.subarray(p));
     this.#prev = bytes;
     if (bytes.buffer === this.#scratchA.buffer) {
       const a = this.#scratchA;
@@ -117,9 +119,11 @@ export class KeyDecoder {
   read(r: StateReader, i: number, matcher: KeyMatcher | undefined, slots: Int32Array | undefined): string {
     const prevLen = this.#prevLen;
     let buf = this.#buf;
-    const p = r.uint();
+    const h = r.uint();
+    const n = Math.floor(h / 16);
+    let p = h % 16;
+    if (p === 15) p += r.uint();
     if (p > prevLen) r.fail(`key prefix ${p} longer than the previous key`);
-    const n = r.uint();
     const maxKeyBytes = r.limits.maxKeyBytes;
     if (p + n > maxKeyBytes) r.fail(`key of ${p + n} bytes exceeds the limit ${maxKeyBytes}`);
     if (p + n > buf.length) {

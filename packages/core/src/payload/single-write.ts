@@ -216,7 +216,7 @@ export function readSingleWrite(
   const replica = intern(idAt(bytes, at));
   at += 8;
   const seq = uintAt(bytes, at, end);
-  if (seq === 0) malformed("sequence number 0", uintEnd);
+  if (seq === 0 || seq > MAX_ZIGZAG) malformed("sequence number out of range", uintEnd);
   const wall = uintAt(bytes, uintEnd, end);
   if (wall > MAX_WALL) malformed(`wall time ${wall} out of range`, uintEnd);
   const counter = uintAt(bytes, uintEnd, end);
