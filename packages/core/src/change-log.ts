@@ -61,8 +61,7 @@ export class ChangeLog {
     const out = new Set<string>();
     for (const [replica, log] of this.#logs) {
       for (let b = Math.floor((since.get(replica) + 1) / (1 << BUCKET_BITS)); b < log.length; b++) {
-        const keys = log[b];
-        if (keys !== undefined) for (let i = 0; i < keys.length; i++) out.add(keys[i] as string);
+        for (const k of log[b] ?? []) out.add(k);
       }
     }
     return out;

@@ -24,8 +24,8 @@ export class StateWriter extends Writer {
     this.#table = table;
   }
 
-  /** Writes a replica id as its index in the payload's replica table. */
-  replica(id: ReplicaId): void {
+  /** Writes a replica id as its index in the payload's replica table; returns the index. */
+  replica(id: ReplicaId): number {
     let index = this.#replicas.get(id);
     if (index === undefined) {
       index = this.#table.length;
@@ -33,6 +33,7 @@ export class StateWriter extends Writer {
       this.#table.push(id);
     }
     this.uint(index);
+    return index;
   }
 
   /**
@@ -40,11 +41,9 @@ export class StateWriter extends Writer {
    * `seq` minus the previous dot's seq of that replica in the payload (0 before its first), an `int`.
    */
   dot(id: ReplicaId, seq: number): void {
-    this.replica(id);
-    const seqs = this.#seqs;
-    const i = this.#replicas.get(id) as number;
-    this.int(seq - (seqs[i] ?? 0));
-    seqs[i] = seq;
+    const i = this.replica(id);
+    this.int(seq - (this.#seqs[i] ?? 0));
+    this.#seqs[i] = seq;
   }
 
   /** Writes an HLC time (the node is the replica written next to it). */
@@ -143,10 +142,8 @@ export class StateReader extends Reader {
    */
   dot(): ReplicaId {
     const id = this.replica();
-    const seq = this.seqAfter(this.#lastIndex, this.int());
-    if (seq === 0) this.fail("sequence number out of range");
-    this.lastSeq = seq;
-    this.#seqs[this.#lastIndex] = seq;
+    const i = this.#lastIndex;
+    this.lastSeq = this.#seqs[i] = this.seqAfter(i, this.int()) || this.fail("sequence number out of range");
     return id;
   }
 
@@ -221,7 +218,6 @@ export class StateReader extends Reader {
     super.release();
     this.#table = [];
     this.#replicasUsed = 0;
-    this.#seqs.length = 0;
   }
 
   /** Reads a {@link Value}. */

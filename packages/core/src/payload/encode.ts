@@ -5,7 +5,6 @@ import { StateWriter } from "../state-codec.ts";
 import { type ReplicaId, VersionVector } from "../version-vector.ts";
 import { Writer } from "../writer.ts";
 import {
-  FIXED_HEADER_BYTES,
   FORMAT_VERSION,
   KIND_CODES,
   MAGIC_0,
@@ -60,10 +59,10 @@ export function encodePayload(
     e.resolver.encode(e.state, body);
   }
 
-  const head = new Writer(FIXED_HEADER_BYTES);
-  head.raw(new Uint8Array([MAGIC_0, MAGIC_1, FORMAT_VERSION, KIND_CODES[kind]]));
-  head.raw(fingerprint);
+  // The fixed header, then the tables (seal puts the length between them).
   const tables = new Writer(64 + table.length * 9);
+  tables.raw(new Uint8Array([MAGIC_0, MAGIC_1, FORMAT_VERSION, KIND_CODES[kind]]));
+  tables.raw(fingerprint);
   tables.uint(resolvers.length);
   for (const r of resolvers) {
     tables.string(r.id);
@@ -75,5 +74,5 @@ export function encodePayload(
     hexToBytes8(r, id);
     tables.raw(id);
   }
-  return seal([head.finish(), tables.finish(), ctx.finish(), body.finish()]);
+  return seal([tables.finish(), ctx.finish(), body.finish()]);
 }

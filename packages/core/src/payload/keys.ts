@@ -1,5 +1,6 @@
 // Keys and replica ids in a payload: front coding on UTF-8 bytes, both ways, and 8-byte ids.
 import type { KeyMatcher } from "../key-matcher.ts";
+import { utf8String } from "../reader.ts";
 import type { StateReader, StateWriter } from "../state-codec.ts";
 import type { ReplicaId } from "../version-vector.ts";
 
@@ -16,7 +17,6 @@ export function bytes8ToHex(bytes: Uint8Array): ReplicaId {
 }
 
 const utf8 = new TextEncoder();
-const utf8Decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** UTF-8 bytes of `key`, into `scratch` when it is ASCII and fits (no allocation), else a new array. */
 function keyBytes(key: string, scratch: Uint8Array): Uint8Array {
@@ -59,33 +59,6 @@ export class KeyEncoder {
       this.#scratchA = this.#scratchB;
       this.#scratchB = a;
     }
-  }
-}
-
-/**
- * Node's native one-byte string constructor when present (`Buffer.prototype.latin1Slice`): builds
- * an ASCII key straight from the bytes, without intermediate views. Elsewhere, TextDecoder.
- */
-export const latin1Slice: ((this: Uint8Array, start: number, end: number) => string) | undefined = (
-  globalThis as {
-    Buffer?: { prototype: { latin1Slice?: (this: Uint8Array, start: number, end: number) => string } };
-  }
-).Buffer?.prototype.latin1Slice;
-
-/** Decodes a key's UTF-8 bytes into a flat string. */
-function decodeKey(buf: Uint8Array, length: number, r: StateReader): string {
-  let ascii = true;
-  for (let i = 0; i < length; i++) {
-    if ((buf[i] as number) >= 0x80) {
-      ascii = false;
-      break;
-    }
-  }
-  if (ascii && latin1Slice !== undefined) return latin1Slice.call(buf, 0, length);
-  try {
-    return utf8Decoder.decode(buf.subarray(0, length));
-  } catch {
-    return r.fail("key is not valid UTF-8");
   }
 }
 
@@ -145,7 +118,7 @@ export class KeyDecoder {
     this.#prevLen = length;
     let key = matcher?.match(buf, length);
     if (key === undefined) {
-      key = decodeKey(buf, length, r);
+      key = utf8String(buf, 0, length) ?? r.fail("key is not valid UTF-8");
       if (matcher?.absent === true) (slots as Int32Array)[i] = -1;
     } else (slots as Int32Array)[i] = matcher?.slot ?? -2;
     if (order < 0 && !(key > this.#prev)) r.fail("keys not in strictly increasing order");
