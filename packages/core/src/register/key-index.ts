@@ -13,6 +13,8 @@ export class KeyIndex {
   readonly #free: number[] = [];
   #last = "";
   #inOrder = true;
+  /** The slot {@link KeyIndex.slotOf} last found (see there). */
+  #hint = -1;
   /** Keys sorted, when slots are not in order; rebuilt after a key is added or removed. */
   #sorted: { readonly keys: readonly string[]; readonly slots: Int32Array } | undefined;
 
@@ -33,9 +35,21 @@ export class KeyIndex {
     return sorted === undefined ? undefined : new KeyMatcher(sorted.keys, sorted.slots);
   }
 
-  /** The slot of `key`, or -1. */
+  /**
+   * The slot of `key`, or -1. A key held in the slot after the last one found is found without
+   * hashing (reads in slot order: a replica's write order, or key order when slots are in order);
+   * the slot's own key decides, so the shortcut is never wrong.
+   */
   slotOf(key: string): number {
-    return this.#index.get(key) ?? -1;
+    const next = this.#hint + 1;
+    if (this.#keys[next] === key) {
+      this.#hint = next;
+      return next;
+    }
+    const slot = this.#index.get(key);
+    if (slot === undefined) return -1;
+    this.#hint = slot;
+    return slot;
   }
 
   /** A slot for a new key (a freed one first), indexed; tracks whether slots stay in sorted key order. */
