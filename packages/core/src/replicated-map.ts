@@ -85,9 +85,7 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
   const async = new AsyncApply(parts);
   const encoding = new Encoding(parts);
   const local = new LocalOps(parts, async, encoding);
-  // One resolver for every key: reads skip the key rules.
-  const only = rules.resolvers.size === 1 ? [...rules.resolvers.values()][0] : undefined;
-  const reads = new Reads(store, resolverFor, only);
+  const reads = new Reads(store, resolverFor);
 
   const map: ReplicatedMap = {
     id,

@@ -83,41 +83,30 @@ export class KeyIndex {
     return this.#index.entries();
   }
 
-  /** Keys in insertion order. */
-  keys(): MapIterator<string> {
-    return this.#index.keys();
-  }
-
   /** Every `[key, slot]` in ascending key order (UTF-16 code units, the order of payloads). */
   *sortedSlots(): Generator<[string, number]> {
-    if (this.#inOrder) {
-      const keys = this.#keys;
-      for (let s = 0; s < keys.length; s++) {
-        const key = keys[s];
-        if (key !== undefined) yield [key, s];
-      }
-      return;
+    const { keys, slots } = this.#order();
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      if (key !== undefined) yield [key, slots === undefined ? i : (slots[i] as number)];
     }
-    const { keys, slots } = this.#sortedOrder();
-    for (let i = 0; i < keys.length; i++) yield [keys[i] as string, slots[i] as number];
   }
 
   /** Calls `visit(key, slot)` for every key in ascending order (see {@link KeyIndex.sortedSlots}). */
   forEachSorted(visit: (key: string, slot: number) => void): void {
-    if (this.#inOrder) {
-      const keys = this.#keys;
-      for (let s = 0; s < keys.length; s++) {
-        const key = keys[s];
-        if (key !== undefined) visit(key, s);
-      }
-      return;
+    const { keys, slots } = this.#order();
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      if (key !== undefined) visit(key, slots === undefined ? i : (slots[i] as number));
     }
-    const { keys, slots } = this.#sortedOrder();
-    for (let i = 0; i < keys.length; i++) visit(keys[i] as string, slots[i] as number);
   }
 
-  /** The keys in ascending order with their slots; cached until the key set changes. */
-  #sortedOrder(): { readonly keys: readonly string[]; readonly slots: Int32Array } {
+  /**
+   * The keys in ascending order (undefined: a freed slot) and their slots: the slots themselves
+   * while they are in order (`slots` undefined), else a sorted copy cached until the key set changes.
+   */
+  #order(): { readonly keys: readonly (string | undefined)[]; readonly slots: Int32Array | undefined } {
+    if (this.#inOrder) return { keys: this.#keys, slots: undefined };
     if (this.#sorted === undefined) {
       const keys = [...this.#index.keys()].sort();
       const slots = new Int32Array(keys.length);

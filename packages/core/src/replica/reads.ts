@@ -8,25 +8,10 @@ import type { Concurrent } from "../resolver.ts";
 export class Reads {
   readonly #store: KeyStore;
   readonly #resolverFor: (key: string) => AnyResolver;
-  /** The resolver of every key when the rules name one, so a read dispatches on nothing. */
-  readonly #only: AnyResolver | undefined;
-  /** The last resolver {@link Reads.#newest} was asked about, and its answer. */
-  #last: AnyResolver | undefined;
-  #lastNewest = false;
 
-  constructor(store: KeyStore, resolverFor: (key: string) => AnyResolver, only?: AnyResolver) {
+  constructor(store: KeyStore, resolverFor: (key: string) => AnyResolver) {
     this.#store = store;
     this.#resolverFor = resolverFor;
-    this.#only = only;
-  }
-
-  /** Whether `resolver` reads its newest value (asked once per change of resolver, not per read). */
-  #newest(resolver: AnyResolver): boolean {
-    if (resolver !== this.#last) {
-      this.#last = resolver;
-      this.#lastNewest = readsNewest(resolver);
-    }
-    return this.#lastNewest;
   }
 
   /** The value of `key`, or undefined. */
@@ -34,8 +19,8 @@ export class Reads {
     const store = this.#store;
     const slot = store.slotOf(key);
     if (slot < 0) return undefined;
-    const resolver = this.#only ?? this.#resolverFor(key);
-    if (this.#newest(resolver)) {
+    const resolver = this.#resolverFor(key);
+    if (readsNewest(resolver)) {
       const v = store.newestValue(slot);
       if (v !== NOT_PACKED) return v;
     }
