@@ -83,6 +83,11 @@ export class KeyIndex {
     return this.#index.entries();
   }
 
+  /** Keys in insertion order. */
+  keys(): MapIterator<string> {
+    return this.#index.keys();
+  }
+
   /** Every `[key, slot]` in ascending key order (UTF-16 code units, the order of payloads). */
   *sortedSlots(): Generator<[string, number]> {
     const { keys, slots } = this.#order();

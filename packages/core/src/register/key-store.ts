@@ -130,6 +130,11 @@ export class KeyStore {
     return this.#index.slots();
   }
 
+  /** Keys in insertion order. */
+  keys(): MapIterator<string> {
+    return this.#index.keys();
+  }
+
   /**
    * Every `[key, slot]` in ascending key order (UTF-16 code units, the order of payloads), so
    * replicas holding the same keys iterate alike. Free while slots are in order; otherwise the
