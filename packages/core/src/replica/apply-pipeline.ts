@@ -165,7 +165,7 @@ export class ApplyPipeline {
       if (action !== GENERIC) {
         if (action === UNCHANGED) continue;
         const slot = slots[i] as number;
-        if (list !== undefined) list.lone(i, action, slot);
+        const before = list === undefined ? undefined : list.old(i, slot);
         committer.commitLone(
           key,
           slot,
@@ -176,6 +176,7 @@ export class ApplyPipeline {
           loneCounter[i] as number,
           loneValue[i],
         );
+        if (list !== undefined) list.lone(i, action, slot, before);
         changed++;
         continue;
       }
