@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { KeyIndex } from "../src/register/key-index.ts";
 import { type KeyRulesConfig, type ReplicatedMap, registerResolver, type Value } from "../src/index.ts";
+import { KeyIndex } from "../src/register/key-index.ts";
 import { replica, type TestTime, testLww } from "./fixtures.ts";
 
 const KEYS = ["a", "b", "c", "d", "e", "f", "g", "h"] as const;

@@ -78,8 +78,10 @@ export class ChangeList {
     this.#entries[c] = i;
     this.#actions[c] = action;
     this.#before[c] = old;
-    if (action === ADD_CONCURRENT && this.#plain(i))
-      (this.#after ??= new Array(this.#before.length))[c] = this.#store.newestValue(slot);
+    if (action === ADD_CONCURRENT && this.#plain(i)) {
+      this.#after ??= new Array(this.#before.length);
+      this.#after[c] = this.#store.newestValue(slot);
+    }
   }
 
   /** Records a change of the general path on entry `i`. */
