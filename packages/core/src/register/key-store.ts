@@ -4,6 +4,7 @@ import type { ReplicaId } from "../version-vector.ts";
 import { KeyIndex } from "./key-index.ts";
 import type { LoneAction } from "./lone-action.ts";
 import { PackedRegisters } from "./packed-registers.ts";
+import type { SiblingColumns } from "./sibling-columns.ts";
 
 export { NOT_PACKED } from "./packed-registers.ts";
 
@@ -76,6 +77,11 @@ export class KeyStore {
    */
   newestValue(slot: number): unknown {
     return this.#states.newestValue(slot);
+  }
+
+  /** See {@link PackedRegisters.copyLone}: the lone value of `slot`, copied into `into` at `row`. */
+  copyLone(slot: number, into: SiblingColumns, row: number): void {
+    this.#states.copyLone(slot, into, row);
   }
 
   /** See {@link PackedRegisters.replicaIds}. */

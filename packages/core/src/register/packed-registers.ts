@@ -160,6 +160,14 @@ export class PackedRegisters {
     this.#secondNewer[slot] = secondNewer ? 1 : 0;
   }
 
+  /**
+   * Copies the lone packed value of `slot` into row `row` of `into`, its replica numbered as in
+   * {@link PackedRegisters.replicaIds}.
+   */
+  copyLone(slot: number, into: SiblingColumns, row: number): void {
+    into.copy(row, this.#first, slot);
+  }
+
   /** The replica ids the columns number: append-only, so a number keeps naming the same id. */
   get replicaIds(): readonly ReplicaId[] {
     return this.#replicas;

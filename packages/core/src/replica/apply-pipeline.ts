@@ -165,7 +165,7 @@ export class ApplyPipeline {
       if (action !== GENERIC) {
         if (action === UNCHANGED) continue;
         const slot = slots[i] as number;
-        const before = list === undefined ? undefined : list.old(i, slot);
+        if (list !== undefined) list.lone(i, action, slot);
         committer.commitLone(
           key,
           slot,
@@ -176,7 +176,6 @@ export class ApplyPipeline {
           loneCounter[i] as number,
           loneValue[i],
         );
-        if (list !== undefined) list.lone(i, action, slot, before);
         changed++;
         continue;
       }

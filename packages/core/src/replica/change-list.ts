@@ -1,22 +1,23 @@
-// ChangeList: an apply's changes recorded as entry numbers and old values, built into Change objects on demand.
+// ChangeList: an apply's changes recorded in columns during the merge, built into Change objects on demand.
 import type { AnyResolver } from "../key-rules.ts";
 import type { PayloadDecoder } from "../payload/decode.ts";
 import type { KeyStore } from "../register/key-store.ts";
-import { ADD_CONCURRENT, GENERIC } from "../register/lone-action.ts";
+import { ADD_CONCURRENT, GENERIC, NEW_LONE } from "../register/lone-action.ts";
+import { newer } from "../register/newer.ts";
 import { readsNewest } from "../register/register-resolver.ts";
-import type { SiblingColumns } from "../register/sibling-columns.ts";
+import { SiblingColumns } from "../register/sibling-columns.ts";
 import type { Change } from "../replicated-map-types.ts";
 import type { ReplicaId } from "../version-vector.ts";
 import { readOrUndefined } from "./read-state.ts";
 
 /**
- * The changes of one blocking apply, in payload order. The lone lane records a change as the
- * entry's index, what the lane did, and what the key held before: for a `readsNewest` register
- * (lww) its value — and, when the incoming value joined it as a concurrent one, the value the key
- * reads after — else the old state. The general path records its `Change` objects as they are.
- * {@link ChangeList.changes} builds the list a listener sees — when it first reads
- * `event.changes` — from those and the payload's columns. They are immutable once recorded, so a
- * list built late holds what one built at once would have, whatever the replica did since.
+ * The changes of one blocking apply, in payload order. The lone lane records a change as a few
+ * numbers — the entry's index, what the lane did, and the key's old lone value copied out of the
+ * store's columns — with no object per key; the general path records its `Change` objects as
+ * they are. {@link ChangeList.changes} builds the list a listener sees — when it first reads
+ * `event.changes` — from the payload's columns and the copied old values. Those inputs are
+ * immutable once recorded, so a list built late holds what one built at once would have,
+ * whatever the replica did since.
  */
 export class ChangeList {
   /** Number of changes recorded. */
@@ -31,13 +32,13 @@ export class ChangeList {
   readonly #entries: Int32Array;
   /** Per change: the lone lane's action (NEW_LONE, REPLACE_LONE, ADD_CONCURRENT), or GENERIC. */
   readonly #actions: Uint8Array;
-  /** Per lone change: what the key held before (a value or a state, see above); per general change: its Change. */
-  readonly #before: unknown[];
-  /** Per lone change of a `readsNewest` register that added a concurrent value: the value read after. */
-  #after: unknown[] | undefined;
-  /** The last resolver {@link ChangeList.#plain} met, and whether it reads its newest value. */
+  /** Per lone change that met a stored value: that value (replica numbered by the store); allocated on first use. */
+  #old: SiblingColumns | undefined;
+  /** Per general change: its Change object; allocated on first use. */
+  #eager: Change[] | undefined;
+  /** The last resolver {@link ChangeList.changes} met, and whether it reads its newest value. */
   #last: AnyResolver | undefined;
-  #lastPlain = false;
+  #plain = false;
 
   /** For an apply of `decoder`'s payload (at most `decoder.total` changes) into `store`. */
   constructor(decoder: PayloadDecoder, store: KeyStore) {
@@ -50,37 +51,19 @@ export class ChangeList {
     this.#store = store;
     this.#entries = new Int32Array(n);
     this.#actions = new Uint8Array(n);
-    this.#before = new Array(n);
-  }
-
-  /** The resolver of entry `i`, and whether it reads its newest value (lww). */
-  #plain(i: number): boolean {
-    const resolver = this.#only ?? (this.#resolvers[i] as AnyResolver);
-    if (resolver !== this.#last) {
-      this.#last = resolver;
-      this.#lastPlain = readsNewest(resolver);
-    }
-    return this.#lastPlain;
   }
 
   /**
-   * What the key of entry `i` in `slot` (a lone packed value; -1: none) holds before the lone lane
-   * commits: for {@link ChangeList.lone}.
+   * Records the lone lane's `action` on entry `i`, before it is committed: `slot` is the key's
+   * slot (-1 when new), whose lone value is copied now, while it is still there.
    */
-  old(i: number, slot: number): unknown {
-    if (slot < 0) return undefined;
-    return this.#plain(i) ? this.#store.newestValue(slot) : this.#store.stateAt(slot);
-  }
-
-  /** Records the lone lane's `action` on entry `i` once committed in `slot`; `old` from {@link ChangeList.old}. */
-  lone(i: number, action: number, slot: number, old: unknown): void {
+  lone(i: number, action: number, slot: number): void {
     const c = this.count++;
     this.#entries[c] = i;
     this.#actions[c] = action;
-    this.#before[c] = old;
-    if (action === ADD_CONCURRENT && this.#plain(i)) {
-      this.#after ??= new Array(this.#before.length);
-      this.#after[c] = this.#store.newestValue(slot);
+    if (action !== NEW_LONE) {
+      this.#old ??= new SiblingColumns(this.#entries.length);
+      this.#store.copyLone(slot, this.#old, c);
     }
   }
 
@@ -89,13 +72,14 @@ export class ChangeList {
     const c = this.count++;
     this.#entries[c] = i;
     this.#actions[c] = GENERIC;
-    this.#before[c] = change;
+    this.#eager ??= [];
+    this.#eager[c] = change;
   }
 
   /**
    * The recorded changes as a listener sees them (a new array each call), plain
-   * `{ key, value, previous }` objects: a `readsNewest` register's (lww) straight from what was
-   * recorded and the payload's columns, any other's read through its resolver.
+   * `{ key, value, previous }` objects: a `readsNewest` register's (lww) straight from the columns
+   * (its reads are the values themselves), any other's read through its resolver.
    */
   changes(): Change[] {
     const n = this.count;
@@ -108,18 +92,38 @@ export class ChangeList {
   /** Change `c` as a listener sees it. */
   #change(c: number): Change {
     const action = this.#actions[c] as number;
-    const previous = this.#before[c];
-    if (action === GENERIC) return previous as Change;
+    if (action === GENERIC) return (this.#eager as Change[])[c] as Change;
     const i = this.#entries[c] as number;
     const key = this.#keys[i] as string;
-    const incoming = this.#incoming;
-    if (this.#plain(i)) {
-      const value = action === ADD_CONCURRENT ? (this.#after as unknown[])[c] : incoming.value[i];
-      return { key, value, previous };
+    const resolver = this.#only ?? (this.#resolvers[i] as AnyResolver);
+    if (resolver !== this.#last) {
+      this.#last = resolver;
+      this.#plain = readsNewest(resolver);
     }
-    const resolver = this.#last as AnyResolver;
+    const incoming = this.#incoming;
+    const old = this.#old as SiblingColumns;
+    const replicas = this.#store.replicaIds;
+    if (this.#plain) {
+      // A readsNewest register (lww) reads its newest value: straight from the columns.
+      const value = incoming.value[i];
+      if (action === NEW_LONE) return { key, value, previous: undefined };
+      const previous = old.value[c];
+      const incomingNewer =
+        action !== ADD_CONCURRENT ||
+        newer(
+          incoming.wall[i] as number,
+          incoming.counter[i] as number,
+          this.#replicaTable[incoming.replica[i] as number] as ReplicaId,
+          old.wall[c] as number,
+          old.counter[c] as number,
+          replicas[old.replica[c] as number] as ReplicaId,
+        );
+      return { key, value: incomingNewer ? value : previous, previous };
+    }
     const next = incoming.sibling(i, this.#replicaTable);
-    const merged = action === ADD_CONCURRENT ? resolver.merge(previous, next) : next;
-    return { key, value: readOrUndefined(resolver, merged), previous: readOrUndefined(resolver, previous) };
+    if (action === NEW_LONE) return { key, value: readOrUndefined(resolver, next), previous: undefined };
+    const before = old.sibling(c, replicas);
+    const merged = action === ADD_CONCURRENT ? resolver.merge(before, next) : next;
+    return { key, value: readOrUndefined(resolver, merged), previous: readOrUndefined(resolver, before) };
   }
 }
