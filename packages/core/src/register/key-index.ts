@@ -13,6 +13,8 @@ export class KeyIndex {
   readonly #free: number[] = [];
   #last = "";
   #inOrder = true;
+  /** The slot {@link KeyIndex.slotOf} last found (see there). */
+  #hint = -1;
   /** Keys sorted, when slots are not in order; rebuilt after a key is added or removed. */
   #sorted: { readonly keys: readonly string[]; readonly slots: Int32Array } | undefined;
 
@@ -33,9 +35,21 @@ export class KeyIndex {
     return sorted === undefined ? undefined : new KeyMatcher(sorted.keys, sorted.slots);
   }
 
-  /** The slot of `key`, or -1. */
+  /**
+   * The slot of `key`, or -1. A key held in the slot after the last one found is found without
+   * hashing (reads in slot order: a replica's write order, or key order when slots are in order);
+   * the slot's own key decides, so the shortcut is never wrong.
+   */
   slotOf(key: string): number {
-    return this.#index.get(key) ?? -1;
+    const next = this.#hint + 1;
+    if (this.#keys[next] === key) {
+      this.#hint = next;
+      return next;
+    }
+    const slot = this.#index.get(key);
+    if (slot === undefined) return -1;
+    this.#hint = slot;
+    return slot;
   }
 
   /** A slot for a new key (a freed one first), indexed; tracks whether slots stay in sorted key order. */
@@ -76,34 +90,28 @@ export class KeyIndex {
 
   /** Every `[key, slot]` in ascending key order (UTF-16 code units, the order of payloads). */
   *sortedSlots(): Generator<[string, number]> {
-    if (this.#inOrder) {
-      const keys = this.#keys;
-      for (let s = 0; s < keys.length; s++) {
-        const key = keys[s];
-        if (key !== undefined) yield [key, s];
-      }
-      return;
+    const { keys, slots } = this.#order();
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      if (key !== undefined) yield [key, slots === undefined ? i : (slots[i] as number)];
     }
-    const { keys, slots } = this.#sortedOrder();
-    for (let i = 0; i < keys.length; i++) yield [keys[i] as string, slots[i] as number];
   }
 
   /** Calls `visit(key, slot)` for every key in ascending order (see {@link KeyIndex.sortedSlots}). */
   forEachSorted(visit: (key: string, slot: number) => void): void {
-    if (this.#inOrder) {
-      const keys = this.#keys;
-      for (let s = 0; s < keys.length; s++) {
-        const key = keys[s];
-        if (key !== undefined) visit(key, s);
-      }
-      return;
+    const { keys, slots } = this.#order();
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      if (key !== undefined) visit(key, slots === undefined ? i : (slots[i] as number));
     }
-    const { keys, slots } = this.#sortedOrder();
-    for (let i = 0; i < keys.length; i++) visit(keys[i] as string, slots[i] as number);
   }
 
-  /** The keys in ascending order with their slots; cached until the key set changes. */
-  #sortedOrder(): { readonly keys: readonly string[]; readonly slots: Int32Array } {
+  /**
+   * The keys in ascending order (undefined: a freed slot) and their slots: the slots themselves
+   * while they are in order (`slots` undefined), else a sorted copy cached until the key set changes.
+   */
+  #order(): { readonly keys: readonly (string | undefined)[]; readonly slots: Int32Array | undefined } {
+    if (this.#inOrder) return { keys: this.#keys, slots: undefined };
     if (this.#sorted === undefined) {
       const keys = [...this.#index.keys()].sort();
       const slots = new Int32Array(keys.length);

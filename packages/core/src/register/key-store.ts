@@ -89,11 +89,6 @@ export class KeyStore {
     return this.#states.replicaIds;
   }
 
-  /** Replica of a packed slot's (first) value. */
-  replicaAt(slot: number): ReplicaId {
-    return this.#states.replicaAt(slot);
-  }
-
   /**
    * Stores a lone value from its fields, without building the state object (the fast lane of a
    * merge); `slot` -1 for a new key. Returns the slot used.
