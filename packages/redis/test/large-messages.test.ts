@@ -1,31 +1,16 @@
 import { createHash, randomBytes } from "node:crypto";
 import { isConvergeError } from "@converge/hlc";
 import type { Hub, HubChannel } from "@converge/sync";
-import { Redis } from "ioredis";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type RedisServer, startRedisServer } from "../../../test/kit/redis-server.ts";
+import { describe, expect, it } from "vitest";
 import { type RedisHubOptions, redisHub } from "../src/index.ts";
+import { until, useRedis } from "./redis-kit.ts";
 import { whenUp } from "./when-up.ts";
 
 // Messages larger than one stream entry (maxEntryBytes) travel as parts: they arrive whole and
 // byte-identical, every entry stays within the bound, and a message whose parts cannot all be
 // read is a gap, never a wrong or partial message. Against a real private redis-server.
 
-let redis: RedisServer;
-let raw: Redis;
-const open: Hub[] = [];
-beforeAll(async () => {
-  redis = await startRedisServer();
-  raw = new Redis(redis.url, { protocol: 2, maxRetriesPerRequest: 1 });
-  raw.on("error", () => {});
-});
-afterEach(async () => {
-  for (const h of open.splice(0)) await h.close();
-});
-afterAll(async () => {
-  raw?.disconnect();
-  await redis?.dispose();
-});
+const fx = useRedis();
 
 interface Member {
   readonly hub: Hub;
@@ -40,9 +25,9 @@ const prefixes = (): string => `big-${randomBytes(4).toString("hex")}:`;
 
 async function members(n: number, options: RedisHubOptions): Promise<Member[]> {
   const hubs = Array.from({ length: n }, () =>
-    redisHub({ url: redis.url, commandTimeoutMs: 1000, probeMs: 100, ...options }),
+    redisHub({ url: fx.server.url, commandTimeoutMs: 1000, probeMs: 100, ...options }),
   );
-  open.push(...hubs);
+  fx.open.push(...hubs);
   await whenUp(hubs);
   const out: Member[] = [];
   for (const hub of hubs) {
@@ -59,14 +44,6 @@ async function members(n: number, options: RedisHubOptions): Promise<Member[]> {
   return out;
 }
 
-async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 function two(ms: readonly Member[]): [Member, Member] {
   const [a, b] = ms;
   if (a === undefined || b === undefined) throw new Error("two members");
@@ -75,7 +52,7 @@ function two(ms: readonly Member[]): [Member, Member] {
 
 /** Every entry of a stream: its `b` length and whether it carries a part field. */
 async function entries(key: string): Promise<{ bytes: number; part: string | undefined }[]> {
-  const reply = (await raw.xrangeBuffer(key, "-", "+")) as [Buffer, Buffer[]][];
+  const reply = (await fx.raw.xrangeBuffer(key, "-", "+")) as [Buffer, Buffer[]][];
   return reply.map(([, fields]) => {
     const get = (name: string): Buffer | undefined => {
       for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i]?.toString() === name) return fields[i + 1];
@@ -154,7 +131,7 @@ describe("redisHub: messages larger than one entry", () => {
     ];
     // A message whose first part was trimmed, one cut short by a new message, one cut short by a
     // single-entry message, a part field that is not one: only the whole ones are delivered.
-    const tx = raw.multi();
+    const tx = fx.raw.multi();
     tx.xadd(key, "0-*", ...part("7 1 3", 1));
     tx.xadd(key, "0-*", ...part("7 2 3", 1));
     tx.xadd(key, "0-*", ...part("8 0 2", 2));
@@ -182,7 +159,7 @@ describe("redisHub: messages larger than one entry", () => {
   it("behind someone else's time-based id, a message in parts goes on with time-based ids", async () => {
     const prefix = prefixes();
     const [a, b] = two(await members(2, { prefix, maxEntryBytes: 1000 }));
-    await raw.xadd(`${prefix}doc:doc`, "*", "junk", "x"); // a time-based id: 0-* is refused after it
+    await fx.raw.xadd(`${prefix}doc:doc`, "*", "junk", "x"); // a time-based id: 0-* is refused after it
     const big = randomBytes(5500);
     await a.channel.publish(big);
     await until(() => b.heard.length === 1, "the message in parts");
@@ -203,7 +180,7 @@ describe("redisHub: messages larger than one entry", () => {
       );
     expect(await refusal(a.channel.publish(new Uint8Array(10_001)))).toBe("INVALID_VALUE");
     expect(await refusal(a.channel.sendTo(b.hub.id, new Uint8Array(5_001)))).toBe("INVALID_VALUE");
-    expect(await raw.exists(`${prefix}doc:doc`, `${prefix}inbox:${b.hub.id}`)).toBe(0);
+    expect(await fx.raw.exists(`${prefix}doc:doc`, `${prefix}inbox:${b.hub.id}`)).toBe(0);
     await a.channel.publish(new Uint8Array(10_000));
     await a.channel.sendTo(b.hub.id, new Uint8Array(5_000));
     await until(() => b.heard.length === 2, "the two messages at the bounds");
@@ -222,7 +199,7 @@ describe("redisHub: messages larger than one entry", () => {
     ]) {
       let code: string | undefined;
       try {
-        redisHub({ url: redis.url, ...(bad as RedisHubOptions) });
+        redisHub({ url: fx.server.url, ...(bad as RedisHubOptions) });
       } catch (e) {
         code = isConvergeError(e) ? e.code : String(e);
       }

@@ -1,30 +1,15 @@
 import { randomBytes } from "node:crypto";
 import { isConvergeError } from "@converge/hlc";
 import type { Hub, HubChannel } from "@converge/sync";
-import { Redis } from "ioredis";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type RedisServer, startRedisServer } from "../../../test/kit/redis-server.ts";
+import { describe, expect, it } from "vitest";
 import { type RedisHubOptions, redisHub } from "../src/index.ts";
+import { until, useRedis } from "./redis-kit.ts";
 import { whenUp } from "./when-up.ts";
 
 // The hub's own laws beyond the contract kit, each against a real private redis-server: the
 // circuit (Redis stopped, CLIENT PAUSE), gaps from trimming, bounded streams, foreign entries.
 
-let redis: RedisServer;
-let raw: Redis;
-const open: Hub[] = [];
-beforeAll(async () => {
-  redis = await startRedisServer();
-  raw = new Redis(redis.url, { protocol: 2, maxRetriesPerRequest: 1 });
-  raw.on("error", () => {});
-});
-afterEach(async () => {
-  for (const h of open.splice(0)) await h.close();
-});
-afterAll(async () => {
-  raw?.disconnect();
-  await redis?.dispose();
-});
+const fx = useRedis();
 
 interface Member {
   readonly hub: Hub;
@@ -40,9 +25,9 @@ const num = (b: Uint8Array): number => new DataView(b.buffer, b.byteOffset, b.by
 
 async function members(n: number, options: RedisHubOptions, document = "doc"): Promise<Member[]> {
   const hubs = Array.from({ length: n }, () =>
-    redisHub({ url: redis.url, commandTimeoutMs: 300, probeMs: 100, ...options }),
+    redisHub({ url: fx.server.url, commandTimeoutMs: 300, probeMs: 100, ...options }),
   );
-  open.push(...hubs);
+  fx.open.push(...hubs);
   await whenUp(hubs);
   const out: Member[] = [];
   for (const hub of hubs) {
@@ -65,14 +50,6 @@ async function members(n: number, options: RedisHubOptions, document = "doc"): P
   return out;
 }
 
-async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 const at = <T>(xs: readonly T[], i: number): T => {
   const x = xs[i];
   if (x === undefined) throw new Error(`no element ${i}`);
@@ -86,7 +63,7 @@ describe("redisHub: the circuit", () => {
     await a.channel.publish(msg(1));
     await until(() => b.heard.includes(1), "the first message");
     const stoppedAt = Date.now();
-    await redis.stop();
+    await fx.server.stop();
     await until(() => !a.hub.isUp() && !b.hub.isUp(), "both hubs down", 2000);
     const downMs = Date.now() - stoppedAt;
     const t0 = Date.now();
@@ -100,7 +77,7 @@ describe("redisHub: the circuit", () => {
     expect(a.status).toEqual([false]);
     expect(b.status).toEqual([false]);
     const gapsBefore = b.gaps;
-    await redis.start();
+    await fx.server.start();
     await until(() => a.hub.isUp() && b.hub.isUp(), "both hubs up again");
     await until(() => b.gaps > gapsBefore && a.gaps >= 1, "onGap on both after the restart");
     expect(a.status).toEqual([false, true]);
@@ -114,7 +91,7 @@ describe("redisHub: the circuit", () => {
     const [a, b] = await members(2, { prefix: prefixes(), commandTimeoutMs: 200, probeMs: 100 });
     if (a === undefined || b === undefined) throw new Error("two members");
     const t0 = Date.now();
-    await redis.pause(1500);
+    await fx.server.pause(1500);
     await until(() => !a.hub.isUp() && !b.hub.isUp(), "both hubs down under CLIENT PAUSE", 1000);
     const openMs = Date.now() - t0;
     const refused = await a.channel.publish(msg(5)).then(
@@ -133,10 +110,10 @@ describe("redisHub: the circuit", () => {
   }, 20_000);
 
   it("a hub made while Redis is down starts down, refuses, and comes up when Redis does", async () => {
-    await redis.stop();
+    await fx.server.stop();
     try {
-      const hub = redisHub({ url: redis.url, prefix: prefixes(), commandTimeoutMs: 300, probeMs: 100 });
-      open.push(hub);
+      const hub = redisHub({ url: fx.server.url, prefix: prefixes(), commandTimeoutMs: 300, probeMs: 100 });
+      fx.open.push(hub);
       const ch = await hub.join("doc", { onMessage: () => {}, onGap: () => {} });
       const refused = await ch.publish(msg(1)).then(
         () => undefined,
@@ -144,11 +121,11 @@ describe("redisHub: the circuit", () => {
       );
       expect(isConvergeError(refused, "HUB_UNAVAILABLE")).toBe(true);
       expect(hub.isUp()).toBe(false);
-      await redis.start();
+      await fx.server.start();
       await whenUp([hub]);
       await ch.publish(msg(2));
     } finally {
-      await redis.start();
+      await fx.server.start();
     }
   }, 20_000);
 });
@@ -161,7 +138,7 @@ describe("redisHub: gaps, bounds and foreign entries", () => {
     const key = `${prefix}doc:doc`;
     // A fast peer, as one transaction: 300 entries in the hub's format, then trimmed to none, so
     // the blocked reader wakes to an empty stream and never sees them.
-    const tx = raw.multi();
+    const tx = fx.raw.multi();
     for (let n = 0; n < 300; n++)
       tx.xadd(key, "0-*", "f", "0123456789abcdef", "b", Buffer.from(msg(1000 + n)));
     tx.xtrim(key, "MAXLEN", 0);
@@ -182,8 +159,8 @@ describe("redisHub: gaps, bounds and foreign entries", () => {
       await Promise.all(Array.from({ length: 200 }, (_, i) => a.channel.publish(msg(round * 200 + i))));
       await Promise.all(Array.from({ length: 50 }, (_, i) => a.channel.sendTo(b.hub.id, msg(i))));
     }
-    const docLen = await raw.xlen(`${prefix}doc:doc`);
-    const inboxLen = await raw.xlen(`${prefix}inbox:${b.hub.id}`);
+    const docLen = await fx.raw.xlen(`${prefix}doc:doc`);
+    const inboxLen = await fx.raw.xlen(`${prefix}inbox:${b.hub.id}`);
     expect(docLen).toBeLessThanOrEqual(50 + 100);
     expect(inboxLen).toBeLessThanOrEqual(20 + 100);
     await until(() => b.heard.includes(1999), "the last publish");
@@ -199,12 +176,12 @@ describe("redisHub: gaps, bounds and foreign entries", () => {
     await a.channel.sendTo(b.hub.id, msg(1));
     await a.channel.sendTo("feedfacefeedface", msg(2)); // a member that is gone
     await until(() => b.heard.includes(1), "the direct message");
-    const ttlDead = await raw.pttl(`${prefix}inbox:feedfacefeedface`);
+    const ttlDead = await fx.raw.pttl(`${prefix}inbox:feedfacefeedface`);
     expect(ttlDead).toBeGreaterThan(0);
     expect(ttlDead).toBeLessThanOrEqual(400);
     await new Promise((r) => setTimeout(r, 700));
-    expect(await raw.exists(`${prefix}inbox:feedfacefeedface`)).toBe(0);
-    expect(await raw.exists(`${prefix}inbox:${b.hub.id}`)).toBe(1); // refreshed by b's probe
+    expect(await fx.raw.exists(`${prefix}inbox:feedfacefeedface`)).toBe(0);
+    expect(await fx.raw.exists(`${prefix}inbox:${b.hub.id}`)).toBe(1); // refreshed by b's probe
   });
 
   it("foreign entries (other ids, fields, bytes) are dropped or delivered as bytes; nothing crashes", async () => {
@@ -213,9 +190,9 @@ describe("redisHub: gaps, bounds and foreign entries", () => {
     const [a, b] = await members(2, { prefix, onError: (e) => errors.push(e) });
     if (a === undefined || b === undefined) throw new Error("two members");
     const key = `${prefix}doc:doc`;
-    await raw.xadd(key, "*", "junk", Buffer.from([0xff, 0x00, 0xfe])); // time-based id, no f/b
-    await raw.xadd(key, "*", "f", Buffer.from([0xc3, 0x28]), "b", Buffer.from([0xde, 0xad, 0xbe])); // odd sender
-    await raw.xadd(key, "*", "f", "x"); // a sender without bytes
+    await fx.raw.xadd(key, "*", "junk", Buffer.from([0xff, 0x00, 0xfe])); // time-based id, no f/b
+    await fx.raw.xadd(key, "*", "f", Buffer.from([0xc3, 0x28]), "b", Buffer.from([0xde, 0xad, 0xbe])); // odd sender
+    await fx.raw.xadd(key, "*", "f", "x"); // a sender without bytes
     // The hub's next XADD (0-*) is refused by Redis behind a time-based id; it goes on with "*".
     await a.channel.publish(msg(9));
     await until(() => b.heard.includes(9), "the hub's message after foreign entries");
@@ -250,8 +227,8 @@ describe("redisHub: gaps, bounds and foreign entries", () => {
   it("a message handler that throws is reported to onError; the next messages still arrive", async () => {
     const prefix = prefixes();
     const errors: unknown[] = [];
-    const hubs = [0, 1].map(() => redisHub({ url: redis.url, prefix, onError: (e) => errors.push(e) }));
-    open.push(...hubs);
+    const hubs = [0, 1].map(() => redisHub({ url: fx.server.url, prefix, onError: (e) => errors.push(e) }));
+    fx.open.push(...hubs);
     await whenUp(hubs);
     const heard: number[] = [];
     await at(hubs, 1).join("doc", {
@@ -293,8 +270,8 @@ describe("redisHub: options", () => {
   });
 
   it("member ids are 16 hex digits, fresh per hub", async () => {
-    const hubs = [0, 1, 2].map(() => redisHub({ url: redis.url }));
-    open.push(...hubs);
+    const hubs = [0, 1, 2].map(() => redisHub({ url: fx.server.url }));
+    fx.open.push(...hubs);
     for (const h of hubs) expect(h.id).toMatch(/^[0-9a-f]{16}$/);
     expect(new Set(hubs.map((h) => h.id)).size).toBe(3);
   });
