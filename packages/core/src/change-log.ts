@@ -12,14 +12,13 @@ const BUCKET_BITS = 8;
  * only costs a check.
  */
 export class ChangeLog {
-  // Per replica, its buckets by bucket number (a replica's seqs are dense, so an array).
-  readonly #logs = new Map<ReplicaId, string[][]>();
+  readonly #logs = new Map<ReplicaId, Map<number, string[]>>();
   #entries = 0;
   #stale = 0;
 
   // The last replica recorded ("" matches no replica id), its log, and the last bucket written.
   #lastReplica: ReplicaId = "";
-  #lastLog: string[][] | undefined;
+  #lastLog: Map<number, string[]> | undefined;
   #lastBucketNumber = -1;
   #lastBucket: string[] = [];
 
@@ -32,15 +31,15 @@ export class ChangeLog {
     }
     let log = replica === this.#lastReplica ? this.#lastLog : this.#logs.get(replica);
     if (log === undefined) {
-      log = [];
+      log = new Map();
       this.#logs.set(replica, log);
     }
     this.#lastReplica = replica;
     this.#lastLog = log;
-    let bucket = log[b];
+    let bucket = log.get(b);
     if (bucket === undefined) {
       bucket = [key];
-      log[b] = bucket;
+      log.set(b, bucket);
     } else bucket.push(key);
     this.#lastBucketNumber = b;
     this.#lastBucket = bucket;
@@ -53,16 +52,12 @@ export class ChangeLog {
     return this.#stale > 4096 && this.#stale * 2 > this.#entries;
   }
 
-  /**
-   * Keys that may hold an operation not included in `since` (each at most once): only the buckets
-   * at or above `since`'s, so the walk is proportional to what changed.
-   */
+  /** Keys that may hold an operation not included in `since` (each at most once). */
   keysAfter(since: VersionVector): Set<string> {
     const out = new Set<string>();
     for (const [replica, log] of this.#logs) {
-      for (let b = Math.floor((since.get(replica) + 1) / (1 << BUCKET_BITS)); b < log.length; b++) {
-        for (const k of log[b] ?? []) out.add(k);
-      }
+      const from = Math.floor((since.get(replica) + 1) / (1 << BUCKET_BITS));
+      for (const [b, keys] of log) if (b >= from) for (const k of keys) out.add(k);
     }
     return out;
   }

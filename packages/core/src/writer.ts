@@ -10,13 +10,12 @@ export const MAX_ZIGZAG: number = 2 ** 52 - 1;
  */
 export class Writer {
   #buf: Uint8Array;
-  /** Made on the first float written: most payloads have none, and a DataView costs. */
-  #view: DataView | undefined;
+  #view: DataView;
   #pos = 0;
 
   constructor(initialCapacity = 256) {
     this.#buf = new Uint8Array(Math.max(16, initialCapacity));
-    this.#view = undefined;
+    this.#view = new DataView(this.#buf.buffer);
   }
 
   /** Number of bytes written so far. */
@@ -32,7 +31,7 @@ export class Writer {
     const next = new Uint8Array(cap);
     next.set(this.#buf.subarray(0, this.#pos));
     this.#buf = next;
-    this.#view = undefined;
+    this.#view = new DataView(next.buffer);
   }
 
   /** One byte (0-255). */
@@ -64,7 +63,6 @@ export class Writer {
   /** IEEE 754 float64, big-endian. */
   float64(value: number): void {
     this.#ensure(8);
-    this.#view ??= new DataView(this.#buf.buffer);
     this.#view.setFloat64(this.#pos, value);
     this.#pos += 8;
   }
