@@ -106,7 +106,7 @@ export class PartAssembler {
     return { kind: "whole", bytes: out };
   }
 
-  /** A single-entry message from `source`: any message it had in progress is lost. */
+  /** A single-entry message from `source`: the message it had in progress, if one, is lost. */
   single(source: string): boolean {
     return this.#open.delete(source);
   }
