@@ -5,11 +5,12 @@ import { CausalContext } from "../src/causal-context.ts";
 import { shortChecksumMatches, writeShortChecksum } from "../src/checksum.ts";
 import { isConvergeError, type ReplicatedMap, type Value } from "../src/index.ts";
 import { compileKeyRules } from "../src/key-rules.ts";
+import { PayloadDecoder } from "../src/payload/decode.ts";
 import { encodePayload } from "../src/payload/encode.ts";
 import { MAX_SINGLE_WRITE_BYTES, SINGLE_WRITE_KIND } from "../src/payload/format.ts";
 import { openPayload } from "../src/payload/header.ts";
 import { encodeSingleWrite, readSingleWrite } from "../src/payload/single-write.ts";
-import { Sibling } from "../src/register/sibling.ts";
+import { Sibling, type Siblings } from "../src/register/sibling.ts";
 import { DEFAULT_DECODE_LIMITS } from "../src/state-codec.ts";
 import { sealPayload, unsealPayload } from "../src/testing/index.ts";
 import { caught, hex, replica, rules, testLww, valueArb } from "./fixtures.ts";
@@ -106,6 +107,38 @@ describe("the single-write op (kind 4)", () => {
         expect(results[0]).toBe(results[1]);
       }),
     );
+  });
+
+  // Regression: packed register columns hold seqs in 32 bits, and a lone write with a larger seq
+  // (any seq up to 2^52 − 1 is valid) went into them by the lone lane, cut to its low 32 bits.
+  it("a seq past 32 bits survives the lone lane, new or concurrent (regression)", () => {
+    const time = { now: 1_764_150_000_000 };
+    for (const seq of [2 ** 32, 2 ** 40 + 5, 2 ** 52 - 1]) {
+      for (const concurrent of [false, true]) {
+        const single = encodeSingleWrite(fingerprint, "k", A, seq, time.now, 0, "a's") as Uint8Array;
+        const states: string[] = [];
+        for (const op of [single, generalOf(single)]) {
+          const b = replica(B, time);
+          if (concurrent) b.set("k", "b's");
+          b.applyOp(op);
+          const decoder = new PayloadDecoder(
+            b.encodeState(),
+            compileKeyRules(rules),
+            DEFAULT_DECODE_LIMITS,
+            identity,
+          );
+          decoder.next(Number.POSITIVE_INFINITY);
+          const state = decoder.stateAt(0);
+          const dots = (state instanceof Sibling ? [state] : (state as Siblings).siblings).map((s) => [
+            s.replica,
+            s.seq,
+          ]);
+          expect(dots).toContainEqual([A, seq]);
+          states.push(hex(b.encodeState()));
+        }
+        expect(states[0]).toBe(states[1]);
+      }
+    }
   });
 
   it("applyAsync and payloadKeys read it as applyOp does", async () => {

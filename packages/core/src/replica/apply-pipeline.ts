@@ -225,9 +225,10 @@ export class ApplyPipeline {
     const track = this.#listeners.tracking;
     const changes: Change[] = track ? [] : NO_CHANGES;
     let changed = 0;
-    // Not seen here (else a duplicate): the lone lane needs no causal barrier.
+    // Not seen here (else a duplicate): the lone lane needs no causal barrier. Its columns hold
+    // 32-bit seqs: a longer one goes the general way.
     const action =
-      this.#snapshots.live || resolver.prepare !== undefined
+      this.#snapshots.live || resolver.prepare !== undefined || seq > 0xffffffff
         ? GENERIC
         : slot < 0
           ? NEW_LONE
