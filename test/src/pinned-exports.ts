@@ -83,9 +83,12 @@ export const pinned: Record<string, readonly string[]> = {
     "FORMAT_VERSION",
     "MAX_VALUE_DEPTH",
     "Reader",
+    "readValue",
     "StateReader",
     "StateWriter",
+    "ValueLimits",
     "Writer",
+    "writeValue",
   ],
   "@converge/core/testing": [
     "ALL_LAWS",

@@ -1,7 +1,6 @@
 import { type ReplicaId, type Value, type VersionVector, versionVector } from "@converge/core";
-import { Reader, Writer } from "@converge/core/codec";
+import { Reader, readValue, Writer, writeValue } from "@converge/core/codec";
 import { isConvergeError } from "@converge/hlc";
-import { readFrameValue, writeFrameValue } from "./_internals/value-codec.ts";
 import { SyncError } from "./errors.ts";
 import type { Access, Message, RefusalCode, RulesManifest } from "./messages.ts";
 
@@ -139,7 +138,7 @@ function writeManifest(w: Writer, m: RulesManifest | null): void {
   }
   w.byte(1);
   writeId8(w, m.fingerprint);
-  writeFrameValue(w, m.rules);
+  writeValue(w, m.rules);
   const scripts = Object.entries(m.scripts).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   w.uint(scripts.length);
   for (const [hash, source] of scripts) {
@@ -153,7 +152,7 @@ function readManifest(r: Reader, max: number): RulesManifest | null {
   if (flag === 0) return null;
   if (flag !== 1) r.fail(`bad manifest flag ${flag}`);
   const fingerprint = readId8(r);
-  const rules = readFrameValue(r, max);
+  const rules = readValue(r, { maxStringBytes: max });
   const n = r.count(2, "script");
   const scripts: Record<string, string> = {};
   for (let i = 0; i < n; i++) {
@@ -230,7 +229,7 @@ export function encodeMessage(m: Message): Uint8Array {
         if (m.state === null) w.byte(0);
         else {
           w.byte(1);
-          writeFrameValue(w, m.state);
+          writeValue(w, m.state);
         }
         break;
       case "ping":
@@ -354,7 +353,7 @@ function readBody(r: Reader, max: number): Message {
       const client = r.string(MAX_NAME);
       const flag = r.byte();
       if (flag > 1) r.fail(`bad presence flag ${flag}`);
-      const state: Value | null = flag === 1 ? readFrameValue(r, max) : null;
+      const state: Value | null = flag === 1 ? readValue(r, { maxStringBytes: max }) : null;
       return { type: "presence", client, state };
     }
     case TAGS.ping:

@@ -84,7 +84,12 @@ export interface SyncSession {
   readonly whenCommitted: () => Promise<void>;
   /** Number of local operations not yet acknowledged. */
   readonly outboxSize: () => number;
-  /** Sets this client's presence (`null` clears it); sent now and after every reconnect. */
+  /**
+   * Sets this client's presence (`null` clears it); sent now and after every reconnect. The state
+   * is checked and frozen as a map's values are (`toValue`).
+   * @throws InvalidValueError (`INVALID_VALUE`) for anything that is not a {@link Value}; the
+   *   presence is then unchanged.
+   */
   readonly setPresence: (state: Value | null) => void;
   /** Other clients' presence, by client id. */
   readonly presence: () => ReadonlyMap<string, Value>;

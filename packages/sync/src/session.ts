@@ -1,4 +1,4 @@
-import { type ReplicatedMap, type Value, type VersionVector, versionVector } from "@converge/core";
+import { type ReplicatedMap, toValue, type Value, type VersionVector, versionVector } from "@converge/core";
 import { FORMAT_VERSION } from "@converge/core/codec";
 import { type ConvergeError, isConvergeError } from "@converge/hlc";
 import { ChunkAssembler, payloadFrames } from "./_internals/chunks.ts";
@@ -386,7 +386,7 @@ export function startSession(
     whenCommitted: () => outbox.flush(),
     outboxSize: () => outbox.entries().length,
     setPresence: (state) => {
-      mine = state;
+      mine = state === null ? null : toValue(state);
       const l = link;
       if (l?.welcomed === true) send(l, { type: "presence", client: l.client, state });
     },

@@ -1,4 +1,6 @@
+import { isConvergeError } from "@converge/hlc";
 import { describe, expect, it } from "vitest";
+import { caught } from "../../../test/kit/caught.ts";
 import { connect, memoryTransportPair, type Transport } from "../src/index.ts";
 import { fakeTimers } from "../src/testing/index.ts";
 import { dialTo, hex, newMap, settle, testHost } from "./fixtures.ts";
@@ -140,6 +142,11 @@ describe("presence", () => {
     await settle();
     expect([...b.presence().values()]).toEqual([{ name: "ada", editing: "title" }]);
     b.setPresence({ name: "bob" });
+    await settle();
+    expect([...a.presence().values()]).toEqual([{ name: "bob" }]);
+    // Not a value: refused at the call with a typed error, and nothing is sent.
+    for (const bad of [{ at: Number.NaN }, { f: undefined }, [() => 1]])
+      expect(caught(() => b.setPresence(bad as never))).toSatisfy((e) => isConvergeError(e, "INVALID_VALUE"));
     await settle();
     expect([...a.presence().values()]).toEqual([{ name: "bob" }]);
     await a.close();
