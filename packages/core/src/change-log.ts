@@ -12,13 +12,14 @@ const BUCKET_BITS = 8;
  * only costs a check.
  */
 export class ChangeLog {
-  readonly #logs = new Map<ReplicaId, Map<number, string[]>>();
+  // Per replica, its buckets by bucket number (a replica's seqs are dense, so an array).
+  readonly #logs = new Map<ReplicaId, string[][]>();
   #entries = 0;
   #stale = 0;
 
   // The last replica recorded ("" matches no replica id), its log, and the last bucket written.
   #lastReplica: ReplicaId = "";
-  #lastLog: Map<number, string[]> | undefined;
+  #lastLog: string[][] | undefined;
   #lastBucketNumber = -1;
   #lastBucket: string[] = [];
 
@@ -31,15 +32,15 @@ export class ChangeLog {
     }
     let log = replica === this.#lastReplica ? this.#lastLog : this.#logs.get(replica);
     if (log === undefined) {
-      log = new Map();
+      log = [];
       this.#logs.set(replica, log);
     }
     this.#lastReplica = replica;
     this.#lastLog = log;
-    let bucket = log.get(b);
+    let bucket = log[b];
     if (bucket === undefined) {
       bucket = [key];
-      log.set(b, bucket);
+      log[b] = bucket;
     } else bucket.push(key);
     this.#lastBucketNumber = b;
     this.#lastBucket = bucket;
@@ -52,12 +53,16 @@ export class ChangeLog {
     return this.#stale > 4096 && this.#stale * 2 > this.#entries;
   }
 
-  /** Keys that may hold an operation not included in `since` (each at most once). */
+  /**
+   * Keys that may hold an operation not included in `since` (each at most once): only the buckets
+   * at or above `since`'s, so the walk is proportional to what changed.
+   */
   keysAfter(since: VersionVector): Set<string> {
     const out = new Set<string>();
     for (const [replica, log] of this.#logs) {
-      const from = Math.floor((since.get(replica) + 1) / (1 << BUCKET_BITS));
-      for (const [b, keys] of log) if (b >= from) for (const k of keys) out.add(k);
+      for (let b = Math.floor((since.get(replica) + 1) / (1 << BUCKET_BITS)); b < log.length; b++) {
+        for (const k of log[b] ?? []) out.add(k);
+      }
     }
     return out;
   }

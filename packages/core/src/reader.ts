@@ -6,6 +6,28 @@ const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const EMPTY = new Uint8Array(0);
 
 /**
+ * Node's native one-byte string constructor when present (`Buffer.prototype.latin1Slice`): builds
+ * an ASCII string straight from the bytes, without intermediate views. Elsewhere, TextDecoder.
+ */
+const latin1Slice: ((this: Uint8Array, start: number, end: number) => string) | undefined = (
+  globalThis as {
+    Buffer?: { prototype: { latin1Slice?: (this: Uint8Array, start: number, end: number) => string } };
+  }
+).Buffer?.prototype.latin1Slice;
+
+/** The flat string of the UTF-8 bytes `[start, end)` of `buf`, or undefined when they are not valid UTF-8. */
+export function utf8String(buf: Uint8Array, start: number, end: number): string | undefined {
+  let i = start;
+  while (i < end && (buf[i] as number) < 0x80) i++;
+  if (i === end && latin1Slice !== undefined) return latin1Slice.call(buf, start, end);
+  try {
+    return decoder.decode(buf.subarray(start, end));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Reads what {@link Writer} wrote, trusting nothing: every read is bounds-checked, varints are
  * limited to 2^53 - 1, counts are checked against the bytes left, strings must be valid UTF-8.
  * Every failure is a {@link DecodeError}.
@@ -162,29 +184,9 @@ export class Reader {
     const n = this.uint();
     if (n > maxBytes) this.fail(`string of ${n} bytes exceeds the limit ${maxBytes}`);
     if (this.#end - this.#pos < n) this.#truncated("a string");
-    const buf = this.#buf;
-    const start = this.#pos;
-    const end = start + n;
-    if (n <= 64) {
-      let s = "";
-      let i = start;
-      for (; i < end; i++) {
-        const c = buf[i] as number;
-        if (c >= 0x80) break;
-        s += String.fromCharCode(c);
-      }
-      if (i === end) {
-        this.#pos = end;
-        return s;
-      }
-    }
-    try {
-      const s = decoder.decode(buf.subarray(start, end));
-      this.#pos = end;
-      return s;
-    } catch {
-      return this.fail("invalid UTF-8 in string");
-    }
+    const s = utf8String(this.#buf, this.#pos, this.#pos + n) ?? this.fail("invalid UTF-8 in string");
+    this.#pos += n;
+    return s;
   }
 
   /** @internal Drops the bytes read (the reader then reads nothing). */

@@ -2,17 +2,20 @@ import { MAX_COUNTER, MAX_WALL } from "@converge/hlc";
 import { Reader } from "./reader.ts";
 import { readValue, type Value, type ValueLimits, writeValue } from "./value.ts";
 import type { ReplicaId } from "./version-vector.ts";
-import { Writer } from "./writer.ts";
+import { MAX_ZIGZAG, Writer } from "./writer.ts";
 
 /**
  * The writer handed to {@link Resolver.encode}: binary primitives plus payload-level helpers —
- * replica ids as indexes into the payload's replica table, HLC times delta-coded against the
- * previous time written, and {@link Value}s.
+ * replica ids as indexes into the payload's replica table, operation dots whose seqs are coded
+ * against the same replica's previous dot, HLC times delta-coded against the previous time
+ * written, and {@link Value}s.
  */
 export class StateWriter extends Writer {
   readonly #replicas: Map<ReplicaId, number>;
   readonly #table: ReplicaId[];
   #lastWall = 0;
+  /** Last dot seq written per replica-table index. */
+  readonly #seqs: number[] = [];
 
   /** @internal Writers are created by the payload encoder. */
   constructor(replicas: Map<ReplicaId, number>, table: ReplicaId[], capacity?: number) {
@@ -21,8 +24,8 @@ export class StateWriter extends Writer {
     this.#table = table;
   }
 
-  /** Writes a replica id as its index in the payload's replica table. */
-  replica(id: ReplicaId): void {
+  /** Writes a replica id as its index in the payload's replica table; returns the index. */
+  replica(id: ReplicaId): number {
     let index = this.#replicas.get(id);
     if (index === undefined) {
       index = this.#table.length;
@@ -30,6 +33,17 @@ export class StateWriter extends Writer {
       this.#table.push(id);
     }
     this.uint(index);
+    return index;
+  }
+
+  /**
+   * Writes the dot (`id`, `seq`), `seq` at most `MAX_ZIGZAG` (2^52 − 1): the replica's index, then
+   * `seq` minus the previous dot's seq of that replica in the payload (0 before its first), an `int`.
+   */
+  dot(id: ReplicaId, seq: number): void {
+    const i = this.replica(id);
+    this.int(seq - (this.#seqs[i] ?? 0));
+    this.#seqs[i] = seq;
   }
 
   /** Writes an HLC time (the node is the replica written next to it). */
@@ -74,6 +88,8 @@ export class StateReader extends Reader {
   #lastWall = 0;
   /** Counter of the time read by the last {@link StateReader.time} call. */
   lastCounter = 0;
+  /** Last dot seq read per replica-table index (see {@link StateReader.dot}). */
+  readonly #seqs: number[] = [];
   /** Largest time read so far: wall, counter and node; `maxWall` is -1 before any. */
   maxWall = -1;
   maxCounter = 0;
@@ -103,9 +119,13 @@ export class StateReader extends Reader {
     return this.#replicasUsed;
   }
 
+  /** Table index of the replica read last. */
+  #lastIndex = 0;
+
   /** Reads a replica id (an index into the payload's replica table). */
   replica(): ReplicaId {
     const i = this.uint();
+    this.#lastIndex = i;
     const id = this.#table[i];
     if (id === undefined) this.fail(`replica index ${i} outside the table of ${this.#table.length}`);
     if (i >= this.#replicasUsed) {
@@ -114,6 +134,26 @@ export class StateReader extends Reader {
       this.#replicasUsed++;
     }
     return id;
+  }
+
+  /**
+   * Reads a dot written by {@link StateWriter.dot}: returns its replica and leaves its seq (1 …
+   * 2^52 − 1, else refused) in {@link StateReader.lastSeq}.
+   */
+  dot(): ReplicaId {
+    const id = this.replica();
+    const i = this.#lastIndex;
+    this.lastSeq = this.#seqs[i] = this.seqAfter(i, this.int()) || this.fail("sequence number out of range");
+    return id;
+  }
+
+  /** Seq of the dot read by the last {@link StateReader.dot} call. */
+  lastSeq = 0;
+
+  /** @internal The seq `d` after the previous dot of replica-table index `i` here, or 0 when out of range; reads nothing. */
+  seqAfter(i: number, d: number): number {
+    const seq = (this.#seqs[i] ?? 0) + d;
+    return seq > 0 && seq <= MAX_ZIGZAG ? seq : 0;
   }
 
   /** Reads an operation sequence number (≥ 1). */
@@ -162,11 +202,12 @@ export class StateReader extends Reader {
 
   /**
    * @internal Takes note of a value a fused fast reader read past this reader's methods (see
-   * register/lone-reader.ts): its replica-table index `ri` and its time, exactly as
-   * {@link StateReader.replica} and {@link StateReader.time} would have.
+   * register/lone-reader.ts): its dot (replica-table index `ri`, `seq`) and its time, exactly as
+   * {@link StateReader.dot} and {@link StateReader.time} would have.
    */
-  noteRead(ri: number, wall: number, counter: number, node: ReplicaId): void {
+  noteRead(ri: number, seq: number, wall: number, counter: number, node: ReplicaId): void {
     if (ri === this.#replicasUsed) this.#replicasUsed++;
+    this.#seqs[ri] = seq;
     this.#lastWall = wall;
     this.lastCounter = counter;
     this.#noteTime(wall, counter, node);

@@ -10,12 +10,13 @@ export const MAX_ZIGZAG: number = 2 ** 52 - 1;
  */
 export class Writer {
   #buf: Uint8Array;
-  #view: DataView;
+  /** Made on the first float written: most payloads have none, and a DataView costs. */
+  #view: DataView | undefined;
   #pos = 0;
 
   constructor(initialCapacity = 256) {
     this.#buf = new Uint8Array(Math.max(16, initialCapacity));
-    this.#view = new DataView(this.#buf.buffer);
+    this.#view = undefined;
   }
 
   /** Number of bytes written so far. */
@@ -31,7 +32,7 @@ export class Writer {
     const next = new Uint8Array(cap);
     next.set(this.#buf.subarray(0, this.#pos));
     this.#buf = next;
-    this.#view = new DataView(next.buffer);
+    this.#view = undefined;
   }
 
   /** One byte (0-255). */
@@ -63,6 +64,7 @@ export class Writer {
   /** IEEE 754 float64, big-endian. */
   float64(value: number): void {
     this.#ensure(8);
+    this.#view ??= new DataView(this.#buf.buffer);
     this.#view.setFloat64(this.#pos, value);
     this.#pos += 8;
   }

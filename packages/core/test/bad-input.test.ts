@@ -132,7 +132,7 @@ describe("bad input is refused with a typed error and changes nothing", () => {
     const v1 = state.slice();
     v1[2] = 1;
     expectRefused(v1, "FORMAT_VERSION");
-    expect(String(caught(() => a.apply(v1)))).toContain("format version 1; this build reads version 2");
+    expect(String(caught(() => a.apply(v1)))).toContain("format version 1; this build reads version 3");
     expectRefused("not bytes" as unknown as Uint8Array, "INVALID_VALUE");
   });
 

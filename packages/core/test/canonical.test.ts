@@ -15,7 +15,11 @@ const A = "00000000000000a1";
 const B = "00000000000000b2";
 const fingerprint = compileKeyRules(rules).fingerprint;
 
-/** A lone register state: one sibling (replica index, seq, wall delta, counter, value bytes), no extra clock. */
+/**
+ * A lone register state: one sibling (replica index, seq, wall delta, counter, value bytes), no
+ * extra clock. Each forged entry's dot is its replica's first in the payload, so its seq is
+ * written as a delta from 0.
+ */
 interface Lone {
   readonly replica: number;
   readonly seq: number;
@@ -32,6 +36,8 @@ interface Forged {
   readonly vector: readonly (readonly [number, number])[];
   /** Entries: key, resolver index, state. */
   readonly entries: readonly (readonly [string, number, Lone])[];
+  /** Write each entry's resolver index even when the table lists one resolver (not canonical). */
+  readonly indexAlways?: boolean;
 }
 
 function forge(p: Forged): Uint8Array {
@@ -54,17 +60,17 @@ function forge(p: Forged): Uint8Array {
   w.uint(p.entries.length);
   let lastWall = 0;
   for (const [key, ri, s] of p.entries) {
-    w.uint(0); // keys below share no prefix
-    w.string(key);
-    w.uint(ri);
-    w.uint(1);
+    // Keys below are ASCII and share no prefix: the key header is 16 × length.
+    w.uint(key.length * 16);
+    w.raw(Buffer.from(key));
+    if (p.resolvers.length > 1 || p.indexAlways === true) w.uint(ri);
+    w.uint(2); // register header: one sibling, no extra clock
     w.uint(s.replica);
-    w.uint(s.seq);
+    w.int(s.seq);
     w.int(s.wall - lastWall);
     lastWall = s.wall;
     w.uint(0);
     s.value(w);
-    w.uint(0);
   }
   return sealPayload(w.finish());
 }
@@ -181,6 +187,19 @@ describe("non-canonical payloads are refused", () => {
       forge({ ...canonical, resolvers: [...canonical.resolvers, ["test-lww", 1]] }),
       /listed twice/,
     );
+  });
+
+  it("a resolver index in a payload whose table lists one resolver", () => {
+    const one: Forged = {
+      ...canonical,
+      resolvers: [["test-lww", 1]],
+      entries: [["a", 0, { replica: 0, seq: 1, wall: T, value: int(1) }]],
+      vector: [[0, 1]],
+      replicas: [A],
+    };
+    expectCanonical(forge(one));
+    // The index byte 0 would be read as the register header: a state with neither values nor clock.
+    expectRefused(forge({ ...one, indexAlways: true }), /neither values nor clock/);
   });
 
   /** The canonical payload with `bytes` as the value of key "a". */

@@ -17,10 +17,12 @@ import { allResolvers, hex } from "./harness.ts";
  * Committed payloads pinning the binary format. A change to these bytes is a format change: bump
  * FORMAT_VERSION or the resolver's version, and update docs/FORMAT.md. Regenerate deliberately
  * with CONVERGE_WRITE_VECTORS=1. vectors-v1.json keeps the same scenario's payloads in format
- * version 1 (before the checksum; without the gcounter key), which this build must refuse.
+ * version 1 (before the checksum; without the gcounter key) and vectors-v2.json in version 2
+ * (before the compact entry layout), which this build must refuse.
  */
 const file = new URL("./vectors.json", import.meta.url);
 const v1File = new URL("./vectors-v1.json", import.meta.url);
+const v2File = new URL("./vectors-v2.json", import.meta.url);
 
 function fresh(): ReplicatedMap {
   return createReplicatedMap({
@@ -164,10 +166,14 @@ describe("committed payload vectors", () => {
     expect((error as DecodeError).offset).toBe(bytes.length - 8);
   });
 
-  it("format version 1 payloads are refused, naming both versions", () => {
-    expect(FORMAT_VERSION).toBe(2);
-    const v1 = JSON.parse(readFileSync(v1File, "utf8")) as Record<string, string>;
-    for (const [name, h] of Object.entries(v1)) {
+  it.each([
+    [1, v1File],
+    [2, v2File],
+  ])("format version %i payloads are refused, naming both versions", (version, oldFile) => {
+    expect(FORMAT_VERSION).toBe(3);
+    const old = JSON.parse(readFileSync(oldFile, "utf8")) as Record<string, string>;
+    expect(Object.keys(old).length).toBeGreaterThan(3);
+    for (const [name, h] of Object.entries(old)) {
       const m = target();
       const before = hex(m.encodeState());
       try {
@@ -175,7 +181,7 @@ describe("committed payload vectors", () => {
         expect.unreachable(`${name} was accepted`);
       } catch (e) {
         expect(isConvergeError(e, "FORMAT_VERSION"), String(e)).toBe(true);
-        expect(String(e)).toMatch(/version 1\b.*version 2\b/);
+        expect(String(e)).toMatch(new RegExp(`version ${version}\\b.*version 3\\b`));
       }
       expect(hex(m.encodeState())).toBe(before);
     }

@@ -35,7 +35,7 @@ function singleWriteState(
   context.add(w.replica, w.seq);
   const table = [w.replica];
   const r = new StateReader(bytes, frame.end, frame.end, table, limits);
-  r.noteRead(0, w.wall, w.counter, w.replica);
+  r.noteRead(0, w.seq, w.wall, w.counter, w.replica);
   const s = new DecodeState("op", context, VersionVector.empty, 1, table, r, rules, [resolver]);
   s.keys[0] = w.key;
   if (resolver.prepare === undefined) {
@@ -180,7 +180,7 @@ export class PayloadDecoder {
   #entry(s: DecodeState, i: number, matcher: KeyMatcher | undefined): void {
     const r: StateReader = s.reader;
     const key = s.keyDecoder.read(r, i, matcher, s.matchedSlots);
-    const ri = r.uint();
+    const ri = s.only === undefined ? r.uint() : 0;
     const resolver = s.payloadResolvers[ri];
     if (resolver === undefined) r.fail(`resolver index ${ri} outside the table`);
     if (ri >= s.usedCount) {
@@ -206,7 +206,7 @@ export class PayloadDecoder {
    * million-key apply from filling the heap with objects that live only until the merge.
    */
   #decodeState(s: DecodeState, resolver: AnyResolver, r: StateReader, i: number): void {
-    if (r.peek() === 1 && this.#fastLane(s, resolver)) {
+    if (r.peek() === 2 && this.#fastLane(s, resolver)) {
       if (s.lone.capacity === 0) s.lone = new SiblingColumns(s.total);
       if (s.loneReader.read(r, s.lone, i)) return;
     }

@@ -5,7 +5,6 @@ import { StateWriter } from "../state-codec.ts";
 import { type ReplicaId, VersionVector } from "../version-vector.ts";
 import { Writer } from "../writer.ts";
 import {
-  FIXED_HEADER_BYTES,
   FORMAT_VERSION,
   KIND_CODES,
   MAGIC_0,
@@ -42,25 +41,28 @@ export function encodePayload(
     }
   }
 
-  const body = new StateWriter(replicaIndex, table, 64 + entries.length * 24);
+  // The resolver table in order of first use; an entry names its resolver only when there are several.
+  let last: AnyResolver | undefined;
+  for (const e of entries) {
+    if (e.resolver === last || resolverIndex.has(e.resolver)) continue;
+    last = e.resolver;
+    resolverIndex.set(last, resolvers.length);
+    resolvers.push(last);
+  }
+  const several = resolvers.length > 1;
+  const body = new StateWriter(replicaIndex, table, 64 + entries.length * 16);
   body.uint(entries.length);
   const keys = new KeyEncoder();
   for (const e of entries) {
     keys.write(e.key, body);
-    let ri = resolverIndex.get(e.resolver);
-    if (ri === undefined) {
-      ri = resolvers.length;
-      resolverIndex.set(e.resolver, ri);
-      resolvers.push(e.resolver);
-    }
-    body.uint(ri);
+    if (several) body.uint(resolverIndex.get(e.resolver) as number);
     e.resolver.encode(e.state, body);
   }
 
-  const head = new Writer(FIXED_HEADER_BYTES);
-  head.raw(new Uint8Array([MAGIC_0, MAGIC_1, FORMAT_VERSION, KIND_CODES[kind]]));
-  head.raw(fingerprint);
+  // The fixed header, then the tables (seal puts the length between them).
   const tables = new Writer(64 + table.length * 9);
+  tables.raw(new Uint8Array([MAGIC_0, MAGIC_1, FORMAT_VERSION, KIND_CODES[kind]]));
+  tables.raw(fingerprint);
   tables.uint(resolvers.length);
   for (const r of resolvers) {
     tables.string(r.id);
@@ -72,5 +74,5 @@ export function encodePayload(
     hexToBytes8(r, id);
     tables.raw(id);
   }
-  return seal([head.finish(), tables.finish(), ctx.finish(), body.finish()]);
+  return seal([tables.finish(), ctx.finish(), body.finish()]);
 }

@@ -3,7 +3,7 @@ import type { AnyResolver } from "../key-rules.ts";
 import type { ReplicaId } from "../version-vector.ts";
 
 /** Version of the binary format written by this package (see docs/FORMAT.md). */
-export const FORMAT_VERSION = 2;
+export const FORMAT_VERSION = 3;
 
 /** What a payload carries: a full state, a delta since a version vector, or one operation. */
 export type PayloadKind = "state" | "delta" | "op";

@@ -22,11 +22,16 @@ import {
   SINGLE_WRITE_KIND,
 } from "./format.ts";
 
-/** Bytes of `n` as a `uint`. */
-function uintBytes(n: number): number {
-  let bytes = 1;
-  for (let v = n; v >= 0x80; v = Math.floor(v / 0x80)) bytes++;
-  return bytes;
+/** Writes `v` as a `uint` at `at`; returns the offset after it. */
+export function putUint(buf: Uint8Array, at: number, v: number): number {
+  let p = at;
+  let n = v;
+  while (n >= 0x80) {
+    buf[p++] = (n % 0x80) | 0x80;
+    n = Math.floor(n / 0x80);
+  }
+  buf[p++] = n;
+  return p;
 }
 
 /**
@@ -36,21 +41,14 @@ function uintBytes(n: number): number {
 export function seal(parts: readonly Uint8Array[]): Uint8Array {
   let content = 0;
   for (const p of parts) content += p.length;
-  // The length counts itself: the smallest varint size that fits the total it makes.
-  let lengthBytes = 1;
-  while (uintBytes(content + lengthBytes + CHECKSUM_BYTES) !== lengthBytes) lengthBytes++;
-  const total = content + lengthBytes + CHECKSUM_BYTES;
+  // The length counts itself: the fewest varint bytes n whose total fits in n bytes.
+  let n = 1;
+  while (content + n + CHECKSUM_BYTES >= 128 ** n) n++;
+  const total = content + n + CHECKSUM_BYTES;
   const out = new Uint8Array(total);
   const first = parts[0] as Uint8Array;
   out.set(first, 0);
-  let at = FIXED_HEADER_BYTES;
-  for (let v = total; ; v = Math.floor(v / 0x80)) {
-    if (v < 0x80) {
-      out[at++] = v;
-      break;
-    }
-    out[at++] = (v % 0x80) | 0x80;
-  }
+  let at = putUint(out, FIXED_HEADER_BYTES, total);
   out.set(first.subarray(FIXED_HEADER_BYTES), at);
   at += first.length - FIXED_HEADER_BYTES;
   for (let i = 1; i < parts.length; i++) {
@@ -73,16 +71,8 @@ export function sealSingleWrite(content: Uint8Array, fingerprint: Uint8Array): U
   if (total >= 0x80) total++;
   if (total >= 0x4000) total++;
   const out = new Uint8Array(total);
-  for (let i = 0; i < head; i++) out[i] = content[i] as number;
-  let at = head;
-  for (let v = total; ; v = Math.floor(v / 0x80)) {
-    if (v < 0x80) {
-      out[at++] = v;
-      break;
-    }
-    out[at++] = (v % 0x80) | 0x80;
-  }
-  out.set(content.subarray(head), at);
+  out.set(content.subarray(0, head));
+  out.set(content.subarray(head), putUint(out, head, total));
   writeShortChecksum(out, total - SHORT_CHECKSUM_BYTES, fingerprint);
   return out;
 }

@@ -1,5 +1,6 @@
 // Keys and replica ids in a payload: front coding on UTF-8 bytes, both ways, and 8-byte ids.
 import type { KeyMatcher } from "../key-matcher.ts";
+import { utf8String } from "../reader.ts";
 import type { StateReader, StateWriter } from "../state-codec.ts";
 import type { ReplicaId } from "../version-vector.ts";
 
@@ -16,7 +17,6 @@ export function bytes8ToHex(bytes: Uint8Array): ReplicaId {
 }
 
 const utf8 = new TextEncoder();
-const utf8Decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** UTF-8 bytes of `key`, into `scratch` when it is ASCII and fits (no allocation), else a new array. */
 function keyBytes(key: string, scratch: Uint8Array): Uint8Array {
@@ -34,8 +34,9 @@ function keyBytes(key: string, scratch: Uint8Array): Uint8Array {
 }
 
 /**
- * Writes sorted keys front-coded on their UTF-8 bytes: the length shared with the previous key,
- * then the rest. One per encoded payload.
+ * Writes sorted keys front-coded on their UTF-8 bytes: one `uint` of 16 × the suffix's length +
+ * the shared prefix's length (15 and above: 15, then a `uint` of the rest), then the suffix. One
+ * per encoded payload.
  */
 export class KeyEncoder {
   #prev: Uint8Array = new Uint8Array(0);
@@ -49,41 +50,15 @@ export class KeyEncoder {
     const n = Math.min(prev.length, bytes.length);
     let p = 0;
     while (p < n && prev[p] === bytes[p]) p++;
-    out.uint(p);
-    out.bytes(bytes.subarray(p));
+    out.uint((bytes.length - p) * 16 + Math.min(p, 15));
+    if (p >= 15) out.uint(p - 15);
+    out.raw(bytes.subarray(p));
     this.#prev = bytes;
     if (bytes.buffer === this.#scratchA.buffer) {
       const a = this.#scratchA;
       this.#scratchA = this.#scratchB;
       this.#scratchB = a;
     }
-  }
-}
-
-/**
- * Node's native one-byte string constructor when present (`Buffer.prototype.latin1Slice`): builds
- * an ASCII key straight from the bytes, without intermediate views. Elsewhere, TextDecoder.
- */
-export const latin1Slice: ((this: Uint8Array, start: number, end: number) => string) | undefined = (
-  globalThis as {
-    Buffer?: { prototype: { latin1Slice?: (this: Uint8Array, start: number, end: number) => string } };
-  }
-).Buffer?.prototype.latin1Slice;
-
-/** Decodes a key's UTF-8 bytes into a flat string. */
-function decodeKey(buf: Uint8Array, length: number, r: StateReader): string {
-  let ascii = true;
-  for (let i = 0; i < length; i++) {
-    if ((buf[i] as number) >= 0x80) {
-      ascii = false;
-      break;
-    }
-  }
-  if (ascii && latin1Slice !== undefined) return latin1Slice.call(buf, 0, length);
-  try {
-    return utf8Decoder.decode(buf.subarray(0, length));
-  } catch {
-    return r.fail("key is not valid UTF-8");
   }
 }
 
@@ -117,9 +92,11 @@ export class KeyDecoder {
   read(r: StateReader, i: number, matcher: KeyMatcher | undefined, slots: Int32Array | undefined): string {
     const prevLen = this.#prevLen;
     let buf = this.#buf;
-    const p = r.uint();
+    const h = r.uint();
+    const n = Math.floor(h / 16);
+    let p = h % 16;
+    if (p === 15) p += r.uint();
     if (p > prevLen) r.fail(`key prefix ${p} longer than the previous key`);
-    const n = r.uint();
     const maxKeyBytes = r.limits.maxKeyBytes;
     if (p + n > maxKeyBytes) r.fail(`key of ${p + n} bytes exceeds the limit ${maxKeyBytes}`);
     if (p + n > buf.length) {
@@ -141,7 +118,7 @@ export class KeyDecoder {
     this.#prevLen = length;
     let key = matcher?.match(buf, length);
     if (key === undefined) {
-      key = decodeKey(buf, length, r);
+      key = utf8String(buf, 0, length) ?? r.fail("key is not valid UTF-8");
       if (matcher?.absent === true) (slots as Int32Array)[i] = -1;
     } else (slots as Int32Array)[i] = matcher?.slot ?? -2;
     if (order < 0 && !(key > this.#prev)) r.fail("keys not in strictly increasing order");

@@ -3,7 +3,7 @@ import { MAX_COUNTER, MAX_WALL } from "@converge/hlc";
 import { SHORT_CHECKSUM_BYTES, writeShortChecksum } from "../checksum.ts";
 import { DecodeError, ResolverMismatchError } from "../errors.ts";
 import { type AnyResolver, type KeyRules, resolverName } from "../key-rules.ts";
-import { Reader } from "../reader.ts";
+import { Reader, utf8String } from "../reader.ts";
 import { isRegister } from "../register/register-resolver.ts";
 import type { DecodeLimits } from "../state-codec.ts";
 import { readValue, Tag, type Value, writeValue } from "../value.ts";
@@ -17,8 +17,8 @@ import {
   SINGLE_WRITE_HEADER_BYTES,
   SINGLE_WRITE_KIND,
 } from "./format.ts";
-import { type PayloadFrame, setUintEnd, uintAt, uintEnd } from "./header.ts";
-import { bytes8ToHex, hexToBytes8, latin1Slice } from "./keys.ts";
+import { type PayloadFrame, putUint, setUintEnd, uintAt, uintEnd } from "./header.ts";
+import { bytes8ToHex, hexToBytes8 } from "./keys.ts";
 
 /** Where the fields start when the length takes one byte (an op shorter than 128 bytes). */
 const BODY = SINGLE_WRITE_HEADER_BYTES + 1;
@@ -29,28 +29,10 @@ const BODY = SINGLE_WRITE_HEADER_BYTES + 1;
 const scratch = new Uint8Array(MAX_SINGLE_WRITE_BYTES + 1);
 scratch.set([MAGIC_0, MAGIC_1, FORMAT_VERSION, SINGLE_WRITE_KIND]);
 const utf8 = new TextEncoder();
-const utf8Decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** The replica id whose 8 bytes {@link lastIdBytes} hold (a writer sends under one id). */
 let lastId = "";
 const lastIdBytes = new Uint8Array(8);
-
-/** Writes `v` as a `uint` at `at`; returns the offset after it. */
-function putUint(buf: Uint8Array, at: number, v: number): number {
-  let p = at;
-  let n = v;
-  // Float arithmetic while the value exceeds 31 bits (a wall time), integer shifts after.
-  while (n > 0x7fffffff) {
-    buf[p++] = (n % 0x80) | 0x80;
-    n = Math.floor(n / 0x80);
-  }
-  while (n >= 0x80) {
-    buf[p++] = (n & 0x7f) | 0x80;
-    n >>>= 7;
-  }
-  buf[p++] = n;
-  return p;
-}
 
 /**
  * Writes `value` at `at` (the `Value` encoding of docs/FORMAT.md); returns the offset after it,
@@ -146,10 +128,6 @@ export interface SingleWrite {
 const lastReadBytes = new Uint8Array(8);
 let lastReadId = "";
 
-function truncated(what: string, at: number): never {
-  throw new DecodeError("DECODE_TRUNCATED", `payload ends inside ${what}`, at);
-}
-
 function malformed(message: string, at: number): never {
   throw new DecodeError("DECODE_MALFORMED", message, at);
 }
@@ -182,19 +160,7 @@ function valueAt(bytes: Uint8Array, at: number, end: number, limits: DecodeLimit
 function keyAt(bytes: Uint8Array, at: number, end: number, limits: DecodeLimits): string {
   if (end - at > limits.maxKeyBytes)
     malformed(`key of ${end - at} bytes exceeds the limit ${limits.maxKeyBytes}`, at);
-  let ascii = true;
-  for (let i = at; i < end; i++) {
-    if ((bytes[i] as number) >= 0x80) {
-      ascii = false;
-      break;
-    }
-  }
-  if (ascii && latin1Slice !== undefined) return latin1Slice.call(bytes, at, end);
-  try {
-    return utf8Decoder.decode(bytes.subarray(at, end));
-  } catch {
-    return malformed("key is not valid UTF-8", at);
-  }
+  return utf8String(bytes, at, end) ?? malformed("key is not valid UTF-8", at);
 }
 
 /**
@@ -212,11 +178,11 @@ export function readSingleWrite(
 ): SingleWrite {
   const end = frame.end;
   let at = frame.start;
-  if (end - at < 8) truncated("8 raw bytes", at);
+  if (end - at < 8) throw new DecodeError("DECODE_TRUNCATED", "payload ends inside 8 raw bytes", at);
   const replica = intern(idAt(bytes, at));
   at += 8;
   const seq = uintAt(bytes, at, end);
-  if (seq === 0) malformed("sequence number 0", uintEnd);
+  if (seq === 0 || seq > MAX_ZIGZAG) malformed("sequence number out of range", uintEnd);
   const wall = uintAt(bytes, uintEnd, end);
   if (wall > MAX_WALL) malformed(`wall time ${wall} out of range`, uintEnd);
   const counter = uintAt(bytes, uintEnd, end);

@@ -6,7 +6,7 @@ import type { SiblingColumns } from "./sibling-columns.ts";
 
 /**
  * Reads, in one pass over the bytes, a register state holding one value and nothing else —
- * sibling count 1, replica, seq, time, value, clock count 0 — straight into columns. One per
+ * header 2 (one sibling, no clock), replica, seq delta, time, value — straight into columns. One per
  * payload decoder; its only state is the offset after the last short varint it read.
  */
 export class LoneReader {
@@ -57,13 +57,14 @@ export class LoneReader {
     const end = r.end;
     const start = r.offset;
     let pos = start;
-    if (end - pos < 6 || buf[pos] !== 1) return false;
+    if (end - pos < 6 || buf[pos] !== 2) return false;
     const ri = this.#short(buf, pos + 1, end);
     if (ri < 0) return false;
     const replica = r.table[ri];
     if (replica === undefined || ri > r.replicasUsed) return false;
-    const seq = this.#short(buf, this.#after, end);
-    if (seq <= 0) return false;
+    const zs = this.#short(buf, this.#after, end);
+    const seq = zs < 0 ? 0 : r.seqAfter(ri, zs % 2 === 0 ? zs / 2 : -(zs + 1) / 2);
+    if (seq === 0) return false;
     let z = this.#short(buf, this.#after, end);
     if (z < 0) {
       // A long time delta (the payload's first time, or a jump): read as the resolver would.
@@ -88,9 +89,8 @@ export class LoneReader {
       value = r.value();
       pos = r.offset;
     }
-    if (pos >= end || buf[pos] !== 0) return undo(r, start);
-    r.seek(pos + 1);
-    r.noteRead(ri, wall, counter, replica);
+    r.seek(pos);
+    r.noteRead(ri, seq, wall, counter, replica);
     out.write(i, ri, seq, wall, counter, value);
     return true;
   }

@@ -167,20 +167,19 @@ export function registerResolver<In extends Value, Out>(
     },
     encode: (state, w: StateWriter) => {
       const siblings = siblingsOf(state);
-      w.uint(siblings.length);
-      for (const s of siblings) {
-        w.replica(s.replica);
-        w.uint(s.seq);
-        w.time(s.wall, s.counter);
-        w.value(s.value);
-      }
-      // Clock entries not implied by a sibling's dot.
-      if (state instanceof Sibling) return w.uint(0);
-      const c = state.clock;
+      // Clock entries not implied by a sibling's dot; the header is 2 × siblings + (any extra).
+      const c = state instanceof Sibling ? NO_CLOCK : state.clock;
       let extra = 0;
       for (let i = 0; i < c.length; i += 2)
         if (!siblings.some((s) => s.replica === c[i] && s.seq === c[i + 1])) extra++;
-      w.uint(extra);
+      w.uint(siblings.length * 2 + (extra > 0 ? 1 : 0));
+      for (const s of siblings) {
+        w.dot(s.replica, s.seq);
+        w.time(s.wall, s.counter);
+        w.value(s.value);
+      }
+      if (extra === 0) return;
+      w.uint(extra - 1);
       for (let i = 0; i < c.length; i += 2) {
         if (siblings.some((s) => s.replica === c[i] && s.seq === c[i + 1])) continue;
         w.replica(c[i] as ReplicaId);
@@ -188,19 +187,18 @@ export function registerResolver<In extends Value, Out>(
       }
     },
     decode: (r: StateReader) => {
-      const n = r.count(4, "sibling");
+      const h = r.count(2, "register header");
+      const n = Math.floor(h / 2);
+      if (h === 0) r.fail("register state with neither values nor clock");
       const readSibling = (): Sibling => {
-        const replica = r.replica();
-        const seq = r.seq();
+        const replica = r.dot();
+        const seq = r.lastSeq;
         const wall = r.time(replica);
         return new Sibling(replica, seq, wall, r.lastCounter, r.value());
       };
       // The common case — one sibling, nothing else seen — allocates just the sibling.
       const first = n > 0 ? readSibling() : undefined;
-      if (n === 1 && r.remaining > 0 && r.peek() === 0) {
-        r.uint();
-        return first as Sibling;
-      }
+      if (h === 2) return first as Sibling;
       const siblings: Sibling[] = first === undefined ? [] : [first];
       for (let i = 1; i < n; i++) {
         const s = readSibling();
@@ -208,8 +206,7 @@ export function registerResolver<In extends Value, Out>(
           r.fail("register siblings not sorted by replica");
         siblings.push(s);
       }
-      const m = r.count(2, "clock entry");
-      if (m === 0 && n === 0) r.fail("register state with neither values nor clock");
+      const m = h % 2 === 0 ? 0 : r.count(2, "clock entry") + 1;
       const extra: (ReplicaId | number)[] = [];
       let last = "";
       for (let i = 0; i < m; i++) {

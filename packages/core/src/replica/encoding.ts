@@ -40,21 +40,14 @@ export class Encoding {
     return encodePayload("state", this.#rules.fingerprint, this.#context, entries);
   }
 
-  /** Everything a replica at `since` lacks: the keys the change index names, re-checked against their states. */
+  /**
+   * Everything a replica at `since` lacks: the keys the change index names, re-checked against
+   * their states (see {@link Encoding.entries}).
+   */
   delta(since: VersionVector): Uint8Array {
-    const candidates = this.#index.keysAfter(since);
-    const keys: string[] = [];
-    for (const key of candidates) {
-      const s = this.#store.get(key);
-      if (s === undefined) continue;
-      let newer = false;
-      this.#resolverFor(key).versions(s, (r, q) => {
-        if (q > since.get(r)) newer = true;
-      });
-      if (newer) keys.push(key);
-    }
     const seen = (r: ReplicaId, q: number): boolean => since.includes(r, q);
-    return encodePayload("delta", this.#rules.fingerprint, this.#context, this.entries(keys, seen), since);
+    const entries = this.entries(this.#index.keysAfter(since), seen, since);
+    return encodePayload("delta", this.#rules.fingerprint, this.#context, entries, since);
   }
 
   /**
@@ -85,22 +78,40 @@ export class Encoding {
   }
 
   /**
-   * Payload entries for `keys`, sorted; with `seen`, each state is cut to what a replica that saw
-   * those operations lacks (`Resolver.delta`, when the key's resolver has one).
+   * Payload entries for the stored `keys`, sorted, one store lookup each; with `seen`, each state
+   * is cut to what a replica that saw those operations lacks (`Resolver.delta`, when the key's
+   * resolver has one); with `since`, only keys whose state holds an operation `since` lacks.
    */
-  entries(keys: Iterable<string>, seen?: (replica: ReplicaId, seq: number) => boolean): PayloadEntry[] {
-    const list = [...keys].sort();
-    const out: PayloadEntry[] = new Array(list.length);
-    for (let i = 0; i < list.length; i++) {
-      const key = list[i] as string;
+  entries(
+    keys: Iterable<string>,
+    seen?: (replica: ReplicaId, seq: number) => boolean,
+    since?: VersionVector,
+  ): PayloadEntry[] {
+    const store = this.#store;
+    const out: PayloadEntry[] = [];
+    let newer = false;
+    const check = (r: ReplicaId, q: number): void => {
+      if (q > (since as VersionVector).get(r)) newer = true;
+    };
+    for (const key of keys) {
+      const slot = store.slotOf(key);
+      if (slot < 0) continue;
+      const state = store.stateAt(slot);
       const resolver = this.#resolverFor(key);
-      const state = this.#store.get(key);
-      out[i] = {
-        key,
-        resolver,
-        state: seen === undefined || resolver.delta === undefined ? state : resolver.delta(state, seen),
-      };
+      newer = since === undefined;
+      if (!newer) resolver.versions(state, check);
+      if (newer)
+        out.push({
+          key,
+          resolver,
+          state: seen === undefined || resolver.delta === undefined ? state : resolver.delta(state, seen),
+        });
     }
-    return out;
+    return out.sort(byKey);
   }
+}
+
+/** Payload entries in key order (JavaScript string order; keys are unique). */
+function byKey(a: PayloadEntry, b: PayloadEntry): number {
+  return a.key < b.key ? -1 : 1;
 }
