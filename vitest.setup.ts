@@ -8,6 +8,11 @@ const { seed, numRuns } = runConfig({}, 100);
 fc.configureGlobal({
   seed,
   numRuns,
+  // A property (its shrinking included) that runs past 3 minutes per 100 runs fails, reporting the
+  // counterexample shrunk so far: synchronous code blocks vitest's own timeout, and a failure whose
+  // shrinking never ended once stalled a CI run with no report at all.
+  interruptAfterTimeLimit: 1_800 * numRuns,
+  markInterruptAsFailure: true,
   reporter: (details) => {
     if (details.failed) {
       const cause = details.errorInstance;
