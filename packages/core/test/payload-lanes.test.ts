@@ -63,6 +63,30 @@ describe("payload decoder lanes", () => {
     );
   });
 
+  // Regression, shrunk from seed 638396601: two keys written by one replica with seqs near 2^52.
+  // Dots are coded as deltas from the replica's previous seq, so the second key's delta was short
+  // and took the lone lane, whose 32-bit seq column kept only 2^32 − 49 of 2^52 − 49.
+  it("a short seq delta to a seq past 32 bits is read whole (regression)", () => {
+    const ff = "00000000000000ff";
+    const states = [
+      new Sibling(ff, 2 ** 52 - 20, 82_478_811_193_269, 5, 1),
+      new Sibling(ff, 2 ** 52 - 49, 253_336_118_367_645, 12, 2),
+      new Sibling(ff, 2 ** 32 + 3, 253_336_118_367_646, 0, 3),
+      new Sibling(ff, 2 ** 32 - 1, 253_336_118_367_647, 0, 4),
+    ];
+    const entries = states.map((state, i) => ({ key: `k${i}`, resolver: testLww, state }));
+    const decoder = new PayloadDecoder(
+      encodePayload("state", compiled.fingerprint, new CausalContext(), entries),
+      compiled,
+      DEFAULT_DECODE_LIMITS,
+      (r) => r,
+    );
+    decoder.next(Number.POSITIVE_INFINITY);
+    expect(states.map((_, i) => fields(decoder.stateAt(i)))).toEqual(states.map(fields));
+    // The last fits 32 bits and its delta is short: the lone lane still takes it.
+    expect(decoder.isLone(3)).toBe(true);
+  });
+
   it("the lone lane takes plain lone values, long first time deltas included", () => {
     const states = [
       new Sibling("000000000000000a", 7, 1_764_000_000_000, 3, "x"),

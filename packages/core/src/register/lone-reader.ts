@@ -64,7 +64,8 @@ export class LoneReader {
     if (replica === undefined || ri > r.replicasUsed) return false;
     const zs = this.#short(buf, this.#after, end);
     const seq = zs < 0 ? 0 : r.seqAfter(ri, zs % 2 === 0 ? zs / 2 : -(zs + 1) / 2);
-    if (seq === 0) return false;
+    // A seq past 32 bits does not fit the columns (a short delta can reach one): the resolver reads it.
+    if (seq === 0 || seq > MAX_COLUMN_SEQ) return false;
     let z = this.#short(buf, this.#after, end);
     if (z < 0) {
       // A long time delta (the payload's first time, or a jump): read as the resolver would.
@@ -95,6 +96,9 @@ export class LoneReader {
     return true;
   }
 }
+
+/** The largest seq {@link SiblingColumns} hold (a Uint32Array column). */
+const MAX_COLUMN_SEQ = 0xffffffff;
 
 /** Returns `r` to `offset` (nothing read) and says so: false. */
 function undo(r: StateReader, offset: number): false {
