@@ -165,6 +165,7 @@ export function renderDelta(results: readonly DeltaResult[]): string {
         `${d.changed}`,
         r.impl,
         fmtMs(r.medianMs),
+        r.afterGcMedianMs === undefined ? "-" : fmtMs(r.afterGcMedianMs),
         fmtInt(r.deltaBytes),
         `${r.samplesMs.length}`,
       ]);
@@ -177,20 +178,23 @@ export function renderDelta(results: readonly DeltaResult[]): string {
       { header: "changed", align: R },
       { header: "implementation" },
       { header: "median (encode+apply)", align: R },
+      { header: "after a forced GC", align: R },
       { header: "delta bytes", align: R },
       { header: "reps", align: R },
     ],
     rows,
   );
+  const note =
+    "\n   Reps run in two blocks of the same size: back to back, as a live sync loop runs them (the median), then each right after a forced full GC (a JS heap pays for a collection in the operations after it; Loro's wasm heap is not collected).";
   const first = results[0];
   const last = results[results.length - 1];
-  if (first === undefined || last === undefined || first === last) return table;
+  if (first === undefined || last === undefined || first === last) return table + note;
   const scaling = (impl: string): string => {
     const a = first.results.find((r) => r.impl === impl)?.medianMs;
     const b = last.results.find((r) => r.impl === impl)?.medianMs;
     return fmtRatio(ratio(b, a));
   };
-  return `${table}\n   time at ${fmtCount(last.keys)} / time at ${fmtCount(first.keys)} keys (≈1× means O(changed)): converge ${scaling("converge")}, Yjs ${scaling("Yjs")}, Loro ${scaling("Loro")}`;
+  return `${table}${note}\n   time at ${fmtCount(last.keys)} / time at ${fmtCount(first.keys)} keys (≈1× means O(changed)): converge ${scaling("converge")}, Yjs ${scaling("Yjs")}, Loro ${scaling("Loro")}`;
 }
 
 /** Workload 3. */

@@ -2,14 +2,24 @@ import { LoroDoc } from "loro-crdt";
 import * as Y from "yjs";
 import type { BenchConfig } from "../config.ts";
 import { keyOf, spreadIndexes } from "../keys.ts";
-import { collectGarbage, measure, type Timing } from "../measure.ts";
+import { collectGarbage, measure, median, type Timing } from "../measure.ts";
 import { lwwReplica, NODE_A, NODE_B } from "../replicas.ts";
 
-/** One implementation's delta sync: time of encode + apply, and the delta's size. */
+/**
+ * One implementation's delta sync: time of encode + apply, and the delta's size, in two blocks of
+ * reps: back to back (what a live sync loop does), then each right after a forced full GC.
+ */
 export interface DeltaImplResult {
   readonly impl: string;
+  /** Median of the reps run back to back, with collection left to the engine. */
   readonly medianMs: number;
   readonly samplesMs: readonly number[];
+  /**
+   * Median of the reps run right after a forced full GC (every rep was, before 2026-12-02; results
+   * from then lack it).
+   */
+  readonly afterGcMedianMs?: number;
+  readonly afterGcSamplesMs?: readonly number[];
   /** Median delta size over the repetitions. */
   readonly deltaBytes: number;
 }
@@ -29,8 +39,31 @@ function medianSize(sizes: readonly number[]): number {
   return sorted[sorted.length >> 1] ?? 0;
 }
 
-function result(impl: string, timing: Timing, sizes: readonly number[]): DeltaImplResult {
-  return { impl, medianMs: timing.medianMs, samplesMs: timing.samplesMs, deltaBytes: medianSize(sizes) };
+/**
+ * Measure options for `reps` reps of each kind: no GC by `measure` itself. The first reps (after
+ * the warm-ups) run back to back; then {@link afterGc} collects before each of the rest. Two
+ * blocks, not alternating reps: a rep right after one that followed a forced GC still pays for it.
+ */
+function twoBlocks(reps: number) {
+  return { reps: reps * 2, warmup: WARMUP, gc: false };
+}
+
+/** Setup's part of {@link twoBlocks}: a full GC before each rep of the second block. */
+function afterGc(round: number, reps: number): void {
+  if (round >= WARMUP + reps) collectGarbage();
+}
+
+function result(impl: string, timing: Timing, sizes: readonly number[], reps: number): DeltaImplResult {
+  const backToBack = timing.samplesMs.slice(0, reps);
+  const afterGcs = timing.samplesMs.slice(reps);
+  return {
+    impl,
+    medianMs: median(backToBack),
+    samplesMs: backToBack,
+    afterGcMedianMs: median(afterGcs),
+    afterGcSamplesMs: afterGcs,
+    deltaBytes: medianSize(sizes),
+  };
 }
 
 /** A single writer A with n keys, B synced from A's full state; each round changes `changed` keys on A. */
@@ -43,10 +76,11 @@ function convergeDelta(n: number, changed: number, reps: number): DeltaImplResul
   let last: number[] = [];
   const sizes: number[] = [];
   const timing = measure(
-    { reps, warmup: WARMUP },
+    twoBlocks(reps),
     () => {
       last = spreadIndexes(n, changed, round);
       for (const i of last) a.set(keyOf(i), 2000 + round);
+      afterGc(round, reps);
       round++;
       return undefined;
     },
@@ -63,7 +97,7 @@ function convergeDelta(n: number, changed: number, reps: number): DeltaImplResul
       if (b.size !== n) throw new Error(`converge delta: B has ${b.size} keys, expected ${n}`);
     },
   );
-  return result("converge", timing, sizes.slice(WARMUP));
+  return result("converge", timing, sizes.slice(WARMUP), reps);
 }
 
 function yjsDelta(n: number, changed: number, reps: number): DeltaImplResult {
@@ -81,12 +115,13 @@ function yjsDelta(n: number, changed: number, reps: number): DeltaImplResult {
   let last: number[] = [];
   const sizes: number[] = [];
   const timing = measure(
-    { reps, warmup: WARMUP },
+    twoBlocks(reps),
     () => {
       last = spreadIndexes(n, changed, round);
       a.transact(() => {
         for (const i of last) ma.set(keyOf(i), 2000 + round);
       });
+      afterGc(round, reps);
       round++;
       return undefined;
     },
@@ -105,7 +140,7 @@ function yjsDelta(n: number, changed: number, reps: number): DeltaImplResult {
   );
   a.destroy();
   b.destroy();
-  return result("Yjs", timing, sizes.slice(WARMUP));
+  return result("Yjs", timing, sizes.slice(WARMUP), reps);
 }
 
 /** Loro: an update export since B's oplog version, imported on B. */
@@ -123,11 +158,12 @@ function loroDelta(n: number, changed: number, reps: number): DeltaImplResult {
   let last: number[] = [];
   const sizes: number[] = [];
   const timing = measure(
-    { reps, warmup: WARMUP },
+    twoBlocks(reps),
     () => {
       last = spreadIndexes(n, changed, round);
       for (const i of last) ma.set(keyOf(i), 2000 + round);
       a.commit();
+      afterGc(round, reps);
       round++;
       return undefined;
     },
@@ -146,7 +182,7 @@ function loroDelta(n: number, changed: number, reps: number): DeltaImplResult {
   );
   a.free();
   b.free();
-  return result("Loro", timing, sizes.slice(WARMUP));
+  return result("Loro", timing, sizes.slice(WARMUP), reps);
 }
 
 /** Delta encode + apply after a few keys changed on an otherwise synced large replica. */
