@@ -2,6 +2,19 @@ import type { ReplicaId, VersionVector } from "./version-vector.ts";
 
 /** Operations per bucket: a query scans at most one partly-old bucket per replica. */
 const BUCKET_BITS = 8;
+/**
+ * Most empty buckets one record may add to a replica's array. A seq past that (a jump of 2^18
+ * seqs or more, which only a sparse or hostile history has) goes to the replica's map of far
+ * buckets: an array indexed by such a seq would be huge, slow to walk, or (past 2^32 − 2 buckets)
+ * not an array element at all.
+ */
+const MAX_GAP = 1024;
+
+/** A replica's buckets: dense by bucket number, and any far past the dense end. */
+interface ReplicaLog {
+  readonly dense: string[][];
+  far: Map<number, string[]> | undefined;
+}
 
 /**
  * Index from (replica, seq) to the keys whose state holds that replica's operation `seq`, so a
@@ -12,14 +25,14 @@ const BUCKET_BITS = 8;
  * only costs a check.
  */
 export class ChangeLog {
-  // Per replica, its buckets by bucket number (a replica's seqs are dense, so an array).
-  readonly #logs = new Map<ReplicaId, string[][]>();
+  // Per replica, its buckets by bucket number (a replica's seqs are dense, so mostly an array).
+  readonly #logs = new Map<ReplicaId, ReplicaLog>();
   #entries = 0;
   #stale = 0;
 
   // The last replica recorded ("" matches no replica id), its log, and the last bucket written.
   #lastReplica: ReplicaId = "";
-  #lastLog: string[][] | undefined;
+  #lastLog: ReplicaLog | undefined;
   #lastBucketNumber = -1;
   #lastBucket: string[] = [];
 
@@ -32,16 +45,25 @@ export class ChangeLog {
     }
     let log = replica === this.#lastReplica ? this.#lastLog : this.#logs.get(replica);
     if (log === undefined) {
-      log = [];
+      log = { dense: [], far: undefined };
       this.#logs.set(replica, log);
     }
     this.#lastReplica = replica;
     this.#lastLog = log;
-    let bucket = log[b];
-    if (bucket === undefined) {
-      bucket = [key];
-      log[b] = bucket;
-    } else bucket.push(key);
+    const dense = log.dense;
+    let bucket: string[] | undefined;
+    if (b <= dense.length + MAX_GAP) {
+      bucket = dense[b];
+      if (bucket === undefined) dense[b] = bucket = [];
+    } else {
+      log.far ??= new Map();
+      bucket = log.far.get(b);
+      if (bucket === undefined) {
+        bucket = [];
+        log.far.set(b, bucket);
+      }
+    }
+    bucket.push(key);
     this.#lastBucketNumber = b;
     this.#lastBucket = bucket;
     this.#entries++;
@@ -59,10 +81,10 @@ export class ChangeLog {
    */
   keysAfter(since: VersionVector): Set<string> {
     const out = new Set<string>();
-    for (const [replica, log] of this.#logs) {
-      for (let b = Math.floor((since.get(replica) + 1) / (1 << BUCKET_BITS)); b < log.length; b++) {
-        for (const k of log[b] ?? []) out.add(k);
-      }
+    for (const [replica, { dense, far }] of this.#logs) {
+      const first = Math.floor((since.get(replica) + 1) / (1 << BUCKET_BITS));
+      for (let b = first; b < dense.length; b++) for (const k of dense[b] ?? []) out.add(k);
+      if (far !== undefined) for (const [b, keys] of far) if (b >= first) for (const k of keys) out.add(k);
     }
     return out;
   }

@@ -141,6 +141,32 @@ describe("the single-write op (kind 4)", () => {
     }
   });
 
+  // Regression: the change log kept a replica's seqs in an array by seq / 256, so one write with a
+  // far seq (any seq up to 2^52 − 1 is valid) made every delta walk 2^28 empty buckets (10 s at
+  // 2^36), and past 2^40 the bucket was not an array element and deltas left the write out.
+  it("a write with a far seq reaches every delta, without a walk proportional to the seq (regression)", () => {
+    const time = { now: 1_764_150_000_000 };
+    const b = replica(B, time);
+    b.set("near", 1);
+    const seqs = [2 ** 30, 2 ** 36, 2 ** 41, 2 ** 52 - 1];
+    seqs.forEach((seq, i) => {
+      const op = encodeSingleWrite(fingerprint, `far:${i}`, A, seq, time.now, 0, seq) as Uint8Array;
+      expect(b.applyOp(op)).toEqual({ changed: 1, duplicate: false });
+    });
+    const start = performance.now();
+    const c = replica("00000000000000c3", time);
+    c.applyDelta(b.encodeDelta(c.versionVector()));
+    expect(performance.now() - start).toBeLessThan(2000);
+    expect(seqs.map((_, i) => c.get(`far:${i}`))).toEqual(seqs);
+    expect(c.get("near")).toBe(1);
+    expect(hex(c.encodeState())).toBe(hex(b.encodeState()));
+    // A receiver that holds one of them already ends with the same state.
+    const d = replica("00000000000000d4", time);
+    d.applyOp(encodeSingleWrite(fingerprint, "far:1", A, 2 ** 36, time.now, 0, 2 ** 36) as Uint8Array);
+    d.applyDelta(b.encodeDelta(d.versionVector()));
+    expect(hex(d.encodeState())).toBe(hex(b.encodeState()));
+  });
+
   it("applyAsync and payloadKeys read it as applyOp does", async () => {
     const time = { now: 1_764_150_000_000 };
     const [op] = opsOf((a) => a.set("mv:ü", { n: [1, 2] }), time);
