@@ -18,46 +18,46 @@ export function bytes8ToHex(bytes: Uint8Array): ReplicaId {
 
 const utf8 = new TextEncoder();
 
-/** UTF-8 bytes of `key`, into `scratch` when it is ASCII and fits (no allocation), else a new array. */
-function keyBytes(key: string, scratch: Uint8Array): Uint8Array {
-  const n = key.length;
-  if (n <= scratch.length) {
-    let i = 0;
-    for (; i < n; i++) {
-      const c = key.charCodeAt(i);
-      if (c >= 0x80) break;
-      scratch[i] = c;
-    }
-    if (i === n) return scratch.subarray(0, n);
-  }
-  return utf8.encode(key);
-}
-
 /**
  * Writes sorted keys front-coded on their UTF-8 bytes: one `uint` of 16 × the suffix's length +
  * the shared prefix's length (15 and above: 15, then a `uint` of the rest), then the suffix. One
- * per encoded payload.
+ * per encoded payload. An ASCII key is copied into a scratch array (two, the previous key's and
+ * this one's, swapped), anything else encoded, so a key costs no allocation in the common case.
  */
 export class KeyEncoder {
   #prev: Uint8Array = new Uint8Array(0);
-  #scratchA = new Uint8Array(256);
-  #scratchB = new Uint8Array(256);
+  #prevLength = 0;
+  #scratch = new Uint8Array(256);
+  #spare = new Uint8Array(256);
 
   /** Writes `key`, which must follow the previous key in JavaScript string order. */
   write(key: string, out: StateWriter): void {
-    const bytes = keyBytes(key, this.#scratchA);
+    const n = key.length;
+    let bytes = this.#scratch;
+    let length = n;
+    let i = 0;
+    if (n <= bytes.length)
+      for (; i < n; i++) {
+        const c = key.charCodeAt(i);
+        if (c >= 0x80) break;
+        bytes[i] = c;
+      }
+    if (i < n || n > bytes.length) {
+      bytes = utf8.encode(key);
+      length = bytes.length;
+    }
     const prev = this.#prev;
-    const n = Math.min(prev.length, bytes.length);
+    const m = Math.min(this.#prevLength, length);
     let p = 0;
-    while (p < n && prev[p] === bytes[p]) p++;
-    out.uint((bytes.length - p) * 16 + Math.min(p, 15));
+    while (p < m && prev[p] === bytes[p]) p++;
+    out.uint((length - p) * 16 + Math.min(p, 15));
     if (p >= 15) out.uint(p - 15);
-    out.raw(bytes.subarray(p));
+    out.range(bytes, p, length);
     this.#prev = bytes;
-    if (bytes.buffer === this.#scratchA.buffer) {
-      const a = this.#scratchA;
-      this.#scratchA = this.#scratchB;
-      this.#scratchB = a;
+    this.#prevLength = length;
+    if (bytes === this.#scratch) {
+      this.#scratch = this.#spare;
+      this.#spare = bytes;
     }
   }
 }
