@@ -40,10 +40,25 @@ function interner(id: ReplicaId): (r: ReplicaId) => ReplicaId {
   };
 }
 
+/** Each map's committer, for the shared `size` getter. */
+const committers = new WeakMap<object, StateCommitter>();
+
+/**
+ * The prototype of every map: `size` as one getter shared by all maps. A getter of its own (in the
+ * object literal, or defined on each map) puts every map in dictionary mode: 1.6 KB of properties
+ * per map against ~0.3 KB, which a server hosting many small documents pays per document.
+ */
+const facade = {
+  get size(): number {
+    return (committers.get(this) as StateCommitter).size;
+  },
+};
+
 /** Creates the parts of a replica (see replica/replica-parts.ts), each once. */
 function replicaParts(options: ReplicatedMapOptions, rules: KeyRules): ReplicaParts {
   const clock = options.clock ?? createClock(options.clockOptions);
-  const limits: DecodeLimits = { ...DEFAULT_DECODE_LIMITS, ...options.limits };
+  const limits: DecodeLimits =
+    options.limits === undefined ? DEFAULT_DECODE_LIMITS : { ...DEFAULT_DECODE_LIMITS, ...options.limits };
   const store = new KeyStore();
   const context = new CausalContext();
   const index = new ChangeIndex(context);
@@ -87,13 +102,10 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
   const local = new LocalOps(parts, async, encoding);
   const reads = new Reads(store, resolverFor);
 
-  const map: ReplicatedMap = {
+  const methods: Omit<ReplicatedMap, "size"> = {
     id,
     clock,
     fingerprint: toHex(rules.fingerprint),
-    get size() {
-      return committer.size;
-    },
     get: <T>(key: string): T | undefined => {
       checkReadKey(key, "get");
       return reads.get(key) as T | undefined;
@@ -111,7 +123,7 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     },
     decrement: (key, amount = 1) => {
       checkAmount(amount, "decrement");
-      map.increment(key, -amount);
+      methods.increment(key, -amount);
     },
     delete: (key) => local.remove(key),
     conflicts: (key) => {
@@ -149,6 +161,9 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
       return done.result;
     },
   };
+  // The shared `size` getter comes with the prototype, set before anyone holds the map.
+  const map = Object.setPrototypeOf(methods, facade) as ReplicatedMap;
+  committers.set(map, committer);
 
   if (options.state !== undefined) {
     pipeline.run(options.state, "state");
