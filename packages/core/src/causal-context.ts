@@ -7,12 +7,19 @@ import { type ReplicaId, VersionVector } from "./version-vector.ts";
  */
 export class CausalContext {
   readonly #vv = new Map<ReplicaId, number>();
-  readonly #cloud = new Map<ReplicaId, Set<number>>();
+  /** Made on the first seq seen out of order: most contexts (every op's dots) never need one. */
+  #cloud: Map<ReplicaId, Set<number>> | undefined;
+
+  /** The cloud, made if it is not yet. */
+  #clouds(): Map<ReplicaId, Set<number>> {
+    this.#cloud ??= new Map();
+    return this.#cloud;
+  }
 
   /** True when operation `seq` of `replica` has been seen. */
   has(replica: ReplicaId, seq: number): boolean {
     if (seq <= (this.#vv.get(replica) ?? 0)) return true;
-    return this.#cloud.get(replica)?.has(seq) ?? false;
+    return this.#cloud?.get(replica)?.has(seq) ?? false;
   }
 
   /** Highest contiguous seq of `replica`. */
@@ -22,18 +29,18 @@ export class CausalContext {
 
   /** True when some operation of `replica` beyond the contiguous vector has been seen. */
   hasCloud(replica: ReplicaId): boolean {
-    return this.#cloud.has(replica);
+    return this.#cloud?.has(replica) ?? false;
   }
 
   /** True when some operation of `replica` has been seen. */
   knows(replica: ReplicaId): boolean {
-    return this.#vv.has(replica) || this.#cloud.has(replica);
+    return this.#vv.has(replica) || this.hasCloud(replica);
   }
 
   /** Highest seq of `replica` seen, in the vector or the cloud. */
   highest(replica: ReplicaId): number {
     let top = this.#vv.get(replica) ?? 0;
-    for (const s of this.#cloud.get(replica) ?? []) if (s > top) top = s;
+    for (const s of this.#cloud?.get(replica) ?? []) if (s > top) top = s;
     return top;
   }
 
@@ -43,18 +50,18 @@ export class CausalContext {
     if (seq <= top) return;
     if (seq === top + 1) {
       let next = seq;
-      const cloud = this.#cloud.get(replica);
+      const cloud = this.#cloud?.get(replica);
       if (cloud !== undefined) {
         while (cloud.delete(next + 1)) next++;
-        if (cloud.size === 0) this.#cloud.delete(replica);
+        if (cloud.size === 0) this.#cloud?.delete(replica);
       }
       this.#vv.set(replica, next);
       return;
     }
-    let cloud = this.#cloud.get(replica);
+    let cloud = this.#cloud?.get(replica);
     if (cloud === undefined) {
       cloud = new Set();
-      this.#cloud.set(replica, cloud);
+      this.#clouds().set(replica, cloud);
     }
     cloud.add(seq);
   }
@@ -64,13 +71,13 @@ export class CausalContext {
     const top = this.#vv.get(replica) ?? 0;
     if (seq <= top) return;
     this.#vv.set(replica, seq);
-    const cloud = this.#cloud.get(replica);
+    const cloud = this.#cloud?.get(replica);
     if (cloud !== undefined) {
       for (const s of cloud) if (s <= seq) cloud.delete(s);
       let next = seq;
       while (cloud.delete(next + 1)) next++;
       this.#vv.set(replica, next);
-      if (cloud.size === 0) this.#cloud.delete(replica);
+      if (cloud.size === 0) this.#cloud?.delete(replica);
     }
   }
 
@@ -80,22 +87,22 @@ export class CausalContext {
       if (this.get(r) >= n) continue;
       for (let k = this.get(r) + 1; k <= n; k++) if (!this.has(r, k)) return false;
     }
-    for (const [r, set] of other.#cloud) for (const k of set) if (!this.has(r, k)) return false;
+    for (const [r, set] of other.#cloud ?? []) for (const k of set) if (!this.has(r, k)) return false;
     return true;
   }
 
   /** Forgets everything, then takes what `other` has seen (`replaceState`). */
   replace(other: CausalContext): void {
     this.#vv.clear();
-    this.#cloud.clear();
+    this.#cloud = undefined;
     for (const [r, s] of other.#vv) this.#vv.set(r, s);
-    for (const [r, set] of other.#cloud) this.#cloud.set(r, new Set(set));
+    for (const [r, set] of other.#cloud ?? []) this.#clouds().set(r, new Set(set));
   }
 
   /** Adds everything `other` has seen. */
   merge(other: CausalContext): void {
     for (const [r, s] of other.#vv) this.raise(r, s);
-    for (const [r, set] of other.#cloud) for (const s of set) this.add(r, s);
+    for (const [r, set] of other.#cloud ?? []) for (const s of set) this.add(r, s);
   }
 
   /** The contiguous part as an immutable {@link VersionVector}. */
@@ -111,7 +118,7 @@ export class CausalContext {
       w.replica(r);
       w.uint(s);
     }
-    const cloud = [...this.#cloud].sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    const cloud = [...(this.#cloud ?? [])].sort((a, b) => (a[0] < b[0] ? -1 : 1));
     w.uint(cloud.length);
     for (const [r, set] of cloud) {
       const seqs = [...set].sort((a, b) => a - b);
@@ -154,7 +161,7 @@ export class CausalContext {
         set.add(s);
         prev = s;
       }
-      c.#cloud.set(replica, set);
+      c.#clouds().set(replica, set);
     }
     return c;
   }

@@ -41,7 +41,8 @@ export class AsyncApply {
   readonly #listeners: Listeners;
   readonly #admission: Admission;
   readonly #resolverFor: (key: string) => AnyResolver;
-  readonly #inflight = new Set<Inflight>();
+  /** Made on the first async apply. */
+  #inflight: Set<Inflight> | undefined;
 
   constructor(parts: ReplicaParts) {
     this.#rules = parts.rules;
@@ -61,8 +62,9 @@ export class AsyncApply {
    * remote event before the write's own, counted in that apply's result.
    */
   settle(key: string): void {
-    if (this.#inflight.size === 0) return;
-    for (const f of this.#inflight) {
+    const inflight = this.#inflight;
+    if (inflight === undefined || inflight.size === 0) return;
+    for (const f of inflight) {
       const i = f.pending.get(key);
       if (i === undefined) continue;
       f.pending.delete(key);
@@ -88,7 +90,9 @@ export class AsyncApply {
       pending.set(k, i);
     });
     const flight: Inflight = { decoder, pending, settled: 0 };
-    this.#inflight.add(flight);
+    this.#inflight ??= new Set();
+    const inflight = this.#inflight;
+    inflight.add(flight);
     let changed = 0;
     try {
       const { keys } = decoder;
@@ -117,7 +121,7 @@ export class AsyncApply {
       this.#context.merge(decoder.context);
       this.#index.rebuildIfDue(this.#store, this.#resolverFor);
     } finally {
-      this.#inflight.delete(flight);
+      inflight.delete(flight);
       decoder.release();
     }
     this.#listeners.flush();

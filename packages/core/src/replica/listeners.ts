@@ -8,37 +8,41 @@ import { checkListener } from "../validate-options.ts";
  * {@link Listeners.flush} at the end of it.
  */
 export class Listeners {
-  readonly #changes = new Set<(event: ChangeEvent) => void>();
-  readonly #ops = new Set<(op: Uint8Array) => void>();
+  // Both made on the first listener: most replicas on a server have none of one kind or the other.
+  #changes: Set<(event: ChangeEvent) => void> | undefined;
+  #ops: Set<(op: Uint8Array) => void> | undefined;
   /** The op listeners as they were at the last change of the set: each send walks this copy. */
   #opList: readonly ((op: Uint8Array) => void)[] = [];
   readonly #errors: unknown[] = [];
 
   /** Whether anyone listens to changes: only then do operations and applies build change lists. */
   get tracking(): boolean {
-    return this.#changes.size > 0;
+    return this.#changes !== undefined && this.#changes.size > 0;
   }
 
   /** Whether anyone listens to op payloads: only then are local operations encoded. */
   get wantsOps(): boolean {
-    return this.#ops.size > 0;
+    return this.#opList.length > 0;
   }
 
   /** Adds a change listener; returns the function that removes it. */
   subscribe(listener: (event: ChangeEvent) => void): () => void {
+    this.#changes ??= new Set();
     this.#changes.add(checkListener(listener, "subscribe"));
     return () => {
-      this.#changes.delete(listener);
+      this.#changes?.delete(listener);
     };
   }
 
   /** Adds an op listener; returns the function that removes it. */
   onOp(listener: (op: Uint8Array) => void): () => void {
-    this.#ops.add(checkListener(listener, "onOp"));
-    this.#opList = [...this.#ops];
+    this.#ops ??= new Set();
+    const ops = this.#ops;
+    ops.add(checkListener(listener, "onOp"));
+    this.#opList = [...ops];
     return () => {
-      this.#ops.delete(listener);
-      this.#opList = [...this.#ops];
+      ops.delete(listener);
+      this.#opList = [...ops];
     };
   }
 
@@ -68,7 +72,7 @@ export class Listeners {
 
   /** Sends `event` to every change listener (those subscribed when it is sent). */
   #send(event: ChangeEvent): void {
-    for (const l of [...this.#changes]) this.#call(l, event);
+    for (const l of [...(this.#changes ?? [])]) this.#call(l, event);
   }
 
   /** Sends an encoded op payload to every op listener. */
