@@ -127,7 +127,10 @@ export class LocalOps {
     const store = this.#store;
     const slot = store.slotOf(key);
     const old = slot < 0 ? undefined : store.stateAt(slot);
-    const stamp: Stamp = { replica: this.#id, seq: this.seq + 1, time: this.#clock.tick() };
+    // One past the highest own seq seen, made here or received back: a replica restored from an
+    // older state learns its later operations from its peers, and must not reuse their seqs.
+    const seq = Math.max(this.seq, this.#context.highest(this.#id)) + 1;
+    const stamp: Stamp = { replica: this.#id, seq, time: this.#clock.tick() };
     let next: unknown;
     if (op === SET) {
       if (resolver.set === undefined) throw unsupported(key, resolver, "set");
@@ -136,7 +139,6 @@ export class LocalOps {
       if (resolver.increment === undefined) throw unsupported(key, resolver, "increment");
       next = resolver.increment(old, arg as number, stamp);
     } else next = resolver.remove(old, stamp);
-    const seq = stamp.seq;
     this.seq = seq;
     this.#context.add(this.#id, seq);
     this.#committer.commit(key, slot, resolver, old, next);
