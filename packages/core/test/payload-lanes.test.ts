@@ -42,6 +42,19 @@ function fields(state: unknown): unknown {
   return state instanceof Sibling ? one(state) : (state as Siblings).siblings.map(one);
 }
 
+/** A state payload of `states` (keys k0, k1, …), decoded whole. */
+function decodedLone(states: readonly Sibling[]): PayloadDecoder {
+  const entries = states.map((state, i) => ({ key: `k${i}`, resolver: testLww, state }));
+  const decoder = new PayloadDecoder(
+    encodePayload("state", compiled.fingerprint, new CausalContext(), entries),
+    compiled,
+    DEFAULT_DECODE_LIMITS,
+    (r) => r,
+  );
+  decoder.next(Number.POSITIVE_INFINITY);
+  return decoder;
+}
+
 describe("payload decoder lanes", () => {
   it("register states read back field for field, whichever lane reads them", () => {
     fc.assert(
@@ -74,14 +87,7 @@ describe("payload decoder lanes", () => {
       new Sibling(ff, 2 ** 32 + 3, 253_336_118_367_646, 0, 3),
       new Sibling(ff, 2 ** 32 - 1, 253_336_118_367_647, 0, 4),
     ];
-    const entries = states.map((state, i) => ({ key: `k${i}`, resolver: testLww, state }));
-    const decoder = new PayloadDecoder(
-      encodePayload("state", compiled.fingerprint, new CausalContext(), entries),
-      compiled,
-      DEFAULT_DECODE_LIMITS,
-      (r) => r,
-    );
-    decoder.next(Number.POSITIVE_INFINITY);
+    const decoder = decodedLone(states);
     expect(states.map((_, i) => fields(decoder.stateAt(i)))).toEqual(states.map(fields));
     // The last fits 32 bits and its delta is short: the lone lane still takes it.
     expect(decoder.isLone(3)).toBe(true);
@@ -92,14 +98,7 @@ describe("payload decoder lanes", () => {
       new Sibling("000000000000000a", 7, 1_764_000_000_000, 3, "x"),
       new Sibling("000000000000000b", 2 ** 20, 1_764_000_000_005, 0, 12),
     ];
-    const entries = states.map((state, i) => ({ key: `k${i}`, resolver: testLww, state }));
-    const decoder = new PayloadDecoder(
-      encodePayload("state", compiled.fingerprint, new CausalContext(), entries),
-      compiled,
-      DEFAULT_DECODE_LIMITS,
-      (r) => r,
-    );
-    decoder.next(Number.POSITIVE_INFINITY);
+    const decoder = decodedLone(states);
     expect([decoder.isLone(0), decoder.isLone(1)]).toEqual([true, true]);
     expect(decoder.maxTime()).toEqual({ wall: 1_764_000_000_005, counter: 0, node: "000000000000000b" });
   });
