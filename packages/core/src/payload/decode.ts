@@ -5,7 +5,7 @@ import type { KeyMatcher } from "../key-matcher.ts";
 import { type AnyResolver, type KeyRules, resolverName } from "../key-rules.ts";
 import { isRegister } from "../register/register-resolver.ts";
 import { Sibling } from "../register/sibling.ts";
-import { SiblingColumns } from "../register/sibling-columns.ts";
+import { MAX_COLUMN_SEQ, SiblingColumns } from "../register/sibling-columns.ts";
 import { keepShape } from "../shape-keeper.ts";
 import { type DecodeLimits, StateReader } from "../state-codec.ts";
 import { type ReplicaId, VersionVector } from "../version-vector.ts";
@@ -38,7 +38,8 @@ function singleWriteState(
   r.noteRead(0, w.seq, w.wall, w.counter, w.replica);
   const s = new DecodeState("op", context, VersionVector.empty, 1, table, r, rules, [resolver]);
   s.keys[0] = w.key;
-  if (resolver.prepare === undefined) {
+  // The lone columns hold 32-bit seqs: a longer one stays a state object.
+  if (resolver.prepare === undefined && w.seq <= MAX_COLUMN_SEQ) {
     s.lone = new SiblingColumns(1);
     s.lone.write(0, 0, w.seq, w.wall, w.counter, w.value);
   } else s.states = [new Sibling(w.replica, w.seq, w.wall, w.counter, w.value)];

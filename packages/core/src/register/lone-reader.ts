@@ -2,7 +2,7 @@
 import { MAX_COUNTER, MAX_WALL } from "@converge/hlc";
 import type { StateReader } from "../state-codec.ts";
 import { Tag, type Value } from "../value.ts";
-import type { SiblingColumns } from "./sibling-columns.ts";
+import { MAX_COLUMN_SEQ, type SiblingColumns } from "./sibling-columns.ts";
 
 /**
  * Reads, in one pass over the bytes, a register state holding one value and nothing else —
@@ -96,9 +96,6 @@ export class LoneReader {
     return true;
   }
 }
-
-/** The largest seq {@link SiblingColumns} hold (a Uint32Array column). */
-const MAX_COLUMN_SEQ = 0xffffffff;
 
 /** Returns `r` to `offset` (nothing read) and says so: false. */
 function undo(r: StateReader, offset: number): false {

@@ -2,6 +2,9 @@
 import type { ReplicaId } from "../version-vector.ts";
 import { Sibling } from "./sibling.ts";
 
+/** The largest seq {@link SiblingColumns} hold (a Uint32Array column): a longer one needs a state object. */
+export const MAX_COLUMN_SEQ = 0xffffffff;
+
 /**
  * Register values packed in columns, one row per index: the replica (a number naming an id in a
  * table its owner keeps), the seq, the HLC wall time and counter, and the value. The payload

@@ -10,6 +10,7 @@ import { readSingleWrite, singleWriteResolver } from "../payload/single-write.ts
 import type { KeyStore } from "../register/key-store.ts";
 import { ADD_CONCURRENT, GENERIC, NEW_LONE, UNCHANGED } from "../register/lone-action.ts";
 import { Sibling } from "../register/sibling.ts";
+import { MAX_COLUMN_SEQ } from "../register/sibling-columns.ts";
 import type { ApplyResult, Change } from "../replicated-map-types.ts";
 import type { DecodeLimits } from "../state-codec.ts";
 import type { ReplicaId } from "../version-vector.ts";
@@ -228,7 +229,7 @@ export class ApplyPipeline {
     // Not seen here (else a duplicate): the lone lane needs no causal barrier. Its columns hold
     // 32-bit seqs: a longer one goes the general way.
     const action =
-      this.#snapshots.live || resolver.prepare !== undefined || seq > 0xffffffff
+      this.#snapshots.live || resolver.prepare !== undefined || seq > MAX_COLUMN_SEQ
         ? GENERIC
         : slot < 0
           ? NEW_LONE
