@@ -98,9 +98,11 @@ function exists(s: Tally): boolean {
  * can't interrupt an apply.
  */
 function sum(s: Tally): number {
+  // Exact while every partial sum is safe; one that is not may round and come back in range.
   let total = 0;
-  for (let t: Tally | undefined = s; t; t = t.prev) total += live(t);
-  if (Number.isSafeInteger(total)) return total;
+  let t: Tally | undefined = s;
+  for (; t && Number.isSafeInteger(total); t = t.prev) total += live(t);
+  if (t === undefined && Number.isSafeInteger(total)) return total;
   let exact = 0n;
   for (let t: Tally | undefined = s; t; t = t.prev) exact += BigInt(live(t));
   return Number(exact);
