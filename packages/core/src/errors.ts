@@ -86,6 +86,16 @@ export class CounterOverflowError extends ConvergeError {
 }
 
 /**
+ * This replica has used every seq a dot can carry (2^52 − 1): a further local write could not be
+ * encoded or read anywhere. Code `SEQ_OVERFLOW`. Nothing changed (the clock did not tick).
+ */
+export class SeqOverflowError extends ConvergeError {
+  constructor(message: string) {
+    super("SEQ_OVERFLOW", message);
+  }
+}
+
+/**
  * A delta was computed since a version this replica has not reached (it lacks operations the
  * delta assumes it has), or a payload of the wrong kind was given. Code `DELTA_UNKNOWN_BASE` or
  * `WRONG_PAYLOAD_KIND`. Nothing was merged: request a delta since this replica's
@@ -155,6 +165,8 @@ declare module "@converge/hlc" {
     UNSUPPORTED_OPERATION: UnsupportedOperationError;
     /** A counter would leave the safe-integer range. */
     COUNTER_OVERFLOW: CounterOverflowError;
+    /** This replica's seqs are used up (2^52 − 1). */
+    SEQ_OVERFLOW: SeqOverflowError;
     /** A delta's base is a version this replica has not reached. */
     DELTA_UNKNOWN_BASE: PayloadKindError;
     /** A payload of another kind than the apply function takes. */

@@ -1,7 +1,9 @@
+import { createClock } from "@converge/hlc";
 import { describe, expect, it } from "vitest";
+import { createReplicatedMap, isConvergeError } from "../src/index.ts";
 import { compileKeyRules } from "../src/key-rules.ts";
 import { encodeSingleWrite } from "../src/payload/single-write.ts";
-import { hex, replica, rules } from "./fixtures.ts";
+import { caught, hex, replica, rules } from "./fixtures.ts";
 
 // Valid but extreme field values, one suspicion each: every fast path must read them as the
 // general path does. Each case here found a bug (its comment says which).
@@ -27,5 +29,36 @@ describe("valid but extreme fields", () => {
       byAsync.applyOp(older);
       expect(byAsync.get("k")).toBe("v");
     }
+  });
+
+  // Found: a replica restored from a state holding its own write at seq 2^52 - 1 (the largest a
+  // dot carries) wrote at 2^52 anyway: its op and every state it encoded after were refused by
+  // every replica (DECODE_MALFORMED, "sequence number out of range"), so it could never sync again.
+  it("a replica whose seqs are used up refuses a write and changes nothing (regression)", () => {
+    const top = 2 ** 52 - 1;
+    const a = replica(A, { now: NOW });
+    a.applyOp(encodeSingleWrite(compiled.fingerprint, "k", A, top, NOW - 10, 0, "v") as Uint8Array);
+    const state = a.encodeState();
+    const clock = createClock({ node: A, now: () => NOW });
+    const restored = createReplicatedMap({ resolvers: rules, clock, state });
+    const ops: Uint8Array[] = [];
+    restored.onOp((op) => ops.push(op));
+    const before = hex(restored.encodeState());
+    const tick = clock.last();
+    for (const write of [
+      () => restored.set("k2", 1),
+      () => restored.delete("k"),
+      () => restored.batch(() => restored.set("k3", 3)),
+    ]) {
+      expect(isConvergeError(caught(write), "SEQ_OVERFLOW")).toBe(true);
+    }
+    expect(ops).toEqual([]);
+    expect(clock.last()).toEqual(tick);
+    expect(hex(restored.encodeState())).toBe(before);
+    expect(restored.get("k2")).toBeUndefined();
+    // What it holds still reads everywhere.
+    const peer = replica("00000000000000b2", { now: NOW });
+    peer.applyState(restored.encodeState());
+    expect(peer.get("k")).toBe("v");
   });
 });

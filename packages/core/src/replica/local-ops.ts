@@ -1,7 +1,12 @@
 // LocalOps: this replica's own operations — stamp, compute, commit, broadcast — and batches of them.
 import type { Clock } from "@converge/hlc";
 import { CausalContext } from "../causal-context.ts";
-import { InvalidKeyError, InvalidValueError, UnsupportedOperationError } from "../errors.ts";
+import {
+  InvalidKeyError,
+  InvalidValueError,
+  SeqOverflowError,
+  UnsupportedOperationError,
+} from "../errors.ts";
 import type { AnyResolver } from "../key-rules.ts";
 import type { KeyStore } from "../register/key-store.ts";
 import { isRegister } from "../register/register-resolver.ts";
@@ -10,6 +15,7 @@ import type { Change } from "../replicated-map-types.ts";
 import type { Stamp } from "../resolver.ts";
 import type { DecodeLimits } from "../state-codec.ts";
 import type { ReplicaId } from "../version-vector.ts";
+import { MAX_ZIGZAG } from "../writer.ts";
 import type { AsyncApply } from "./async-apply.ts";
 import type { Encoding } from "./encoding.ts";
 import type { Listeners } from "./listeners.ts";
@@ -122,6 +128,10 @@ export class LocalOps {
   /** Runs one local operation: stamp, compute, then commit (a throwing resolver consumes nothing). */
   #local(key: string, op: Operation, arg: unknown): void {
     this.checkKey(key);
+    // A dot's seq is at most 2^52 − 1 (a state restored near it can get there): past it, the
+    // write could be neither encoded nor read by any replica.
+    if (this.seq >= MAX_ZIGZAG)
+      throw new SeqOverflowError(`replica ${this.#id} has used every seq up to 2^52 - 1`);
     const resolver = this.#resolverFor(key);
     this.#async.settle(key);
     const store = this.#store;
