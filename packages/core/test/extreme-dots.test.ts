@@ -16,7 +16,9 @@ import { hex, replica, rules } from "./fixtures.ts";
 
 const compiled = compileKeyRules(rules);
 const REPLICAS = ["000000000000000a", "000000000000000b", "00000000000000ff"] as const;
-const KEYS = ["k0", "k1", "k2", "mv:0", "mv:1"] as const;
+// Non-ASCII keys too: UTF-8 order differs from UTF-16 order past U+FFFF ("k\u{10000}" sorts
+// before "k\uFFFF" in JavaScript, after it in UTF-8), and keys share multi-byte prefixes.
+const KEYS = ["k0", "k1", "k\u00e9", "k\uFFFF", "k\u{10000}", "mv:0", "mv:\u00e9a", "mv:\u00e9b"] as const;
 /** The replicas' clock: every write's wall is at or before it. */
 const NOW = 2 ** 47;
 
@@ -109,6 +111,8 @@ describe("writes with extreme dots and times", () => {
         for (const w of shuffled) byGeneral.applyOp(general(w));
         const byAsync = fresh("0000000000000003");
         for (const w of shuffled) await byAsync.applyAsync(general(w));
+        const byAsyncSingle = fresh("0000000000000007");
+        for (const w of writes) await byAsyncSingle.applyAsync(single(w));
         const byState = fresh("0000000000000004");
         byState.applyState(byGeneral.encodeState());
         const byDelta = fresh("0000000000000005");
@@ -117,7 +121,7 @@ describe("writes with extreme dots and times", () => {
         const byHalf = fresh("0000000000000006");
         for (const w of shuffled.slice(0, shuffled.length >> 1)) byHalf.applyOp(single(w));
         byHalf.applyDelta(byGeneral.encodeDelta(byHalf.versionVector()));
-        const all = [bySingle, byGeneral, byAsync, byState, byDelta, byHalf];
+        const all = [bySingle, byGeneral, byAsync, byAsyncSingle, byState, byDelta, byHalf];
         for (const map of all) expect(reads(map)).toEqual(expected);
         const bytes = hex(bySingle.encodeState());
         for (const map of all) expect(hex(map.encodeState())).toBe(bytes);
