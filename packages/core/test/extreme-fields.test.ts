@@ -1,7 +1,10 @@
 import { createClock } from "@converge/hlc";
 import { describe, expect, it } from "vitest";
+import { writeChecksum, writeShortChecksum } from "../src/checksum.ts";
 import { createReplicatedMap, isConvergeError } from "../src/index.ts";
 import { compileKeyRules } from "../src/key-rules.ts";
+import { FIXED_HEADER_BYTES, SINGLE_WRITE_HEADER_BYTES } from "../src/payload/format.ts";
+import { unsealPayload } from "../src/payload/header.ts";
 import { encodeSingleWrite } from "../src/payload/single-write.ts";
 import { caught, hex, replica, rules } from "./fixtures.ts";
 
@@ -60,5 +63,60 @@ describe("valid but extreme fields", () => {
     const peer = replica("00000000000000b2", { now: NOW });
     peer.applyState(restored.encodeState());
     expect(peer.get("k")).toBe("v");
+  });
+
+  // Found: the length field's varint was checked minimal for its value, not for the payload: a
+  // payload whose total fits a one-byte length (127) could also be sent one byte longer with a
+  // two-byte length (128), and both were accepted — two encodings of one state, where the format
+  // promises one.
+  it("a length field one byte longer than it needs is refused (regression)", () => {
+    // A state and a single-write op of exactly 127 bytes: the largest with a one-byte length.
+    const a = replica(A, { now: NOW });
+    let value = "";
+    while (a.encodeState().length < 127) {
+      value += "x";
+      a.set("k", value);
+    }
+    const state = a.encodeState();
+    expect(state.length).toBe(127);
+    let text = "";
+    let op = new Uint8Array(0);
+    while (op.length < 127) {
+      text += "x";
+      op = encodeSingleWrite(compiled.fingerprint, "k", A, 1, NOW, 0, text) as Uint8Array;
+    }
+    expect(op.length).toBe(127);
+    const padded = (bytes: Uint8Array, head: number, sum: number): Uint8Array => {
+      const content = bytes.subarray(0, bytes.length - sum);
+      const out = new Uint8Array(bytes.length + 1);
+      out.set(content.subarray(0, head));
+      out.set([0x80, 0x01], head); // 128, in two bytes
+      out.set(content.subarray(head + 1), head + 2);
+      return out;
+    };
+    const longState = padded(state, FIXED_HEADER_BYTES, 8);
+    writeChecksum(longState, 120);
+    const longOp = padded(op, SINGLE_WRITE_HEADER_BYTES, 4);
+    writeShortChecksum(longOp, 124, compiled.fingerprint);
+    // The same content either way.
+    expect(hex(unsealPayload(longState))).toBe(hex(unsealPayload(state)));
+    expect(hex(unsealPayload(longOp))).toBe(hex(unsealPayload(op)));
+    const b = replica("00000000000000b2", { now: NOW });
+    expect(
+      isConvergeError(
+        caught(() => b.applyState(longState)),
+        "DECODE_MALFORMED",
+      ),
+    ).toBe(true);
+    expect(
+      isConvergeError(
+        caught(() => b.applyOp(longOp)),
+        "DECODE_MALFORMED",
+      ),
+    ).toBe(true);
+    expect(b.get("k")).toBeUndefined();
+    b.applyState(state);
+    b.applyOp(op);
+    expect(b.get("k")).toBe(value);
   });
 });

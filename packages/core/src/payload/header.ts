@@ -182,6 +182,9 @@ export function openPayload(bytes: Uint8Array, limits: DecodeLimits, fingerprint
       declared,
     );
   }
+  // The length takes the fewest bytes that hold it: one fewer would leave room (total − 1).
+  if (start - head > 1 && declared - 1 < 128 ** (start - head - 1))
+    throw new DecodeError("DECODE_MALFORMED", "length field longer than the length needs", head);
   const end = declared - sumBytes;
   if (single) {
     if (declared > MAX_SINGLE_WRITE_BYTES) {
