@@ -1,5 +1,5 @@
 // The register join (mergeRegister): commutative, associative, idempotent, identity-preserving.
-import { clockSeq, joinClocks, normalize, sameClock } from "./key-clock.ts";
+import { clockWalk, joinClocks, normalize, sameClock } from "./key-clock.ts";
 import { clockOf, type RegisterState, Sibling, Siblings, siblingsOf } from "./sibling.ts";
 
 /**
@@ -18,6 +18,9 @@ export function mergeRegister(a: RegisterState, b: RegisterState): RegisterState
   const cb = clockOf(b);
   const sa = siblingsOf(a);
   const sb = siblingsOf(b);
+  // The walk visits replicas in increasing order: each clock is looked up in one forward pass.
+  const seqA = clockWalk(ca);
+  const seqB = clockWalk(cb);
   const out: Sibling[] = [];
   let i = 0;
   let j = 0;
@@ -26,17 +29,17 @@ export function mergeRegister(a: RegisterState, b: RegisterState): RegisterState
     const x = sa[i];
     const y = sb[j];
     if (y === undefined || (x !== undefined && x.replica < y.replica)) {
-      if ((x as Sibling).seq > clockSeq(cb, (x as Sibling).replica)) out.push(x as Sibling);
+      if ((x as Sibling).seq > seqB((x as Sibling).replica)) out.push(x as Sibling);
       i++;
     } else if (x === undefined || y.replica < x.replica) {
-      if (y.seq > clockSeq(ca, y.replica)) out.push(y);
+      if (y.seq > seqA(y.replica)) out.push(y);
       j++;
     } else {
       // Same replica on both sides: the higher seq is the later write of that replica.
       if (x.seq === y.seq) out.push(x);
       else if (x.seq > y.seq) {
-        if (x.seq > clockSeq(cb, x.replica)) out.push(x);
-      } else if (y.seq > clockSeq(ca, y.replica)) out.push(y);
+        if (x.seq > seqB(x.replica)) out.push(x);
+      } else if (y.seq > seqA(y.replica)) out.push(y);
       i++;
       j++;
     }

@@ -4,7 +4,7 @@ import { type Concurrent, defineResolver, type Resolver, type Stamp } from "../r
 import type { StateReader, StateWriter } from "../state-codec.ts";
 import { toValue, type Value } from "../value.ts";
 import type { ReplicaId, VersionVector } from "../version-vector.ts";
-import { clockSeq, joinClocks, NO_CLOCK, normalize } from "./key-clock.ts";
+import { clockWalk, joinClocks, NO_CLOCK, normalize } from "./key-clock.ts";
 import { mergeRegister } from "./merge-register.ts";
 import { checkRegisterOptions, type RegisterOptions } from "./register-options.ts";
 import { clockOf, type RegisterState, Sibling, Siblings, siblingsOf } from "./sibling.ts";
@@ -146,14 +146,18 @@ export function registerResolver<In extends Value, Out>(
       // A part made by an operation this replica has seen, beyond what its own key clock holds,
       // was collected here after every replica saw it overwritten or deleted: a stale copy.
       const mine = local === undefined ? NO_CLOCK : clockOf(local);
-      const stale = (r: ReplicaId, s: number): boolean => s > clockSeq(mine, r) && seen(r, s);
+      // Each pass asks in increasing replica order: one forward walk of `mine` per pass.
+      let mineSeq = clockWalk(mine);
+      const stale = (r: ReplicaId, s: number): boolean => s > mineSeq(r) && seen(r, s);
       const siblings = siblingsOf(state);
       const clock = clockOf(state);
       let any = false;
       for (let i = 0; i < clock.length && !any; i += 2)
         any = stale(clock[i] as ReplicaId, clock[i + 1] as number);
       if (!any) return state;
+      mineSeq = clockWalk(mine);
       const keptSiblings = siblings.filter((s) => !stale(s.replica, s.seq));
+      mineSeq = clockWalk(mine);
       const keptClock: (ReplicaId | number)[] = [];
       for (let i = 0; i < clock.length; i += 2) {
         if (!stale(clock[i] as ReplicaId, clock[i + 1] as number))
@@ -168,20 +172,22 @@ export function registerResolver<In extends Value, Out>(
     encode: (state, w: StateWriter) => {
       const siblings = siblingsOf(state);
       // Clock entries not implied by a sibling's dot; the header is 2 × siblings + (any extra).
-      const c = state instanceof Sibling ? NO_CLOCK : state.clock;
-      let extra = 0;
-      for (let i = 0; i < c.length; i += 2)
-        if (!siblings.some((s) => s.replica === c[i] && s.seq === c[i + 1])) extra++;
-      w.uint(siblings.length * 2 + (extra > 0 ? 1 : 0));
+      const c = state instanceof Sibling || state.explicit === undefined ? NO_CLOCK : state.clock;
+      const extra: number[] = [];
+      if (c.length > 0) {
+        // Both sorted by replica: one walk of the siblings' dots.
+        const implied = clockWalk(new Siblings(siblings, undefined).clock);
+        for (let i = 0; i < c.length; i += 2) if (implied(c[i] as ReplicaId) !== c[i + 1]) extra.push(i);
+      }
+      w.uint(siblings.length * 2 + (extra.length > 0 ? 1 : 0));
       for (const s of siblings) {
         w.dot(s.replica, s.seq);
         w.time(s.wall, s.counter);
         w.value(s.value);
       }
-      if (extra === 0) return;
-      w.uint(extra - 1);
-      for (let i = 0; i < c.length; i += 2) {
-        if (siblings.some((s) => s.replica === c[i] && s.seq === c[i + 1])) continue;
+      if (extra.length === 0) return;
+      w.uint(extra.length - 1);
+      for (const i of extra) {
         w.replica(c[i] as ReplicaId);
         w.uint(c[i + 1] as number);
       }
@@ -208,6 +214,9 @@ export function registerResolver<In extends Value, Out>(
       }
       const m = h % 2 === 0 ? 0 : r.count(2, "clock entry") + 1;
       const extra: (ReplicaId | number)[] = [];
+      const dots = new Siblings(siblings, undefined).clock;
+      // Extra entries come in increasing replica order: one walk of the dots.
+      const held = clockWalk(dots);
       let last = "";
       for (let i = 0; i < m; i++) {
         const replica = r.replica();
@@ -216,18 +225,11 @@ export function registerResolver<In extends Value, Out>(
         const seq = r.seq();
         // A sibling's own dot is implied; an extra entry for its replica would have to be newer,
         // which would mean the sibling is dominated: not a state encode can produce.
-        if (siblings.some((s) => s.replica === replica))
-          r.fail("clock entry for a replica that holds a sibling");
+        if (held(replica) > 0) r.fail("clock entry for a replica that holds a sibling");
         extra.push(replica, seq);
       }
       if (m === 0) return new Siblings(siblings, undefined);
-      return new Siblings(
-        siblings,
-        joinClocks(
-          siblings.flatMap((s) => [s.replica, s.seq]),
-          extra,
-        ),
-      );
+      return new Siblings(siblings, joinClocks(dots, extra));
     },
   });
   registers.add(resolver);

@@ -25,11 +25,10 @@ export class ChangeIndex {
   #key = "";
   readonly #oldVersions: (ReplicaId | number)[] = [];
   #pos = 0;
-  // recordUnseen: the key's previous state and resolver, and the replica looked for in it.
+  // recordUnseen: the key's previous state and resolver (its versions are collected into
+  // #oldVersions when first needed).
   #previous: unknown;
   #resolver: AnyResolver | undefined;
-  #held = "";
-  #isHeld = false;
 
   constructor(context: CausalContext) {
     this.#context = context;
@@ -59,6 +58,8 @@ export class ChangeIndex {
     this.#key = key;
     this.#previous = previous;
     this.#resolver = resolver;
+    this.#oldVersions.length = 0;
+    this.#pos = -1;
     resolver.versions(incoming, this.#logUnseen);
     this.#previous = undefined;
     this.#resolver = undefined;
@@ -114,13 +115,16 @@ export class ChangeIndex {
     this.#log.record(r, s, this.#key);
     // The key's previous state may hold an earlier operation of r, whose entry this one supersedes.
     if (this.#previous === undefined || !context.knows(r)) return;
-    this.#held = r;
-    this.#isHeld = false;
-    this.#resolver?.versions(this.#previous, this.#findHeld);
-    if (this.#isHeld && this.#log.superseded()) this.#rebuildDue = true;
-  };
-
-  readonly #findHeld = (r: ReplicaId): void => {
-    if (r === this.#held) this.#isHeld = true;
+    // Both states' versions come in increasing replica order: the previous one's are collected
+    // once and walked forward (asking each replica alone cost a walk of them per replica).
+    const old = this.#oldVersions;
+    if (this.#pos < 0) {
+      this.#pos = 0;
+      this.#resolver?.versions(this.#previous, this.#collectOld);
+    }
+    let pos = this.#pos;
+    while (pos < old.length && (old[pos] as ReplicaId) < r) pos += 2;
+    this.#pos = pos;
+    if (old[pos] === r && this.#log.superseded()) this.#rebuildDue = true;
   };
 }
