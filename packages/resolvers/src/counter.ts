@@ -131,10 +131,17 @@ function compareIds(x: Tally, y: Tally): number {
   return x.base - y.base;
 }
 
-/** Whether state `s` has a record with the identity of `t`. */
-function holds(s: Tally | undefined, t: Tally): boolean {
-  for (let l = s; l; l = l.prev) if (compareIds(l, t) === 0) return true;
-  return false;
+/**
+ * Whether state `s` has a record with the identity of each `t` asked, asked in record order: one
+ * forward walk of `s`'s records in all (a walk per record would be quadratic in the replicas).
+ */
+function holder(s: Tally | undefined): (t: Tally) => boolean {
+  const list = s === undefined ? [] : records(s);
+  let k = 0;
+  return (t) => {
+    while (k < list.length && compareIds(list[k] as Tally, t) < 0) k++;
+    return k < list.length && compareIds(list[k] as Tally, t) === 0;
+  };
 }
 
 /** The first record of a state. */
@@ -258,8 +265,10 @@ function counterResolver(id: "gcounter" | "pncounter", allowNegative: boolean): 
     },
     // A record whose latest operation this replica has seen, but of which it holds no record with
     // the same identity, was compacted away here after every replica saw it deleted: a stale copy.
-    forget: (state, local, seen) =>
-      chain(records(state).filter((t) => !seen(t.replica, t.seq) || holds(local, t))),
+    forget: (state, local, seen) => {
+      const holds = holder(local);
+      return chain(records(state).filter((t) => !seen(t.replica, t.seq) || holds(t)));
+    },
     encode: (state, w: StateWriter) => {
       const list = records(state);
       w.uint(list.length);
