@@ -13,7 +13,10 @@ export interface ReplicatedMapOptions {
   readonly clock?: Clock;
   /** Options for the default clock (node id, time source, drift limit). */
   readonly clockOptions?: ClockOptions;
-  /** Decode limits for incoming payloads. */
+  /**
+   * Decode limits for incoming payloads. `maxStringBytes` also bounds the strings and byte arrays
+   * of a local `set` (refused with `INVALID_VALUE`), so nothing is written that the limits refuse.
+   */
   readonly limits?: Partial<DecodeLimits>;
   /** A full state (from `encodeState`) to start from, e.g. this replica's own state before a restart. */
   readonly state?: Uint8Array;

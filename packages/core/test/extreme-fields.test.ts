@@ -169,4 +169,42 @@ describe("valid but extreme fields", () => {
     // Quadratic, this took over 15 s; linear, well under one.
     expect(elapsed).toBeLessThan(3000);
   });
+
+  // Found: a local set took strings and byte arrays of any length, but every decoder refuses one
+  // past maxStringBytes (16 MiB by default): a replica that set one sent ops and states no replica
+  // with its limits could apply, ever. The set is now refused, as the decode would be.
+  it("a value with a string or bytes past maxStringBytes is refused locally (regression)", () => {
+    const limits = { maxStringBytes: 8 };
+    const make = (node: string) =>
+      createReplicatedMap({ resolvers: rules, clock: createClock({ node, now: () => NOW }), limits });
+    const a = make(A);
+    const ops: Uint8Array[] = [];
+    a.onOp((op) => ops.push(op));
+    const tick = a.clock.last();
+    for (const value of [
+      "123456789",
+      "\u00e9\u00e9\u00e9\u00e9\u00e9", // 10 UTF-8 bytes in 5 code units
+      new Uint8Array(9),
+      { "123456789": 1 },
+      [[{ x: ["123456789"] }]],
+    ]) {
+      expect(
+        isConvergeError(
+          caught(() => a.set("k", value)),
+          "INVALID_VALUE",
+        ),
+      ).toBe(true);
+    }
+    expect(ops).toEqual([]);
+    expect(a.clock.last()).toEqual(tick);
+    expect(a.has("k")).toBe(false);
+    // At the limit: accepted, and a replica with the same limits applies all of it.
+    const fits = ["12345678", "\u00e9\u00e9\u00e9\u00e9", new Uint8Array(8), { "12345678": ["12345678"] }];
+    fits.forEach((value, i) => a.set(`k${i}`, value));
+    const b = make("00000000000000b2");
+    for (const op of ops) b.applyOp(op);
+    const c = make("00000000000000c3");
+    c.applyState(a.encodeState());
+    for (const m of [b, c]) expect(fits.map((_, i) => m.get(`k${i}`))).toEqual(fits);
+  });
 });

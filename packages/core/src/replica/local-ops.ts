@@ -43,6 +43,20 @@ function unsupported(key: string, resolver: AnyResolver, op: "set" | "increment"
   return new UnsupportedOperationError(`key ${JSON.stringify(key)} uses ${resolver.id}, which has no ${op}`);
 }
 
+/**
+ * Whether `v` holds a string (an object key too) or a byte array longer than `max` UTF-8 bytes,
+ * which every decoder with the same limits refuses. Stops below the depth `toValue` refuses.
+ */
+const tooLong = (v: unknown, max: number, depth = 0): boolean =>
+  typeof v === "string"
+    ? v.length * 3 > max && new TextEncoder().encode(v).length > max
+    : v instanceof Uint8Array
+      ? v.length > max
+      : typeof v === "object" &&
+        v !== null &&
+        depth < 65 &&
+        Object.entries(v).some(([k, x]) => tooLong(k, max) || tooLong(x, max, depth + 1));
+
 /** Runs local operations: each is stamped with the next seq and an HLC tick, then committed. */
 export class LocalOps {
   /** The seq of this replica's last operation. */
@@ -132,6 +146,9 @@ export class LocalOps {
     // write could be neither encoded nor read by any replica.
     if (this.seq >= MAX_ZIGZAG)
       throw new SeqOverflowError(`replica ${this.#id} has used every seq up to 2^52 - 1`);
+    // A value no replica could decode would make this replica's state unreadable everywhere.
+    if (op === SET && tooLong(arg, this.#limits.maxStringBytes))
+      throw new InvalidValueError("value holds a string or bytes past maxStringBytes");
     const resolver = this.#resolverFor(key);
     this.#async.settle(key);
     const store = this.#store;
