@@ -83,7 +83,7 @@ describe("valid but extreme fields", () => {
     const state = a.encodeState();
     expect(state.length).toBe(127);
     let text = "";
-    let op = new Uint8Array(0);
+    let op: Uint8Array = new Uint8Array(0);
     while (op.length < 127) {
       text += "x";
       op = encodeSingleWrite(compiled.fingerprint, "k", A, 1, NOW, 0, text) as Uint8Array;
@@ -200,7 +200,7 @@ describe("valid but extreme fields", () => {
     expect(a.has("k")).toBe(false);
     // At the limit: accepted, and a replica with the same limits applies all of it.
     const fits = ["12345678", "\u00e9\u00e9\u00e9\u00e9", new Uint8Array(8), { "12345678": ["12345678"] }];
-    fits.forEach((value, i) => a.set(`k${i}`, value));
+    for (const [i, value] of fits.entries()) a.set(`k${i}`, value);
     const b = make("00000000000000b2");
     for (const op of ops) b.applyOp(op);
     const c = make("00000000000000c3");
