@@ -6,7 +6,7 @@ import type { ReplicatedMap, Value } from "../src/index.ts";
 import { compileKeyRules } from "../src/key-rules.ts";
 import { encodePayload } from "../src/payload/encode.ts";
 import { encodeSingleWrite } from "../src/payload/single-write.ts";
-import { Sibling } from "../src/register/sibling.ts";
+import { Sibling, Siblings } from "../src/register/sibling.ts";
 import { hex, replica, rules } from "./fixtures.ts";
 
 // Every field of a write's dot and time may take any valid value: seqs up to 2^52 − 1, far apart
@@ -28,7 +28,8 @@ interface Write {
   readonly seq: number;
   readonly wall: number;
   readonly counter: number;
-  readonly value: Value;
+  /** Undefined: a delete (a tombstone whose clock holds just its own dot). */
+  readonly value: Value | undefined;
 }
 
 const seqArb = fc.oneof(
@@ -43,7 +44,7 @@ const writeArb = fc.record({
   seq: seqArb,
   wall: fc.oneof(fc.integer({ min: 0, max: 1000 }), fc.integer({ min: NOW - 5000, max: NOW })),
   counter: fc.oneof(fc.integer({ min: 0, max: 3 }), fc.constant(MAX_COUNTER)),
-  value: fc.oneof(fc.integer(), fc.string({ maxLength: 4 })),
+  value: fc.oneof(fc.integer(), fc.string({ maxLength: 4 }), fc.constant(undefined)),
 });
 // One write per dot (a dot names one operation).
 const historyArb = fc
@@ -58,7 +59,10 @@ function later(a: Write, b: Write): boolean {
   return a.replica > b.replica;
 }
 
-/** What a key reads after `writes`: per replica its highest seq survives; lww reads the newest, mv all, newest first. */
+/**
+ * What a key reads after `writes`: per replica its highest seq survives (nothing when that is a
+ * delete); lww reads the newest, mv all, newest first.
+ */
 function oracle(writes: readonly Write[], key: string): unknown {
   const survivors = new Map<string, Write>();
   for (const w of writes) {
@@ -66,12 +70,16 @@ function oracle(writes: readonly Write[], key: string): unknown {
     const held = survivors.get(w.replica);
     if (held === undefined || w.seq > held.seq) survivors.set(w.replica, w);
   }
-  const newestFirst = [...survivors.values()].sort((a, b) => (later(a, b) ? -1 : 1));
+  const newestFirst = [...survivors.values()]
+    .filter((w) => w.value !== undefined)
+    .sort((a, b) => (later(a, b) ? -1 : 1));
   if (newestFirst.length === 0) return undefined;
   return key.startsWith("mv:") ? newestFirst.map((w) => w.value) : newestFirst[0]?.value;
 }
 
+/** A write as a single-write op (a delete, which that layout cannot carry, as a general op). */
 function single(w: Write): Uint8Array {
+  if (w.value === undefined) return general(w);
   return encodeSingleWrite(
     compiled.fingerprint,
     w.key,
@@ -86,7 +94,10 @@ function single(w: Write): Uint8Array {
 function general(w: Write): Uint8Array {
   const dot = new CausalContext();
   dot.add(w.replica, w.seq);
-  const state = new Sibling(w.replica, w.seq, w.wall, w.counter, w.value);
+  const state =
+    w.value === undefined
+      ? new Siblings([], [w.replica, w.seq])
+      : new Sibling(w.replica, w.seq, w.wall, w.counter, w.value);
   return encodePayload("op", compiled.fingerprint, dot, [
     { key: w.key, resolver: compiled.resolverFor(w.key), state },
   ]);
