@@ -32,7 +32,9 @@ export const Tag = {
 
 /**
  * Checks that `input` is a {@link Value}, and returns it deep-frozen (plain objects and arrays are
- * frozen in place; byte arrays are copied, since a typed array cannot be frozen).
+ * frozen in place, or copied when already frozen and holding byte arrays; byte arrays are copied
+ * as plain `Uint8Array`s, since a typed array cannot be frozen). A byte array is a leaf, like a
+ * string: it may sit at depth 64, as in a decoded value.
  *
  * @throws InvalidValueError (`INVALID_VALUE`) for `undefined`, functions, symbols, bigints,
  *   non-finite numbers, class instances, cycles, ill-formed strings or nesting deeper than 64.
@@ -48,28 +50,32 @@ export function toValue(input: unknown, depth = 0): Value {
     return input;
   }
   if (typeof input !== "object") throw new InvalidValueError(`a ${typeof input} is not a storable value`);
+  // A leaf, as in a decoded value: a copy, as a plain Uint8Array (a subclass's slice may share
+  // memory: Node's `Buffer.slice` is a view).
+  if (input instanceof Uint8Array) return new Uint8Array(input);
   if (depth >= MAX_VALUE_DEPTH) throw new InvalidValueError(`value nested deeper than ${MAX_VALUE_DEPTH}`);
-  if (input instanceof Uint8Array) return input.slice();
   if (Array.isArray(input)) {
-    if (Object.isFrozen(input) && depth > 0) {
-      for (const item of input) toValue(item, depth + 1);
-      return input as readonly Value[];
+    let out = input;
+    for (let i = 0; i < out.length; i++) {
+      const item = toValue(out[i], depth + 1);
+      if (item === out[i]) continue;
+      // A frozen array (a value read back from a map) is copied, not edited.
+      if (Object.isFrozen(out)) out = [...out];
+      out[i] = item;
     }
-    for (let i = 0; i < input.length; i++) {
-      const item = toValue(input[i], depth + 1);
-      if (item !== input[i]) input[i] = item;
-    }
-    return Object.freeze(input) as readonly Value[];
+    return Object.freeze(out) as readonly Value[];
   }
   const proto = Object.getPrototypeOf(input);
   if (proto !== Object.prototype && proto !== null) {
     throw new InvalidValueError(`a ${proto?.constructor?.name ?? "class"} instance is not a plain object`);
   }
-  const obj = input as Record<string, unknown>;
+  let obj = input as Record<string, unknown>;
   for (const key of Object.keys(obj)) {
     if (!key.isWellFormed()) throw new InvalidValueError("object key contains a lone surrogate");
     const item = toValue(obj[key], depth + 1);
-    if (item !== obj[key]) obj[key] = item;
+    if (item === obj[key]) continue;
+    if (Object.isFrozen(obj)) obj = { ...obj };
+    obj[key] = item;
   }
   if (Object.getOwnPropertySymbols(obj).length > 0)
     throw new InvalidValueError("symbol keys are not storable");

@@ -2,6 +2,7 @@ import { createClock } from "@converge/hlc";
 import { describe, expect, it } from "vitest";
 import { CausalContext } from "../src/causal-context.ts";
 import { writeChecksum, writeShortChecksum } from "../src/checksum.ts";
+import type { Value } from "../src/index.ts";
 import { createReplicatedMap, isConvergeError } from "../src/index.ts";
 import { compileKeyRules } from "../src/key-rules.ts";
 import { encodePayload } from "../src/payload/encode.ts";
@@ -206,5 +207,43 @@ describe("valid but extreme fields", () => {
     const c = make("00000000000000c3");
     c.applyState(a.encodeState());
     for (const m of [b, c]) expect(fits.map((_, i) => m.get(`k${i}`))).toEqual(fits);
+  });
+
+  // Found: toValue copied byte arrays with `slice()`, which for Node's Buffer is a view: the
+  // caller's later edits changed the stored value (and the local read was a Buffer where every
+  // peer read a Uint8Array), so replicas diverged. A value read back from the map and written
+  // again threw a TypeError when it held bytes inside a frozen object or at the top of a frozen
+  // array (the copy was assigned into the frozen container). And bytes inside 64 nested arrays,
+  // which a payload may carry, were refused by a local set as nested too deep.
+  it("byte arrays in values: copied, written back, and at depth 64 (regression)", () => {
+    const a = replica(A, { now: NOW });
+    const ops: Uint8Array[] = [];
+    a.onOp((op) => ops.push(op));
+    const buf = Buffer.from([1, 2, 3]);
+    a.set("buf", buf);
+    buf[0] = 9;
+    expect(a.get("buf")).toEqual(new Uint8Array([1, 2, 3]));
+    expect(Object.getPrototypeOf(a.get("buf"))).toBe(Uint8Array.prototype);
+    a.set("obj", { b: new Uint8Array([4]) });
+    a.set("arr", [new Uint8Array([5])]);
+    a.set("obj2", a.get("obj") as Value);
+    a.set("arr2", a.get("arr") as Value);
+    expect(a.get("obj2")).toEqual({ b: new Uint8Array([4]) });
+    expect(a.get("arr2")).toEqual([new Uint8Array([5])]);
+    // The copies are not the stored values they came from.
+    expect((a.get("arr2") as Uint8Array[])[0]).not.toBe((a.get("arr") as Uint8Array[])[0]);
+    let deep: Value = new Uint8Array([6]);
+    for (let i = 0; i < 64; i++) deep = [deep];
+    a.set("deep", deep);
+    const b = replica("00000000000000b2", { now: NOW });
+    for (const op of ops) b.applyOp(op);
+    const c = replica("00000000000000c3", { now: NOW });
+    c.applyState(a.encodeState());
+    for (const m of [b, c]) {
+      expect(hex(m.encodeState())).toBe(hex(a.encodeState()));
+      // What a peer decoded, it can write again.
+      m.set("again", m.get("deep") as Value);
+      expect(m.get("again")).toEqual(deep);
+    }
   });
 });
