@@ -142,10 +142,12 @@ export class LocalOps {
   /** Runs one local operation: stamp, compute, then commit (a throwing resolver consumes nothing). */
   #local(key: string, op: Operation, arg: unknown): void {
     this.checkKey(key);
+    // One past the highest own seq seen, made here or received back: a replica restored from an
+    // older state learns its later operations from its peers, and must not reuse their seqs.
+    const seq = Math.max(this.seq, this.#context.highest(this.#id)) + 1;
     // A dot's seq is at most 2^52 − 1 (a state restored near it can get there): past it, the
     // write could be neither encoded nor read by any replica.
-    if (this.seq >= MAX_ZIGZAG)
-      throw new SeqOverflowError(`replica ${this.#id} has used every seq up to 2^52 - 1`);
+    if (seq > MAX_ZIGZAG) throw new SeqOverflowError(`replica ${this.#id} has used every seq up to 2^52 - 1`);
     // A value no replica could decode would make this replica's state unreadable everywhere.
     if (op === SET && tooLong(arg, this.#limits.maxStringBytes))
       throw new InvalidValueError("value holds a string or bytes past maxStringBytes");
@@ -154,9 +156,6 @@ export class LocalOps {
     const store = this.#store;
     const slot = store.slotOf(key);
     const old = slot < 0 ? undefined : store.stateAt(slot);
-    // One past the highest own seq seen, made here or received back: a replica restored from an
-    // older state learns its later operations from its peers, and must not reuse their seqs.
-    const seq = Math.max(this.seq, this.#context.highest(this.#id)) + 1;
     const stamp: Stamp = { replica: this.#id, seq, time: this.#clock.tick() };
     let next: unknown;
     if (op === SET) {
