@@ -1,4 +1,5 @@
 import { type ConfigDifference, ConfigError, describeValue, ResolverMismatchError } from "./errors.ts";
+import { bytes8ToHex } from "./payload/keys.ts";
 import { checkResolverShape, type Resolver } from "./resolver.ts";
 
 /** Any resolver, whatever its value types; the map stores states of many kinds side by side. */
@@ -131,12 +132,8 @@ function checkRulesConfig(config: KeyRulesConfig): void {
   }
 }
 
-/** Lowercase hex of `bytes` (fingerprints in errors and on the map). */
-export function toHex(bytes: Uint8Array): string {
-  let out = "";
-  for (const b of bytes) out += b.toString(16).padStart(2, "0");
-  return out;
-}
+/** Lowercase hex of an 8-byte fingerprint (in errors and on the map). */
+export const toHex: (bytes: Uint8Array) => string = bytes8ToHex;
 
 /**
  * The `CONFIG_MISMATCH` error for a payload whose key-rule fingerprint (`received`, the sender's)

@@ -76,17 +76,6 @@ export class Writer {
     this.#pos += bytes.length;
   }
 
-  /** Bytes `start` to `end` of `bytes`, without a length (no view made for a short range). */
-  range(bytes: Uint8Array, start: number, end: number): void {
-    const n = end - start;
-    this.#ensure(n);
-    const buf = this.#buf;
-    let p = this.#pos;
-    if (n > 32) buf.set(bytes.subarray(start, end), p);
-    else for (let i = start; i < end; i++) buf[p++] = bytes[i] as number;
-    this.#pos += n;
-  }
-
   /** Length-prefixed bytes. */
   bytes(bytes: Uint8Array): void {
     this.uint(bytes.length);

@@ -52,7 +52,7 @@ export class KeyEncoder {
     while (p < m && prev[p] === bytes[p]) p++;
     out.uint((length - p) * 16 + Math.min(p, 15));
     if (p >= 15) out.uint(p - 15);
-    out.range(bytes, p, length);
+    out.raw(bytes.subarray(p, length));
     this.#prev = bytes;
     this.#prevLength = length;
     if (bytes === this.#scratch) {
