@@ -68,86 +68,130 @@ export function leaseTable<C>(
   leaseMs: number,
   sent: (conn: C) => VersionVector | undefined,
 ): LeaseTable<C> {
-  const table = new Map<string, Lease>();
-  let floor: VersionVector | undefined;
-  for (const r of records) {
-    const vector = decodeVersionVector(r.vector);
-    if (r.peer === FLOOR_PEER) floor = vector;
-    else table.set(r.peer, { vector, seenAt: r.seenAt });
+  return new Leases(records, now, leaseMs, sent);
+}
+
+const record = (peer: string, lease: Lease): PeerRecord => ({
+  peer,
+  vector: encodeVersionVector(lease.vector),
+  seenAt: lease.seenAt,
+});
+
+/**
+ * The {@link LeaseTable} as a class: a host keeps one per document, so its functions are shared
+ * on the prototype rather than closures of each table, and the connected and dirty sets are made
+ * on first use (an idle document with no one connected keeps neither).
+ */
+class Leases<C> implements LeaseTable<C> {
+  readonly #table = new Map<string, Lease>();
+  readonly #now: () => number;
+  readonly #leaseMs: number;
+  readonly #sent: (conn: C) => VersionVector | undefined;
+  #floor: VersionVector | undefined;
+  #connected: Map<C, { readonly replica: string; vector: VersionVector }> | undefined;
+  #dirty: Set<string> | undefined;
+
+  constructor(
+    records: readonly PeerRecord[],
+    now: () => number,
+    leaseMs: number,
+    sent: (conn: C) => VersionVector | undefined,
+  ) {
+    this.#now = now;
+    this.#leaseMs = leaseMs;
+    this.#sent = sent;
+    for (const r of records) {
+      const vector = decodeVersionVector(r.vector);
+      if (r.peer === FLOOR_PEER) this.#floor = vector;
+      else this.#table.set(r.peer, { vector, seenAt: r.seenAt });
+    }
   }
-  const connected = new Map<C, { readonly replica: string; vector: VersionVector }>();
-  const dirty = new Set<string>();
-  const record = (peer: string, lease: Lease): PeerRecord => ({
-    peer,
-    vector: encodeVersionVector(lease.vector),
-    seenAt: lease.seenAt,
-  });
-  const touch = (replica: string, vector: VersionVector): Lease => {
-    const lease = { vector, seenAt: now() };
-    table.set(replica, lease);
-    dirty.add(replica);
+
+  #touch(replica: string, vector: VersionVector): Lease {
+    const lease = { vector, seenAt: this.#now() };
+    this.#table.set(replica, lease);
+    (this.#dirty ??= new Set()).add(replica);
     return lease;
-  };
-  return {
-    floor: () => floor,
-    needsReset: (vector) => floor !== undefined && !vector.dominates(floor),
-    welcomed: (conn, replica, vector) => {
-      if (/^0+$/.test(replica)) return undefined; // opened by name: no replica yet
-      connected.set(conn, { replica, vector });
-      dirty.delete(replica);
-      return record(replica, touch(replica, vector));
-    },
-    acked: (conn, vector) => {
-      const c = connected.get(conn);
-      if (c === undefined) return;
-      c.vector = vector;
-      table.set(c.replica, { vector, seenAt: now() });
-    },
-    heard: (member, vector) => {
-      touch(`${HOST_PEER_PREFIX}${member}`, vector);
-    },
-    left: (conn) => {
-      // Its last acknowledged lease rides along with the next commit.
-      const c = connected.get(conn);
-      if (c !== undefined) dirty.add(c.replica);
-      connected.delete(conn);
-    },
-    pending: () => {
-      const out: PeerRecord[] = [];
-      for (const peer of dirty) {
-        const lease = table.get(peer);
-        if (lease !== undefined) out.push(record(peer, lease));
+  }
+
+  /** The dirty leases' records, and the dirty set emptied. */
+  #takeDirty(into: PeerRecord[]): PeerRecord[] {
+    const dirty = this.#dirty;
+    if (dirty === undefined) return into;
+    for (const peer of dirty) {
+      const lease = this.#table.get(peer);
+      if (lease !== undefined) into.push(record(peer, lease));
+    }
+    this.#dirty = undefined;
+    return into;
+  }
+
+  floor(): VersionVector | undefined {
+    return this.#floor;
+  }
+
+  needsReset(vector: VersionVector): boolean {
+    return this.#floor !== undefined && !vector.dominates(this.#floor);
+  }
+
+  welcomed(conn: C, replica: string, vector: VersionVector): PeerRecord | undefined {
+    if (/^0+$/.test(replica)) return undefined; // opened by name: no replica yet
+    (this.#connected ??= new Map()).set(conn, { replica, vector });
+    this.#dirty?.delete(replica);
+    return record(replica, this.#touch(replica, vector));
+  }
+
+  acked(conn: C, vector: VersionVector): void {
+    const c = this.#connected?.get(conn);
+    if (c === undefined) return;
+    c.vector = vector;
+    this.#table.set(c.replica, { vector, seenAt: this.#now() });
+  }
+
+  heard(member: string, vector: VersionVector): void {
+    this.#touch(`${HOST_PEER_PREFIX}${member}`, vector);
+  }
+
+  left(conn: C): void {
+    const connected = this.#connected;
+    const c = connected?.get(conn);
+    if (connected === undefined || c === undefined) return;
+    // Its last acknowledged lease rides along with the next commit.
+    (this.#dirty ??= new Set()).add(c.replica);
+    connected.delete(conn);
+    if (connected.size === 0) this.#connected = undefined;
+  }
+
+  pending(): readonly PeerRecord[] {
+    return this.#takeDirty([]);
+  }
+
+  compact(map: ReplicatedMap): LeaseBatch {
+    const t = this.#now();
+    const table = this.#table;
+    // A connected replica has been sent everything in order: its lease moves with what it was sent.
+    for (const [conn, c] of this.#connected ?? []) {
+      c.vector = this.#sent(conn) ?? c.vector;
+      this.#touch(c.replica, c.vector);
+    }
+    const removePeers: string[] = [];
+    for (const [peer, lease] of table)
+      if (!isLive(lease, t, this.#leaseMs)) {
+        table.delete(peer);
+        this.#dirty?.delete(peer);
+        removePeers.push(peer);
       }
-      dirty.clear();
-      return out;
-    },
-    compact: (map) => {
-      const t = now();
-      // A connected replica has been sent everything in order: its lease moves with what it was sent.
-      for (const [conn, c] of connected) {
-        c.vector = sent(conn) ?? c.vector;
-        touch(c.replica, c.vector);
-      }
-      const removePeers: string[] = [];
-      for (const [peer, lease] of table)
-        if (!isLive(lease, t, leaseMs)) {
-          table.delete(peer);
-          dirty.delete(peer);
-          removePeers.push(peer);
-        }
-      const live = leaseFloor(table.values(), t, leaseMs);
-      // Core meets the floor with the host's own vector: that meet is what was collected.
-      const used = live === undefined ? map.versionVector() : map.versionVector().meet(live);
-      map.compact(live === undefined ? [] : [live]);
-      floor = floor === undefined ? used : floor.merge(used);
-      const peers = [{ peer: FLOOR_PEER, vector: encodeVersionVector(floor), seenAt: t }];
-      for (const p of dirty) {
-        const lease = table.get(p);
-        if (lease !== undefined) peers.push(record(p, lease));
-      }
-      dirty.clear();
-      return { peers, removePeers, used };
-    },
-    leases: () => table,
-  };
+    const live = leaseFloor(table.values(), t, this.#leaseMs);
+    // Core meets the floor with the host's own vector: that meet is what was collected.
+    const used = live === undefined ? map.versionVector() : map.versionVector().meet(live);
+    map.compact(live === undefined ? [] : [live]);
+    const floor = this.#floor === undefined ? used : this.#floor.merge(used);
+    this.#floor = floor;
+    const peers = this.#takeDirty([{ peer: FLOOR_PEER, vector: encodeVersionVector(floor), seenAt: t }]);
+    return { peers, removePeers, used };
+  }
+
+  leases(): ReadonlyMap<string, Lease> {
+    return this.#table;
+  }
 }
