@@ -71,34 +71,71 @@ export function documentKeeper(
   map: () => ReplicatedMap,
   options: StorePolicyOptions & KeeperHooks & { readonly logBytes?: number } = {},
 ): DocumentKeeper {
-  const compactBytes = options.compactBytes ?? 1024 * 1024;
-  let logBytes = options.logBytes ?? 0;
-  let pending: Pending | undefined;
-  let chain: Promise<void> = Promise.resolve();
+  const k = new Keeper(store, map, options, options.compactBytes, options.logBytes);
+  // Functions of its own, so a caller may take them apart from the keeper.
+  return {
+    append: (payload) => k.append(payload),
+    addLocal: (entry) => k.addLocal(entry),
+    ackUpTo: (seq) => k.ackUpTo(seq),
+    setPeer: (record) => k.setPeer(record),
+    rewrite: () => k.rewrite(),
+    flush: () => k.flush(),
+  };
+}
 
-  const commitPending = async (p: Pending): Promise<void> => {
-    if (pending === p) pending = undefined;
-    logBytes += p.bytes;
+const SETTLED: Promise<void> = Promise.resolve();
+
+/**
+ * @internal The {@link DocumentKeeper} as a class, its functions on one shared prototype: a host
+ * keeps one per document (`documentKeeper` wraps it in functions of its own for everyone else).
+ * `hooks` are called as its methods.
+ */
+export class Keeper implements DocumentKeeper {
+  readonly #store: DocumentStore;
+  readonly #map: () => ReplicatedMap;
+  readonly #hooks: KeeperHooks;
+  readonly #compactBytes: number;
+  #logBytes: number;
+  #pending: Pending | undefined;
+  #chain: Promise<void> = SETTLED;
+
+  constructor(
+    store: DocumentStore,
+    map: () => ReplicatedMap,
+    hooks: KeeperHooks,
+    compactBytes: number | undefined,
+    logBytes: number | undefined,
+  ) {
+    this.#store = store;
+    this.#map = map;
+    this.#hooks = hooks;
+    this.#compactBytes = compactBytes ?? 1024 * 1024;
+    this.#logBytes = logBytes ?? 0;
+  }
+
+  async #commit(p: Pending): Promise<void> {
+    if (this.#pending === p) this.#pending = undefined;
+    this.#logBytes += p.bytes;
     const batch: { -readonly [K in keyof StoreBatch]: StoreBatch[K] } = {};
-    for (const r of options.pendingPeers?.() ?? []) if (!p.peers.has(r.peer)) p.peers.set(r.peer, r);
-    if (logBytes > compactBytes || p.rewrite) {
-      const extra = options.beforeSnapshot?.();
+    for (const r of this.#hooks.pendingPeers?.() ?? []) if (!p.peers.has(r.peer)) p.peers.set(r.peer, r);
+    if (this.#logBytes > this.#compactBytes || p.rewrite) {
+      const extra = this.#hooks.beforeSnapshot?.();
       if (extra !== undefined) {
         for (const r of extra.peers) p.peers.set(r.peer, r);
         if (extra.removePeers.length > 0) batch.removePeers = extra.removePeers;
       }
       // The state includes every payload queued so far: it replaces the log and these appends.
-      batch.snapshot = map().encodeState();
-      logBytes = 0;
+      batch.snapshot = this.#map().encodeState();
+      this.#logBytes = 0;
     } else if (p.append.length > 0) batch.append = p.append;
     if (p.outboxAdd.length > 0) batch.outboxAdd = p.outboxAdd;
     if (p.ackedUpTo !== undefined) batch.outboxAckedUpTo = p.ackedUpTo;
     if (p.peers.size > 0) batch.peers = [...p.peers.values()];
-    await store.commit(batch);
-  };
+    await this.#store.commit(batch);
+  }
 
-  const queue = (): Pending => {
-    if (pending !== undefined) return pending;
+  #queue(): Pending {
+    if (this.#pending !== undefined) return this.#pending;
     const p: Pending = {
       append: [],
       outboxAdd: [],
@@ -106,48 +143,53 @@ export function documentKeeper(
       peers: new Map(),
       bytes: 0,
       rewrite: false,
-      done: Promise.resolve(),
+      done: SETTLED,
     };
-    pending = p;
+    this.#pending = p;
     // Waits one microtask so that everything queued in this turn joins the batch.
-    p.done = chain.then(() => Promise.resolve()).then(() => commitPending(p));
-    chain = p.done.catch(() => {});
+    p.done = this.#chain.then(() => Promise.resolve()).then(() => this.#commit(p));
+    this.#chain = p.done.catch(() => {});
     return p;
-  };
+  }
 
-  return {
-    append: (payload) => {
-      const p = queue();
-      p.append.push(payload);
-      p.bytes += payload.length;
-      return p.done;
-    },
-    addLocal: (entry) => {
-      const p = queue();
-      p.append.push(entry.op);
-      p.outboxAdd.push(entry);
-      p.bytes += entry.op.length;
-      return p.done;
-    },
-    ackUpTo: (seq) => {
-      const p = queue();
-      p.ackedUpTo = Math.max(p.ackedUpTo ?? 0, seq);
-      // An ack can drop an entry queued in this same batch before it reached the store.
-      p.outboxAdd = p.outboxAdd.filter((e) => e.seq > seq);
-      return p.done;
-    },
-    setPeer: (record) => {
-      const p = queue();
-      p.peers.set(record.peer, record);
-      return p.done;
-    },
-    rewrite: () => {
-      const p = queue();
-      p.rewrite = true;
-      return p.done;
-    },
-    flush: () => (pending !== undefined ? pending.done : chain),
-  };
+  append(payload: Uint8Array): Promise<void> {
+    const p = this.#queue();
+    p.append.push(payload);
+    p.bytes += payload.length;
+    return p.done;
+  }
+
+  addLocal(entry: OutboxEntry): Promise<void> {
+    const p = this.#queue();
+    p.append.push(entry.op);
+    p.outboxAdd.push(entry);
+    p.bytes += entry.op.length;
+    return p.done;
+  }
+
+  ackUpTo(seq: number): Promise<void> {
+    const p = this.#queue();
+    p.ackedUpTo = Math.max(p.ackedUpTo ?? 0, seq);
+    // An ack can drop an entry queued in this same batch before it reached the store.
+    p.outboxAdd = p.outboxAdd.filter((e) => e.seq > seq);
+    return p.done;
+  }
+
+  setPeer(record: PeerRecord): Promise<void> {
+    const p = this.#queue();
+    p.peers.set(record.peer, record);
+    return p.done;
+  }
+
+  rewrite(): Promise<void> {
+    const p = this.#queue();
+    p.rewrite = true;
+    return p.done;
+  }
+
+  flush(): Promise<void> {
+    return this.#pending !== undefined ? this.#pending.done : this.#chain;
+  }
 }
 
 /** What {@link loadReplica} rebuilt. */

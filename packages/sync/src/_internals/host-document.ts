@@ -2,8 +2,8 @@ import { createReplicatedMap, type ReplicatedMap, type VersionVector } from "@co
 import type { ClockState } from "@converge/hlc";
 import type { DocumentConfig } from "../host-types.ts";
 import type { Timers } from "../session-types.ts";
-import type { DocumentStore, Store } from "../store.ts";
-import { type DocumentKeeper, documentKeeper, loadReplica } from "../store-policy.ts";
+import type { DocumentStore, PeerRecord, Store } from "../store.ts";
+import { type DocumentKeeper, Keeper, loadReplica } from "../store-policy.ts";
 import { type LeaseTable, leaseTable } from "./lease-table.ts";
 import { defaultTimers } from "./timers.ts";
 
@@ -93,20 +93,23 @@ class Document<C> implements HostDocument<C> {
     this.config = config;
     this.#hooks = hooks;
     this.leases = leaseTable<C>(loaded.peers, hooks.now, hooks.leaseMs, hooks.sent);
-    this.keeper = documentKeeper(records, () => this.map, {
-      logBytes: loaded.logBytes,
-      compactBytes,
-      pendingPeers: () => this.leases.pending(),
-      // An apply in progress (applyAsync yields) is never compacted under: the next fold does it.
-      beforeSnapshot: () => {
-        if (this.changed !== undefined) return { peers: [], removePeers: [] };
-        const batch = this.leases.compact(this.map);
-        hooks.compacted(this, batch.used);
-        return batch;
-      },
-    });
+    // The document is the keeper's hooks: no closure per hook.
+    this.keeper = new Keeper(records, () => this.map, this, compactBytes, loaded.logBytes);
     this.#watch(loaded.map);
     this.#awake(loaded.map);
+  }
+
+  /** Keeper hook: the leases' records since the last commit ride along with the next. */
+  pendingPeers(): readonly PeerRecord[] {
+    return this.leases.pending();
+  }
+
+  /** Keeper hook: compacts before a fold, unless an apply is in progress (applyAsync yields). */
+  beforeSnapshot(): { readonly peers: readonly PeerRecord[]; readonly removePeers: readonly string[] } {
+    if (this.changed !== undefined) return { peers: [], removePeers: [] };
+    const batch = this.leases.compact(this.map);
+    this.#hooks.compacted(this, batch.used);
+    return batch;
   }
 
   get map(): ReplicatedMap {
