@@ -180,7 +180,7 @@ export function buildHost(options: HostOptions, linkHub: LinkHub | undefined): S
       return refuse(c, "UNKNOWN_DOCUMENT", `no document ${JSON.stringify(m.document)}`, CloseCode.FORBIDDEN);
     try {
       c.principal =
-        options.authenticate === undefined ? null : await options.authenticate(m.credentials, c.info);
+        options.authenticate === undefined ? null : await options.authenticate(m.credentials, c.info ?? {});
     } catch (e) {
       const code = isConvergeError(e) && isRefusal(e.code) ? e.code : "UNAUTHORIZED";
       const why = e instanceof Error ? e.message : "credentials refused";
@@ -230,6 +230,8 @@ export function buildHost(options: HostOptions, linkHub: LinkHub | undefined): S
     c.client = `${doc.nextClient++}`;
     c.replica = /^0+$/.test(m.replica) ? "" : m.replica;
     c.phase = "open";
+    // The transport's info (a WebSocket's headers) served authenticate: an open connection keeps none.
+    c.info = undefined;
     pending--;
     timers.clearTimeout(c.timer);
     c.timer = undefined;
@@ -294,7 +296,7 @@ export function buildHost(options: HostOptions, linkHub: LinkHub | undefined): S
         void mergePayload(ctx, c, doc, m.payload).catch(failed(c));
         return;
       case "chunk": {
-        const whole = c.assembler.add(m);
+        const whole = (c.assembler ??= new ChunkAssembler(limits.maxPayloadBytes)).add(m);
         if (whole !== undefined) void mergePayload(ctx, c, doc, whole).catch(failed(c));
         return;
       }
@@ -395,7 +397,7 @@ export function buildHost(options: HostOptions, linkHub: LinkHub | undefined): S
         paused: false,
         presence: null,
         queue: Promise.resolve(),
-        assembler: new ChunkAssembler(limits.maxPayloadBytes),
+        assembler: undefined,
         windowStart: timers.now(),
         windowFrames: 0,
         windowBytes: 0,

@@ -12,7 +12,8 @@ import { keyAllowed } from "./key-patterns.ts";
 /** One connection a host serves. */
 export interface Conn {
   readonly transport: Transport;
-  readonly info: ConnectionInfo;
+  /** What the transport told of the connection, for `authenticate`; dropped once open. */
+  info: ConnectionInfo | undefined;
   phase: "handshake" | "open" | "closed";
   doc: HostDocument<Conn> | undefined;
   principal: unknown;
@@ -25,7 +26,8 @@ export interface Conn {
   paused: boolean;
   presence: Value | null;
   queue: Promise<void>;
-  readonly assembler: ChunkAssembler;
+  /** Made on its first chunk (most connections never send one). */
+  assembler: ChunkAssembler | undefined;
   windowStart: number;
   windowFrames: number;
   windowBytes: number;
