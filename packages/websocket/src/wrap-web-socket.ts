@@ -53,6 +53,15 @@ function frameOf(data: unknown): Uint8Array | undefined {
   return undefined;
 }
 
+/** Adds `listener` to `list` once (as a Set would); returns its removal. */
+function listen<T>(list: T[], listener: T): () => void {
+  if (!list.includes(listener)) list.push(listener);
+  return () => {
+    const at = list.indexOf(listener);
+    if (at >= 0) list.splice(at, 1);
+  };
+}
+
 /**
  * Wraps an open WebSocket (the platform's, or `ws`'s, which implements the same event API) in a
  * {@link Transport}. Used by `webSocketTransport`, the dialer and the server.
@@ -63,8 +72,9 @@ export function wrapWebSocket(socket: WebSocket, terminate?: () => void): Wrappe
       `webSocketTransport: the socket must be open (readyState 1), got ${socket.readyState}`,
     );
   socket.binaryType = "arraybuffer";
-  const frames = new Set<(frame: Uint8Array) => void>();
-  const closes = new Set<(info: CloseInfo) => void>();
+  // Arrays, not Sets: a connection has one listener or two, and a server keeps thousands.
+  const frames: ((frame: Uint8Array) => void)[] = [];
+  const closes: ((info: CloseInfo) => void)[] = [];
   /** From the first close or failure: sends are dropped. */
   let closing = false;
   /** Once onClose was delivered: nothing reaches a listener after it. */
@@ -77,8 +87,8 @@ export function wrapWebSocket(socket: WebSocket, terminate?: () => void): Wrappe
     socket.removeEventListener("message", onMessage);
     socket.removeEventListener("close", onSocketClose);
     const listeners = [...closes];
-    frames.clear();
-    closes.clear();
+    frames.length = 0;
+    closes.length = 0;
     for (const listener of listeners) listener(info);
   };
   const close = (code: number = CloseCode.NORMAL, reason = ""): void => {
@@ -124,13 +134,11 @@ export function wrapWebSocket(socket: WebSocket, terminate?: () => void): Wrappe
     },
     onFrame: (listener) => {
       if (finished) return () => {};
-      frames.add(listener);
-      return () => frames.delete(listener);
+      return listen(frames, listener);
     },
     onClose: (listener) => {
       if (finished) return () => {};
-      closes.add(listener);
-      return () => closes.delete(listener);
+      return listen(closes, listener);
     },
     close,
     isOpen: () => !closing && socket.readyState === OPEN,
