@@ -361,7 +361,6 @@ export function buildHost(options: HostOptions, linkHub: LinkHub | undefined): S
       pending--;
       timers.clearTimeout(c.timer);
       c.timer = undefined;
-      c.timer = undefined;
     }
     c.phase = "closed";
     conns.delete(c);

@@ -2,7 +2,7 @@ import type { ReplicatedMap } from "@converge/core";
 import { type ConvergeError, isConvergeError } from "@converge/hlc";
 import type { MetricsSink } from "./metrics.ts";
 import type { DocumentStore, OutboxEntry } from "./store.ts";
-import { type DocumentKeeper, documentKeeper, type LoadedReplica } from "./store-policy.ts";
+import { type DocumentKeeper, Keeper, type LoadedReplica } from "./store-policy.ts";
 
 /** @internal Records found damaged: the session rebuilds from the server, then re-applies `ops`. */
 export interface Damage {
@@ -56,7 +56,7 @@ export function sessionOutbox(
     let stored: { readonly outbox: readonly OutboxEntry[]; readonly logBytes: number };
     if (loaded?.damaged !== undefined) {
       // A fresh replica id: the old id's entries leave the outbox, their ops travel in the state.
-      const repair = documentKeeper(store, () => map() as ReplicatedMap);
+      const repair = new Keeper(store, () => map() as ReplicatedMap);
       const top = loaded.outbox.reduce((n, e) => Math.max(n, e.seq), 0);
       if (top > 0) await repair.ackUpTo(top);
       await repair.rewrite();
@@ -77,7 +77,7 @@ export function sessionOutbox(
     const known = new Set(stored.outbox.map((e) => e.seq));
     const made = outbox.filter((e) => !known.has(e.seq));
     outbox = [...stored.outbox, ...made].sort((a, b) => a.seq - b.seq);
-    keeper = documentKeeper(store, () => map() as ReplicatedMap, { logBytes: stored.logBytes });
+    keeper = new Keeper(store, () => map() as ReplicatedMap, undefined, undefined, stored.logBytes);
     // Operations made while the store was loading are committed now.
     for (const e of made) void keeper.addLocal(e).catch(reportStore);
   };

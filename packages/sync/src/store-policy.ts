@@ -84,6 +84,7 @@ export function documentKeeper(
 }
 
 const SETTLED: Promise<void> = Promise.resolve();
+const NO_HOOKS: KeeperHooks = {};
 
 /**
  * @internal The {@link DocumentKeeper} as a class, its functions on one shared prototype: a host
@@ -102,9 +103,9 @@ export class Keeper implements DocumentKeeper {
   constructor(
     store: DocumentStore,
     map: () => ReplicatedMap,
-    hooks: KeeperHooks,
-    compactBytes: number | undefined,
-    logBytes: number | undefined,
+    hooks: KeeperHooks = NO_HOOKS,
+    compactBytes?: number,
+    logBytes?: number,
   ) {
     this.#store = store;
     this.#map = map;

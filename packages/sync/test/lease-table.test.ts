@@ -17,12 +17,7 @@ describe("a document's lease table", () => {
   it("tracks one, then several, then one connection again, acks and compaction each to the right replica", () => {
     let now = 1000;
     const sent = new Map<object, ReturnType<typeof versionVector>>();
-    const table = leaseTable<object>(
-      [],
-      () => now,
-      60_000,
-      (c) => sent.get(c),
-    );
+    const table = leaseTable<object>([], { now: () => now, leaseMs: 60_000, sent: (c) => sent.get(c) });
     const [ca, cb, cc] = [{}, {}, {}];
     expect(table.welcomed(ca, A, versionVector({ [A]: 1 }))?.peer).toBe(A);
     expect(table.pending().map((r) => r.peer)).toEqual([A]); // the welcome's record is pending too
@@ -68,12 +63,7 @@ describe("a document's lease table", () => {
 
   it("drops expired leases at compaction and reports them removed, dirty or not", () => {
     let now = 0;
-    const table = leaseTable<object>(
-      [],
-      () => now,
-      100,
-      () => undefined,
-    );
+    const table = leaseTable<object>([], { now: () => now, leaseMs: 100, sent: () => undefined });
     const [ca, cb] = [{}, {}];
     table.welcomed(ca, A, versionVector({ [A]: 1 }));
     table.welcomed(cb, B, versionVector({ [B]: 1 }));

@@ -4,7 +4,7 @@ import type { DocumentConfig } from "../host-types.ts";
 import type { Timers } from "../session-types.ts";
 import type { DocumentStore, PeerRecord, Store } from "../store.ts";
 import { type DocumentKeeper, Keeper, loadReplica } from "../store-policy.ts";
-import { type LeaseTable, leaseTable } from "./lease-table.ts";
+import { type LeaseClock, type LeaseTable, leaseTable } from "./lease-table.ts";
 import { defaultTimers } from "./timers.ts";
 
 /**
@@ -35,11 +35,7 @@ export interface HostDocument<C> {
 }
 
 /** What {@link loadHostDocument} is told besides the store and the config. */
-export interface HostDocumentHooks<C> {
-  readonly now: () => number;
-  readonly leaseMs: number;
-  /** What a connection has surely been sent (in order): its lease vector at compaction. */
-  readonly sent: (conn: C) => VersionVector | undefined;
+export interface HostDocumentHooks<C> extends LeaseClock<C> {
   /** After a compaction: tells the connections the floor used. */
   readonly compacted: (doc: HostDocument<C>, floor: VersionVector) => void;
   /** The timers the replica's sleep ticks on (default the platform's). */
@@ -92,7 +88,7 @@ class Document<C> implements HostDocument<C> {
     this.name = name;
     this.config = config;
     this.#hooks = hooks;
-    this.leases = leaseTable<C>(loaded.peers, hooks.now, hooks.leaseMs, hooks.sent);
+    this.leases = leaseTable<C>(loaded.peers, hooks);
     // The document is the keeper's hooks: no closure per hook.
     this.keeper = new Keeper(records, () => this.map, this, compactBytes, loaded.logBytes);
     this.#watch(loaded.map);

@@ -61,14 +61,17 @@ export interface LeaseTable<C> {
   readonly leases: () => ReadonlyMap<string, Lease>;
 }
 
+/** What a lease table is told besides its records: one object a host shares among its documents. */
+export interface LeaseClock<C> {
+  readonly now: () => number;
+  readonly leaseMs: number;
+  /** What a connection has surely been sent (in order): its lease vector at compaction. */
+  readonly sent: (conn: C) => VersionVector | undefined;
+}
+
 /** Builds a document's {@link LeaseTable} from its stored peer records. */
-export function leaseTable<C>(
-  records: readonly PeerRecord[],
-  now: () => number,
-  leaseMs: number,
-  sent: (conn: C) => VersionVector | undefined,
-): LeaseTable<C> {
-  return new Leases(records, now, leaseMs, sent);
+export function leaseTable<C>(records: readonly PeerRecord[], clock: LeaseClock<C>): LeaseTable<C> {
+  return new Leases(records, clock);
 }
 
 const record = (peer: string, lease: Lease): PeerRecord => ({
@@ -84,22 +87,13 @@ const record = (peer: string, lease: Lease): PeerRecord => ({
  */
 class Leases<C> implements LeaseTable<C> {
   readonly #table = new Map<string, Lease>();
-  readonly #now: () => number;
-  readonly #leaseMs: number;
-  readonly #sent: (conn: C) => VersionVector | undefined;
+  readonly #clock: LeaseClock<C>;
   #floor: VersionVector | undefined;
   #connected: Map<C, { readonly replica: string; vector: VersionVector }> | undefined;
   #dirty: Set<string> | undefined;
 
-  constructor(
-    records: readonly PeerRecord[],
-    now: () => number,
-    leaseMs: number,
-    sent: (conn: C) => VersionVector | undefined,
-  ) {
-    this.#now = now;
-    this.#leaseMs = leaseMs;
-    this.#sent = sent;
+  constructor(records: readonly PeerRecord[], clock: LeaseClock<C>) {
+    this.#clock = clock;
     for (const r of records) {
       const vector = decodeVersionVector(r.vector);
       if (r.peer === FLOOR_PEER) this.#floor = vector;
@@ -108,7 +102,7 @@ class Leases<C> implements LeaseTable<C> {
   }
 
   #touch(replica: string, vector: VersionVector): Lease {
-    const lease = { vector, seenAt: this.#now() };
+    const lease = { vector, seenAt: this.#clock.now() };
     this.#table.set(replica, lease);
     (this.#dirty ??= new Set()).add(replica);
     return lease;
@@ -145,7 +139,7 @@ class Leases<C> implements LeaseTable<C> {
     const c = this.#connected?.get(conn);
     if (c === undefined) return;
     c.vector = vector;
-    this.#table.set(c.replica, { vector, seenAt: this.#now() });
+    this.#table.set(c.replica, { vector, seenAt: this.#clock.now() });
   }
 
   heard(member: string, vector: VersionVector): void {
@@ -159,7 +153,6 @@ class Leases<C> implements LeaseTable<C> {
     // Its last acknowledged lease rides along with the next commit.
     (this.#dirty ??= new Set()).add(c.replica);
     connected.delete(conn);
-    if (connected.size === 0) this.#connected = undefined;
   }
 
   pending(): readonly PeerRecord[] {
@@ -167,21 +160,22 @@ class Leases<C> implements LeaseTable<C> {
   }
 
   compact(map: ReplicatedMap): LeaseBatch {
-    const t = this.#now();
+    const { now, leaseMs, sent } = this.#clock;
+    const t = now();
     const table = this.#table;
     // A connected replica has been sent everything in order: its lease moves with what it was sent.
     for (const [conn, c] of this.#connected ?? []) {
-      c.vector = this.#sent(conn) ?? c.vector;
+      c.vector = sent(conn) ?? c.vector;
       this.#touch(c.replica, c.vector);
     }
     const removePeers: string[] = [];
     for (const [peer, lease] of table)
-      if (!isLive(lease, t, this.#leaseMs)) {
+      if (!isLive(lease, t, leaseMs)) {
         table.delete(peer);
         this.#dirty?.delete(peer);
         removePeers.push(peer);
       }
-    const live = leaseFloor(table.values(), t, this.#leaseMs);
+    const live = leaseFloor(table.values(), t, leaseMs);
     // Core meets the floor with the host's own vector: that meet is what was collected.
     const used = live === undefined ? map.versionVector() : map.versionVector().meet(live);
     map.compact(live === undefined ? [] : [live]);
