@@ -47,14 +47,15 @@ export function buildHost(options: HostOptions, linkHub: LinkHub | undefined): S
   const timers = options.timers ?? defaultTimers;
   const store = options.store ?? memoryStore();
   const metrics = options.metrics;
+  const given = options.limits;
   const limits = {
-    handshakeTimeoutMs: options.limits?.handshakeTimeoutMs ?? 10_000,
-    maxPendingHandshakes: options.limits?.maxPendingHandshakes ?? 1000,
-    maxFrameBytes: options.limits?.maxFrameBytes ?? 1024 * 1024,
-    framesPerSecond: options.limits?.framesPerSecond ?? 1000,
-    bytesPerSecond: options.limits?.bytesPerSecond ?? 8 * 1024 * 1024,
-    sendQueueBytes: options.limits?.sendQueueBytes ?? 4 * 1024 * 1024,
-    maxPayloadBytes: options.limits?.maxPayloadBytes ?? 64 * 1024 * 1024,
+    handshakeTimeoutMs: given?.handshakeTimeoutMs ?? 10_000,
+    maxPendingHandshakes: given?.maxPendingHandshakes ?? 1000,
+    maxFrameBytes: given?.maxFrameBytes ?? 1024 * 1024,
+    framesPerSecond: given?.framesPerSecond ?? 1000,
+    bytesPerSecond: given?.bytesPerSecond ?? 8 * 1024 * 1024,
+    sendQueueBytes: given?.sendQueueBytes ?? 4 * 1024 * 1024,
+    maxPayloadBytes: given?.maxPayloadBytes ?? 64 * 1024 * 1024,
   };
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   const docs = new Map<string, Promise<HostDocument<Conn>>>();
@@ -296,7 +297,8 @@ export function buildHost(options: HostOptions, linkHub: LinkHub | undefined): S
         void mergePayload(ctx, c, doc, m.payload).catch(failed(c));
         return;
       case "chunk": {
-        const whole = (c.assembler ??= new ChunkAssembler(limits.maxPayloadBytes)).add(m);
+        if (c.assembler === undefined) c.assembler = new ChunkAssembler(limits.maxPayloadBytes);
+        const whole = c.assembler.add(m);
         if (whole !== undefined) void mergePayload(ctx, c, doc, whole).catch(failed(c));
         return;
       }

@@ -82,14 +82,14 @@ const record = (peer: string, lease: Lease): PeerRecord => ({
 
 /**
  * The {@link LeaseTable} as a class: a host keeps one per document, so its functions are shared
- * on the prototype rather than closures of each table, and the connected and dirty sets are made
- * on first use (an idle document with no one connected keeps neither).
+ * on the prototype rather than closures of each table, and the dirty set is made on first use
+ * (an idle document whose leases were committed keeps none).
  */
 class Leases<C> implements LeaseTable<C> {
   readonly #table = new Map<string, Lease>();
   readonly #clock: LeaseClock<C>;
   #floor: VersionVector | undefined;
-  #connected: Map<C, { readonly replica: string; vector: VersionVector }> | undefined;
+  readonly #connected = new Map<C, { readonly replica: string; vector: VersionVector }>();
   #dirty: Set<string> | undefined;
 
   constructor(records: readonly PeerRecord[], clock: LeaseClock<C>) {
@@ -104,8 +104,13 @@ class Leases<C> implements LeaseTable<C> {
   #touch(replica: string, vector: VersionVector): Lease {
     const lease = { vector, seenAt: this.#clock.now() };
     this.#table.set(replica, lease);
-    (this.#dirty ??= new Set()).add(replica);
+    this.#dirtied(replica);
     return lease;
+  }
+
+  #dirtied(replica: string): void {
+    if (this.#dirty === undefined) this.#dirty = new Set();
+    this.#dirty.add(replica);
   }
 
   /** The dirty leases' records, and the dirty set emptied. */
@@ -130,13 +135,13 @@ class Leases<C> implements LeaseTable<C> {
 
   welcomed(conn: C, replica: string, vector: VersionVector): PeerRecord | undefined {
     if (/^0+$/.test(replica)) return undefined; // opened by name: no replica yet
-    (this.#connected ??= new Map()).set(conn, { replica, vector });
+    this.#connected.set(conn, { replica, vector });
     this.#dirty?.delete(replica);
     return record(replica, this.#touch(replica, vector));
   }
 
   acked(conn: C, vector: VersionVector): void {
-    const c = this.#connected?.get(conn);
+    const c = this.#connected.get(conn);
     if (c === undefined) return;
     c.vector = vector;
     this.#table.set(c.replica, { vector, seenAt: this.#clock.now() });
@@ -147,12 +152,10 @@ class Leases<C> implements LeaseTable<C> {
   }
 
   left(conn: C): void {
-    const connected = this.#connected;
-    const c = connected?.get(conn);
-    if (connected === undefined || c === undefined) return;
     // Its last acknowledged lease rides along with the next commit.
-    (this.#dirty ??= new Set()).add(c.replica);
-    connected.delete(conn);
+    const c = this.#connected.get(conn);
+    if (c !== undefined) this.#dirtied(c.replica);
+    this.#connected.delete(conn);
   }
 
   pending(): readonly PeerRecord[] {
@@ -164,7 +167,7 @@ class Leases<C> implements LeaseTable<C> {
     const t = now();
     const table = this.#table;
     // A connected replica has been sent everything in order: its lease moves with what it was sent.
-    for (const [conn, c] of this.#connected ?? []) {
+    for (const [conn, c] of this.#connected) {
       c.vector = sent(conn) ?? c.vector;
       this.#touch(c.replica, c.vector);
     }
