@@ -104,7 +104,10 @@ export interface HostChangeEvent {
  * acknowledges what it merged (after its store committed it), and applies the limits.
  */
 export interface SyncHost {
-  /** Takes an open transport; the host owns it from now on. */
+  /**
+   * Takes an open transport; the host owns it from now on. `info` goes to `authenticate` and is
+   * not kept past the handshake (a host holds thousands of idle connections).
+   */
   readonly accept: (transport: Transport, info?: ConnectionInfo) => void;
   /** The host's replica of a document, loading it from the store if needed. */
   readonly document: (name: string) => Promise<ReplicatedMap>;
