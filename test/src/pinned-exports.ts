@@ -78,6 +78,7 @@ export const pinned: Record<string, readonly string[]> = {
     "versionVector",
   ],
   "@converge/core/codec": [
+    "bytes8ToHex",
     "DEFAULT_DECODE_LIMITS",
     "DecodeLimits",
     "FORMAT_VERSION",

@@ -14,4 +14,5 @@ export { FORMAT_VERSION } from "./payload/format.ts";
 export { Reader } from "./reader.ts";
 export { DEFAULT_DECODE_LIMITS, type DecodeLimits, StateReader, StateWriter } from "./state-codec.ts";
 export { MAX_VALUE_DEPTH, readValue, type ValueLimits, writeValue } from "./value.ts";
+export { bytes8ToHex } from "./version-vector.ts";
 export { Writer } from "./writer.ts";

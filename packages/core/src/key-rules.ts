@@ -1,6 +1,6 @@
 import { type ConfigDifference, ConfigError, describeValue, ResolverMismatchError } from "./errors.ts";
-import { bytes8ToHex } from "./payload/keys.ts";
 import { checkResolverShape, type Resolver } from "./resolver.ts";
+import { bytes8ToHex } from "./version-vector.ts";
 
 /** Any resolver, whatever its value types; the map stores states of many kinds side by side. */
 // biome-ignore lint/suspicious/noExplicitAny: existential type — each state only ever goes back to the resolver that made it

@@ -131,3 +131,10 @@ export function versionVector(
   }
   return new VersionVector(out);
 }
+
+/** The replica id (16 lowercase hex digits) of 8 bytes; also a key-rule fingerprint's hex. */
+export function bytes8ToHex(bytes: Uint8Array): ReplicaId {
+  let s = "";
+  for (let i = 0; i < 8; i++) s += (bytes[i] as number).toString(16).padStart(2, "0");
+  return s;
+}

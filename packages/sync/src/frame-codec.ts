@@ -1,5 +1,5 @@
 import { type ReplicaId, type Value, type VersionVector, versionVector } from "@converge/core";
-import { Reader, readValue, Writer, writeValue } from "@converge/core/codec";
+import { bytes8ToHex, Reader, readValue, Writer, writeValue } from "@converge/core/codec";
 import { isConvergeError } from "@converge/hlc";
 import { SyncError } from "./errors.ts";
 import type { Access, Message, RefusalCode, RulesManifest } from "./messages.ts";
@@ -48,8 +48,6 @@ const MAX_NAME = 4096;
 /** Value of a lowercase hex digit by char code, -1 for anything else. */
 const DIGIT = new Int8Array(128).fill(-1);
 for (let i = 0; i < 16; i++) DIGIT["0123456789abcdef".charCodeAt(i)] = i;
-/** Two lowercase hex digits of every byte. */
-const BYTE_HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
 
 function writeId8(w: Writer, hex: string): void {
   let ok = hex.length === 16;
@@ -63,10 +61,7 @@ function writeId8(w: Writer, hex: string): void {
 }
 
 function readId8(r: Reader): string {
-  const b = r.raw(8);
-  let s = "";
-  for (let i = 0; i < 8; i++) s += BYTE_HEX[b[i] as number] as string;
-  return s;
+  return bytes8ToHex(r.raw(8));
 }
 
 function writeVector(w: Writer, v: VersionVector): void {

@@ -9,12 +9,7 @@ export function hexToBytes8(id: ReplicaId, out: Uint8Array): void {
   for (let i = 0; i < 8; i++) out[i] = Number.parseInt(id.slice(i * 2, i * 2 + 2), 16);
 }
 
-/** The replica id (16 lowercase hex digits) of 8 bytes. */
-export function bytes8ToHex(bytes: Uint8Array): ReplicaId {
-  let s = "";
-  for (let i = 0; i < 8; i++) s += (bytes[i] as number).toString(16).padStart(2, "0");
-  return s;
-}
+export { bytes8ToHex } from "../version-vector.ts";
 
 const utf8 = new TextEncoder();
 
