@@ -266,8 +266,15 @@ function counterResolver(id: "gcounter" | "pncounter", allowNegative: boolean): 
     // A record whose latest operation this replica has seen, but of which it holds no record with
     // the same identity, was compacted away here after every replica saw it deleted: a stale copy.
     forget: (state, local, seen) => {
-      const holds = holder(local);
-      return chain(records(state).filter((t) => !seen(t.replica, t.seq) || holds(t)));
+      // Made on the first record seen here: most barriers have none, and then cost no list.
+      let holds: ((t: Tally) => boolean) | undefined;
+      return chain(
+        records(state).filter((t) => {
+          if (!seen(t.replica, t.seq)) return true;
+          holds ??= holder(local);
+          return holds(t);
+        }),
+      );
     },
     encode: (state, w: StateWriter) => {
       const list = records(state);
