@@ -3,7 +3,7 @@ import type { ReplicaId } from "../version-vector.ts";
 import { ADD_CONCURRENT, GENERIC, type LoneAction, REPLACE_LONE, UNCHANGED } from "./lone-action.ts";
 import { newer } from "./newer.ts";
 import { Sibling, Siblings } from "./sibling.ts";
-import { SiblingColumns } from "./sibling-columns.ts";
+import { MAX_COLUMN_SEQ, SiblingColumns } from "./sibling-columns.ts";
 
 /** {@link PackedRegisters.newestValue}: the slot holds a state object. */
 export const NOT_PACKED: unique symbol = Symbol("not packed");
@@ -18,7 +18,6 @@ const INITIAL_ROWS = 8;
 const OBJECT = 0xffffffff;
 /** Marks a packed slot without a second sibling. */
 const NONE = 0xffffffff;
-const MAX_PACKED_SEQ = 0xffffffff;
 
 /**
  * The state side of the {@link KeyStore}, by slot. The common state — a register holding one value
@@ -77,7 +76,7 @@ export class PackedRegisters {
    * siblings with no clock entries; as an object otherwise.
    */
   put(slot: number, state: unknown, pairs: boolean): void {
-    if (state instanceof Sibling && state.seq <= MAX_PACKED_SEQ) {
+    if (state instanceof Sibling && state.seq <= MAX_COLUMN_SEQ) {
       this.#writeFirst(slot, state.replica, state.seq, state.wall, state.counter, state.value);
       this.#clearSecond(slot);
     } else if (
@@ -85,8 +84,8 @@ export class PackedRegisters {
       state instanceof Siblings &&
       state.explicit === undefined &&
       state.siblings.length === 2 &&
-      (state.siblings[0] as Sibling).seq <= MAX_PACKED_SEQ &&
-      (state.siblings[1] as Sibling).seq <= MAX_PACKED_SEQ
+      (state.siblings[0] as Sibling).seq <= MAX_COLUMN_SEQ &&
+      (state.siblings[1] as Sibling).seq <= MAX_COLUMN_SEQ
     ) {
       const [a, b] = state.siblings as [Sibling, Sibling];
       this.#writeFirst(slot, a.replica, a.seq, a.wall, a.counter, a.value);
