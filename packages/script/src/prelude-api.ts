@@ -10,7 +10,16 @@ export function preludeApi(): string {
   const locked = (k) => { if (key === undefined || k !== key) throw new ErrorCtor("the sandbox's own functions are the host's"); };
   const api = {
     lock(k) { if (key !== undefined) throw new ErrorCtor("the sandbox is locked"); key = k; },
-    setFactory(f, one) { if (factory !== undefined) throw new ErrorCtor("factory already set"); factory = f; only = one === "merge" || one === "resolve" ? one : undefined; },
+    // A stateless script (the host proved it keeps nothing between calls) gets one instance, made
+    // here, for every resolution; any other gets a fresh one per resolution.
+    setFactory(f, one, stateless) {
+      if (factory !== undefined) throw new ErrorCtor("factory already set");
+      only = one === "merge" || one === "resolve" ? one : undefined;
+      factory = f;
+      if (stateless === true) {
+        try { const inst = f(); if (typeof inst === "object" && inst !== null) freeze(inst); shared = inst; } catch { shared = undefined; }
+      }
+    },
     // The script's declarations, or why its body failed (no error object ever leaves the sandbox).
     shape(k) {
       locked(k);
@@ -44,7 +53,8 @@ export function preludeApi(): string {
       locked(k);
       const lists = parse(input), n = lists.length, vals = [], offs = new Uint32(n + 1);
       let p = 0;
-      for (let i = 0; i < n; i++) { const list = lists[i], len = list.length; for (let j = 0; j < len; j++) vals[p++] = list[j]; offs[i + 1] = p; }
+      // Values are frozen here, once: a resolution never sees an unfrozen value of its list.
+      for (let i = 0; i < n; i++) { const list = lists[i], len = list.length; for (let j = 0; j < len; j++) { const v = list[j]; if (typeof v === "object" && v !== null) deepFreeze(v); vals[p++] = v; } offs[i + 1] = p; }
       return queueOf(kind, vals, offs, first, n);
     },
     // The host computes where each list starts (offsets: n + 1 of them, the last where the values end).
@@ -54,12 +64,13 @@ export function preludeApi(): string {
       if (n < 0 || offs[0] !== 0 || offs[n] !== vals.length) throw new ErrorCtor("the batch's offsets do not match its values");
       return queueOf(kind, vals, offs, first, n);
     },
-    // One resolution per step, each with a fresh instance of the script; nothing else is done per
-    // key (no list is built for a fold, the result stays in the buffer when it is a number). The
-    // try is around the loop, not each key: a failure is resolution i's row, and the loop goes on.
+    // One resolution per step, each with a fresh instance of the script (a stateless script's one
+    // instance); nothing else is done per key (no list is built for a fold, the result stays in
+    // the buffer when it is a number). The try is around the loop, not each key: a failure is
+    // resolution i's row, and the loop goes on.
     resume(k, max) {
       locked(k);
-      const vals = qVals, offs = qOffs, kind = qKind, fold = kind === "merge" && only === "merge";
+      const vals = qVals, offs = qOffs, kind = qKind, fold = kind === "merge" && only === "merge", one = shared;
       let i = qNext;
       const stop = i + max < qN ? i + max : qN;
       while (i < stop) {
@@ -69,17 +80,15 @@ export function preludeApi(): string {
             const s = offs[i], e = offs[i + 1];
             let r;
             if (fold) {
-              // resolveOne's fold, inlined for the common case: merge sees only the (frozen)
-              // values, and the last result is not frozen (nothing of the script sees it again).
-              // The factory of a script declaring only merge returns it (a function, as its shape said).
-              const merge = factory();
+              // resolveOne's fold, inlined for the common case: merge sees only the values (frozen
+              // when the batch was loaded) and the results before the last, frozen; the last
+              // result is not frozen (nothing of the script sees it again). The factory of a
+              // script declaring only merge returns it (a function, as its shape said).
+              const merge = one !== undefined ? one : factory();
               r = vals[s];
-              if (typeof r === "object" && r !== null) deepFreeze(r);
               let p = s + 1;
               if (p < e) for (;;) {
-                const b = vals[p];
-                if (typeof b === "object" && b !== null) deepFreeze(b);
-                r = merge(r, b);
+                r = merge(r, vals[p]);
                 if (++p === e) break;
                 if (typeof r === "object" && r !== null) deepFreeze(r);
               }
@@ -105,7 +114,7 @@ export function preludeApi(): string {
     // Uint32Array; numeric results go back the same way, anything else as JSON rows in "extra".
     runNumeric(k, kind, lengths, data) {
       locked(k);
-      const n = lengths.length, nums = new Float64(n), extra = [], fold = kind === "merge" && only === "merge";
+      const n = lengths.length, nums = new Float64(n), extra = [], fold = kind === "merge" && only === "merge", one = shared;
       let e = 0;
       for (let i = 0; i < n; i++) {
         const s = e;
@@ -114,7 +123,7 @@ export function preludeApi(): string {
         try {
           let r;
           if (fold) {
-            const merge = factory();
+            const merge = one !== undefined ? one : factory();
             if (typeof merge !== "function") throw new ErrorCtor("the script has no merge(a, b)");
             r = data[s];
             for (let p = s + 1; p < e; p++) {

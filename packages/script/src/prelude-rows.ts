@@ -36,7 +36,8 @@ export function preludeRows(maxOutputBytes: number): string {
   };
   const deepFreeze = (v) => { if (typeof v === "object" && v !== null && !isFrozen(v)) { freeze(v); const ks = keys(v); for (let i = 0; i < ks.length; i++) deepFreeze(v[ks[i]]); } return v; };
   const cut = (s) => apply(strSlice, s, [0, MAX_MESSAGE]);
-  let factory, only, partial = [];
+  // \`shared\`: the one instance of a stateless script (undefined: a fresh one per resolution).
+  let factory, only, shared, partial = [];
   // Only the sandbox's own strings leave: the kind, and a bounded message read without calling the script.
   const describe = (e) => {
     if (exhausted) return ["fuel", "the script ran out of fuel (built-ins walked more than " + NATIVE_BUDGET + " elements)"];
@@ -56,9 +57,10 @@ export function preludeRows(maxOutputBytes: number): string {
     return ["threw", "threw a non-Error " + typeof e];
   };
   const begin = () => { charged = 0; exhausted = false; };
-  // One resolution, with a fresh instance of the script: nothing carries over from one key to the next.
+  // One resolution, with a fresh instance of the script (or a stateless script's one instance):
+  // nothing carries over from one key to the next.
   const resolveOne = (kind, list) => {
-    const f = factory();
+    const f = shared !== undefined ? shared : factory();
     // A factory made for one declaration returns that function itself (no object to build per key).
     const fn = only === undefined ? (kind === "resolve" ? f.resolve : f.merge) : only === kind ? f : undefined;
     if (kind === "resolve") {

@@ -82,8 +82,10 @@ export function quickJSBatches(lim: ScriptLimits, body: string, declared: Declar
       meter.limit = Number.MAX_SAFE_INTEGER;
       meter.start = meter.ticks;
     };
-    // Finished numbers wait in the sandbox's buffer (NaN where none is finished); read once, when needed.
-    const pending: number[] = [];
+    // Finished numbers wait in the sandbox's buffer (NaN where none is finished); read when needed.
+    // Every list in [from, at) is finished once its rows are taken: those without a text row (or a
+    // verdict of the host's) are numbers.
+    let filled = from; // out[from, filled) holds every finished list's result
     const takeRows = (at: number): number => {
       unmetered();
       const r = ctx.callFunction(fns.take, api, key);
@@ -93,11 +95,10 @@ export function quickJSBatches(lim: ScriptLimits, body: string, declared: Declar
       }
       const text = ctx.getString(r.value);
       r.value.dispose();
-      return acceptTake(text, at, to, out, pending);
+      return acceptTake(text, at, to, out);
     };
     let results: QuickJSHandle | undefined; // the buffer load returned: one number per list
-    const fillNumbers = (): void => {
-      if (pending.length === 0) return;
+    const readNumbers = (): Float64Array => {
       const n = to - from;
       let nums = new Float64Array(0);
       if (results?.alive === true) {
@@ -109,14 +110,19 @@ export function quickJSBatches(lim: ScriptLimits, body: string, declared: Declar
         }
       }
       if (nums.length !== n) throw new ScriptError("SCRIPT_ROW_MISMATCH", "the sandbox lost its results");
-      for (const k of pending) {
+      return nums;
+    };
+    const fillNumbers = (upTo: number): void => {
+      let nums: Float64Array | undefined;
+      for (let k = filled; k < upTo; k++) {
         if (out[k] !== undefined) continue;
+        nums ??= readNumbers();
         const v = nums[k - from] as number;
         if (Number.isNaN(v))
           throw new ScriptError("SCRIPT_ROW_MISMATCH", `the sandbox returned no result at ${k}`);
         out[k] = { ok: true, value: v === 0 ? 0 : v };
       }
-      pending.length = 0;
+      if (upTo > filled) filled = upTo;
     };
     meter.limit = lim.fuel;
     meter.start = meter.ticks;
@@ -209,7 +215,7 @@ export function quickJSBatches(lim: ScriptLimits, body: string, declared: Declar
             // It returned after an interrupt it should never have seen: out of fuel all the same.
             out[at] = failure("SCRIPT_OUT_OF_FUEL", `the script used more than ${lim.fuel} fuel units`, used);
           } else if (n === 1) {
-            fillNumbers();
+            fillNumbers(at + 1);
             const r = out[at] as ScriptResult;
             out[at] = { ...r, fuel: used };
           } else if (outOfFuel) {
@@ -233,7 +239,7 @@ export function quickJSBatches(lim: ScriptLimits, body: string, declared: Declar
         at++;
         stoppedAt = -1;
       }
-      fillNumbers();
+      fillNumbers(at);
       // Rows that finished but ran out of memory inside the script: decided alone as well.
       if (!fresh) {
         for (let k = from; k < at; k++) {

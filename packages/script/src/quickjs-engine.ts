@@ -37,9 +37,10 @@ export const QUICKJS_VERSION = "0.32.0";
  * tag, so replicas that count differently refuse each other's state. Revision 2 (no tag mark
  * before it): numbers leave the sandbox in a typed array instead of as JSON text, the fold calls
  * nothing for primitives. Revision 3: a batch's values wait in one flat run (no array per list),
- * and the resolutions run in resume's own loop (no call per key besides the script's).
+ * and the resolutions run in resume's own loop (no call per key besides the script's). Revision 4:
+ * a script proved stateless (`statelessScript`) is instantiated once per context, not per key.
  */
-const SANDBOX_REVISION = 3;
+const SANDBOX_REVISION = 4;
 
 /**
  * Creates a QuickJS engine (WebAssembly; runs in Node and in browsers): each script lives in its
@@ -49,9 +50,10 @@ const SANDBOX_REVISION = 3;
  * machine.
  *
  * Batches run in one long-lived context (provably clean: everything reachable is frozen, every
- * resolution gets a fresh instance of the script, nothing else is shared). A resolution whose
- * verdict could depend on what ran before it in the batch — it used its last fuel units, or ran
- * out of memory — is run again alone in a fresh runtime, and that verdict is the one read.
+ * resolution gets a fresh instance of the script — or the one instance of a script proved
+ * stateless — and nothing else is shared). A resolution whose verdict could depend on what ran
+ * before it in the batch — it used its last fuel units, or ran out of memory — is run again
+ * alone in a fresh runtime, and that verdict is the one read.
  *
  * @throws ScriptError `SCRIPT_UNAVAILABLE` before QuickJS's wasm is loaded (the Node entry loads
  *   it on import; the browser entry, `@converge/script/browser`, on `await loadQuickJS()`).

@@ -1,7 +1,10 @@
 /**
  * The user's script as the engines run it: exports stripped, checked to compile on its own, then
- * wrapped in a factory that runs the body afresh for every resolution.
+ * wrapped in a factory that runs the body afresh for every resolution (once per context for a
+ * script proved stateless).
  */
+
+import { statelessScript } from "./stateless-script.ts";
 
 /**
  * Strips \`export\` before top-level declarations (scripts may be written as modules). Linear:
@@ -25,12 +28,16 @@ export function standaloneScript(body: string): string {
 
 /**
  * Wraps a script body (already checked with {@link standaloneScript}) into a factory: every call
- * runs the body afresh and returns its \`merge\`, \`resolve\` and \`values\` declarations.
+ * runs the body afresh and returns its \`merge\`, \`resolve\` and \`values\` declarations — or,
+ * for a script {@link statelessScript} proves keeps no state, the sandbox runs it once and
+ * every call returns that one instance.
  */
 export function wrapScript(
   body: string,
   declared?: { readonly merge: boolean; readonly resolve: boolean; readonly values: boolean },
 ): string {
+  // A script proved stateless is made once per context (see statelessScript).
+  const once = declared !== undefined && statelessScript(body);
   // Once the script's shape is known, name only what it declares: \`typeof\` on an undeclared name
   // is a slow global lookup, and the factory runs for every key.
   const member = (name: "merge" | "resolve" | "values", test: string): string =>
@@ -43,7 +50,7 @@ globalThis.__converge.setFactory(function () {
 "use strict";
 ${body}
 ;return ${one};
-}, "${one}");
+}, "${one}"${once ? ", true" : ""});
 `;
   }
   return `"use strict";
@@ -55,6 +62,6 @@ ${body}
   resolve: ${member("resolve", 'typeof resolve === "function" ? resolve : undefined')},
   values: ${member("values", 'typeof values === "undefined" ? undefined : values')},
 };
-});
+}${once ? ", undefined, true" : ""});
 `;
 }

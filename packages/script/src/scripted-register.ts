@@ -49,7 +49,7 @@ export interface ScriptResolverOptions extends Omit<ScriptEngineOptions, "engine
 /**
  * The resolver id of a script: `script:`, the first 16 hex digits of its SHA-256, and — when
  * given — `@` and the engine tag (engine, pinned version and the limits that decide verdicts, e.g.
- * `quickjs-0.32.0.r3.f1000.m32.s256`), so that replicas whose engines could read it differently
+ * `quickjs-0.32.0.r4.f1000.m32.s256`), so that replicas whose engines could read it differently
  * refuse each other's state.
  */
 export function scriptId(hash: string, engineTag?: string): string {

@@ -103,7 +103,7 @@ export interface ScriptHandle {
   /** SHA-256 of the source, hex. */
   readonly hash: string;
   readonly shape: ScriptShape;
-  /** The engine and the limits that decide its verdicts, e.g. `quickjs-0.32.0.r3.f1000.m32.s256`. */
+  /** The engine and the limits that decide its verdicts, e.g. `quickjs-0.32.0.r4.f1000.m32.s256`. */
   readonly engineTag: string;
   /**
    * Resolves each list of values in the sandbox: with `resolve(values)`, or by folding

@@ -29,6 +29,38 @@ const divergence: readonly [name: string, source: string][] = [
     "function resolve(v) { const seen = RegExp.$1; /(x)/.exec('x'); return seen === undefined ? 'clean' : 'leak:' + seen; }",
   ],
   ["uses Symbol.for", "function resolve(v) { return Symbol.keyFor(Symbol.for('converge')) ?? null; }"],
+  // Scripts that look stateless (only functions at the top) but would keep state in one shared
+  // instance: each must get a fresh instance per resolution (see statelessScript).
+  [
+    "counts on a helper's prototype through new",
+    "function H() {} function merge(a, b) { const p = Object.getPrototypeOf(new H()); p.n = (p.n || 0) + 1; return p.n; }",
+  ],
+  [
+    "counts on a generator's prototype",
+    "function* g() {} function merge(a, b) { const p = Object.getPrototypeOf(g()); p.n = (p.n || 0) + 1; return p.n; }",
+  ],
+  [
+    "reassigns a helper through a direct eval",
+    'function h() { return 0; } function merge(a, b) { eval("h = ((n) => () => ++n)(h())"); return h(); }',
+  ],
+  [
+    "counts on a helper read as a value",
+    "function h() {} function merge(a, b) { const f = [h][0]; f.n = (f.n || 0) + 1; return f.n; }",
+  ],
+  [
+    "counts on itself under an escaped name",
+    "function merge(a, b) { \\u006derge.n = (merge.n || 0) + 1; return merge.n; }",
+  ],
+  [
+    "hides a count behind a keyword property divided",
+    "function merge(a, b) { const o = { return: 4 }; const x = o.return / 2; merge.n = (merge.n || 0) + x / 2; return merge.n; }",
+  ],
+  [
+    "hides a count behind a regular expression after a parenthesis",
+    "function merge(a, b) { if (a) /'/.test(''); merge.n = (merge.n || 0) + 1; return merge.n; }",
+  ],
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the script source holds a template literal
+  ["counts in a template substitution", "function merge(a, b) { return `${merge.n = (merge.n || 0) + 1}`; }"],
 ];
 
 for (const [name, engine] of Object.entries(engines) as [ScriptEngineName, ScriptEngine][]) {

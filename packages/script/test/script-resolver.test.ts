@@ -35,7 +35,7 @@ describe("script resolvers", () => {
   it("are identified by a hash of their source: another version's state is refused, nothing changes", () => {
     const v1 = scriptResolver({ source: MAX, engine });
     const v2 = scriptResolver({ source: `${MAX}\n// v2`, engine });
-    expect(v1.id).toMatch(/^script:[0-9a-f]{16}@quickjs-0\.32\.0\.r3\.f\d+\.m\d+\.s\d+$/);
+    expect(v1.id).toMatch(/^script:[0-9a-f]{16}@quickjs-0\.32\.0\.r4\.f\d+\.m\d+\.s\d+$/);
     expect(v1.id).not.toBe(v2.id);
     const [a] = pair({ default: v1 });
     const [, b] = pair({ default: v2 });
