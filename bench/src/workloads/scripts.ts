@@ -9,7 +9,7 @@ import {
   scriptResolver,
 } from "@converge/script";
 import type { BenchConfig } from "../config.ts";
-import { keep, median } from "../measure.ts";
+import { collectGarbage, keep, median } from "../measure.ts";
 import { nodeId } from "../replicas.ts";
 import { fmtRatio, renderTable } from "../report.ts";
 
@@ -81,6 +81,9 @@ function time(reps: number, run: () => unknown): number {
   for (let r = 0; r < WARMUP; r++) keep(run());
   const samples: number[] = [];
   for (let r = 0; r < reps; r++) {
+    // Every sample of every mode starts from a collected heap: the native batch takes a few
+    // milliseconds, and one young-generation collection landing in it or not would double it.
+    collectGarbage();
     const t = performance.now();
     keep(run());
     samples.push(performance.now() - t);
@@ -265,7 +268,7 @@ export function renderScripts(r: ScriptsResult): string {
     `${m.nsPerMerge.toFixed(0)} ns`,
   ]);
   return `${renderTable(
-    `6. Resolver scripts: ${r.keys} conflicting keys resolved by a max-like script (QuickJS and supervised isolated-vm); median after ${WARMUP} unrecorded warm-up runs per mode`,
+    `6. Resolver scripts: ${r.keys} conflicting keys resolved by a max-like script (QuickJS and supervised isolated-vm); median after ${WARMUP} unrecorded warm-up runs per mode, each run from a collected heap`,
     [
       { header: "mode" },
       { header: "merges", align: "right" },
