@@ -63,7 +63,7 @@ const CORE_GROUPS: readonly {
   {
     name: "contract",
     files:
-      /^(resolver|state-codec|reader|writer|value|version-vector|causal-context|checksum|errors|key-rules|key-matcher|change-log|shape-keeper|snapshot|replicated-map-types|validate-options)\.ts$/,
+      /^(resolver|state-codec|reader|writer|value|version-vector|causal-context|checksum|errors|key-rules|key-matcher|change-log|replica-interner|shape-keeper|snapshot|replicated-map-types|validate-options)\.ts$/,
     may: ["contract"],
   },
   { name: "register", files: /^register\//, may: ["contract", "register"] },

@@ -137,6 +137,13 @@ export interface ReplicatedMap {
   readonly snapshot: () => Snapshot;
   /** What this replica has seen: every operation 1..n of each replica. */
   readonly versionVector: () => VersionVector;
+  /**
+   * `versionVector().get(replica)` without copying the vector (O(1) whatever the number of
+   * replicas): the highest n such that this replica has seen operations 1..n of `replica`
+   * (`map.seqOf(map.id)`: the seq of its own last operation); 0 for a replica it has seen
+   * nothing of.
+   */
+  readonly seqOf: (replica: ReplicaId) => number;
   /** The full state, canonical: equal states encode to equal bytes. */
   readonly encodeState: () => Uint8Array;
   /** Everything a replica at `since` lacks; costs O(keys changed since). */

@@ -16,6 +16,7 @@ import { replaceState } from "./replica/replace-state.ts";
 import type { ReplicaParts } from "./replica/replica-parts.ts";
 import { SnapshotChain } from "./replica/snapshot-chain.ts";
 import { StateCommitter } from "./replica/state-committer.ts";
+import { replicaInterner } from "./replica-interner.ts";
 import type { ReplicatedMap, ReplicatedMapOptions } from "./replicated-map-types.ts";
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from "./state-codec.ts";
 import {
@@ -27,18 +28,6 @@ import {
   checkVersionVector,
   checkVersionVectors,
 } from "./validate-options.ts";
-import type { ReplicaId } from "./version-vector.ts";
-
-/** One instance per replica id met, so the ids of every payload share strings. */
-function interner(id: ReplicaId): (r: ReplicaId) => ReplicaId {
-  const interned = new Map<ReplicaId, ReplicaId>([[id, id]]);
-  return (r) => {
-    const known = interned.get(r);
-    if (known !== undefined) return known;
-    interned.set(r, r);
-    return r;
-  };
-}
 
 /** Each map's committer, for the shared `size` getter. */
 const committers = new WeakMap<object, StateCommitter>();
@@ -70,7 +59,7 @@ function replicaParts(options: ReplicatedMapOptions, rules: KeyRules): ReplicaPa
     resolverFor: rules.resolverFor,
     limits,
     anyPrepare: [...rules.resolvers.values()].some((r) => r.prepare !== undefined),
-    intern: interner(clock.node),
+    intern: replicaInterner(),
     store,
     context,
     index,
@@ -134,6 +123,7 @@ export function createReplicatedMap(options: ReplicatedMapOptions): ReplicatedMa
     onOp: (listener) => listeners.onOp(listener),
     snapshot: () => snapshots.take(store, resolverFor, committer.size, context.versionVector()),
     versionVector: () => context.versionVector(),
+    seqOf: (replica) => context.get(replica),
     encodeState: () => encoding.state(),
     encodeDelta: (since) => {
       checkVersionVector(since, "encodeDelta");

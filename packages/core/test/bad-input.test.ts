@@ -16,7 +16,11 @@ import { PayloadDecoder } from "../src/payload/decode.ts";
 import { encodePayload } from "../src/payload/encode.ts";
 import { sealPayload, unsealPayload } from "../src/payload/header.ts";
 import { DEFAULT_DECODE_LIMITS } from "../src/state-codec.ts";
+import { bytes8ToHex } from "../src/version-vector.ts";
 import { caught, hex, replica, rules, type TestTime, testLww } from "./fixtures.ts";
+
+/** Replica ids as they are in the bytes (no interning). */
+const anyId = (b: Uint8Array, at: number): string => bytes8ToHex(b.subarray(at, at + 8));
 
 const A = "00000000000000a1";
 const B = "00000000000000b2";
@@ -293,7 +297,7 @@ describe("key order in a payload", () => {
 
   /** A replica's state re-encoded with its entries in `order` (indexes into the sorted keys). */
   function reordered(order: readonly number[], from = source): Uint8Array {
-    const decoder = new PayloadDecoder(from.encodeState(), compiled, DEFAULT_DECODE_LIMITS, (r) => r);
+    const decoder = new PayloadDecoder(from.encodeState(), compiled, DEFAULT_DECODE_LIMITS, anyId);
     decoder.next(Number.POSITIVE_INFINITY);
     const entries = order.map((i) => ({
       key: decoder.keys[i] as string,

@@ -7,7 +7,11 @@ import { PayloadDecoder } from "../src/payload/decode.ts";
 import { encodePayload } from "../src/payload/encode.ts";
 import { Sibling, Siblings } from "../src/register/sibling.ts";
 import { DEFAULT_DECODE_LIMITS } from "../src/state-codec.ts";
+import { bytes8ToHex } from "../src/version-vector.ts";
 import { testLww, valueArb } from "./fixtures.ts";
+
+/** Replica ids as they are in the bytes (no interning). */
+const anyId = (b: Uint8Array, at: number): string => bytes8ToHex(b.subarray(at, at + 8));
 
 // The decoder reads a register holding one value in a single pass of its own (StateReader.lone)
 // and hands anything else to the resolver's decode. Both must read back exactly what was written.
@@ -49,7 +53,7 @@ function decodedLone(states: readonly Sibling[]): PayloadDecoder {
     encodePayload("state", compiled.fingerprint, new CausalContext(), entries),
     compiled,
     DEFAULT_DECODE_LIMITS,
-    (r) => r,
+    anyId,
   );
   decoder.next(Number.POSITIVE_INFINITY);
   return decoder;
@@ -65,7 +69,7 @@ describe("payload decoder lanes", () => {
           state,
         }));
         const bytes = encodePayload("state", compiled.fingerprint, new CausalContext(), entries);
-        const decoder = new PayloadDecoder(bytes, compiled, DEFAULT_DECODE_LIMITS, (r) => r);
+        const decoder = new PayloadDecoder(bytes, compiled, DEFAULT_DECODE_LIMITS, anyId);
         decoder.next(Number.POSITIVE_INFINITY);
         expect(decoder.done).toBe(true);
         for (let i = 0; i < states.length; i++) {

@@ -6,6 +6,24 @@ const A = "00000000000000a1";
 const B = "00000000000000b2";
 
 describe("sync", () => {
+  it("seqOf reads the version vector's entry without copying it, for any replica", () => {
+    const t = { now: 1000 };
+    const a = replica(A, t);
+    const b = replica(B, t);
+    expect(a.seqOf(A)).toBe(0);
+    a.set("x", 1);
+    a.batch(() => {
+      a.set("y", 2);
+      a.set("z", 3);
+    });
+    b.set("w", 4);
+    a.applyState(b.encodeState());
+    for (const r of [A, B, "00000000000000c3"]) expect(a.seqOf(r)).toBe(a.versionVector().get(r));
+    expect(a.seqOf(A)).toBe(3);
+    expect(a.seqOf(B)).toBe(1);
+    expect(a.seqOf("00000000000000c3")).toBe(0);
+  });
+
   it("deltas carry only what changed and converge", () => {
     const t = { now: 1000 };
     const a = replica(A, t);

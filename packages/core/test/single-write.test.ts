@@ -13,12 +13,14 @@ import { encodeSingleWrite, readSingleWrite } from "../src/payload/single-write.
 import { Sibling, type Siblings } from "../src/register/sibling.ts";
 import { DEFAULT_DECODE_LIMITS } from "../src/state-codec.ts";
 import { sealPayload, unsealPayload } from "../src/testing/index.ts";
+import { bytes8ToHex } from "../src/version-vector.ts";
 import { caught, hex, replica, rules, testLww, valueArb } from "./fixtures.ts";
 
 const A = "00000000000000a1";
 const B = "00000000000000b2";
 const fingerprint = compileKeyRules(rules).fingerprint;
-const identity = (id: string): string => id;
+/** Replica ids as they are in the bytes (no interning). */
+const identity = (b: Uint8Array, at: number): string => bytes8ToHex(b.subarray(at, at + 8));
 
 /** The ops `write` makes on a fresh replica A, as sent. */
 function opsOf(write: (a: ReplicatedMap) => void, time = { now: 1_764_150_000_000 }): Uint8Array[] {

@@ -6,6 +6,7 @@ import { type AnyResolver, type KeyRules, resolverName } from "../key-rules.ts";
 import { isRegister } from "../register/register-resolver.ts";
 import { Sibling } from "../register/sibling.ts";
 import { MAX_COLUMN_SEQ, SiblingColumns } from "../register/sibling-columns.ts";
+import type { ReplicaInterner } from "../replica-interner.ts";
 import { keepShape } from "../shape-keeper.ts";
 import { type DecodeLimits, StateReader } from "../state-codec.ts";
 import { type ReplicaId, VersionVector } from "../version-vector.ts";
@@ -27,7 +28,7 @@ function singleWriteState(
   frame: PayloadFrame,
   rules: KeyRules,
   limits: DecodeLimits,
-  intern: (id: ReplicaId) => ReplicaId,
+  intern: ReplicaInterner,
 ): DecodeState {
   const w = readSingleWrite(bytes, frame, limits, intern);
   const resolver = singleWriteResolver(rules, w.key);
@@ -57,12 +58,7 @@ export class PayloadDecoder {
   /** Everything decoded from the payload; {@link RELEASED} once released. */
   #s: DecodeState;
 
-  constructor(
-    bytes: Uint8Array,
-    rules: KeyRules,
-    limits: DecodeLimits,
-    intern: (id: ReplicaId) => ReplicaId,
-  ) {
+  constructor(bytes: Uint8Array, rules: KeyRules, limits: DecodeLimits, intern: ReplicaInterner) {
     const frame = openPayload(bytes, limits, rules.fingerprint);
     if (frame.single) {
       this.#s = singleWriteState(bytes, frame, rules, limits, intern);

@@ -5,6 +5,7 @@ import { DecodeError, ResolverMismatchError } from "../errors.ts";
 import { type AnyResolver, type KeyRules, resolverName } from "../key-rules.ts";
 import { Reader, utf8String } from "../reader.ts";
 import { isRegister } from "../register/register-resolver.ts";
+import type { ReplicaInterner } from "../replica-interner.ts";
 import type { DecodeLimits } from "../state-codec.ts";
 import { readValue, Tag, type Value, writeValue } from "../value.ts";
 import type { ReplicaId } from "../version-vector.ts";
@@ -18,7 +19,7 @@ import {
   SINGLE_WRITE_KIND,
 } from "./format.ts";
 import { type PayloadFrame, putUint, setUintEnd, uintAt, uintEnd } from "./header.ts";
-import { bytes8ToHex, hexToBytes8 } from "./keys.ts";
+import { hexToBytes8 } from "./keys.ts";
 
 /** Where the fields start when the length takes one byte (an op shorter than 128 bytes). */
 const BODY = SINGLE_WRITE_HEADER_BYTES + 1;
@@ -124,22 +125,8 @@ export interface SingleWrite {
   readonly key: string;
 }
 
-/** The 8 id bytes {@link lastReadId} was decoded from. */
-const lastReadBytes = new Uint8Array(8);
-let lastReadId = "";
-
 function malformed(message: string, at: number): never {
   throw new DecodeError("DECODE_MALFORMED", message, at);
-}
-
-/** The replica id of the 8 bytes at `at` (the last one decoded is reused when they repeat). */
-function idAt(bytes: Uint8Array, at: number): ReplicaId {
-  let same = lastReadId !== "";
-  for (let i = 0; i < 8 && same; i++) same = bytes[at + i] === lastReadBytes[i];
-  if (same) return lastReadId;
-  for (let i = 0; i < 8; i++) lastReadBytes[i] = bytes[at + i] as number;
-  lastReadId = bytes8ToHex(lastReadBytes);
-  return lastReadId;
 }
 
 /** Reads the value at `at` exactly as {@link readValue} would; its end goes to `uintEnd`. */
@@ -174,12 +161,12 @@ export function readSingleWrite(
   bytes: Uint8Array,
   frame: PayloadFrame,
   limits: DecodeLimits,
-  intern: (id: ReplicaId) => ReplicaId,
+  intern: ReplicaInterner,
 ): SingleWrite {
   const end = frame.end;
   let at = frame.start;
   if (end - at < 8) throw new DecodeError("DECODE_TRUNCATED", "payload ends inside 8 raw bytes", at);
-  const replica = intern(idAt(bytes, at));
+  const replica = intern(bytes, at);
   at += 8;
   const seq = uintAt(bytes, at, end);
   if (seq === 0 || seq > MAX_ZIGZAG) malformed("sequence number out of range", uintEnd);

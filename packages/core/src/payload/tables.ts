@@ -1,10 +1,10 @@
 // The payload's tables: the resolvers it was written with (checked against the key rules) and its replica ids.
 import { ResolverMismatchError } from "../errors.ts";
 import { type AnyResolver, configMismatch, type KeyRules, resolverName } from "../key-rules.ts";
+import type { ReplicaInterner } from "../replica-interner.ts";
 import type { StateReader } from "../state-codec.ts";
 import type { ReplicaId } from "../version-vector.ts";
 import { FIXED_HEADER_BYTES } from "./format.ts";
-import { bytes8ToHex } from "./keys.ts";
 
 /**
  * Reads the resolver table: each `id@version` must be one of `rules`' resolvers, listed once; then
@@ -41,15 +41,11 @@ export function readResolverTable(bytes: Uint8Array, r: StateReader, rules: KeyR
 }
 
 /** Reads the replica table into `table` (ids interned by `intern`, each listed once). */
-export function readReplicaTable(
-  r: StateReader,
-  table: ReplicaId[],
-  intern: (id: ReplicaId) => ReplicaId,
-): void {
+export function readReplicaTable(r: StateReader, table: ReplicaId[], intern: ReplicaInterner): void {
   const nt = r.count(8, "replica");
   const seen = new Set<ReplicaId>();
   for (let i = 0; i < nt; i++) {
-    const id = intern(bytes8ToHex(r.raw(8)));
+    const id = intern(r.raw(8), 0);
     if (seen.has(id)) r.fail(`replica ${id} listed twice`);
     seen.add(id);
     table.push(id);

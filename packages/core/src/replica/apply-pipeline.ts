@@ -11,6 +11,7 @@ import type { KeyStore } from "../register/key-store.ts";
 import { ADD_CONCURRENT, GENERIC, NEW_LONE, UNCHANGED } from "../register/lone-action.ts";
 import { Sibling } from "../register/sibling.ts";
 import { MAX_COLUMN_SEQ } from "../register/sibling-columns.ts";
+import type { ReplicaInterner } from "../replica-interner.ts";
 import type { ApplyResult, Change } from "../replicated-map-types.ts";
 import type { DecodeLimits } from "../state-codec.ts";
 import type { ReplicaId } from "../version-vector.ts";
@@ -42,7 +43,7 @@ const DUPLICATE: ApplyResult = Object.freeze({ changed: 0, duplicate: true });
 export class ApplyPipeline {
   readonly #rules: KeyRules;
   readonly #limits: DecodeLimits;
-  readonly #intern: (id: ReplicaId) => ReplicaId;
+  readonly #intern: ReplicaInterner;
   readonly #anyPrepare: boolean;
   readonly #store: KeyStore;
   readonly #context: CausalContext;

@@ -3,9 +3,9 @@ import type { CausalContext } from "../causal-context.ts";
 import type { AnyResolver, KeyRules } from "../key-rules.ts";
 import { PayloadDecoder } from "../payload/decode.ts";
 import type { KeyStore } from "../register/key-store.ts";
+import type { ReplicaInterner } from "../replica-interner.ts";
 import type { ApplyAsyncOptions, ApplyResult, Change } from "../replicated-map-types.ts";
 import type { DecodeLimits } from "../state-codec.ts";
-import type { ReplicaId } from "../version-vector.ts";
 import type { Admission } from "./admission.ts";
 import type { ChangeIndex } from "./change-index.ts";
 import type { Listeners } from "./listeners.ts";
@@ -33,7 +33,7 @@ const defaultYield = (): Promise<void> =>
 export class AsyncApply {
   readonly #rules: KeyRules;
   readonly #limits: DecodeLimits;
-  readonly #intern: (id: ReplicaId) => ReplicaId;
+  readonly #intern: ReplicaInterner;
   readonly #store: KeyStore;
   readonly #context: CausalContext;
   readonly #index: ChangeIndex;

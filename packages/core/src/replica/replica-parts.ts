@@ -3,6 +3,7 @@ import type { Clock } from "@converge/hlc";
 import type { CausalContext } from "../causal-context.ts";
 import type { AnyResolver, KeyRules } from "../key-rules.ts";
 import type { KeyStore } from "../register/key-store.ts";
+import type { ReplicaInterner } from "../replica-interner.ts";
 import type { DecodeLimits } from "../state-codec.ts";
 import type { ReplicaId } from "../version-vector.ts";
 import type { Admission } from "./admission.ts";
@@ -21,7 +22,7 @@ export interface ReplicaParts {
   /** Whether any resolver batch-reads (see {@link Resolver.prepare}): if none, applies skip that pass. */
   readonly anyPrepare: boolean;
   /** The one instance of each replica id this replica has met (payload tables reuse them). */
-  readonly intern: (id: ReplicaId) => ReplicaId;
+  readonly intern: ReplicaInterner;
   readonly store: KeyStore;
   readonly context: CausalContext;
   readonly index: ChangeIndex;

@@ -339,7 +339,7 @@ function checkPaths(
       resolvers: { default: resolver },
       clockOptions: { node, now: () => now, maxDrift: Number.POSITIVE_INFINITY },
     });
-    m.onOp((bytes) => ops.push({ node, seq: m.versionVector().get(node), bytes }));
+    m.onOp((bytes) => ops.push({ node, seq: m.seqOf(node), bytes }));
     return m;
   };
   const maps = Array.from({ length: replicas }, (_, i) => make(replicaNode(i)));

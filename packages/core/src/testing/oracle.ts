@@ -64,7 +64,7 @@ export class Oracle {
     arg: unknown,
   ): ReadonlyMap<string, readonly SpecOp[]> {
     const node = replicaNode(replica);
-    const seq = m.versionVector().get(node);
+    const seq = m.seqOf(node);
     const mine = this.seen[replica] as Map<string, Map<string, SpecOp>>;
     let onKey = mine.get(key);
     if (onKey === undefined) {
