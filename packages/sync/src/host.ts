@@ -33,10 +33,10 @@ export type LinkHub = (options: HubLinksOptions) => HubLinks;
  *    `refuse` frame, then a close with the matching {@link CloseCode};
  * 2. welcome with the document's committed vector, then one delta from the client's vector;
  * 3. each client payload: a read-only principal's is refused (`reject FORBIDDEN`); with key
- *    patterns, every key is checked before merging and the whole frame refused otherwise; a
- *    merged payload is relayed to the document's other connections (ops and states as they are;
- *    a delta as a fresh delta from each connection's known vector) and acknowledged with the
- *    document's vector once the store committed it.
+ *    patterns, every key is checked before merging and the whole frame refused otherwise; what
+ *    the merges of one turn changed goes to every streaming connection as one delta (the same
+ *    bytes for all); a payload is acknowledged with the document's vector once the store
+ *    committed it and its turn's relay was queued.
  *
  * Limits: handshake timeout and cap, frames/s and bytes/s (`RATE_LIMITED` close), frame size
  * (`FRAME_TOO_LARGE` close), send queue (backpressure: no more streaming to a connection whose
@@ -138,6 +138,7 @@ export function buildHost(options: HostOptions, linkHub: LinkHub | undefined): S
   const documentHooks: HostDocumentHooks<Conn> = {
     now: timers.now,
     leaseMs,
+    // Compaction first sends the pending turn relay (HostDocument.beforeSnapshot): all was sent.
     sent: (c) => (c.phase !== "open" ? undefined : c.paused ? c.known : c.doc?.map.versionVector()),
     compacted: (d, floor) => {
       for (const c of d.connections)

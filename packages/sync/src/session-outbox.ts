@@ -94,7 +94,7 @@ export function sessionOutbox(
     },
     attach: (m, committed) =>
       m.onOp((op) => {
-        const entry: OutboxEntry = { seq: m.versionVector().get(m.id), op };
+        const entry: OutboxEntry = { seq: m.seqOf(m.id), op };
         outbox.push(entry);
         gauge();
         if (store === undefined) committed(op);

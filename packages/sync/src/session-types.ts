@@ -52,7 +52,7 @@ export interface SessionEvents {
   readonly status: (status: SessionStatus) => void;
   /** The server refused the handshake or a frame (typed: `UNAUTHORIZED`, `FORBIDDEN`, …). */
   readonly error: (error: ConvergeError) => void;
-  /** The server acknowledged up to `vector`. */
+  /** The server acknowledged up to `vector` (its entry for this replica): an ack, or a welcome's committed vector. */
   readonly ack: (vector: VersionVector) => void;
   /** Another client's presence changed (`null`: it left). */
   readonly presence: (client: string, state: Value | null) => void;

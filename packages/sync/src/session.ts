@@ -213,6 +213,9 @@ export function startSession(
         setStatus("syncing");
         onReady?.();
         outbox.ackTo(m.vector.get(map.id));
+        // The welcome's vector is committed on the server: an acknowledgement like an ack's (a
+        // link that closed before its ack came learns it here).
+        emit("ack", m.vector);
         // What the server lacks, as one delta from its vector: every unacknowledged op is in it
         // (a rebuild sends it once it has the server's state: its own is not trusted).
         if (m.access.mode === "write" && !l.replaceNext) sendPayload(l, map.encodeDelta(m.vector));

@@ -31,7 +31,21 @@ export interface HostDocument<C> {
   chain: Promise<void>;
   /** Keys changed by the apply running now. */
   changed: Set<string> | undefined;
+  /** What this turn's merges owe the connections, until it is relayed (see `host-merge.ts`). */
+  relay: TurnRelay | undefined;
   nextClient: number;
+}
+
+/**
+ * The merges of one turn of a document, relayed together: `from` is the document's vector before
+ * the first of them, `changed` whether any changed it, `done` settles once the delta went out;
+ * `flush` sends it now (a compaction must not collect what it has yet to carry).
+ */
+export interface TurnRelay {
+  readonly from: VersionVector;
+  changed: boolean;
+  readonly done: Promise<void>;
+  readonly flush: () => void;
 }
 
 /** What {@link loadHostDocument} is told besides the store and the config. */
@@ -66,6 +80,7 @@ class Document<C> implements HostDocument<C> {
   readonly leases: LeaseTable<C>;
   chain: Promise<void> = SETTLED;
   changed: Set<string> | undefined;
+  relay: TurnRelay | undefined;
   nextClient = 1;
   readonly #hooks: HostDocumentHooks<C>;
   #live: ReplicatedMap | undefined;
@@ -103,6 +118,8 @@ class Document<C> implements HostDocument<C> {
   /** Keeper hook: compacts before a fold, unless an apply is in progress (applyAsync yields). */
   beforeSnapshot(): { readonly peers: readonly PeerRecord[]; readonly removePeers: readonly string[] } {
     if (this.changed !== undefined) return { peers: [], removePeers: [] };
+    // What this turn merged goes to the connections first: the floor counts it as sent.
+    this.relay?.flush();
     const batch = this.leases.compact(this.map);
     this.#hooks.compacted(this, batch.used);
     return batch;

@@ -6,8 +6,9 @@ import type { MetricsSink } from "../metrics.ts";
 import type { Timers } from "../session-types.ts";
 import type { Transport } from "../transport.ts";
 import type { ChunkAssembler } from "./chunks.ts";
-import type { HostDocument } from "./host-document.ts";
+import type { HostDocument, TurnRelay } from "./host-document.ts";
 import { keyAllowed } from "./key-patterns.ts";
+import { deferToNextTurn } from "./outgoing.ts";
 
 /** One connection a host serves. */
 export interface Conn {
@@ -55,7 +56,6 @@ export interface MergeContext {
   readonly published?: (doc: HostDocument<Conn>, bytes: Uint8Array) => void;
 }
 
-const PAYLOAD_KIND_DELTA = 2;
 /** Payloads larger than this merge with `applyAsync`, yielding to the event loop. */
 const ASYNC_APPLY_BYTES = 64 * 1024;
 
@@ -84,17 +84,50 @@ export function stream(ctx: MergeContext, c: Conn, doc: HostDocument<Conn>, what
 }
 
 /**
- * One delta every other streaming connection of `doc` can apply: from the meet of their known
- * vectors (`vector` for one that has none), computed over the distinct vector objects only.
+ * The relay of the merges of this turn of `doc`, started by the first of them (before it
+ * applies). Laws: once the turn's merges ran — in the next turn, behind them on the document's
+ * chain — one delta from the vector before the first of them goes to every streaming connection,
+ * the same bytes for all, the writers included (their own writes in it change nothing there);
+ * every streaming connection has everything up to that vector (all earlier changes went to it
+ * in order), so the delta's base is always there. Merges that run after the relay start the
+ * next. `done` settles once the delta is queued, so an ack queued after it follows, on the wire,
+ * every change it covers. A turn whose merges changed nothing sends nothing.
  */
-function freshDelta(doc: HostDocument<Conn>, from: Conn, vector: VersionVector): Uint8Array {
-  const bases = new Set<VersionVector>();
-  // A paused connection is sent nothing now (it gets one delta from its own vector on resuming).
-  for (const o of doc.connections)
-    if (o !== from && o.phase === "open" && !o.paused) bases.add(o.known ?? vector);
-  let base: VersionVector | undefined;
-  for (const b of bases) base = base === undefined ? b : base.meet(b);
-  return doc.map.encodeDelta(base ?? vector);
+function turnRelay(ctx: MergeContext, doc: HostDocument<Conn>): TurnRelay {
+  if (doc.relay !== undefined) return doc.relay;
+  let settle = (): void => {};
+  const relay: TurnRelay = {
+    from: doc.map.versionVector(),
+    changed: false,
+    done: new Promise<void>((resolve) => {
+      settle = resolve;
+    }),
+    flush: () => {
+      // Only the pending relay sends (it is the pending one until it flushes).
+      if (doc.relay !== relay) return;
+      doc.relay = undefined;
+      try {
+        if (relay.changed) {
+          const { map } = doc;
+          const vector = map.versionVector();
+          const delta = map.encodeDelta(relay.from);
+          for (const o of doc.connections)
+            stream(ctx, o, doc, (c) => {
+              ctx.sendPayload(c, delta);
+              c.known = vector;
+            });
+        }
+      } catch (e) {
+        ctx.report(e, doc.name);
+      }
+      settle();
+    },
+  };
+  doc.relay = relay;
+  deferToNextTurn(() => {
+    doc.chain = doc.chain.then(relay.flush);
+  });
+  return relay;
 }
 
 /**
@@ -108,7 +141,7 @@ export async function mergePayload(
   doc: HostDocument<Conn>,
   bytes: Uint8Array,
 ): Promise<void> {
-  const { timers, metrics, send, sendPayload, report } = ctx;
+  const { timers, metrics, send, report } = ctx;
   const attrs = { document: doc.name };
   const refuse = (e: unknown): void => {
     if (!isConvergeError(e)) throw e;
@@ -150,6 +183,7 @@ export async function mergePayload(
   // Merges of one document run one after another; each is queued for the store and relayed in
   // that same order, so an ack's vector (taken right after its merge) is committed with it.
   const run = doc.chain.then(async () => {
+    const relay = turnRelay(ctx, doc);
     const changed = new Set<string>();
     doc.changed = changed;
     const started = timers.now();
@@ -161,23 +195,14 @@ export async function mergePayload(
       metrics?.observe("apply_ms", timers.now() - started, attrs);
     }
     const vector = doc.map.versionVector();
-    if (result.duplicate) return { vector, committed: doc.keeper.flush(), fresh: false };
+    if (result.duplicate) return { vector, committed: doc.keeper.flush(), fresh: false, relayed: relay.done };
     metrics?.count("payloads_merged", 1, attrs);
     metrics?.count("keys_merged", result.changed, attrs);
+    relay.changed = true;
     const committed = doc.keeper.append(bytes);
-    // A relayed delta's base may be missing elsewhere: one fresh delta from the meet of what the
-    // other connections surely have (they mostly share one known vector), the same bytes for all.
-    const relayed = bytes[3] === PAYLOAD_KIND_DELTA ? freshDelta(doc, c, vector) : bytes;
-    for (const other of doc.connections) {
-      if (other === c) continue;
-      stream(ctx, other, doc, (o) => {
-        sendPayload(o, relayed);
-        if (relayed !== bytes) o.known = vector;
-      });
-    }
     if (changed.size > 0)
       ctx.onChange?.({ document: doc.name, principal: c.principal, keys: [...changed].sort() });
-    return { vector, committed, fresh: true };
+    return { vector, committed, fresh: true, relayed: relay.done };
   });
   doc.chain = run.then(
     () => {},
@@ -186,8 +211,9 @@ export async function mergePayload(
   let vector: VersionVector;
   let committed: Promise<void>;
   let fresh: boolean;
+  let relayed: Promise<void>;
   try {
-    ({ vector, committed, fresh } = await run);
+    ({ vector, committed, fresh, relayed } = await run);
   } catch (e) {
     return refuse(e);
   }
@@ -197,6 +223,8 @@ export async function mergePayload(
     report(e, doc.name);
     return;
   }
+  // The ack follows the relay of its turn: the client has, in order, every change it covers.
+  await relayed;
   if (c.phase === "open") {
     // Its lease: everything up to the ack went out before it, in order, unless streaming is paused.
     doc.leases.acked(c, c.paused ? (c.known ?? vector) : vector);

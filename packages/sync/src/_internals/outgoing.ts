@@ -53,12 +53,6 @@ export function outgoing<C>(
     defer(flushAll);
   };
 
-  // In a fan-out most connections get the very same frames in a turn (a relayed payload's frame
-  // is encoded once): the last list's batches are reused when the next list holds the same objects.
-  let lastFrames: readonly Uint8Array[] = [];
-  let lastWrites: readonly Uint8Array[] = [];
-  const sameFrames = (frames: readonly Uint8Array[]): boolean =>
-    frames.length === lastFrames.length && frames.every((f, i) => f === lastFrames[i]);
   const pack = (frames: readonly Uint8Array[]): Uint8Array[] => {
     const writes: Uint8Array[] = [];
     let batch: Uint8Array[] = [];
@@ -77,17 +71,11 @@ export function outgoing<C>(
     emit();
     return writes;
   };
+  // A turn's relay is one delta, the same frame object for every connection (written as it is);
+  // only a connection that also gets acks or presence has a batch packed.
   const drain = (c: C, q: Queue): void => {
     const { frames } = q;
-    if (frames.length === 1) {
-      write(c, frames[0] as Uint8Array);
-      return;
-    }
-    if (!sameFrames(frames)) {
-      lastWrites = pack(frames);
-      lastFrames = frames;
-    }
-    for (const w of lastWrites) write(c, w);
+    for (const w of frames.length === 1 ? frames : pack(frames)) write(c, w);
   };
   function flushAll(): void {
     scheduled = false;
@@ -95,8 +83,6 @@ export function outgoing<C>(
       queues.delete(c);
       drain(c, q);
     }
-    lastFrames = [];
-    lastWrites = [];
     const run = afterwards;
     afterwards = [];
     for (const fn of run) fn();
