@@ -13,10 +13,11 @@ export type ReplicaInterner = (bytes: Uint8Array, at: number) => ReplicaId;
 export function replicaInterner(): ReplicaInterner {
   const ids = new Map<string, ReplicaId>();
   return (b, at) => {
-    const key = String.fromCharCode(...b.subarray(at, at + 8));
+    let key = "";
+    for (let i = at; i < at + 8; i++) key += String.fromCharCode(b[i] as number);
     let id = ids.get(key);
     if (id === undefined) {
-      id = bytes8ToHex(b.subarray(at, at + 8));
+      id = bytes8ToHex(b, at);
       ids.set(key, id);
     }
     return id;

@@ -132,9 +132,9 @@ export function versionVector(
   return new VersionVector(out);
 }
 
-/** The replica id (16 lowercase hex digits) of 8 bytes; also a key-rule fingerprint's hex. */
-export function bytes8ToHex(bytes: Uint8Array): ReplicaId {
+/** The replica id (16 lowercase hex digits) of the 8 bytes at `at`; also a key-rule fingerprint's hex. */
+export function bytes8ToHex(bytes: Uint8Array, at = 0): ReplicaId {
   let s = "";
-  for (let i = 0; i < 8; i++) s += (bytes[i] as number).toString(16).padStart(2, "0");
+  for (let i = at; i < at + 8; i++) s += (bytes[i] as number).toString(16).padStart(2, "0");
   return s;
 }

@@ -46,8 +46,8 @@ export function readReplicaTable(r: StateReader, table: ReplicaId[], intern: Rep
   const seen = new Set<ReplicaId>();
   for (let i = 0; i < nt; i++) {
     const id = intern(r.raw(8), 0);
-    if (seen.has(id)) r.fail(`replica ${id} listed twice`);
-    seen.add(id);
+    // A new id grows the set to i + 1; one listed before leaves it smaller.
+    if (seen.add(id).size === i) r.fail(`replica ${id} listed twice`);
     table.push(id);
   }
 }

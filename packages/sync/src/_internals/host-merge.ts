@@ -95,7 +95,7 @@ export function stream(ctx: MergeContext, c: Conn, doc: HostDocument<Conn>, what
  */
 function turnRelay(ctx: MergeContext, doc: HostDocument<Conn>): TurnRelay {
   if (doc.relay !== undefined) return doc.relay;
-  let settle = (): void => {};
+  let settle: (() => void) | undefined;
   const relay: TurnRelay = {
     from: doc.map.versionVector(),
     changed: false,
@@ -120,7 +120,7 @@ function turnRelay(ctx: MergeContext, doc: HostDocument<Conn>): TurnRelay {
       } catch (e) {
         ctx.report(e, doc.name);
       }
-      settle();
+      settle?.();
     },
   };
   doc.relay = relay;
