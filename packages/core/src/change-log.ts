@@ -32,7 +32,13 @@ export class ChangeLog {
       this.#entries++;
       return;
     }
-    let log = replica === this.#lastReplica ? this.#lastLog : this.#logs.get(replica);
+    const sameReplica = replica === this.#lastReplica;
+    // Leaving a bucket for the next of the same replica (a replica's operations arrive in order,
+    // so it is full and rarely written again): keep an exact copy, as pushes leave up to a
+    // third of an array's slots spare (334 for 256 keys).
+    if (sameReplica && b === this.#lastBucketNumber + 1 && this.#lastLog !== undefined)
+      this.#lastLog.set(this.#lastBucketNumber, this.#lastBucket.slice());
+    let log = sameReplica ? this.#lastLog : this.#logs.get(replica);
     if (log === undefined) {
       log = new Map();
       this.#logs.set(replica, log);

@@ -42,6 +42,29 @@ describe("KeyIndex.slotOf", () => {
     );
   });
 
+  it("keeps every slot and the sorted order as its key array grows past its first slots", () => {
+    const many = Array.from({ length: 60 }, (_, i) => `k${(i * 37) % 60}`);
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.boolean(), fc.constantFrom(...many)), { maxLength: 300 }), (steps) => {
+        const index = new KeyIndex();
+        const oracle = new Map<string, number>();
+        for (const [add, key] of steps) {
+          const slot = oracle.get(key);
+          if (add && slot === undefined) oracle.set(key, index.allocate(key));
+          else if (!add && slot !== undefined) {
+            index.delete(key, slot);
+            oracle.delete(key);
+          }
+        }
+        for (const k of many) expect(index.slotOf(k)).toBe(oracle.get(k) ?? -1);
+        const sorted: [string, number][] = [];
+        index.forEachSorted((k, s) => sorted.push([k, s]));
+        expect(sorted).toEqual([...oracle].sort((x, y) => (x[0] < y[0] ? -1 : 1)));
+        expect([...index.sortedSlots()]).toEqual(sorted);
+      }),
+    );
+  });
+
   it("never answers a freed slot's old key, even right after the slot before it", () => {
     const index = new KeyIndex();
     const a = index.allocate("a");
