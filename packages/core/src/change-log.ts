@@ -4,40 +4,73 @@ import type { ReplicaId, VersionVector } from "./version-vector.ts";
 const BUCKET_BITS = 8;
 
 /**
- * Index from (replica, seq) to the keys whose state holds that replica's operation `seq`, so a
- * delta since a version vector is found in time proportional to what changed, not to the map.
- * Each replica's operations are grouped in buckets of 256 consecutive seqs, kept in a map by
+ * A bucket's slots when they are consecutive — slot `first + i` for its i-th entry, as a replica
+ * writing new keys (or a bulk load) leaves them — kept as two numbers instead of one per entry.
+ */
+class SlotRun {
+  readonly first: number;
+  readonly count: number;
+  constructor(first: number, count: number) {
+    this.first = first;
+    this.count = count;
+  }
+
+  /** The run as an array of its slots (to be written again). */
+  expand(): number[] {
+    const out = new Array<number>(this.count);
+    for (let i = 0; i < this.count; i++) out[i] = this.first + i;
+    return out;
+  }
+}
+
+/** The bucket as kept once left: a run when its slots are consecutive, else an exact copy. */
+function settled(bucket: readonly number[]): number[] | SlotRun {
+  const n = bucket.length;
+  const first = bucket[0] as number;
+  let i = 1;
+  while (i < n && bucket[i] === first + i) i++;
+  // An array left by pushes has up to a third of its slots spare (334 for 256 entries).
+  return n > 1 && i === n ? new SlotRun(first, n) : bucket.slice();
+}
+
+/**
+ * Index from (replica, seq) to the store slots whose state holds that replica's operation `seq`,
+ * so a delta since a version vector is found in time proportional to what changed, not to the
+ * map. Each replica's operations are grouped in buckets of 256 consecutive seqs, kept in a map by
  * bucket number (not an array: one far seq, valid up to 2^52 − 1, would make an array huge or
  * past 2^32 − 2 no array element at all); recording is O(1) whatever order operations arrive in,
  * and a query walks a replica's buckets (1/256 of its operations) and reads only the new ones.
- * Superseded entries stay until the log is rebuilt (when they outnumber the live ones); lookups
- * re-check keys against the current state, so a stale entry only costs a check.
+ *
+ * Slots, not keys: a key keeps its slot while it is stored, and a bucket whose slots are
+ * consecutive is kept as a {@link SlotRun} once the replica moves on to its next bucket. A slot
+ * freed and reused names another key, and superseded entries stay until the log is rebuilt (when
+ * they outnumber the live ones): lookups re-check keys against the current state, so a stale
+ * entry only costs a check.
  */
 export class ChangeLog {
   // Per replica, its buckets by bucket number.
-  readonly #logs = new Map<ReplicaId, Map<number, string[]>>();
+  readonly #logs = new Map<ReplicaId, Map<number, number[] | SlotRun>>();
   #entries = 0;
   #stale = 0;
 
   // The last replica recorded ("" matches no replica id), its log, and the last bucket written.
   #lastReplica: ReplicaId = "";
-  #lastLog: Map<number, string[]> | undefined;
+  #lastLog: Map<number, number[] | SlotRun> | undefined;
   #lastBucketNumber = -1;
-  #lastBucket: string[] = [];
+  #lastBucket: number[] = [];
 
-  record(replica: ReplicaId, seq: number, key: string): void {
+  record(replica: ReplicaId, seq: number, slot: number): void {
     const b = Math.floor(seq / (1 << BUCKET_BITS));
     if (replica === this.#lastReplica && b === this.#lastBucketNumber) {
-      this.#lastBucket.push(key);
+      this.#lastBucket.push(slot);
       this.#entries++;
       return;
     }
     const sameReplica = replica === this.#lastReplica;
-    // Leaving a bucket for the next of the same replica (a replica's operations arrive in order,
-    // so it is full and rarely written again): keep an exact copy, as pushes leave up to a
-    // third of an array's slots spare (334 for 256 keys).
+    // Leaving a bucket for the next of the same replica (a replica's operations arrive in
+    // order, so it is full and rarely written again): keep it settled.
     if (sameReplica && b === this.#lastBucketNumber + 1 && this.#lastLog !== undefined)
-      this.#lastLog.set(this.#lastBucketNumber, this.#lastBucket.slice());
+      this.#lastLog.set(this.#lastBucketNumber, settled(this.#lastBucket));
     let log = sameReplica ? this.#lastLog : this.#logs.get(replica);
     if (log === undefined) {
       log = new Map();
@@ -45,12 +78,13 @@ export class ChangeLog {
     }
     this.#lastReplica = replica;
     this.#lastLog = log;
-    let bucket = log.get(b);
-    if (bucket === undefined) {
-      bucket = [];
-      log.set(b, bucket);
-    }
-    bucket.push(key);
+    const kept = log.get(b);
+    let bucket: number[];
+    if (kept === undefined) bucket = [];
+    else if (kept instanceof SlotRun) bucket = kept.expand();
+    else bucket = kept;
+    if (bucket !== kept) log.set(b, bucket);
+    bucket.push(slot);
     this.#lastBucketNumber = b;
     this.#lastBucket = bucket;
     this.#entries++;
@@ -63,14 +97,23 @@ export class ChangeLog {
   }
 
   /**
-   * Keys that may hold an operation not included in `since` (each at most once): the keys of the
-   * buckets at or above `since`'s only (the walk over bucket numbers is 1/256 of the operations).
+   * Keys that may hold an operation not included in `since` (each at most once), named by
+   * `keyAt` (undefined: a free slot): the slots of the buckets at or above `since`'s only (the
+   * walk over bucket numbers is 1/256 of the operations).
    */
-  keysAfter(since: VersionVector): Set<string> {
+  keysAfter(since: VersionVector, keyAt: (slot: number) => string | undefined): Set<string> {
     const out = new Set<string>();
+    const add = (slot: number): void => {
+      const key = keyAt(slot);
+      if (key !== undefined) out.add(key);
+    };
     for (const [replica, log] of this.#logs) {
       const first = Math.floor((since.get(replica) + 1) / (1 << BUCKET_BITS));
-      for (const [b, keys] of log) if (b >= first) for (const k of keys) out.add(k);
+      for (const [b, slots] of log) {
+        if (b < first) continue;
+        if (slots instanceof SlotRun) for (let i = 0; i < slots.count; i++) add(slots.first + i);
+        else for (const s of slots) add(s);
+      }
     }
     return out;
   }

@@ -68,6 +68,11 @@ export class KeyIndex {
     return slot;
   }
 
+  /** The key in `slot`, or undefined (a free slot, or one never used). */
+  keyAt(slot: number): string | undefined {
+    return this.#keys[slot];
+  }
+
   /** A slot for a new key (a freed one first), indexed; tracks whether slots stay in sorted key order. */
   allocate(key: string): number {
     const reused = this.#free.pop();
