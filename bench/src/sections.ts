@@ -184,8 +184,7 @@ export function renderDelta(results: readonly DeltaResult[]): string {
     ],
     rows,
   );
-  const note =
-    "\n   Reps run in two blocks of the same size: back to back, as a live sync loop runs them (the median), then each right after a forced full GC (a JS heap pays for a collection in the operations after it; Loro's wasm heap is not collected).";
+  const note = `\n   After ${results[0]?.warmup ?? 2} unrecorded warm-up rounds per implementation, reps run in two blocks of the same size: back to back, as a live sync loop runs them (the median), then each right after a forced full GC (a JS heap pays for a collection in the operations after it; Loro's wasm heap is not collected).`;
   const first = results[0];
   const last = results[results.length - 1];
   if (first === undefined || last === undefined || first === last) return table + note;
