@@ -33,6 +33,12 @@ function settled(bucket: readonly number[]): number[] | SlotRun {
   return n > 1 && i === n ? new SlotRun(first, n) : bucket.slice();
 }
 
+/** Adds the slots of one bucket to `out`. */
+function addSlots(out: Set<number>, slots: number[] | SlotRun): void {
+  if (slots instanceof SlotRun) for (let i = 0; i < slots.count; i++) out.add(slots.first + i);
+  else for (const s of slots) out.add(s);
+}
+
 /**
  * Index from (replica, seq) to the store slots whose state holds that replica's operation `seq`,
  * so a delta since a version vector is found in time proportional to what changed, not to the
@@ -50,6 +56,8 @@ function settled(bucket: readonly number[]): number[] | SlotRun {
 export class ChangeLog {
   // Per replica, its buckets by bucket number.
   readonly #logs = new Map<ReplicaId, Map<number, number[] | SlotRun>>();
+  /** Per replica, its highest bucket number. */
+  readonly #highest = new Map<ReplicaId, number>();
   #entries = 0;
   #stale = 0;
 
@@ -76,6 +84,7 @@ export class ChangeLog {
       log = new Map();
       this.#logs.set(replica, log);
     }
+    if (b > (this.#highest.get(replica) ?? -1)) this.#highest.set(replica, b);
     this.#lastReplica = replica;
     this.#lastLog = log;
     const kept = log.get(b);
@@ -97,29 +106,29 @@ export class ChangeLog {
   }
 
   /**
-   * Keys that may hold an operation not included in `since` (each at most once), named by
-   * `keyAt` (undefined: a free slot): the slots of the buckets at or above `since`'s only (the
-   * walk over bucket numbers is 1/256 of the operations).
+   * Slots that may hold an operation not included in `since` (each at most once; a slot may be
+   * free now): those of the buckets at or above `since`'s. A replica's buckets from there are
+   * read by number when they are fewer than all of its buckets (a recent vector: a few reads
+   * however long the log), else by walking its buckets (1/256 of its operations).
    */
-  keysAfter(since: VersionVector, keyAt: (slot: number) => string | undefined): Set<string> {
-    const out = new Set<string>();
-    const add = (slot: number): void => {
-      const key = keyAt(slot);
-      if (key !== undefined) out.add(key);
-    };
+  slotsAfter(since: VersionVector): Set<number> {
+    const out = new Set<number>();
     for (const [replica, log] of this.#logs) {
       const first = Math.floor((since.get(replica) + 1) / (1 << BUCKET_BITS));
-      for (const [b, slots] of log) {
-        if (b < first) continue;
-        if (slots instanceof SlotRun) for (let i = 0; i < slots.count; i++) add(slots.first + i);
-        else for (const s of slots) add(s);
-      }
+      const last = this.#highest.get(replica) ?? -1;
+      if (last - first + 1 < log.size) {
+        for (let b = first; b <= last; b++) {
+          const slots = log.get(b);
+          if (slots !== undefined) addSlots(out, slots);
+        }
+      } else for (const [b, slots] of log) if (b >= first) addSlots(out, slots);
     }
     return out;
   }
 
   clear(): void {
     this.#logs.clear();
+    this.#highest.clear();
     this.#lastReplica = "";
     this.#lastLog = undefined;
     this.#lastBucketNumber = -1;

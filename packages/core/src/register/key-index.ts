@@ -68,6 +68,11 @@ export class KeyIndex {
     return slot;
   }
 
+  /** Whether ascending slots hold ascending keys (every key was inserted in increasing order into a fresh slot). */
+  get inOrder(): boolean {
+    return this.#inOrder;
+  }
+
   /** The key in `slot`, or undefined (a free slot, or one never used). */
   keyAt(slot: number): string | undefined {
     return this.#keys[slot];

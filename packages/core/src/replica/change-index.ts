@@ -34,9 +34,9 @@ export class ChangeIndex {
     this.#context = context;
   }
 
-  /** Keys of `store` that may hold an operation not included in `since` (each at most once). */
-  keysAfter(since: VersionVector, store: KeyStore): Set<string> {
-    return this.#log.keysAfter(since, (slot) => store.keyAt(slot));
+  /** Slots that may hold an operation not included in `since` (each at most once; some may be free). */
+  slotsAfter(since: VersionVector): Set<number> {
+    return this.#log.slotsAfter(since);
   }
 
   /** Records the operations `next` holds beyond `old` (undefined: a new key) for the key in `slot`. */
