@@ -38,16 +38,6 @@ export class KeyStore {
     return this.#index.slotOf(key);
   }
 
-  /** Whether ascending slots hold ascending keys (so slot order is key order). */
-  slotsInKeyOrder(): boolean {
-    return this.#index.inOrder;
-  }
-
-  /** The key stored in `slot`, or undefined (a free slot). */
-  keyAt(slot: number): string | undefined {
-    return this.#index.keyAt(slot);
-  }
-
   /** The state in `slot` (a fresh object for a packed sibling or pair). */
   stateAt(slot: number): unknown {
     return this.#states.stateAt(slot);

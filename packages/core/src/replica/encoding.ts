@@ -41,37 +41,12 @@ export class Encoding {
   }
 
   /**
-   * Everything a replica at `since` lacks: the slots the change index names, each key's state
-   * re-checked (only states holding an operation `since` lacks) and cut by `Resolver.delta`. In
-   * key order: by slot when the store's slots are in key order, else sorted by key.
+   * Everything a replica at `since` lacks: the keys the change index names, re-checked against
+   * their states (see {@link Encoding.entries}).
    */
   delta(since: VersionVector): Uint8Array {
-    const store = this.#store;
     const seen = (r: ReplicaId, q: number): boolean => since.includes(r, q);
-    const candidates = this.#index.slotsAfter(since);
-    const slots = Int32Array.from(candidates);
-    const bySlot = store.slotsInKeyOrder();
-    if (bySlot) slots.sort();
-    let newer = false;
-    const check = (r: ReplicaId, q: number): void => {
-      if (q > since.get(r)) newer = true;
-    };
-    const entries: PayloadEntry[] = [];
-    for (const slot of slots) {
-      const key = store.keyAt(slot);
-      if (key === undefined) continue;
-      const state = store.stateAt(slot);
-      const resolver = this.#resolverFor(key);
-      newer = false;
-      resolver.versions(state, check);
-      if (newer)
-        entries.push({
-          key,
-          resolver,
-          state: resolver.delta === undefined ? state : resolver.delta(state, seen),
-        });
-    }
-    if (!bySlot) entries.sort(byKey);
+    const entries = this.entries(this.#index.keysAfter(since), seen, since);
     return encodePayload("delta", this.#rules.fingerprint, this.#context, entries, since);
   }
 
@@ -105,21 +80,32 @@ export class Encoding {
   /**
    * Payload entries for the stored `keys`, sorted, one store lookup each; with `seen`, each state
    * is cut to what a replica that saw those operations lacks (`Resolver.delta`, when the key's
-   * resolver has one).
+   * resolver has one); with `since`, only keys whose state holds an operation `since` lacks.
    */
-  entries(keys: Iterable<string>, seen?: (replica: ReplicaId, seq: number) => boolean): PayloadEntry[] {
+  entries(
+    keys: Iterable<string>,
+    seen?: (replica: ReplicaId, seq: number) => boolean,
+    since?: VersionVector,
+  ): PayloadEntry[] {
     const store = this.#store;
     const out: PayloadEntry[] = [];
+    let newer = false;
+    const check = (r: ReplicaId, q: number): void => {
+      if (q > (since as VersionVector).get(r)) newer = true;
+    };
     for (const key of keys) {
       const slot = store.slotOf(key);
       if (slot < 0) continue;
       const state = store.stateAt(slot);
       const resolver = this.#resolverFor(key);
-      out.push({
-        key,
-        resolver,
-        state: seen === undefined || resolver.delta === undefined ? state : resolver.delta(state, seen),
-      });
+      newer = since === undefined;
+      if (!newer) resolver.versions(state, check);
+      if (newer)
+        out.push({
+          key,
+          resolver,
+          state: seen === undefined || resolver.delta === undefined ? state : resolver.delta(state, seen),
+        });
     }
     return out.sort(byKey);
   }

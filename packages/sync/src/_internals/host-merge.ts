@@ -84,47 +84,14 @@ export function stream(ctx: MergeContext, c: Conn, doc: HostDocument<Conn>, what
 }
 
 /**
- * A turn that merged at most this many op payloads, of at most {@link RELAY_OP_BYTES} in all, is
- * relayed as those ops rather than as one delta: applying a small op costs a client a few
- * microseconds, a delta about ten times that (it carries the document's whole vector, twice),
- * and the ops are smaller on the wire than a delta of a document with more than a few writers.
- */
-export const RELAY_OPS = 8;
-/** See {@link RELAY_OPS}. */
-export const RELAY_OP_BYTES = 4096;
-
-/** Whether `bytes` (a payload the document accepted) is an op: its kind byte, FORMAT.md offset 3, is 3 or 4. */
-function isOp(bytes: Uint8Array): boolean {
-  const kind = bytes[3];
-  return kind === 3 || kind === 4;
-}
-
-/**
- * Notes a fresh merge of `bytes` in `relay`: kept while the turn's merges are all ops within
- * {@link RELAY_OPS} and {@link RELAY_OP_BYTES}; past that the relay is a delta.
- */
-function noteMerge(relay: TurnRelay, bytes: Uint8Array): void {
-  relay.changed = true;
-  const ops = relay.ops;
-  if (ops === undefined) return;
-  let total = bytes.length;
-  for (const o of ops) total += o.length;
-  if (ops.length < RELAY_OPS && total <= RELAY_OP_BYTES && isOp(bytes)) ops.push(bytes);
-  else relay.ops = undefined;
-}
-
-/**
  * The relay of the merges of this turn of `doc`, started by the first of them (before it
  * applies). Laws: once the turn's merges ran — in the next turn, behind them on the document's
- * chain — every streaming connection gets what they changed, the writers included (their own
- * writes in it change nothing there): the turn's op payloads themselves, in merge order, when
- * there were few ({@link RELAY_OPS}), else one delta from the vector before the first of them,
- * the same bytes for all. Every streaming connection has everything up to that vector (all
- * earlier changes went to it in order), so a delta's base is always there and the ops apply
- * there as they applied here. A connection paused part-way keeps its old `known` and gets a delta
- * from it when it drains. Merges that run after the relay start the next. `done` settles once the
- * relay is queued, so an ack queued after it follows, on the wire, every change it covers. A turn
- * whose merges changed nothing sends nothing.
+ * chain — one delta from the vector before the first of them goes to every streaming connection,
+ * the same bytes for all, the writers included (their own writes in it change nothing there);
+ * every streaming connection has everything up to that vector (all earlier changes went to it
+ * in order), so the delta's base is always there. Merges that run after the relay start the
+ * next. `done` settles once the delta is queued, so an ack queued after it follows, on the wire,
+ * every change it covers. A turn whose merges changed nothing sends nothing.
  */
 function turnRelay(ctx: MergeContext, doc: HostDocument<Conn>): TurnRelay {
   if (doc.relay !== undefined) return doc.relay;
@@ -132,7 +99,6 @@ function turnRelay(ctx: MergeContext, doc: HostDocument<Conn>): TurnRelay {
   const relay: TurnRelay = {
     from: doc.map.versionVector(),
     changed: false,
-    ops: [],
     done: new Promise<void>((resolve) => {
       settle = resolve;
     }),
@@ -144,26 +110,12 @@ function turnRelay(ctx: MergeContext, doc: HostDocument<Conn>): TurnRelay {
         if (relay.changed) {
           const { map } = doc;
           const vector = map.versionVector();
-          const ops = relay.ops;
-          if (ops !== undefined && ops.length > 0) {
-            // Op by op across the connections, so each op's frame is encoded once for all.
-            const last = ops.length - 1;
-            for (let i = 0; i <= last; i++) {
-              const op = ops[i] as Uint8Array;
-              for (const o of doc.connections)
-                stream(ctx, o, doc, (c) => {
-                  ctx.sendPayload(c, op);
-                  if (i === last) c.known = vector;
-                });
-            }
-          } else {
-            const delta = map.encodeDelta(relay.from);
-            for (const o of doc.connections)
-              stream(ctx, o, doc, (c) => {
-                ctx.sendPayload(c, delta);
-                c.known = vector;
-              });
-          }
+          const delta = map.encodeDelta(relay.from);
+          for (const o of doc.connections)
+            stream(ctx, o, doc, (c) => {
+              ctx.sendPayload(c, delta);
+              c.known = vector;
+            });
         }
       } catch (e) {
         ctx.report(e, doc.name);
@@ -246,7 +198,7 @@ export async function mergePayload(
     if (result.duplicate) return { vector, committed: doc.keeper.flush(), fresh: false, relayed: relay.done };
     metrics?.count("payloads_merged", 1, attrs);
     metrics?.count("keys_merged", result.changed, attrs);
-    noteMerge(relay, bytes);
+    relay.changed = true;
     const committed = doc.keeper.append(bytes);
     if (changed.size > 0)
       ctx.onChange?.({ document: doc.name, principal: c.principal, keys: [...changed].sort() });

@@ -71,33 +71,11 @@ export function outgoing<C>(
     emit();
     return writes;
   };
-  // A turn's relay is the same frame objects for every connection: one delta written as it is,
-  // or a few ops packed once for every connection that gets just them. The last two packings are
-  // kept (most recent first) and reused for a connection whose frames are the same objects, so a
-  // writer's connection, whose own ack follows the relay, does not evict the one the others
-  // share; a connection that also gets acks or presence has its own batch packed.
-  const recent: { frames: readonly Uint8Array[]; writes: Uint8Array[] }[] = [];
-  const same = (a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean => {
-    if (a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-    return true;
-  };
-  const packed = (frames: readonly Uint8Array[]): Uint8Array[] => {
-    for (let i = 0; i < recent.length; i++) {
-      const r = recent[i] as { frames: readonly Uint8Array[]; writes: Uint8Array[] };
-      if (same(r.frames, frames)) {
-        if (i > 0) recent.unshift(...recent.splice(i, 1));
-        return r.writes;
-      }
-    }
-    const writes = pack(frames);
-    recent.unshift({ frames, writes });
-    if (recent.length > 2) recent.pop();
-    return writes;
-  };
+  // A turn's relay is one delta, the same frame object for every connection (written as it is);
+  // only a connection that also gets acks or presence has a batch packed.
   const drain = (c: C, q: Queue): void => {
     const { frames } = q;
-    for (const w of frames.length === 1 ? frames : packed(frames)) write(c, w);
+    for (const w of frames.length === 1 ? frames : pack(frames)) write(c, w);
   };
   function flushAll(): void {
     scheduled = false;
@@ -105,7 +83,6 @@ export function outgoing<C>(
       queues.delete(c);
       drain(c, q);
     }
-    recent.length = 0;
     const run = afterwards;
     afterwards = [];
     for (const fn of run) fn();
