@@ -130,6 +130,16 @@ function turnRelay(ctx: MergeContext, doc: HostDocument<Conn>): TurnRelay {
   return relay;
 }
 
+/** What a merge hands back from the document's chain: its vector, commit, whether it was new, and its turn's relay. */
+type Merged = readonly [
+  vector: VersionVector,
+  committed: Promise<void>,
+  fresh: boolean,
+  relayed: Promise<void>,
+];
+
+const ignore = (): void => {};
+
 /**
  * A client's payload: refused for a read-only principal, checked key by key against a write
  * principal's patterns (all or nothing), merged in the document's apply order, relayed to the
@@ -143,22 +153,17 @@ export async function mergePayload(
 ): Promise<void> {
   const { timers, metrics, send, report } = ctx;
   const attrs = { document: doc.name };
+  // A `reject` frame with its refusal counted; nothing of the payload was merged.
+  const reject = (code: string, message: string, keys: readonly string[] = []): void => {
+    metrics?.count("refusals", 1, { code });
+    send(c, { type: "reject", code, message, keys });
+  };
   const refuse = (e: unknown): void => {
     if (!isConvergeError(e)) throw e;
-    metrics?.count("refusals", 1, { code: e.code });
     report(e, doc.name);
-    send(c, { type: "reject", code: e.code, message: e.message, keys: [] });
+    reject(e.code, e.message);
   };
-  if (c.access.mode !== "write") {
-    metrics?.count("refusals", 1, { code: "FORBIDDEN" });
-    send(c, {
-      type: "reject",
-      code: "FORBIDDEN",
-      message: "read-only access: the write was not merged",
-      keys: [],
-    });
-    return;
-  }
+  if (c.access.mode !== "write") return reject("FORBIDDEN", "read-only access: the write was not merged");
   const patterns = c.access.keys;
   if (patterns !== undefined) {
     let keys: readonly string[];
@@ -168,16 +173,8 @@ export async function mergePayload(
       return refuse(e);
     }
     const bad = keys.filter((k) => !keyAllowed(k, patterns));
-    if (bad.length > 0) {
-      metrics?.count("refusals", 1, { code: "FORBIDDEN" });
-      send(c, {
-        type: "reject",
-        code: "FORBIDDEN",
-        message: `${bad.length} keys outside the principal's patterns; nothing merged`,
-        keys: bad,
-      });
-      return;
-    }
+    if (bad.length > 0)
+      return reject("FORBIDDEN", `${bad.length} keys outside the principal's patterns; nothing merged`, bad);
   }
   // Applies of one document run one after another, so its change events belong to one apply.
   // Merges of one document run one after another; each is queued for the store and relayed in
@@ -195,28 +192,23 @@ export async function mergePayload(
       metrics?.observe("apply_ms", timers.now() - started, attrs);
     }
     const vector = doc.map.versionVector();
-    if (result.duplicate) return { vector, committed: doc.keeper.flush(), fresh: false, relayed: relay.done };
+    if (result.duplicate) return [vector, doc.keeper.flush(), false, relay.done] as const;
     metrics?.count("payloads_merged", 1, attrs);
     metrics?.count("keys_merged", result.changed, attrs);
     relay.changed = true;
     const committed = doc.keeper.append(bytes);
     if (changed.size > 0)
       ctx.onChange?.({ document: doc.name, principal: c.principal, keys: [...changed].sort() });
-    return { vector, committed, fresh: true, relayed: relay.done };
+    return [vector, committed, true, relay.done] as const;
   });
-  doc.chain = run.then(
-    () => {},
-    () => {},
-  );
-  let vector: VersionVector;
-  let committed: Promise<void>;
-  let fresh: boolean;
-  let relayed: Promise<void>;
+  doc.chain = run.then(ignore, ignore);
+  let merged: Merged;
   try {
-    ({ vector, committed, fresh, relayed } = await run);
+    merged = await run;
   } catch (e) {
     return refuse(e);
   }
+  const [vector, committed, fresh, relayed] = merged;
   try {
     await committed;
   } catch (e) {
