@@ -236,14 +236,11 @@ export function startSession(
         checkSynced();
         return;
       case "reject":
-        fail(refusalError(m.code, m.message, { keys: m.keys }));
+        fail(refusalError(m.code, m.message, m));
         if (m.code === "DELTA_UNKNOWN_BASE" && map !== undefined) sendPayload(l, map.encodeState());
         return;
       case "refuse": {
-        const error = refusalError(m.code, m.message, {
-          ...(m.expected === undefined ? {} : { expected: m.expected }),
-          ...(m.received === undefined ? {} : { received: m.received }),
-        });
+        const error = refusalError(m.code, m.message, m);
         fail(error);
         const refreshable = m.code === "UNAUTHORIZED" && typeof options.credentials === "function";
         if (FINAL.has(m.code) || (m.code === "UNAUTHORIZED" && !refreshable)) finish(error);
