@@ -1,4 +1,5 @@
 import { hubLinks } from "./_internals/hub-links.ts";
+import { opRelay } from "./_internals/op-relay.ts";
 import { buildHost } from "./host.ts";
 import type { HostOptions, SyncHost } from "./host-types.ts";
 
@@ -15,5 +16,5 @@ import type { HostOptions, SyncHost } from "./host-types.ts";
  * @throws ConfigError (`INVALID_CONFIG`) for a `hubDigestMs` that is not a non-negative integer.
  */
 export function createSyncHost(options: HostOptions): SyncHost {
-  return buildHost(options, hubLinks);
+  return buildHost(options, hubLinks, opRelay);
 }

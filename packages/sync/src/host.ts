@@ -5,6 +5,7 @@ import { type HostDocument, type HostDocumentHooks, loadHostDocument } from "./_
 import { type Conn, isClosed, type MergeContext, mergePayload } from "./_internals/host-merge.ts";
 import type { HubLinks, HubLinksOptions } from "./_internals/hub-links.ts";
 import { DEFAULT_LEASE_MS } from "./_internals/lease-floor.ts";
+import type { OpRelay } from "./_internals/op-relay.ts";
 import { outgoing } from "./_internals/outgoing.ts";
 import { isRefusal, refusalError } from "./_internals/refusal-error.ts";
 import { sendCatchUp } from "./_internals/reset-catch-up.ts";
@@ -20,8 +21,9 @@ import { CloseCode } from "./transport.ts";
 export type LinkHub = (options: HubLinksOptions) => HubLinks;
 
 /**
- * @internal The host, given how to link to a hub: `createSyncHost` passes `hubLinks`,
- * `createLocalHost` nothing, so a page that bundles only the latter carries no hub code.
+ * @internal The host, given how to link to a hub and relay small turns as ops: `createSyncHost`
+ * passes `hubLinks` and `opRelay`, `createLocalHost` neither, so a page that bundles only the
+ * latter carries none of that code.
  *
  * The server side of the protocol, isomorphic (no Node API). Documents load lazily on their first
  * connection (`documents(name)` for the config, the store for the records). Per connection:
@@ -43,7 +45,7 @@ export type LinkHub = (options: HubLinksOptions) => HubLinks;
  * pending bytes passed `sendQueueBytes`; once under half of it, one delta from its known vector).
  * A malformed frame closes only its connection (`MALFORMED`); nothing else is affected.
  */
-export function buildHost(options: HostOptions, linkHub: LinkHub | undefined): SyncHost {
+export function buildHost(options: HostOptions, linkHub: LinkHub | undefined, relayOps?: OpRelay): SyncHost {
   const timers = options.timers ?? defaultTimers;
   const store = options.store ?? memoryStore();
   const metrics = options.metrics;
@@ -266,6 +268,7 @@ export function buildHost(options: HostOptions, linkHub: LinkHub | undefined): S
     pendingBytes: (c) => c.transport.pendingBytes() + out.queuedBytes(c),
     report,
     onChange: options.onChange,
+    opRelay: relayOps,
     // Published once its ack left for the client's transport (commit, ack, then publish).
     published: (doc, bytes) => {
       if (hubs !== undefined) out.after(() => hubs.published(doc, bytes));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { decodeHubMessage } from "../src/_internals/hub-codec.ts";
+import { RELAY_OPS } from "../src/_internals/op-relay.ts";
 import {
   connect,
   createLocalHost,
@@ -46,6 +47,42 @@ describe("a host writes what one turn sends to a connection as one frame", () =>
     for (const p of payloads) if (p.type === "payload") expect(p.payload[3]).toBe(2);
     expect(frames.length).toBeLessThan(10);
     for (let i = 0; i < 200; i++) expect(reader.get(`k${i}`)).toBe(i);
+    expect(hex(reader.encodeState())).toBe(hex(writer.encodeState()));
+    await sw.close();
+    await sr.close();
+    await host.close();
+  });
+
+  it("relays a turn of a few ops as those ops, in order, and one of more ops as a delta", async () => {
+    const host = testHost();
+    const writer = newMap();
+    const reader = newMap();
+    const frames: Uint8Array[] = [];
+    const sw = connect(writer, { document: "shop", dial: async () => dialOf(host) });
+    const sr = connect(reader, { document: "shop", dial: watchedDial(host, frames) });
+    await sw.whenSynced();
+    await sr.whenSynced();
+    await settle();
+    const sent: Uint8Array[] = [];
+    const stop = writer.onOp((op) => sent.push(op));
+    const relayed = (): Uint8Array[] =>
+      frames.flatMap((f) => decodeFrames(f)).flatMap((m) => (m.type === "payload" ? [m.payload] : []));
+    for (const count of [1, RELAY_OPS, RELAY_OPS + 1]) {
+      frames.length = 0;
+      sent.length = 0;
+      for (let i = 0; i < count; i++) writer.set(`n${count}:${i}`, i);
+      await settle();
+      const payloads = relayed();
+      if (count <= RELAY_OPS) {
+        // The writer's own op payloads, byte for byte and in order: no delta carrying the vector.
+        expect(payloads.map(hex)).toEqual(sent.map(hex));
+      } else {
+        expect(payloads).toHaveLength(1);
+        expect(payloads[0]?.[3]).toBe(2);
+      }
+      for (let i = 0; i < count; i++) expect(reader.get(`n${count}:${i}`)).toBe(i);
+    }
+    stop();
     expect(hex(reader.encodeState())).toBe(hex(writer.encodeState()));
     await sw.close();
     await sr.close();

@@ -395,6 +395,7 @@ describe("the hub links of a host document", () => {
       pendingBytes: () => 0,
       report: () => {},
       onChange: undefined,
+      opRelay: undefined,
     };
     const links = hubLinks({
       hub: net.member(),

@@ -38,12 +38,15 @@ export interface HostDocument<C> {
 
 /**
  * The merges of one turn of a document, relayed together: `from` is the document's vector before
- * the first of them, `changed` whether any changed it, `done` settles once the delta went out;
- * `flush` sends it now (a compaction must not collect what it has yet to carry).
+ * the first of them, `changed` whether any changed it, `ops` the op payloads merged so far while
+ * the turn is small enough to relay them as they came (null once it is not: then a delta),
+ * `done` settles once the relay went out; `flush` sends it now (a compaction must not collect
+ * what it has yet to carry).
  */
 export interface TurnRelay {
   readonly from: VersionVector;
   changed: boolean;
+  ops?: Uint8Array[] | null;
   readonly done: Promise<void>;
   readonly flush: () => void;
 }

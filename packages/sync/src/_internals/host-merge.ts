@@ -8,6 +8,7 @@ import type { Transport } from "../transport.ts";
 import type { ChunkAssembler } from "./chunks.ts";
 import type { HostDocument, TurnRelay } from "./host-document.ts";
 import { keyAllowed } from "./key-patterns.ts";
+import type { OpRelay } from "./op-relay.ts";
 import { deferToNextTurn } from "./outgoing.ts";
 
 /** One connection a host serves. */
@@ -52,6 +53,8 @@ export interface MergeContext {
   readonly pendingBytes: (c: Conn) => number;
   readonly report: (error: unknown, document: string | undefined) => void;
   readonly onChange: ((event: HostChangeEvent) => void) | undefined;
+  /** Relays small turns as their ops (`createSyncHost`); undefined: every turn is one delta. */
+  readonly opRelay: OpRelay | undefined;
   /** Called once a client's new payload is committed and acknowledged (the hub publishes it). */
   readonly published?: (doc: HostDocument<Conn>, bytes: Uint8Array) => void;
 }
@@ -86,12 +89,15 @@ export function stream(ctx: MergeContext, c: Conn, doc: HostDocument<Conn>, what
 /**
  * The relay of the merges of this turn of `doc`, started by the first of them (before it
  * applies). Laws: once the turn's merges ran — in the next turn, behind them on the document's
- * chain — one delta from the vector before the first of them goes to every streaming connection,
- * the same bytes for all, the writers included (their own writes in it change nothing there);
- * every streaming connection has everything up to that vector (all earlier changes went to it
- * in order), so the delta's base is always there. Merges that run after the relay start the
- * next. `done` settles once the delta is queued, so an ack queued after it follows, on the wire,
- * every change it covers. A turn whose merges changed nothing sends nothing.
+ * chain — every streaming connection gets what they changed, the writers included (their own
+ * writes in it change nothing there): with `ctx.opRelay`, the turn's op payloads themselves, in
+ * merge order, when there were few (see op-relay.ts), else one delta from the vector before the first of them,
+ * the same bytes for all. Every streaming connection has everything up to that vector (all
+ * earlier changes went to it in order), so a delta's base is always there and the ops apply
+ * there as they applied here. A connection paused part-way keeps its old `known` and gets a delta
+ * from it when it drains. Merges that run after the relay start the next. `done` settles once the
+ * relay is queued, so an ack queued after it follows, on the wire, every change it covers. A turn
+ * whose merges changed nothing sends nothing.
  */
 function turnRelay(ctx: MergeContext, doc: HostDocument<Conn>): TurnRelay {
   if (doc.relay !== undefined) return doc.relay;
@@ -110,12 +116,14 @@ function turnRelay(ctx: MergeContext, doc: HostDocument<Conn>): TurnRelay {
         if (relay.changed) {
           const { map } = doc;
           const vector = map.versionVector();
-          const delta = map.encodeDelta(relay.from);
-          for (const o of doc.connections)
-            stream(ctx, o, doc, (c) => {
-              ctx.sendPayload(c, delta);
-              c.known = vector;
-            });
+          if (!ctx.opRelay?.send(ctx, doc, relay, vector)) {
+            const delta = map.encodeDelta(relay.from);
+            for (const o of doc.connections)
+              stream(ctx, o, doc, (c) => {
+                ctx.sendPayload(c, delta);
+                c.known = vector;
+              });
+          }
         }
       } catch (e) {
         ctx.report(e, doc.name);
@@ -196,6 +204,7 @@ export async function mergePayload(
     metrics?.count("payloads_merged", 1, attrs);
     metrics?.count("keys_merged", result.changed, attrs);
     relay.changed = true;
+    ctx.opRelay?.note(relay, bytes);
     const committed = doc.keeper.append(bytes);
     if (changed.size > 0)
       ctx.onChange?.({ document: doc.name, principal: c.principal, keys: [...changed].sort() });
