@@ -24,17 +24,23 @@ function watchedDial(host: SyncHost, frames: Uint8Array[]) {
   };
 }
 
+/** A host with a writer and a reader synced to it; `frames` records what the reader receives. */
+async function writerAndReader() {
+  const host = testHost();
+  const writer = newMap();
+  const reader = newMap();
+  const frames: Uint8Array[] = [];
+  const sw = connect(writer, { document: "shop", dial: async () => dialOf(host) });
+  const sr = connect(reader, { document: "shop", dial: watchedDial(host, frames) });
+  await sw.whenSynced();
+  await sr.whenSynced();
+  await settle();
+  return { host, writer, reader, frames, sw, sr };
+}
+
 describe("a host writes what one turn sends to a connection as one frame", () => {
   it("relays a burst of ops as one delta per turn, every op present", async () => {
-    const host = testHost();
-    const writer = newMap();
-    const reader = newMap();
-    const frames: Uint8Array[] = [];
-    const sw = connect(writer, { document: "shop", dial: async () => dialOf(host) });
-    const sr = connect(reader, { document: "shop", dial: watchedDial(host, frames) });
-    await sw.whenSynced();
-    await sr.whenSynced();
-    await settle();
+    const { host, writer, reader, frames, sw, sr } = await writerAndReader();
     frames.length = 0;
     // 200 separate ops (no batch()): 200 payload frames from the writer, merged in one turn.
     for (let i = 0; i < 200; i++) writer.set(`k${i}`, i);
@@ -54,15 +60,7 @@ describe("a host writes what one turn sends to a connection as one frame", () =>
   });
 
   it("relays a turn of a few ops as those ops, in order, and one of more ops as a delta", async () => {
-    const host = testHost();
-    const writer = newMap();
-    const reader = newMap();
-    const frames: Uint8Array[] = [];
-    const sw = connect(writer, { document: "shop", dial: async () => dialOf(host) });
-    const sr = connect(reader, { document: "shop", dial: watchedDial(host, frames) });
-    await sw.whenSynced();
-    await sr.whenSynced();
-    await settle();
+    const { host, writer, reader, frames, sw, sr } = await writerAndReader();
     const sent: Uint8Array[] = [];
     const stop = writer.onOp((op) => sent.push(op));
     const relayed = (): Uint8Array[] =>
