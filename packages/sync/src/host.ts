@@ -2,10 +2,15 @@ import { FORMAT_VERSION } from "@converge/core/codec";
 import { ConfigError, type ConvergeError, isConvergeError } from "@converge/hlc";
 import { ChunkAssembler, payloadFrames } from "./_internals/chunks.ts";
 import { type HostDocument, type HostDocumentHooks, loadHostDocument } from "./_internals/host-document.ts";
-import { type Conn, isClosed, type MergeContext, mergePayload } from "./_internals/host-merge.ts";
+import {
+  type Conn,
+  isClosed,
+  type MergeContext,
+  mergePayload,
+  type OpRelay,
+} from "./_internals/host-merge.ts";
 import type { HubLinks, HubLinksOptions } from "./_internals/hub-links.ts";
 import { DEFAULT_LEASE_MS } from "./_internals/lease-floor.ts";
-import type { OpRelay } from "./_internals/op-relay.ts";
 import { outgoing } from "./_internals/outgoing.ts";
 import { isRefusal, refusalError } from "./_internals/refusal-error.ts";
 import { sendCatchUp } from "./_internals/reset-catch-up.ts";

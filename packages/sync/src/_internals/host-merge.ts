@@ -8,7 +8,6 @@ import type { Transport } from "../transport.ts";
 import type { ChunkAssembler } from "./chunks.ts";
 import type { HostDocument, TurnRelay } from "./host-document.ts";
 import { keyAllowed } from "./key-patterns.ts";
-import type { OpRelay } from "./op-relay.ts";
 import { deferToNextTurn } from "./outgoing.ts";
 
 /** One connection a host serves. */
@@ -40,6 +39,25 @@ export interface Conn {
 /** Whether a connection has closed (a function, so a check after an await is not narrowed away). */
 export function isClosed(c: Conn): boolean {
   return c.phase === "closed";
+}
+
+/**
+ * What lets a host relay a small turn as its ops (op-relay.ts): `createSyncHost` passes it; `createLocalHost`,
+ * serving a few tabs, relays every turn as one delta, and a page carries none of this code.
+ */
+export interface OpRelay {
+  /** Notes a fresh merge of `bytes`: kept while the turn's merges are few small ops. */
+  readonly note: (relay: TurnRelay, bytes: Uint8Array) => void;
+  /**
+   * Sends the ops `relay` kept to every streaming connection of `doc`, which then has `vector`;
+   * false (nothing sent) when it kept none: the turn goes as one delta.
+   */
+  readonly send: (
+    ctx: MergeContext,
+    doc: HostDocument<Conn>,
+    relay: TurnRelay,
+    vector: TurnRelay["from"],
+  ) => boolean;
 }
 
 /** What the payload path needs from its host. */

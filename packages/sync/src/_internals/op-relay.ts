@@ -1,5 +1,4 @@
-import type { HostDocument, TurnRelay } from "./host-document.ts";
-import { type Conn, type MergeContext, stream } from "./host-merge.ts";
+import { type OpRelay, stream } from "./host-merge.ts";
 
 /**
  * A turn that merged at most this many op payloads, of at most {@link RELAY_OP_BYTES} in all, is
@@ -10,25 +9,6 @@ import { type Conn, type MergeContext, stream } from "./host-merge.ts";
 export const RELAY_OPS = 8;
 /** See {@link RELAY_OPS}. */
 export const RELAY_OP_BYTES = 4096;
-
-/**
- * What lets a host relay a small turn as its ops: `createSyncHost` passes it; `createLocalHost`,
- * serving a few tabs, relays every turn as one delta, and a page carries none of this code.
- */
-export interface OpRelay {
-  /** Notes a fresh merge of `bytes`: kept while the turn's merges are few small ops. */
-  readonly note: (relay: TurnRelay, bytes: Uint8Array) => void;
-  /**
-   * Sends the ops `relay` kept to every streaming connection of `doc`, which then has `vector`;
-   * false (nothing sent) when it kept none: the turn goes as one delta.
-   */
-  readonly send: (
-    ctx: MergeContext,
-    doc: HostDocument<Conn>,
-    relay: TurnRelay,
-    vector: TurnRelay["from"],
-  ) => boolean;
-}
 
 /** The {@link OpRelay} of `createSyncHost`. */
 export const opRelay: OpRelay = {
