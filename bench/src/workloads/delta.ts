@@ -41,8 +41,7 @@ export interface DeltaResult {
  * windows on 2026-12-02: 0.47, 0.54, 0.34, 0.24, 0.38, 0.36, then 0.22–0.29 ms); two warm-up
  * rounds, before that day, left it mostly unoptimised.
  */
-export const DELTA_WARMUP = 300;
-const WARMUP = DELTA_WARMUP;
+const WARMUP = 300;
 
 function medianSize(sizes: readonly number[]): number {
   const sorted = [...sizes].sort((a, b) => a - b);

@@ -42,8 +42,9 @@ export function isClosed(c: Conn): boolean {
 }
 
 /**
- * What lets a host relay a small turn as its ops (op-relay.ts): `createSyncHost` passes it; `createLocalHost`,
- * serving a few tabs, relays every turn as one delta, and a page carries none of this code.
+ * What lets a host relay a small turn as its ops (op-relay.ts): `createSyncHost` passes it;
+ * `createLocalHost`, serving a few tabs, relays every turn as one delta, and a page carries none
+ * of this code.
  */
 export interface OpRelay {
   /** Notes a fresh merge of `bytes`: kept while the turn's merges are few small ops. */
@@ -109,8 +110,8 @@ export function stream(ctx: MergeContext, c: Conn, doc: HostDocument<Conn>, what
  * applies). Laws: once the turn's merges ran — in the next turn, behind them on the document's
  * chain — every streaming connection gets what they changed, the writers included (their own
  * writes in it change nothing there): with `ctx.opRelay`, the turn's op payloads themselves, in
- * merge order, when there were few (see op-relay.ts), else one delta from the vector before the first of them,
- * the same bytes for all. Every streaming connection has everything up to that vector (all
+ * merge order, when there were few (see op-relay.ts), else one delta from the vector before the
+ * first of them; the same bytes for all. Every streaming connection has everything up to that vector (all
  * earlier changes went to it in order), so a delta's base is always there and the ops apply
  * there as they applied here. A connection paused part-way keeps its old `known` and gets a delta
  * from it when it drains. Merges that run after the relay start the next. `done` settles once the
@@ -156,7 +157,7 @@ function turnRelay(ctx: MergeContext, doc: HostDocument<Conn>): TurnRelay {
   return relay;
 }
 
-/** What a merge hands back from the document's chain: its vector, commit, whether it was new, and its turn's relay. */
+/** What a merge hands back from the document's chain: its vector, commit, freshness, relay. */
 type Merged = readonly [
   vector: VersionVector,
   committed: Promise<void>,
