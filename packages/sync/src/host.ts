@@ -96,12 +96,17 @@ export function buildHost(options: HostOptions, linkHub: LinkHub | undefined, re
   };
 
   // Everything a turn sends to a connection goes out as one write (a batch frame past one).
-  const out = outgoing<Conn>(limits.maxFrameBytes, (c, frame) => {
-    if (c.phase === "closed") return;
-    metrics?.count("frames_out", 1, attrs(c));
-    metrics?.count("bytes_out", frame.length, attrs(c));
-    c.transport.send(frame);
-  });
+  const out = outgoing<Conn>(
+    limits.maxFrameBytes,
+    (c, frame) => {
+      if (c.phase === "closed") return;
+      metrics?.count("frames_out", 1, attrs(c));
+      metrics?.count("bytes_out", frame.length, attrs(c));
+      c.transport.send(frame);
+    },
+    undefined,
+    relayOps?.share,
+  );
   const sendFrame = (c: Conn, frame: Uint8Array): void => {
     if (c.phase !== "closed") out.push(c, frame);
   };

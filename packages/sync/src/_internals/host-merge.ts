@@ -8,7 +8,7 @@ import type { Transport } from "../transport.ts";
 import type { ChunkAssembler } from "./chunks.ts";
 import type { HostDocument, TurnRelay } from "./host-document.ts";
 import { keyAllowed } from "./key-patterns.ts";
-import { deferToNextTurn } from "./outgoing.ts";
+import { deferToNextTurn, type Pack } from "./outgoing.ts";
 
 /** One connection a host serves. */
 export interface Conn {
@@ -59,6 +59,8 @@ export interface OpRelay {
     relay: TurnRelay,
     vector: TurnRelay["from"],
   ) => boolean;
+  /** Wraps the host's packing of a connection's frames: the ops `send` relays are packed once for all. */
+  readonly share: (pack: Pack) => Pack;
 }
 
 /** What the payload path needs from its host. */

@@ -1,4 +1,5 @@
 import { type OpRelay, stream } from "./host-merge.ts";
+import { sharedPacking } from "./shared-packing.ts";
 
 /**
  * A turn that merged at most this many op payloads, of at most {@link RELAY_OP_BYTES} in all, is
@@ -40,4 +41,5 @@ export const opRelay: OpRelay = {
     }
     return true;
   },
+  share: sharedPacking,
 };

@@ -28,6 +28,9 @@ const PER_BATCH = 6;
 
 type Defer = (fn: () => void) => void;
 
+/** Packs the frames queued for one connection into its writes (see {@link Outgoing}). */
+export type Pack = (frames: readonly Uint8Array[]) => Uint8Array[];
+
 /**
  * Runs `fn` after the I/O of this turn: `setImmediate` where the platform has it (Node, Bun,
  * Deno), else a zero timeout. Frames read from many sockets in one turn share one write each.
@@ -38,11 +41,15 @@ export const deferToNextTurn: Defer = (() => {
   return (fn: () => void) => void globalThis.setTimeout(fn, 0);
 })();
 
-/** Builds {@link Outgoing}: `write(c, frame)` hands one frame to `c`'s transport. */
+/**
+ * Builds {@link Outgoing}: `write(c, frame)` hands one frame to `c`'s transport; `share`, when
+ * given, wraps the packing (the sync host's packs the same relayed frames once for all).
+ */
 export function outgoing<C>(
   maxFrameBytes: number,
   write: (c: C, frame: Uint8Array) => void,
   defer: Defer = deferToNextTurn,
+  share?: (pack: Pack) => Pack,
 ): Outgoing<C> {
   const queues = new Map<C, Queue>();
   let afterwards: (() => void)[] = [];
@@ -53,7 +60,7 @@ export function outgoing<C>(
     defer(flushAll);
   };
 
-  const pack = (frames: readonly Uint8Array[]): Uint8Array[] => {
+  const own: Pack = (frames) => {
     const writes: Uint8Array[] = [];
     let batch: Uint8Array[] = [];
     let size = PER_BATCH;
@@ -71,8 +78,9 @@ export function outgoing<C>(
     emit();
     return writes;
   };
-  // A turn's relay is one delta, the same frame object for every connection (written as it is);
-  // only a connection that also gets acks or presence has a batch packed.
+  const pack = share?.(own) ?? own;
+  // A turn's relay is one delta, the same frame object for every connection (written as it is),
+  // or a few ops (the same frame objects, packed once with `share`).
   const drain = (c: C, q: Queue): void => {
     const { frames } = q;
     for (const w of frames.length === 1 ? frames : pack(frames)) write(c, w);
