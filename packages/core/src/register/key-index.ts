@@ -1,6 +1,16 @@
 // KeyIndex: key → slot, free slots for reuse, and the keys' sorted order (free while slots are in order).
 import { KeyMatcher } from "../key-matcher.ts";
 
+/** Slots the key array starts with (see `#keys`). */
+const INITIAL_SLOTS = 8;
+
+/** A copy of `keys` with twice the slots, the new ones free. */
+function grown(keys: readonly (string | undefined)[]): (string | undefined)[] {
+  const next = new Array<string | undefined>(keys.length * 2);
+  for (let i = 0; i < keys.length; i++) next[i] = keys[i];
+  return next;
+}
+
 /**
  * The key side of the {@link KeyStore}: a hash index from key to slot, the key held in each slot,
  * the slots freed by deletes (reused first), and the keys' ascending order — free while every key
@@ -9,7 +19,13 @@ import { KeyMatcher } from "../key-matcher.ts";
  */
 export class KeyIndex {
   readonly #index = new Map<string, number>();
-  readonly #keys: (string | undefined)[] = [];
+  /**
+   * The key in each slot (undefined: free or never used). Its length doubles with the value
+   * columns' rows, a fresh array each time (so its backing store is the size asked, where pushes
+   * would leave up to half of it spare); slots from `#used` on were never used.
+   */
+  #keys: (string | undefined)[] = new Array<string | undefined>(INITIAL_SLOTS);
+  #used = 0;
   readonly #free: number[] = [];
   #last = "";
   #inOrder = true;
@@ -52,15 +68,23 @@ export class KeyIndex {
     return slot;
   }
 
+  /** The key in `slot`, or undefined (a free slot, or one never used). */
+  keyAt(slot: number): string | undefined {
+    return this.#keys[slot];
+  }
+
   /** A slot for a new key (a freed one first), indexed; tracks whether slots stay in sorted key order. */
   allocate(key: string): number {
     const reused = this.#free.pop();
-    const s = reused ?? this.#keys.length;
-    if (reused === undefined) this.#keys.push(key);
-    else {
-      this.#keys[s] = key;
+    let s: number;
+    if (reused === undefined) {
+      s = this.#used++;
+      if (s === this.#keys.length) this.#keys = grown(this.#keys);
+    } else {
+      s = reused;
       this.#inOrder = false;
     }
+    this.#keys[s] = key;
     this.#index.set(key, s);
     this.#sorted = undefined;
     if (this.#inOrder) {

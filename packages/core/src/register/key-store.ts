@@ -38,6 +38,11 @@ export class KeyStore {
     return this.#index.slotOf(key);
   }
 
+  /** The key stored in `slot`, or undefined (a free slot). */
+  keyAt(slot: number): string | undefined {
+    return this.#index.keyAt(slot);
+  }
+
   /** The state in `slot` (a fresh object for a packed sibling or pair). */
   stateAt(slot: number): unknown {
     return this.#states.stateAt(slot);

@@ -20,9 +20,9 @@ export class ChangeIndex {
   readonly #context: CausalContext;
   #rebuildDue = false;
 
-  // The walk in progress: the key, and (recordDiff) the old state's versions, flat
+  // The walk in progress: the key's slot, and (recordDiff) the old state's versions, flat
   // [replica, seq, …], with a forward pointer into them.
-  #key = "";
+  #slot = -1;
   readonly #oldVersions: (ReplicaId | number)[] = [];
   #pos = 0;
   // recordUnseen: the key's previous state and resolver (its versions are collected into
@@ -34,14 +34,14 @@ export class ChangeIndex {
     this.#context = context;
   }
 
-  /** Keys that may hold an operation not included in `since` (each at most once). */
-  keysAfter(since: VersionVector): Set<string> {
-    return this.#log.keysAfter(since);
+  /** Keys of `store` that may hold an operation not included in `since` (each at most once). */
+  keysAfter(since: VersionVector, store: KeyStore): Set<string> {
+    return this.#log.keysAfter(since, (slot) => store.keyAt(slot));
   }
 
-  /** Records the operations `next` holds beyond `old` (undefined: a new key) for `key`. */
-  recordDiff(key: string, resolver: AnyResolver, old: unknown, next: unknown): void {
-    this.#key = key;
+  /** Records the operations `next` holds beyond `old` (undefined: a new key) for the key in `slot`. */
+  recordDiff(slot: number, resolver: AnyResolver, old: unknown, next: unknown): void {
+    this.#slot = slot;
     this.#oldVersions.length = 0;
     this.#pos = 0;
     if (old !== undefined) resolver.versions(old, this.#collectOld);
@@ -49,13 +49,13 @@ export class ChangeIndex {
   }
 
   /**
-   * Records the operations of `incoming` (a state an apply merged into `key`, whose state was
+   * Records the operations of `incoming` (a state an apply merged into the key in `slot`, whose state was
    * `previous`) that this replica has not seen: every other operation of the merged state was
    * recorded when it first arrived (a state's operations are always in the context that came with
    * it), which costs nothing like diffing the old and new states (16 replicas' counter records).
    */
-  recordUnseen(key: string, resolver: AnyResolver, previous: unknown, incoming: unknown): void {
-    this.#key = key;
+  recordUnseen(slot: number, resolver: AnyResolver, previous: unknown, incoming: unknown): void {
+    this.#slot = slot;
     this.#previous = previous;
     this.#resolver = resolver;
     this.#oldVersions.length = 0;
@@ -66,12 +66,12 @@ export class ChangeIndex {
   }
 
   /**
-   * Records operation (`replica`, `seq`) for `key` from the lone lane; `replaced` when it replaced
+   * Records operation (`replica`, `seq`) for the key in `slot` from the lone lane; `replaced` when it replaced
    * an earlier operation of the same replica on the key (whose entry it supersedes).
    */
-  recordLone(replica: ReplicaId, seq: number, key: string, replaced: boolean): void {
+  recordLone(replica: ReplicaId, seq: number, slot: number, replaced: boolean): void {
     if (replaced && this.#log.superseded()) this.#rebuildDue = true;
-    this.#log.record(replica, seq, key);
+    this.#log.record(replica, seq, slot);
   }
 
   /** Rebuilds the log from the store when superseded entries have come to outnumber live ones. */
@@ -83,7 +83,7 @@ export class ChangeIndex {
   rebuild(store: KeyStore, resolverFor: (key: string) => AnyResolver): void {
     this.#log.clear();
     for (const [key, slot] of store.slots()) {
-      this.#key = key;
+      this.#slot = slot;
       this.#oldVersions.length = 0;
       this.#pos = 0;
       resolverFor(key).versions(store.stateAt(slot), this.#logNew);
@@ -104,7 +104,7 @@ export class ChangeIndex {
     this.#pos = pos;
     const before = old[pos] === r ? (old[pos + 1] as number) : 0;
     if (s > before) {
-      this.#log.record(r, s, this.#key);
+      this.#log.record(r, s, this.#slot);
       if (before > 0 && this.#log.superseded()) this.#rebuildDue = true;
     }
   };
@@ -112,7 +112,7 @@ export class ChangeIndex {
   readonly #logUnseen = (r: ReplicaId, s: number): void => {
     const context = this.#context;
     if (context.has(r, s)) return;
-    this.#log.record(r, s, this.#key);
+    this.#log.record(r, s, this.#slot);
     // The key's previous state may hold an earlier operation of r, whose entry this one supersedes.
     if (this.#previous === undefined || !context.knows(r)) return;
     // Both states' versions come in increasing replica order: the previous one's are collected

@@ -46,7 +46,7 @@ export class Encoding {
    */
   delta(since: VersionVector): Uint8Array {
     const seen = (r: ReplicaId, q: number): boolean => since.includes(r, q);
-    const entries = this.entries(this.#index.keysAfter(since), seen, since);
+    const entries = this.entries(this.#index.keysAfter(since, this.#store), seen, since);
     return encodePayload("delta", this.#rules.fingerprint, this.#context, entries, since);
   }
 

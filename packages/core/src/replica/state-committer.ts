@@ -45,9 +45,9 @@ export class StateCommitter {
       if (slot >= 0) this.#store.delete(key, slot);
       return true;
     }
-    this.#store.put(key, slot, next, resolver.prepare === undefined);
-    if (incoming !== undefined) this.#index.recordUnseen(key, resolver, old, incoming);
-    else this.#index.recordDiff(key, resolver, old, next);
+    const s = this.#store.put(key, slot, next, resolver.prepare === undefined);
+    if (incoming !== undefined) this.#index.recordUnseen(s, resolver, old, incoming);
+    else this.#index.recordDiff(s, resolver, old, next);
     return true;
   }
 
@@ -68,11 +68,11 @@ export class StateCommitter {
     const store = this.#store;
     if (action === ADD_CONCURRENT) {
       store.addConcurrent(slot, replica, seq, wall, counter, value);
-      this.#index.recordLone(replica, seq, key, false);
+      this.#index.recordLone(replica, seq, slot, false);
       return;
     }
     if (action === NEW_LONE) this.size++;
-    this.#index.recordLone(replica, seq, key, action !== NEW_LONE);
-    store.putLone(key, slot, replica, seq, wall, counter, value);
+    const s = store.putLone(key, slot, replica, seq, wall, counter, value);
+    this.#index.recordLone(replica, seq, s, action !== NEW_LONE);
   }
 }
