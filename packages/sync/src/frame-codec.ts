@@ -49,6 +49,81 @@ const MAX_NAME = 4096;
 const DIGIT = new Int8Array(128).fill(-1);
 for (let i = 0; i < 16; i++) DIGIT["0123456789abcdef".charCodeAt(i)] = i;
 
+/**
+ * How one field type of docs/PROTOCOL.md is written and read. `max` is the frame's size, the
+ * bound of a field that may be as long as the frame (payloads, messages, values).
+ */
+interface Field<T> {
+  write(w: Writer, value: T): void;
+  read(r: Reader, max: number): T;
+}
+
+const uint: Field<number> = { write: (w, n) => w.uint(n), read: (r) => r.uint() };
+const bytes: Field<Uint8Array> = { write: (w, b) => w.bytes(b), read: (r, max) => r.bytes(max) };
+/** A string as long as the frame. */
+const text: Field<string> = { write: (w, s) => w.string(s), read: (r, max) => r.string(max) };
+/** A short string: a name, an id. */
+const name: Field<string> = { write: (w, s) => w.string(s), read: (r) => r.string(MAX_NAME) };
+/** A reject's code: any short code, a refusal's or a converge error's. */
+const code: Field<string> = { write: (w, s) => w.string(s), read: (r) => r.string(64) };
+/** A refuse's code: one of the refusal codes. */
+const refusalCode: Field<RefusalCode> = {
+  write: (w, s) => w.string(s),
+  read: (r) => {
+    const c = r.string(64);
+    if (!REFUSAL_CODES.has(c)) r.fail(`unknown refusal code ${c}`);
+    return c as RefusalCode;
+  },
+};
+const value: Field<Value> = {
+  write: writeValue,
+  read: (r, max) => readValue(r, { maxStringBytes: max }),
+};
+/** A byte, 0 or 1. */
+const flag: Field<boolean> = {
+  write: (w, b) => w.byte(b ? 1 : 0),
+  read: (r) => {
+    const b = r.byte();
+    if (b > 1) r.fail(`bad flag ${b}`);
+    return b === 1;
+  },
+};
+
+/** `opt<T>`: a byte 0 (absent, read as `absent`) or 1 followed by the field. */
+function optional<T, A extends null | undefined>(field: Field<T>, absent: A): Field<T | A> {
+  return {
+    write: (w, v) => {
+      if (v === null || v === undefined) w.byte(0);
+      else {
+        w.byte(1);
+        field.write(w, v);
+      }
+    },
+    read: (r, max) => {
+      const present = r.byte();
+      if (present === 0) return absent;
+      if (present !== 1) r.fail(`bad presence flag ${present}`);
+      return field.read(r, max);
+    },
+  };
+}
+
+/** `uint n` × the field, each at least one byte. */
+function list<T>(field: Field<T>, what: string): Field<readonly T[]> {
+  return {
+    write: (w, items) => {
+      w.uint(items.length);
+      for (const item of items) field.write(w, item);
+    },
+    read: (r, max) => {
+      const n = r.count(1, what);
+      const items: T[] = [];
+      for (let i = 0; i < n; i++) items.push(field.read(r, max));
+      return items;
+    },
+  };
+}
+
 function writeId8(w: Writer, hex: string): void {
   let ok = hex.length === 16;
   for (let i = 0; ok && i < 8; i++) {
@@ -64,105 +139,143 @@ function readId8(r: Reader): string {
   return bytes8ToHex(r.raw(8));
 }
 
-function writeVector(w: Writer, v: VersionVector): void {
-  const entries = v.entries();
-  w.uint(entries.length);
-  for (const [replica, seq] of entries) {
-    writeId8(w, replica);
-    w.uint(seq);
-  }
-}
+const id8: Field<string> = { write: writeId8, read: readId8 };
 
-function readVector(r: Reader): VersionVector {
-  const n = r.count(9, "vector entry");
-  const pairs: [ReplicaId, number][] = [];
-  let last = "";
-  for (let i = 0; i < n; i++) {
-    const replica = readId8(r);
-    if (!(replica > last)) r.fail("vector entries not in increasing replica order");
-    last = replica;
-    const seq = r.uint();
-    if (seq < 1) r.fail("vector entry with seq 0");
-    pairs.push([replica, seq]);
-  }
-  return versionVector(pairs);
-}
+const vector: Field<VersionVector> = {
+  write: (w, v) => {
+    const entries = v.entries();
+    w.uint(entries.length);
+    for (const [replica, seq] of entries) {
+      writeId8(w, replica);
+      w.uint(seq);
+    }
+  },
+  read: (r) => {
+    const n = r.count(9, "vector entry");
+    const pairs: [ReplicaId, number][] = [];
+    let last = "";
+    for (let i = 0; i < n; i++) {
+      const replica = readId8(r);
+      if (!(replica > last)) r.fail("vector entries not in increasing replica order");
+      last = replica;
+      const seq = r.uint();
+      if (seq < 1) r.fail("vector entry with seq 0");
+      pairs.push([replica, seq]);
+    }
+    return versionVector(pairs);
+  },
+};
 
-function writeOptString(w: Writer, s: string | null | undefined): void {
-  if (s === null || s === undefined) w.byte(0);
-  else {
-    w.byte(1);
-    w.string(s);
-  }
-}
+const patterns = list(name, "key pattern");
+const access: Field<Access> = {
+  write: (w, a) => {
+    if (a.mode === "none") w.byte(0);
+    else if (a.mode === "read") w.byte(1);
+    else if (a.keys === undefined) w.byte(2);
+    else {
+      w.byte(3);
+      patterns.write(w, a.keys);
+    }
+  },
+  read: (r, max) => {
+    const mode = r.byte();
+    if (mode === 0) return { mode: "none" };
+    if (mode === 1) return { mode: "read" };
+    if (mode === 2) return { mode: "write" };
+    if (mode !== 3) r.fail(`unknown access mode ${mode}`);
+    return { mode: "write", keys: patterns.read(r, max) };
+  },
+};
 
-function readOptString(r: Reader, max: number): string | null {
-  const flag = r.byte();
-  if (flag === 0) return null;
-  if (flag !== 1) r.fail(`bad presence flag ${flag}`);
-  return r.string(max);
-}
+const manifest: Field<RulesManifest> = {
+  write: (w, m) => {
+    writeId8(w, m.fingerprint);
+    writeValue(w, m.rules);
+    const scripts = Object.entries(m.scripts).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    w.uint(scripts.length);
+    for (const [hash, source] of scripts) {
+      w.string(hash);
+      w.string(source);
+    }
+  },
+  read: (r, max) => {
+    const fingerprint = readId8(r);
+    const rules = value.read(r, max);
+    const n = r.count(2, "script");
+    const scripts: Record<string, string> = {};
+    for (let i = 0; i < n; i++) {
+      const hash = r.string(MAX_NAME);
+      if (Object.hasOwn(scripts, hash)) r.fail(`script ${hash} listed twice`);
+      Object.defineProperty(scripts, hash, { value: r.string(max), enumerable: true });
+    }
+    return { fingerprint, rules, scripts };
+  },
+};
 
-function writeAccess(w: Writer, a: Access): void {
-  if (a.mode === "none") w.byte(0);
-  else if (a.mode === "read") w.byte(1);
-  else if (a.keys === undefined) w.byte(2);
-  else {
-    w.byte(3);
-    w.uint(a.keys.length);
-    for (const k of a.keys) w.string(k);
-  }
-}
+/** A batch's frames: at least two, none empty, none a batch. */
+const frames: Field<readonly Uint8Array[]> = {
+  write: (w, fs) => {
+    if (fs.length < 2) throw new SyncError("FRAME_MALFORMED", "a batch holds at least two frames");
+    w.uint(fs.length);
+    for (const f of fs) {
+      if (f[0] === TAGS.batch) throw new SyncError("FRAME_MALFORMED", "a batch inside a batch");
+      w.bytes(f);
+    }
+  },
+  read: (r, max) => {
+    const n = r.count(2, "batched frame");
+    if (n < 2) r.fail("a batch holds at least two frames");
+    const fs: Uint8Array[] = [];
+    for (let i = 0; i < n; i++) {
+      const f = r.bytes(max);
+      if (f.length === 0) r.fail("an empty frame in a batch");
+      if (f[0] === TAGS.batch) r.fail("a batch inside a batch");
+      fs.push(f);
+    }
+    return fs;
+  },
+};
 
-function readAccess(r: Reader, max: number): Access {
-  const mode = r.byte();
-  if (mode === 0) return { mode: "none" };
-  if (mode === 1) return { mode: "read" };
-  if (mode === 2) return { mode: "write" };
-  if (mode !== 3) r.fail(`unknown access mode ${mode}`);
-  const n = r.count(1, "key pattern");
-  const keys: string[] = [];
-  for (let i = 0; i < n; i++) keys.push(r.string(max));
-  return { mode: "write", keys };
-}
+/** The fields of message `M`, in wire order: the order of the keys (docs/PROTOCOL.md's table). */
+type Fields<M> = { readonly [K in Exclude<keyof M, "type">]-?: Field<M[K]> };
 
-function writeManifest(w: Writer, m: RulesManifest | null): void {
-  if (m === null) {
-    w.byte(0);
-    return;
-  }
-  w.byte(1);
-  writeId8(w, m.fingerprint);
-  writeValue(w, m.rules);
-  const scripts = Object.entries(m.scripts).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  w.uint(scripts.length);
-  for (const [hash, source] of scripts) {
-    w.string(hash);
-    w.string(source);
-  }
-}
+const MESSAGES: { readonly [T in Message["type"]]: Fields<Extract<Message, { type: T }>> } = {
+  hello: {
+    protocol: uint,
+    format: uint,
+    document: name,
+    replica: id8,
+    fingerprint: optional(id8, null),
+    vector,
+    credentials: optional(text, null),
+  },
+  welcome: { fingerprint: id8, manifest: optional(manifest, null), vector, access, client: name },
+  // An absent expected or received is left out of the decoded message.
+  refuse: {
+    code: refusalCode,
+    message: text,
+    expected: optional(name, undefined),
+    received: optional(name, undefined),
+  },
+  payload: { payload: bytes },
+  chunk: { id: uint, last: flag, bytes },
+  ack: { vector },
+  reject: { code, message: text, keys: list(text, "key") },
+  presence: { client: name, state: optional(value, null) },
+  ping: { nonce: uint },
+  pong: { nonce: uint },
+  reset: { floor: vector },
+  compacted: { floor: vector },
+  batch: { frames },
+};
 
-function readManifest(r: Reader, max: number): RulesManifest | null {
-  const flag = r.byte();
-  if (flag === 0) return null;
-  if (flag !== 1) r.fail(`bad manifest flag ${flag}`);
-  const fingerprint = readId8(r);
-  const rules = readValue(r, { maxStringBytes: max });
-  const n = r.count(2, "script");
-  const scripts: Record<string, string> = {};
-  for (let i = 0; i < n; i++) {
-    const hash = r.string(MAX_NAME);
-    if (Object.hasOwn(scripts, hash)) r.fail(`script ${hash} listed twice`);
-    Object.defineProperty(scripts, hash, { value: r.string(max), enumerable: true });
-  }
-  return { fingerprint, rules, scripts };
-}
-
-function readCode(r: Reader): RefusalCode {
-  const code = r.string(64);
-  if (!REFUSAL_CODES.has(code)) r.fail(`unknown refusal code ${code}`);
-  return code as RefusalCode;
-}
+/**
+ * Each tag's message type and fields in order. The fields are typed loosely here: `MESSAGES`'s
+ * type checks each against its message, and a message is only ever paired with its own fields.
+ */
+const BY_TAG: [Message["type"], [string, Field<unknown>][]][] = [];
+for (const [type, tag] of Object.entries(TAGS) as [Message["type"], number][])
+  BY_TAG[tag] = [type, Object.entries(MESSAGES[type]) as [string, Field<unknown>][]];
 
 /**
  * Encodes one message as a frame: a tag byte, then the message's fields (docs/PROTOCOL.md).
@@ -174,76 +287,10 @@ function readCode(r: Reader): RefusalCode {
 export function encodeMessage(m: Message): Uint8Array {
   const w = new Writer(64);
   try {
-    w.byte(TAGS[m.type]);
-    switch (m.type) {
-      case "hello":
-        w.uint(m.protocol);
-        w.uint(m.format);
-        w.string(m.document);
-        writeId8(w, m.replica);
-        if (m.fingerprint === null) w.byte(0);
-        else {
-          w.byte(1);
-          writeId8(w, m.fingerprint);
-        }
-        writeVector(w, m.vector);
-        writeOptString(w, m.credentials);
-        break;
-      case "welcome":
-        writeId8(w, m.fingerprint);
-        writeManifest(w, m.manifest);
-        writeVector(w, m.vector);
-        writeAccess(w, m.access);
-        w.string(m.client);
-        break;
-      case "refuse":
-        w.string(m.code);
-        w.string(m.message);
-        writeOptString(w, m.expected);
-        writeOptString(w, m.received);
-        break;
-      case "payload":
-        w.bytes(m.payload);
-        break;
-      case "chunk":
-        w.uint(m.id);
-        w.byte(m.last ? 1 : 0);
-        w.bytes(m.bytes);
-        break;
-      case "ack":
-        writeVector(w, m.vector);
-        break;
-      case "reject":
-        w.string(m.code);
-        w.string(m.message);
-        w.uint(m.keys.length);
-        for (const k of m.keys) w.string(k);
-        break;
-      case "presence":
-        w.string(m.client);
-        if (m.state === null) w.byte(0);
-        else {
-          w.byte(1);
-          writeValue(w, m.state);
-        }
-        break;
-      case "ping":
-      case "pong":
-        w.uint(m.nonce);
-        break;
-      case "reset":
-      case "compacted":
-        writeVector(w, m.floor);
-        break;
-      case "batch":
-        if (m.frames.length < 2) throw new SyncError("FRAME_MALFORMED", "a batch holds at least two frames");
-        w.uint(m.frames.length);
-        for (const f of m.frames) {
-          if (f[0] === TAGS.batch) throw new SyncError("FRAME_MALFORMED", "a batch inside a batch");
-          w.bytes(f);
-        }
-        break;
-    }
+    const tag = TAGS[m.type];
+    w.byte(tag);
+    const fields = m as unknown as Readonly<Record<string, unknown>>;
+    for (const [key, field] of BY_TAG[tag]?.[1] ?? []) field.write(w, fields[key]);
   } catch (e) {
     if (isConvergeError(e, "FRAME_MALFORMED")) throw e;
     throw new SyncError("FRAME_MALFORMED", `cannot encode a ${m.type} message: ${String(e)}`, { cause: e });
@@ -269,9 +316,16 @@ export function decodeMessage(bytes: Uint8Array, limits: FrameLimits = DEFAULT_F
   const r = new Reader(bytes);
   const max = bytes.length;
   try {
-    const m = readBody(r, max);
+    const tag = r.byte();
+    const known = BY_TAG[tag];
+    if (known === undefined) return r.fail(`unknown message tag ${tag}`);
+    const m: Record<string, unknown> = { type: known[0] };
+    for (const [key, field] of known[1]) {
+      const v = field.read(r, max);
+      if (v !== undefined) m[key] = v;
+    }
     r.done();
-    return m;
+    return m as unknown as Message;
   } catch (e) {
     if (isConvergeError(e, "FRAME_MALFORMED")) throw e;
     const why = e instanceof Error ? e.message : String(e);
@@ -290,96 +344,10 @@ export function decodeFrames(bytes: Uint8Array, limits: FrameLimits = DEFAULT_FR
   return m.type === "batch" ? m.frames.map((f) => decodeMessage(f, limits)) : [m];
 }
 
-function readBody(r: Reader, max: number): Message {
-  const tag = r.byte();
-  switch (tag) {
-    case TAGS.hello: {
-      const protocol = r.uint();
-      const format = r.uint();
-      const document = r.string(MAX_NAME);
-      const replica = readId8(r);
-      const flag = r.byte();
-      if (flag > 1) r.fail(`bad fingerprint flag ${flag}`);
-      const fingerprint = flag === 1 ? readId8(r) : null;
-      const vector = readVector(r);
-      const credentials = readOptString(r, max);
-      return { type: "hello", protocol, format, document, replica, fingerprint, vector, credentials };
-    }
-    case TAGS.welcome: {
-      const fingerprint = readId8(r);
-      const manifest = readManifest(r, max);
-      const vector = readVector(r);
-      const access = readAccess(r, MAX_NAME);
-      const client = r.string(MAX_NAME);
-      return { type: "welcome", fingerprint, manifest, vector, access, client };
-    }
-    case TAGS.refuse: {
-      const code = readCode(r);
-      const message = r.string(max);
-      const expected = readOptString(r, MAX_NAME);
-      const received = readOptString(r, MAX_NAME);
-      return {
-        type: "refuse",
-        code,
-        message,
-        ...(expected === null ? {} : { expected }),
-        ...(received === null ? {} : { received }),
-      };
-    }
-    case TAGS.payload:
-      return { type: "payload", payload: r.bytes(max) };
-    case TAGS.chunk: {
-      const id = r.uint();
-      const last = r.byte();
-      if (last > 1) r.fail(`bad last flag ${last}`);
-      return { type: "chunk", id, last: last === 1, bytes: r.bytes(max) };
-    }
-    case TAGS.ack:
-      return { type: "ack", vector: readVector(r) };
-    case TAGS.reject: {
-      const code = r.string(64);
-      const message = r.string(max);
-      const n = r.count(1, "key");
-      const keys: string[] = [];
-      for (let i = 0; i < n; i++) keys.push(r.string(max));
-      return { type: "reject", code, message, keys };
-    }
-    case TAGS.presence: {
-      const client = r.string(MAX_NAME);
-      const flag = r.byte();
-      if (flag > 1) r.fail(`bad presence flag ${flag}`);
-      const state: Value | null = flag === 1 ? readValue(r, { maxStringBytes: max }) : null;
-      return { type: "presence", client, state };
-    }
-    case TAGS.ping:
-      return { type: "ping", nonce: r.uint() };
-    case TAGS.pong:
-      return { type: "pong", nonce: r.uint() };
-    case TAGS.reset:
-      return { type: "reset", floor: readVector(r) };
-    case TAGS.compacted:
-      return { type: "compacted", floor: readVector(r) };
-    case TAGS.batch: {
-      const n = r.count(2, "batched frame");
-      if (n < 2) r.fail("a batch holds at least two frames");
-      const frames: Uint8Array[] = [];
-      for (let i = 0; i < n; i++) {
-        const f = r.bytes(max);
-        if (f.length === 0) r.fail("an empty frame in a batch");
-        if (f[0] === TAGS.batch) r.fail("a batch inside a batch");
-        frames.push(f);
-      }
-      return { type: "batch", frames };
-    }
-    default:
-      return r.fail(`unknown message tag ${tag}`);
-  }
-}
-
 /** Encodes a version vector (for {@link PeerRecord.vector}): a count, then (8-byte replica, seq) pairs. */
 export function encodeVersionVector(v: VersionVector): Uint8Array {
   const w = new Writer(16);
-  writeVector(w, v);
+  vector.write(w, v);
   return w.finish();
 }
 
@@ -387,7 +355,7 @@ export function encodeVersionVector(v: VersionVector): Uint8Array {
 export function decodeVersionVector(bytes: Uint8Array): VersionVector {
   const r = new Reader(bytes);
   try {
-    const v = readVector(r);
+    const v = vector.read(r, bytes.length);
     r.done();
     return v;
   } catch (e) {
