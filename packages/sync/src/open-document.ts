@@ -1,5 +1,7 @@
 import { createReplicatedMap, type ReplicatedMapOptions } from "@converge/core";
 import type { ConvergeError } from "@converge/hlc";
+import { refusalError } from "./_internals/refusal-error.ts";
+import { SyncError } from "./errors.ts";
 import { startSession } from "./session.ts";
 import type { OpenDocumentOptions, SyncSession } from "./session-types.ts";
 
@@ -23,8 +25,19 @@ export function openDocument(
     const session = startSession(
       {
         kind: "manifest",
-        build: async (manifest) =>
-          createReplicatedMap({ ...options.map, resolvers: await options.rules(manifest) }),
+        open: async (welcome) => {
+          if (welcome.manifest === null)
+            throw new SyncError("FRAME_MALFORMED", "welcome without the manifest asked for");
+          const map = createReplicatedMap({
+            ...options.map,
+            resolvers: await options.rules(welcome.manifest),
+          });
+          if (map.fingerprint === welcome.fingerprint) return map;
+          return refusalError("CONFIG_MISMATCH", "the manifest's rules do not match the document's", {
+            expected: welcome.fingerprint,
+            received: map.fingerprint,
+          });
+        },
       },
       options,
       (error?: ConvergeError) => {

@@ -8,7 +8,7 @@ import { resetReplica } from "./_internals/reset-replica.ts";
 import { defaultTimers } from "./_internals/timers.ts";
 import { SyncError } from "./errors.ts";
 import { decodeFrames, encodeMessage } from "./frame-codec.ts";
-import { type Access, type Message, PROTOCOL_VERSION, type RulesManifest } from "./messages.ts";
+import { type Access, type Message, PROTOCOL_VERSION, type WelcomeMessage } from "./messages.ts";
 import { sessionEmitter } from "./session-emitter.ts";
 import { sessionOutbox } from "./session-outbox.ts";
 import type { SessionOptions, SyncSession } from "./session-types.ts";
@@ -46,7 +46,16 @@ interface Link {
 /** How a session gets its map: given, or built from the server's manifest on the first welcome. */
 export type MapSource =
   | { readonly kind: "given"; readonly map: ReplicatedMap }
-  | { readonly kind: "manifest"; readonly build: (manifest: RulesManifest) => Promise<ReplicatedMap> };
+  | {
+      readonly kind: "manifest";
+      /**
+       * The map for the first welcome, built from its manifest, or the refusal that ends the
+       * session (`CONFIG_MISMATCH`: the built rules do not have the document's fingerprint).
+       *
+       * @throws SyncError (`FRAME_MALFORMED`) for a welcome without the manifest.
+       */
+      readonly open: (welcome: WelcomeMessage) => Promise<ReplicatedMap | ConvergeError>;
+    };
 
 /** @internal The session state machine behind `connect` and `openDocument`. */
 export function startSession(
@@ -180,23 +189,14 @@ export function startSession(
       case "welcome": {
         if (l.welcomed) throw new SyncError("FRAME_MALFORMED", "a second welcome");
         if (map === undefined) {
-          if (m.manifest === null)
-            throw new SyncError("FRAME_MALFORMED", "welcome without the manifest asked for");
           if (source.kind !== "manifest") throw new SyncError("FRAME_MALFORMED", "no map");
-          map = await source.build(m.manifest);
-          if (map.fingerprint !== m.fingerprint) {
-            const error = refusalError(
-              "CONFIG_MISMATCH",
-              "the manifest's rules do not match the document's",
-              {
-                expected: m.fingerprint,
-                received: map.fingerprint,
-              },
-            );
-            fail(error);
-            finish(error);
+          const opened = await source.open(m);
+          if (isConvergeError(opened)) {
+            fail(opened);
+            finish(opened);
             return;
           }
+          map = opened;
           attach(map);
         }
         if (m.access.mode === "write" && options.store !== undefined) {
