@@ -38,11 +38,6 @@ export class ChunkAssembler {
     this.#maxPayloadBytes = maxPayloadBytes;
   }
 
-  /** True while a payload is half received. */
-  get busy(): boolean {
-    return this.#id >= 0;
-  }
-
   /** Adds a part; returns the whole payload when `m` was its last part. @throws SyncError (`FRAME_MALFORMED`). */
   add(m: ChunkMessage): Uint8Array | undefined {
     if (this.#id >= 0 && m.id !== this.#id)
