@@ -81,12 +81,15 @@ export class CausalContext {
     }
   }
 
+  /** True when every operation of `replica` up to `seq` has been seen (contiguously or in the cloud). */
+  hasUpTo(replica: ReplicaId, seq: number): boolean {
+    for (let k = this.get(replica) + 1; k <= seq; k++) if (!this.has(replica, k)) return false;
+    return true;
+  }
+
   /** True when this context has seen everything `other` has. */
   covers(other: CausalContext): boolean {
-    for (const [r, n] of other.#vv) {
-      if (this.get(r) >= n) continue;
-      for (let k = this.get(r) + 1; k <= n; k++) if (!this.has(r, k)) return false;
-    }
+    for (const [r, n] of other.#vv) if (!this.hasUpTo(r, n)) return false;
     for (const [r, set] of other.#cloud ?? []) for (const k of set) if (!this.has(r, k)) return false;
     return true;
   }

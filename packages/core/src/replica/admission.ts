@@ -42,12 +42,8 @@ export class Admission {
     if (decoder.kind === "delta") {
       // The delta leaves out everything up to `since`: this replica must have every one of those
       // operations (contiguously, or in its cloud), or it would never receive the missing ones.
-      const lacks = (r: ReplicaId, s: number): boolean => {
-        for (let k = context.get(r) + 1; k <= s; k++) if (!context.has(r, k)) return true;
-        return false;
-      };
       for (const [r, s] of decoder.since.entries()) {
-        if (lacks(r, s)) {
+        if (!context.hasUpTo(r, s)) {
           throw new PayloadKindError(
             "DELTA_UNKNOWN_BASE",
             `delta was computed since ${r}:${s}, but this replica has only seen ${r} up to ${context.get(r)}`,
