@@ -6,6 +6,7 @@ import {
   type HeartbeatOptions,
   heartbeat,
   hubName,
+  positiveMs,
   randomId,
   type WireMessage,
 } from "./channel-endpoint.ts";
@@ -32,11 +33,11 @@ export function broadcastChannelDialer(name: string, options: BroadcastChannelDi
   if (typeof name !== "string")
     throw new ConfigError("broadcastChannelDialer: the channel name must be a string");
   const timing = heartbeat(options, "broadcastChannelDialer");
-  const connectMs = options.connectTimeoutMs ?? 2000;
-  if (typeof connectMs !== "number" || !(connectMs > 0) || !Number.isFinite(connectMs))
-    throw new ConfigError(
-      `broadcastChannelDialer: connectTimeoutMs must be a positive number, got ${String(connectMs)}`,
-    );
+  const connectMs = positiveMs(
+    "broadcastChannelDialer",
+    "connectTimeoutMs",
+    options.connectTimeoutMs ?? 2000,
+  );
 
   return (signal) =>
     new Promise<Transport>((resolve, reject) => {

@@ -39,17 +39,17 @@ export function randomId(): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** `value` (option `name` of `who`), checked to be a positive number of ms. @throws ConfigError */
+export function positiveMs(who: string, name: string, value: number): number {
+  if (typeof value !== "number" || !(value > 0) || !Number.isFinite(value))
+    throw new ConfigError(`${who}: ${name} must be a positive number of ms, got ${String(value)}`);
+  return value;
+}
+
 /** Checked heartbeat timing. */
 export function heartbeat(options: HeartbeatOptions, who: string): { every: number; timeout: number } {
-  const every = options.heartbeatMs ?? 1000;
-  const timeout = options.timeoutMs ?? 10_000;
-  for (const [k, v] of [
-    ["heartbeatMs", every],
-    ["timeoutMs", timeout],
-  ] as const) {
-    if (typeof v !== "number" || !(v > 0) || !Number.isFinite(v))
-      throw new ConfigError(`${who}: ${k} must be a positive number of ms, got ${String(v)}`);
-  }
+  const every = positiveMs(who, "heartbeatMs", options.heartbeatMs ?? 1000);
+  const timeout = positiveMs(who, "timeoutMs", options.timeoutMs ?? 10_000);
   if (timeout <= every)
     throw new ConfigError(`${who}: timeoutMs (${timeout}) must be longer than heartbeatMs (${every})`);
   return { every, timeout };
