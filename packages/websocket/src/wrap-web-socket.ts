@@ -36,14 +36,9 @@ export function closeCodeOf(wire: number): number {
 
 /** A reason cut to the 123 UTF-8 bytes a close frame carries, on a character boundary. */
 function wireReason(reason: string): string {
-  const encoder = new TextEncoder();
-  if (encoder.encode(reason).length <= MAX_REASON_BYTES) return reason;
-  let out = "";
-  for (const ch of reason) {
-    if (encoder.encode(out + ch).length > MAX_REASON_BYTES) break;
-    out += ch;
-  }
-  return out;
+  // encodeInto stops before a character that does not fit whole; `read` counts what did.
+  const { read } = new TextEncoder().encodeInto(reason, new Uint8Array(MAX_REASON_BYTES));
+  return reason.slice(0, read);
 }
 
 /** The frame a message event carries, or undefined for a text message. */
