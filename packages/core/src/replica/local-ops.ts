@@ -134,9 +134,7 @@ export class LocalOps {
     if (typeof key !== "string") throw new InvalidKeyError(`key must be a string, got ${typeof key}`);
     if (!key.isWellFormed()) throw new InvalidKeyError("key contains a lone surrogate");
     const max = this.#limits.maxKeyBytes;
-    if (key.length * 3 > max && new TextEncoder().encode(key).length > max) {
-      throw new InvalidKeyError(`key longer than ${max} UTF-8 bytes`);
-    }
+    if (tooLong(key, max)) throw new InvalidKeyError(`key longer than ${max} UTF-8 bytes`);
   }
 
   /** Runs one local operation: stamp, compute, then commit (a throwing resolver consumes nothing). */
