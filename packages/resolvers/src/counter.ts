@@ -154,6 +154,8 @@ function first(s: Tally): Tally {
 function merge(a: CounterState, b: CounterState): CounterState {
   if (a === b) return a;
   // Every record of b after every record of a (a fresh replica taking states): link b's on a's.
+  // A lone record (most incoming states) links without listing it.
+  if (b.prev === undefined && compareIds(a, b) < 0) return on(b, a);
   if (compareIds(a, first(b)) < 0) return chain(records(b), a) as Tally;
   const x = records(a);
   const y = records(b);
@@ -245,6 +247,10 @@ function counterResolver(id: "gcounter" | "pncounter", allowNegative: boolean): 
           }),
         ),
     versions: (state, visit) => {
+      if (state.prev === undefined) {
+        visit(state.replica, state.seq);
+        return;
+      }
       // Records of one replica are adjacent (sorted by replica, then base): visit its highest seq.
       const list = records(state);
       for (let i = 0; i < list.length; i++) {
@@ -266,6 +272,10 @@ function counterResolver(id: "gcounter" | "pncounter", allowNegative: boolean): 
     // A record whose latest operation this replica has seen, but of which it holds no record with
     // the same identity, was compacted away here after every replica saw it deleted: a stale copy.
     forget: (state, local, seen) => {
+      // A lone record not seen here (most incoming states) passes without listing anything.
+      if (state.prev === undefined) {
+        return !seen(state.replica, state.seq) || holder(local)(state) ? state : undefined;
+      }
       // Made on the first record seen here: most barriers have none, and then cost no list.
       let holds: ((t: Tally) => boolean) | undefined;
       return chain(
