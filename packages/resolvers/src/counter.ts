@@ -61,7 +61,8 @@ type CounterState = Tally;
 
 /** `t` on top of `prev`: `t` itself when it already is. */
 function on(t: Tally, prev: Tally | undefined): Tally {
-  return t.prev === prev ? t : { ...t, prev };
+  // Built field by field: V8 clones a spread about half as fast.
+  return t.prev === prev ? t : tally(t.replica, t.base, t.seq, t.wall, t.counter, t.p, t.n, t.dp, t.dn, prev);
 }
 
 /** The state of sorted `list` on top of `prev` (reusing the records already linked so). */
