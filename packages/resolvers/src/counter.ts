@@ -154,10 +154,9 @@ function first(s: Tally): Tally {
 
 function merge(a: CounterState, b: CounterState): CounterState {
   if (a === b) return a;
-  // Every record of b after every record of a (a fresh replica taking states): link b's on a's.
-  // A lone record (most incoming states) links without listing it.
-  if (b.prev === undefined && compareIds(a, b) < 0) return on(b, a);
-  if (compareIds(a, first(b)) < 0) return chain(records(b), a) as Tally;
+  // Every record of b after every record of a (a fresh replica taking states): link b's on a's,
+  // a lone record (most incoming states) without listing it.
+  if (compareIds(a, first(b)) < 0) return b.prev === undefined ? on(b, a) : (chain(records(b), a) as Tally);
   const x = records(a);
   const y = records(b);
   const out: Tally[] = [];
