@@ -42,6 +42,13 @@ export interface ChangeEvent {
    * the same changes whenever it is read.
    */
   readonly changes: readonly Change[];
+  /**
+   * The keys of {@link ChangeEvent.changes}, in the same order, frozen: for a listener that only
+   * needs to know which keys changed (to render them again, to collect them), with no object per
+   * change. Built on first read, like `changes`, and shared by every listener; reading one never
+   * builds the other.
+   */
+  readonly keys: readonly string[];
 }
 
 /** Options of the chunked, non-blocking apply. */

@@ -97,6 +97,80 @@ describe("change events", () => {
   });
 });
 
+describe("event.keys", () => {
+  it("lists the keys of event.changes in their order, from every kind of event, read first or last", async () => {
+    // Every way an event is made: local writes, a batch, a blocking apply on the fast lane (no
+    // snapshot) and on the general path (a live snapshot), a delta, an op, and applyAsync's chunks.
+    await fc.assert(
+      fc.asyncProperty(opsArb, opsArb, fc.boolean(), async (mine, theirs, keysFirst) => {
+        const time = { now: 1_000 };
+        const source = written(B, time, theirs);
+        const target = replica(A, time);
+        const events: ChangeEvent[] = [];
+        target.subscribe((e) => events.push(e));
+        for (const [k, v] of mine) target.set(k, v);
+        target.batch(() => {
+          for (const [k, v] of mine) target.set(k, v + 1);
+          if (mine[0] !== undefined) target.delete(mine[0][0]);
+        });
+        target.applyState(
+          written(
+            "00000000000000c3",
+            time,
+            theirs.map(([k, v]) => [k, v + 2]),
+          ).encodeState(),
+        );
+        const held = target.snapshot();
+        target.applyState(source.encodeState());
+        expect(held.size).toBeGreaterThanOrEqual(0);
+        const ops: Uint8Array[] = [];
+        source.onOp((op) => ops.push(op));
+        const since = target.versionVector();
+        for (const [k, v] of theirs) source.set(k, v + 5);
+        target.applyDelta(source.encodeDelta(since));
+        source.set("op-key", 1);
+        for (const op of ops) target.applyOp(op);
+        source.set("z", 99);
+        await target.applyAsync(source.encodeState(), { chunkSize: 2, yieldTo: async () => {} });
+        for (const event of events) {
+          // Read in either order: each is built alone, and equals the other's keys.
+          const keys = keysFirst ? event.keys : undefined;
+          const expected = event.changes.map((c) => c.key);
+          expect(keys ?? event.keys).toEqual(expected);
+          expect(event.keys).toBe(event.keys); // built once, shared
+          expect(Object.isFrozen(event.keys)).toBe(true);
+        }
+        // The oracle: every key whose read differs from before the first event is in some event's keys.
+        const listed = new Set(events.flatMap((e) => e.keys));
+        for (const [k] of [...mine, ...theirs]) expect(listed.has(k)).toBe(true);
+      }),
+    );
+  });
+
+  it("a large apply's keys are read without building its changes", () => {
+    const time = { now: 1_000 };
+    const source = replica(B, time);
+    for (let i = 0; i < 500; i++) source.set(`k${String(i).padStart(3, "0")}`, i);
+    const target = replica(A, time);
+    for (let i = 0; i < 250; i++) target.set(`k${String(i * 2).padStart(3, "0")}`, -i - 1);
+    let event: ChangeEvent | undefined;
+    target.subscribe((e) => {
+      event = e;
+    });
+    target.applyState(source.encodeState());
+    const e = event as ChangeEvent;
+    const keys = e.keys;
+    expect(keys).toHaveLength(500);
+    expect(keys[0]).toBe("k000");
+    expect(keys[499]).toBe("k499");
+    expect([...keys]).toEqual([...keys].sort());
+    // Reading the changes afterwards still gives the reads around the apply.
+    expect(e.changes.map((c) => c.key)).toEqual(keys);
+    expect(e.changes[0]?.previous).toBe(-1);
+    expect(e.changes[0]?.value).toBe(0);
+  });
+});
+
 describe("applyAsync's admission point", () => {
   it("yields once after admission, before merging, so writes from then on observe the payload", async () => {
     // Regression (seed 115066700 of the network simulator): a one-entry payload used to be

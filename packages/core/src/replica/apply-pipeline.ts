@@ -200,7 +200,13 @@ export class ApplyPipeline {
     this.#index.rebuildIfDue(store, resolverFor);
     if (this.#anyPrepare) prepareReads((i) => decoder.resolverAt(i), merged, 0, n);
     decoder.release();
-    if (list !== undefined) this.#listeners.emitLazy("remote", list.count, () => list.changes());
+    if (list !== undefined)
+      this.#listeners.emitLazy(
+        "remote",
+        list.count,
+        () => list.changes(),
+        () => list.keys(),
+      );
     this.#listeners.flush();
     return { changed, duplicate: false };
   }

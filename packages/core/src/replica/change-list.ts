@@ -89,6 +89,13 @@ export class ChangeList {
     return out;
   }
 
+  /** The recorded changes' keys, in the same order (a new array each call). */
+  keys(): string[] {
+    const out = new Array<string>(this.count);
+    for (let c = 0; c < out.length; c++) out[c] = this.#keys[this.#entries[c] as number] as string;
+    return out;
+  }
+
   /** Change `c` as a listener sees it. */
   #change(c: number): Change {
     const action = this.#actions[c] as number;

@@ -48,23 +48,38 @@ export class Listeners {
 
   /** Sends one event with `changes` (none when empty) to every change listener. */
   emit(origin: "local" | "remote", changes: Change[]): void {
-    if (changes.length === 0) return;
-    this.#send(Object.freeze({ origin, changes: Object.freeze(changes) }));
+    this.emitLazy(
+      origin,
+      changes.length,
+      () => changes,
+      () => changes.map((c) => c.key),
+    );
   }
 
   /**
    * Sends one event of `count` changes (none when 0) to every change listener; its `changes` are
-   * built by `build` on first access, once, and shared by every listener.
+   * built by `build` and its `keys` by `buildKeys`, each on its first access, once, and shared by
+   * every listener.
    */
-  emitLazy(origin: "local" | "remote", count: number, build: () => Change[]): void {
+  emitLazy(
+    origin: "local" | "remote",
+    count: number,
+    build: () => Change[],
+    buildKeys: () => string[],
+  ): void {
     if (count === 0) return;
     let changes: readonly Change[] | undefined;
+    let keys: readonly string[] | undefined;
     this.#send(
       Object.freeze({
         origin,
         get changes(): readonly Change[] {
           changes ??= Object.freeze(build());
           return changes;
+        },
+        get keys(): readonly string[] {
+          keys ??= Object.freeze(buildKeys());
+          return keys;
         },
       }),
     );

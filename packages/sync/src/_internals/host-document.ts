@@ -164,7 +164,7 @@ class Document<C> implements HostDocument<C> {
     m.subscribe((event) => {
       if (this.#live === undefined && this.#ref?.deref() === m) this.#awake(m);
       const into = this.changed;
-      if (into !== undefined) for (const c of event.changes) into.add(c.key);
+      if (into !== undefined) for (const key of event.keys) into.add(key);
     });
   }
 
