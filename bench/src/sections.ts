@@ -141,7 +141,8 @@ export function renderFullState(results: readonly FullStateResult[]): string {
       { header: "vs Automerge", align: R },
       { header: "converge / plain JS (JSON)", align: R },
       { header: "converge / plain JS (in-memory)", align: R },
-      { header: "with subscriber / without", align: R },
+      { header: "with subscriber (keys) / without", align: R },
+      { header: "subscriber reading changes / without", align: R },
     ],
     results.map((f) => [
       fmtCount(f.keys),
@@ -150,6 +151,7 @@ export function renderFullState(results: readonly FullStateResult[]): string {
       fmtRatio(f.convergeOverPlainJson),
       fmtRatio(f.convergeOverPlainMemory),
       fmtRatio(f.subscriberSlowdown),
+      fmtRatio(f.changesSubscriberSlowdown ?? null),
     ]),
   );
   return `${table}\n\n${ratios}`;

@@ -180,7 +180,7 @@ export function checkTargets(inputs: TargetInputs): TargetCheck[] {
     const subscribed = f.results.some((r) => r.impl === WITH_SUBSCRIBER && r.status === "ok");
     out.push(
       check(
-        `full-state ${fmtCount(f.keys)} keys: merge with a subscriber ≤ 1.25× without`,
+        `full-state ${fmtCount(f.keys)} keys: merge with a subscriber reading every changed key ≤ 1.25× without`,
         subscribed ? f.subscriberSlowdown : null,
         `${x(f.subscriberSlowdown)}`,
         (v) => v <= 1.25,

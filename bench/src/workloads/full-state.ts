@@ -29,8 +29,13 @@ export interface FullStateResult {
   readonly convergeOverPlainJson: number | null;
   /** converge time / plain-JS (in-memory) time. */
   readonly convergeOverPlainMemory: number | null;
-  /** converge time with a subscriber / converge time without one. */
+  /** converge time with a subscriber reading every changed key / converge time without one. */
   readonly subscriberSlowdown: number | null;
+  /**
+   * converge time with a subscriber reading every change object (`event.changes`) / converge
+   * time without one (absent from results measured before the row existed).
+   */
+  readonly changesSubscriberSlowdown?: number | null;
 }
 
 const valueA = (i: number): number => i & 1023;
@@ -61,14 +66,21 @@ function convergeInputs(keys: readonly string[]): ConvergeInputs {
   };
 }
 
-/** The converge row's name with a `subscribe` listener attached to the target. */
+/**
+ * The converge row's name with a `subscribe` listener attached to the target that reads every
+ * changed key (`event.keys`), as a UI does to find what to render again.
+ */
 export const WITH_SUBSCRIBER = "converge (with subscriber)";
+/** The converge row with a listener that reads every change object (`event.changes`). */
+export const WITH_CHANGES_SUBSCRIBER = "converge (subscriber reading changes)";
+
+type Subscriber = "none" | "keys" | "changes";
 
 function convergeMerge(
   inputs: ConvergeInputs,
   expected: ReadonlyMap<string, LwwEntry>,
   reps: number,
-  subscriber: boolean,
+  subscriber: Subscriber,
 ): ImplResult {
   let events = 0;
   let changes = 0;
@@ -77,9 +89,14 @@ function convergeMerge(
     () => {
       const fresh = lwwReplica(NODE_A);
       fresh.applyState(inputs.aBytes);
-      // What a synced UI does: one listener that looks at every change it is told about (here,
-      // each change's key, as a UI does to find what to render again).
-      if (subscriber) {
+      // What a synced UI does: one listener that looks at every change it is told about — each
+      // changed key (to find what to render again), or each change with its value and previous.
+      if (subscriber === "keys") {
+        fresh.subscribe((event) => {
+          events++;
+          for (const key of event.keys) if (key !== "") changes++;
+        });
+      } else if (subscriber === "changes") {
         fresh.subscribe((event) => {
           events++;
           for (const change of event.changes) if (change.key !== "") changes++;
@@ -98,13 +115,13 @@ function convergeMerge(
       }
     },
   );
-  if (!subscriber) return timedResult("converge", timing, inputs.bBytes.length);
+  if (subscriber === "none") return timedResult("converge", timing, inputs.bBytes.length);
   const runs = timing.samplesMs.length + timing.warmupMs.length;
   return timedResult(
-    WITH_SUBSCRIBER,
+    subscriber === "keys" ? WITH_SUBSCRIBER : WITH_CHANGES_SUBSCRIBER,
     timing,
     inputs.bBytes.length,
-    `${events / runs} event(s), ${changes / runs} changes per merge`,
+    `${events / runs} event(s), ${changes / runs} ${subscriber === "keys" ? "keys" : "changes"} per merge`,
   );
 }
 
@@ -176,10 +193,12 @@ export function runFullState(config: BenchConfig, n: number, log: (msg: string) 
   mergeEntries(expected, inputs.plainB);
   collectGarbage();
   log(`full-state ${n}: converge`);
-  const converge = convergeMerge(inputs, expected, reps, false);
+  const converge = convergeMerge(inputs, expected, reps, "none");
   collectGarbage();
   log(`full-state ${n}: converge with a subscriber`);
-  const subscribed = convergeMerge(inputs, expected, reps, true);
+  const subscribed = convergeMerge(inputs, expected, reps, "keys");
+  collectGarbage();
+  const changesSubscribed = convergeMerge(inputs, expected, reps, "changes");
   expected.clear();
   collectGarbage();
   log(`full-state ${n}: Yjs`);
@@ -196,11 +215,12 @@ export function runFullState(config: BenchConfig, n: number, log: (msg: string) 
   return {
     keys: n,
     reps,
-    results: [converge, subscribed, yjs, automerge, json, memory],
+    results: [converge, subscribed, changesSubscribed, yjs, automerge, json, memory],
     yjsOverConverge: ratio(yjs.medianMs, c),
     automergeOverConverge: ratio(automerge.medianMs, c),
     convergeOverPlainJson: ratio(c, json.medianMs),
     convergeOverPlainMemory: ratio(c, memory.medianMs),
     subscriberSlowdown: ratio(subscribed.medianMs, c),
+    changesSubscriberSlowdown: ratio(changesSubscribed.medianMs, c),
   };
 }
