@@ -71,7 +71,7 @@ export function webSocketDialer(url: string | URL, options: WebSocketDialerOptio
         reject(error);
       };
       const onOpen = (): void => {
-        if (settle()) resolve(wrapWebSocket(socket).transport);
+        if (settle()) resolve(wrapWebSocket(socket));
       };
       const onCloseEarly = (event: CloseEvent): void => {
         if (!settle()) return;

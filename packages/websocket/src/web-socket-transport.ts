@@ -17,5 +17,5 @@ import { wrapWebSocket } from "./wrap-web-socket.ts";
  * socket.addEventListener("open", () => host.accept(webSocketTransport(socket)));
  */
 export function webSocketTransport(socket: WebSocket): Transport {
-  return wrapWebSocket(socket).transport;
+  return wrapWebSocket(socket);
 }

@@ -1,16 +1,6 @@
 import { ConfigError } from "@converge/hlc";
 import { CloseCode, type CloseInfo, type Transport } from "@converge/sync";
 
-/** A transport over a socket, plus a way for its owner to report a failed link. */
-export interface WrappedSocket {
-  readonly transport: Transport;
-  /**
-   * Ends the transport from outside (a missed heartbeat, a frame over the limit): `onClose`
-   * fires with `code`/`reason` and `local: false`; `terminate` also drops the socket at once.
-   */
-  readonly fail: (code: number, reason: string, terminate: boolean) => void;
-}
-
 const OPEN = 1;
 const MAX_REASON_BYTES = 123;
 
@@ -35,7 +25,7 @@ export function closeCodeOf(wire: number): number {
 }
 
 /** A reason cut to the 123 UTF-8 bytes a close frame carries, on a character boundary. */
-function wireReason(reason: string): string {
+export function wireReason(reason: string): string {
   // encodeInto stops before a character that does not fit whole; `read` counts what did.
   const { read } = new TextEncoder().encodeInto(reason, new Uint8Array(MAX_REASON_BYTES));
   return reason.slice(0, read);
@@ -49,10 +39,10 @@ function frameOf(data: unknown): Uint8Array | undefined {
 }
 
 /**
- * Wraps an open WebSocket (the platform's, or `ws`'s, which implements the same event API) in a
- * {@link Transport}. Used by `webSocketTransport`, the dialer and the server.
+ * Wraps an open platform WebSocket in a {@link Transport}. Used by `webSocketTransport` and the
+ * dialer; the server's side of a connection is `ServerLink` (server/server-link.ts), on ws's API.
  */
-export function wrapWebSocket(socket: WebSocket, terminate?: () => void): WrappedSocket {
+export function wrapWebSocket(socket: WebSocket): Transport {
   if (socket.readyState !== OPEN)
     throw new ConfigError(
       `webSocketTransport: the socket must be open (readyState 1), got ${socket.readyState}`,
@@ -110,7 +100,7 @@ export function wrapWebSocket(socket: WebSocket, terminate?: () => void): Wrappe
   socket.addEventListener("close", onSocketClose);
   socket.addEventListener("error", () => {}); // a close event follows; ws throws on an unheard error
 
-  const transport: Transport = {
+  return {
     send: (frame) => {
       if (closing || socket.readyState !== OPEN) return;
       try {
@@ -137,11 +127,4 @@ export function wrapWebSocket(socket: WebSocket, terminate?: () => void): Wrappe
     isOpen: () => !closing && socket.readyState === OPEN,
     pendingBytes: () => Math.max(0, socket.bufferedAmount),
   };
-  const fail = (code: number, reason: string, drop: boolean): void => {
-    if (finished) return;
-    closing = true;
-    if (drop) terminate?.();
-    finish({ code, reason, local: false });
-  };
-  return { transport, fail };
 }

@@ -267,6 +267,47 @@ describe("webSocketTransport", () => {
     expect(got).toEqual([[1, 2, 3]]);
   });
 
+  it("delivers a fragmented message as one frame, keeps every frame intact, and counts connections out", async () => {
+    const s = await server();
+    const raw = new WsClient(s.url);
+    cleanups.push(() => raw.terminate());
+    const peer = await s.next();
+    await new Promise((resolve) => raw.once("open", resolve));
+    const kept: Uint8Array[] = [];
+    peer.onFrame((f) => kept.push(f));
+    // One message in three fragments, then two whole ones reusing the client's buffer.
+    raw.send(new Uint8Array([1, 2]), { binary: true, fin: false });
+    raw.send(new Uint8Array([3]), { binary: true, fin: false });
+    raw.send(new Uint8Array([4, 5]), { binary: true, fin: true });
+    const buf = new Uint8Array([9, 9, 9]);
+    raw.send(buf, { binary: true });
+    buf.fill(7);
+    raw.send(buf, { binary: true });
+    await until(() => kept.length === 3);
+    expect(kept.map((f) => [...f])).toEqual([
+      [1, 2, 3, 4, 5],
+      [9, 9, 9],
+      [7, 7, 7],
+    ]);
+    // Closed from the client's end: the peer hears it and the acceptor counts it out.
+    const closing = closeOf(peer);
+    raw.close(4321, "bye");
+    const info = await closing;
+    expect([info.code, info.reason, info.local]).toEqual([4321, "bye", false]);
+    await until(() => s.acceptor.connections() === 0);
+    // Closed from the server's end: the client hears the code, the acceptor counts it out.
+    const other = new WsClient(s.url);
+    cleanups.push(() => other.terminate());
+    const second = await s.next();
+    await new Promise((resolve) => other.once("open", resolve));
+    expect(s.acceptor.connections()).toBe(1);
+    const heard = new Promise<number>((resolve) => other.once("close", (code: number) => resolve(code)));
+    second.close(4001, "done");
+    expect(second.isOpen()).toBe(false);
+    expect(await heard).toBe(4001);
+    await until(() => s.acceptor.connections() === 0);
+  });
+
   it("closes with MALFORMED when the peer sends a text message", async () => {
     const s = await server();
     const raw = new WsClient(s.url);

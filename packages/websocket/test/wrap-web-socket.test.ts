@@ -20,7 +20,7 @@ function fakeSocket(): WebSocket & { readonly frame: (bytes: number[]) => void }
 describe("a wrapped socket's listeners", () => {
   it("call a listener added twice once, remove by identity, and call each frame's listeners as they were", () => {
     const socket = fakeSocket();
-    const { transport } = wrapWebSocket(socket);
+    const transport = wrapWebSocket(socket);
     const calls: string[] = [];
     const a = (f: Uint8Array): void => {
       calls.push(`a${f[0]}`);
@@ -44,7 +44,7 @@ describe("a wrapped socket's listeners", () => {
 
   it("tell every close listener once, then take no more listeners", async () => {
     const socket = fakeSocket();
-    const { transport } = wrapWebSocket(socket);
+    const transport = wrapWebSocket(socket);
     const closes: number[] = [];
     const frames: number[] = [];
     const one = (i: { code: number }): void => {

@@ -1,11 +1,10 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { Server as HttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
-import type { Duplex } from "node:stream";
 import { ConfigError } from "@converge/hlc";
 import { CloseCode, type Transport } from "@converge/sync";
 import { WebSocketServer, type WebSocket as WsSocket } from "ws";
-import { type WrappedSocket, wrapWebSocket } from "../wrap-web-socket.ts";
+import { type LinkOwner, ServerLink } from "./server-link.ts";
 
 /** Who connected, as the HTTP upgrade request says. */
 export interface WebSocketConnectionInfo {
@@ -53,15 +52,6 @@ export interface WebSocketAcceptor {
   readonly close: () => Promise<void>;
 }
 
-interface Connection {
-  readonly socket: WsSocket;
-  readonly wrapped: WrappedSocket;
-  /** The TCP (or TLS) socket under it: its `bytesRead` tells whether anything arrived. */
-  readonly link: Duplex & { readonly bytesRead: number };
-  /** `link.bytesRead` at the last ping (-1 before the first: a new connection counts as alive). */
-  seen: number;
-}
-
 const DEFAULT_MAX_FRAME = 8 * 1024 * 1024;
 
 function positive(name: string, value: unknown, allowZero: boolean): number {
@@ -74,7 +64,7 @@ function positive(name: string, value: unknown, allowZero: boolean): number {
 
 /**
  * Accepts WebSocket connections (Node, over `ws`) and hands each to `onTransport` as a
- * `Transport` (the same wrapper as `webSocketTransport`), with the peer's address. Frames above
+ * `Transport` (with the laws of `webSocketTransport`'s), with the peer's address. Frames above
  * `maxFrameBytes` (ws's `maxPayload`) close the connection with `FRAME_TOO_LARGE` (the client sees
  * 1009, which its transport reports as `FRAME_TOO_LARGE` too); other protocol errors close it with
  * `MALFORMED`; heartbeats drop half-open connections with `LINK_LOST`. Resolves once listening.
@@ -112,34 +102,14 @@ export async function acceptWebSockets(options: AcceptWebSocketsOptions): Promis
     perMessageDeflate: false,
     ...(options.path === undefined ? {} : { path: options.path }),
   });
-  const connections = new Set<Connection>();
+  const owner: LinkOwner = { maxFrameBytes, links: new Set() };
+  const connections = owner.links;
 
   wss.on("connection", (socket: WsSocket, request: IncomingMessage) => {
-    // ws implements the WHATWG event API the wrapper uses (addEventListener, binaryType,
-    // bufferedAmount, readyState, send, close); its types are its own, hence the cast.
-    const wrapped = wrapWebSocket(socket as unknown as WebSocket, () => socket.terminate());
     // Liveness is read from the bytes the link received (pongs and frames alike), so a
-    // connection needs no listener of its own beyond the one for errors.
-    const connection: Connection = { socket, wrapped, link: request.socket, seen: -1 };
-    connections.add(connection);
-    socket.on("error", (error: Error & { code?: string }) => {
-      if (/message_length$/i.test(error.code ?? ""))
-        wrapped.fail(CloseCode.FRAME_TOO_LARGE, `a frame larger than ${maxFrameBytes} bytes`, false);
-      else wrapped.fail(CloseCode.MALFORMED, error.message, false);
-    });
-    wrapped.transport.onClose(() => {
-      if (socket.readyState === socket.CLOSED) {
-        connections.delete(connection);
-        return;
-      }
-      // A transport closed by its user or a failure: the socket follows within a second.
-      const timer = setTimeout(() => socket.terminate(), 1000);
-      socket.once("close", () => {
-        clearTimeout(timer);
-        connections.delete(connection);
-      });
-    });
-    options.onTransport(wrapped.transport, {
+    // connection needs no listener of its own for it.
+    const link = new ServerLink(socket, request.socket, owner);
+    options.onTransport(link.transport, {
       remoteAddress: request.socket.remoteAddress,
       remotePort: request.socket.remotePort,
       url: request.url ?? "/",
@@ -154,7 +124,7 @@ export async function acceptWebSockets(options: AcceptWebSocketsOptions): Promis
           for (const c of connections) {
             const read = c.link.bytesRead;
             if (read === c.seen) {
-              c.wrapped.fail(CloseCode.LINK_LOST, `no answer to a ping within ${heartbeatMs} ms`, true);
+              c.fail(CloseCode.LINK_LOST, `no answer to a ping within ${heartbeatMs} ms`, true);
               connections.delete(c);
               continue;
             }
@@ -176,7 +146,7 @@ export async function acceptWebSockets(options: AcceptWebSocketsOptions): Promis
           new Promise<void>((resolve) => {
             if (c.socket.readyState === c.socket.CLOSED) return resolve();
             c.socket.once("close", () => resolve());
-            c.wrapped.transport.close(CloseCode.GOING_AWAY, "the server is shutting down");
+            c.close(CloseCode.GOING_AWAY, "the server is shutting down");
             setTimeout(() => {
               c.socket.terminate();
               resolve();

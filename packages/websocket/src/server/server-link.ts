@@ -1,0 +1,180 @@
+import type { Duplex } from "node:stream";
+import { CloseCode, type CloseInfo, type Transport } from "@converge/sync";
+import type { WebSocket as WsSocket } from "ws";
+import { closeCodeOf, wireReason } from "../wrap-web-socket.ts";
+
+const OPEN = 1;
+const CLOSED = 3;
+
+type FrameListener = (frame: Uint8Array) => void;
+type CloseListener = (info: CloseInfo) => void;
+
+/** What every link of one acceptor shares: its frame limit and its set of open links. */
+export interface LinkOwner {
+  readonly maxFrameBytes: number;
+  readonly links: Set<ServerLink>;
+}
+
+/** Where a ws socket keeps its link, for the handlers shared by every socket. */
+const LINK = Symbol("converge.serverLink");
+type Tagged = WsSocket & { [LINK]: ServerLink };
+
+/**
+ * One accepted connection: the {@link Transport} over a `ws` socket, its liveness, and its place
+ * in the acceptor's set. A server holds thousands, so ws's events reach the link through shared
+ * handlers (`this` is the socket, which holds the link) on ws's own emitter API, with no closure
+ * per listener and no event object per message; the transport's six functions are the only
+ * closures a connection gets (they are its API: wrappers may spread them into an object of their
+ * own). Laws are those of `wrapWebSocket`: frames copied both ways, `onClose` exactly once, no
+ * frame delivered after it; a text message closes with `MALFORMED`, a frame over the limit with
+ * `FRAME_TOO_LARGE`, any other protocol error with `MALFORMED`.
+ */
+export class ServerLink {
+  readonly socket: WsSocket;
+  /** The TCP (or TLS) socket under it: its `bytesRead` tells whether anything arrived. */
+  readonly link: Duplex & { readonly bytesRead: number };
+  /** `link.bytesRead` at the last ping (-1 before the first: a new connection counts as alive). */
+  seen = -1;
+  readonly transport: Transport;
+  readonly #owner: LinkOwner;
+  // Arrays replaced on each change (a connection has a listener or two; a Set's table costs more).
+  #frames: readonly FrameListener[] = [];
+  #closes: readonly CloseListener[] = [];
+  /** From the first close or failure: sends are dropped. */
+  #closing = false;
+  /** Once onClose was delivered: nothing reaches a listener after it. */
+  #finished = false;
+
+  constructor(socket: WsSocket, link: Duplex & { readonly bytesRead: number }, owner: LinkOwner) {
+    this.socket = socket;
+    this.link = link;
+    this.#owner = owner;
+    socket.binaryType = "arraybuffer";
+    (socket as Tagged)[LINK] = this;
+    socket.on("message", onMessage);
+    socket.on("close", onClose);
+    socket.on("error", onError);
+    owner.links.add(this);
+    this.transport = this.#api();
+  }
+
+  /** The transport's functions: one scope, so they share one context. */
+  #api(): Transport {
+    const socket = this.socket;
+    return {
+      send: (frame) => {
+        if (this.#closing || socket.readyState !== OPEN) return;
+        try {
+          socket.send(frame.slice());
+        } catch {
+          // Never throws: a socket that fails here reports its close event next.
+        }
+      },
+      onFrame: (listener) => {
+        if (this.#finished) return () => {};
+        if (!this.#frames.includes(listener)) this.#frames = this.#frames.concat([listener]);
+        return () => {
+          this.#frames = this.#frames.filter((l) => l !== listener);
+        };
+      },
+      onClose: (listener) => {
+        if (this.#finished) return () => {};
+        if (!this.#closes.includes(listener)) this.#closes = this.#closes.concat([listener]);
+        return () => {
+          this.#closes = this.#closes.filter((l) => l !== listener);
+        };
+      },
+      close: (code = CloseCode.NORMAL, reason = "") => this.close(code, reason),
+      isOpen: () => !this.#closing && socket.readyState === OPEN,
+      pendingBytes: () => Math.max(0, socket.bufferedAmount),
+    };
+  }
+
+  /** Closes with `code` and `reason` from this end; `onClose` follows in a microtask. */
+  close(code: number, reason: string): void {
+    if (this.#closing) return;
+    this.#closing = true;
+    const valid = code === 1000 || (Number.isInteger(code) && code >= 3000 && code <= 4999);
+    try {
+      this.socket.close(valid ? code : 1000, wireReason(reason));
+    } catch {
+      // The socket is already closing: nothing more to send.
+    }
+    queueMicrotask(() => this.#finish({ code, reason, local: true }));
+  }
+
+  /**
+   * Ends the transport from outside (a missed heartbeat, a frame over the limit): `onClose` fires
+   * with `code`/`reason` and `local: false`; `drop` also terminates the socket at once.
+   */
+  fail(code: number, reason: string, drop: boolean): void {
+    if (this.#finished) return;
+    this.#closing = true;
+    if (drop) this.socket.terminate();
+    this.#finish({ code, reason, local: false });
+  }
+
+  /** A message from ws: a binary one is a frame, a text one closes the connection. */
+  message(data: unknown, isBinary: boolean): void {
+    if (this.#finished) return;
+    if (!isBinary) {
+      this.close(CloseCode.MALFORMED, "text messages are not converge frames");
+      return;
+    }
+    const frame =
+      data instanceof ArrayBuffer
+        ? new Uint8Array(data)
+        : new Uint8Array(
+            (data as Uint8Array).buffer,
+            (data as Uint8Array).byteOffset,
+            (data as Uint8Array).byteLength,
+          ).slice();
+    for (const listener of this.#frames) {
+      if (this.#finished) return;
+      listener(frame);
+    }
+  }
+
+  /** The socket closed (ws's close event): the close code it reports, and out of the set. */
+  closed(code: number, reason: string): void {
+    this.#owner.links.delete(this);
+    const why = reason !== "" || code !== 1006 ? reason : "the link closed without a handshake";
+    this.#finish({ code: closeCodeOf(code), reason: why, local: false });
+  }
+
+  /** A ws error (a close event follows): too large a frame, or another protocol error. */
+  errored(error: Error & { code?: string }): void {
+    if (/message_length$/i.test(error.code ?? ""))
+      this.fail(CloseCode.FRAME_TOO_LARGE, `a frame larger than ${this.#owner.maxFrameBytes} bytes`, false);
+    else this.fail(CloseCode.MALFORMED, error.message, false);
+  }
+
+  #finish(info: CloseInfo): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#closing = true;
+    const listeners = this.#closes;
+    this.#frames = this.#closes = [];
+    for (const listener of listeners) listener(info);
+    // A transport closed by its user or a failure: the socket follows within a second.
+    const socket = this.socket;
+    if (socket.readyState === CLOSED) {
+      this.#owner.links.delete(this);
+      return;
+    }
+    const timer = setTimeout(() => socket.terminate(), 1000);
+    socket.once("close", () => clearTimeout(timer));
+  }
+}
+
+function onMessage(this: WsSocket, data: unknown, isBinary: boolean): void {
+  (this as Tagged)[LINK].message(data, isBinary);
+}
+
+function onClose(this: WsSocket, code: number, reason: Buffer): void {
+  (this as Tagged)[LINK].closed(code, reason.toString());
+}
+
+function onError(this: WsSocket, error: Error & { code?: string }): void {
+  (this as Tagged)[LINK].errored(error);
+}
