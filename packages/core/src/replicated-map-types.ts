@@ -68,7 +68,11 @@ export interface ApplyAsyncOptions {
 export interface ApplyResult {
   /** Keys whose state changed. */
   readonly changed: number;
-  /** True when an op payload was a duplicate and was skipped. */
+  /**
+   * True when the payload brought nothing new: no key changed and every operation it carries had
+   * been seen here (an op applied before, a state or delta this replica already covers). A
+   * replicator need not store or relay it.
+   */
   readonly duplicate: boolean;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { connect } from "../src/index.ts";
+import { connect, memoryStore, memoryTransportPair } from "../src/index.ts";
 import { dialTo, hex, newMap, settle, testHost } from "./fixtures.ts";
 
 describe("connect + createSyncHost", () => {
@@ -36,6 +36,53 @@ describe("connect + createSyncHost", () => {
     await host.close();
   });
 
+  it("a client reconnecting with nothing new is acknowledged; nothing is stored or relayed", async () => {
+    const store = memoryStore();
+    const host = testHost({ store });
+    const a = newMap();
+    a.set("title", "t");
+    const sa = connect(a, { document: "shop", dial: dialTo(host) });
+    await sa.whenSynced();
+    // An observer whose every frame from the host is counted.
+    let framesToObserver = 0;
+    const observer = connect(newMap(), {
+      document: "shop",
+      dial: async () => {
+        const [client, server] = memoryTransportPair();
+        client.onFrame(() => framesToObserver++);
+        host.accept(server);
+        return client;
+      },
+    });
+    await observer.whenSynced();
+    await settle();
+    await sa.close();
+    const log = async (): Promise<number> => (await (await store.open("shop")).load()).log.length;
+    const logged = await log();
+    const seen = framesToObserver;
+    for (let i = 0; i < 5; i++) {
+      const again = connect(a, { document: "shop", dial: dialTo(host) });
+      await again.whenSynced();
+      await settle();
+      expect(again.outboxSize()).toBe(0);
+      await again.close();
+    }
+    await settle();
+    expect(await log()).toBe(logged);
+    expect(framesToObserver).toBe(seen);
+    // A write on the next reconnect is stored and relayed as ever.
+    a.set("title", "u");
+    const last = connect(a, { document: "shop", dial: dialTo(host) });
+    await last.whenSynced();
+    await settle();
+    expect(await log()).toBe(logged + 1);
+    expect(framesToObserver).toBeGreaterThan(seen);
+    expect((await host.document("shop")).get("title")).toBe("u");
+    await last.close();
+    await observer.close();
+    await host.close();
+  });
+
   it("reports changes with their keys, refusals through onError, and metrics without map keys", async () => {
     const changes: string[][] = [];
     const counts = new Map<string, number>();
@@ -67,7 +114,10 @@ describe("connect + createSyncHost", () => {
     expect(errors).toEqual(["UNKNOWN_DOCUMENT"]);
     expect(counts.get("gauge:connections")).toBe(1);
     expect(counts.get("gauge:documents")).toBe(1);
-    expect(counts.get("payloads_merged")).toBeGreaterThanOrEqual(2);
+    // The batch's op; the client's catch-up delta brought nothing new (a duplicate: not merged).
+    expect(counts.get("payloads_merged")).toBe(1);
+    expect(counts.get("keys_merged")).toBe(2);
+    expect(counts.get("payloads_duplicate")).toBe(1);
     expect(counts.get("refusals")).toBe(1);
     expect(counts.get("observed:apply_ms")).toBe(1);
     expect(counts.get("frames_in")).toBeGreaterThan(2);

@@ -196,6 +196,8 @@ export class ApplyPipeline {
         }
       }
     }
+    // Nothing new: no key changed and every operation it carries was seen here.
+    const duplicate = changed === 0 && context.covers(decoder.context);
     context.merge(decoder.context);
     this.#index.rebuildIfDue(store, resolverFor);
     if (this.#anyPrepare) prepareReads((i) => decoder.resolverAt(i), merged, 0, n);
@@ -208,7 +210,7 @@ export class ApplyPipeline {
         () => list.keys(),
       );
     this.#listeners.flush();
-    return { changed, duplicate: false };
+    return { changed, duplicate };
   }
 
   /**

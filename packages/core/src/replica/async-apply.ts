@@ -94,6 +94,7 @@ export class AsyncApply {
     const inflight = this.#inflight;
     inflight.add(flight);
     let changed = 0;
+    let duplicate = false;
     try {
       const { keys } = decoder;
       for (let start = 0; start < keys.length; start += chunk) {
@@ -118,6 +119,7 @@ export class AsyncApply {
         // One event per chunk, after the chunk's batch reads.
         this.#listeners.emit("remote", changes);
       }
+      duplicate = changed + flight.settled === 0 && this.#context.covers(decoder.context);
       this.#context.merge(decoder.context);
       this.#index.rebuildIfDue(this.#store, this.#resolverFor);
     } finally {
@@ -125,7 +127,7 @@ export class AsyncApply {
       decoder.release();
     }
     this.#listeners.flush();
-    return { changed: changed + flight.settled, duplicate: false };
+    return { changed: changed + flight.settled, duplicate };
   }
 
   /**

@@ -221,7 +221,12 @@ export async function mergePayload(
       metrics?.observe("apply_ms", timers.now() - started, attrs);
     }
     const vector = doc.map.versionVector();
-    if (result.duplicate) return [vector, doc.keeper.flush(), false, relay.done] as const;
+    // Nothing new (an op seen before, a catch-up delta from a client with nothing to send):
+    // acknowledged, but neither stored, relayed nor published.
+    if (result.duplicate) {
+      metrics?.count("payloads_duplicate", 1, attrs);
+      return [vector, doc.keeper.flush(), false, relay.done] as const;
+    }
     metrics?.count("payloads_merged", 1, attrs);
     metrics?.count("keys_merged", result.changed, attrs);
     relay.changed = true;
