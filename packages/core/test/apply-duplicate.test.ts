@@ -45,7 +45,11 @@ describe("ApplyResult.duplicate", () => {
         const maps: ReplicatedMap[] = [A, B, C].map((id) => replica(id, time));
         // Every op each replica made, kept to be sent (again) later.
         const ops: Uint8Array[][] = maps.map(() => []);
-        maps.forEach((m, i) => m.onOp((op) => ops[i]?.push(op)));
+        maps.forEach((m, i) => {
+          m.onOp((op) => {
+            ops[i]?.push(op);
+          });
+        });
         for (const s of steps) {
           time.now += 1;
           if (s.op === "write") {
