@@ -35,7 +35,10 @@ export interface KeeperHooks {
  * - when the log passes `compactBytes`, the next batch writes a snapshot (the replica's full state
  *   at commit time, which includes everything queued) instead of the appends;
  * - changes queued in one turn of the event loop share one commit (group commit); commits happen
- *   in order, and `flush` resolves once everything queued before it is committed.
+ *   in order, and `flush` resolves once everything queued before it is committed;
+ * - after a batch failed to commit, the next one writes a snapshot (the replica holds what the
+ *   failed batch did), and `flush` resolves only once such a snapshot committed: nothing merged
+ *   counts as committed while it is in memory only.
  */
 export interface DocumentKeeper {
   /** Queues a merged payload for the log. */
@@ -99,6 +102,8 @@ export class Keeper implements DocumentKeeper {
   #logBytes: number;
   #pending: Pending | undefined;
   #chain: Promise<void> = SETTLED;
+  /** A commit failed: what it held is in memory only, until a whole snapshot commits. */
+  #lost = false;
 
   constructor(
     store: DocumentStore,
@@ -119,7 +124,7 @@ export class Keeper implements DocumentKeeper {
     this.#logBytes += p.bytes;
     const batch: { -readonly [K in keyof StoreBatch]: StoreBatch[K] } = {};
     for (const r of this.#hooks.pendingPeers?.() ?? []) if (!p.peers.has(r.peer)) p.peers.set(r.peer, r);
-    if (this.#logBytes > this.#compactBytes || p.rewrite) {
+    if (this.#logBytes > this.#compactBytes || p.rewrite || this.#lost) {
       const extra = this.#hooks.beforeSnapshot?.();
       if (extra !== undefined) {
         for (const r of extra.peers) p.peers.set(r.peer, r);
@@ -132,7 +137,9 @@ export class Keeper implements DocumentKeeper {
     if (p.outboxAdd.length > 0) batch.outboxAdd = p.outboxAdd;
     if (p.ackedUpTo !== undefined) batch.outboxAckedUpTo = p.ackedUpTo;
     if (p.peers.size > 0) batch.peers = [...p.peers.values()];
+    this.#lost = true;
     await this.#store.commit(batch);
+    this.#lost = false;
   }
 
   #queue(): Pending {
@@ -189,7 +196,8 @@ export class Keeper implements DocumentKeeper {
   }
 
   flush(): Promise<void> {
-    return this.#pending !== undefined ? this.#pending.done : this.#chain;
+    // After a failed commit, what is merged is durable only once a whole snapshot commits.
+    return this.#pending?.done ?? (this.#lost ? this.rewrite() : this.#chain);
   }
 }
 

@@ -86,6 +86,38 @@ describe("store policy", () => {
     expect(loaded.outbox[0]?.seq).toBe(4);
   });
 
+  it("after a failed commit, flush resolves only once a whole snapshot holding it committed", async () => {
+    const store = memoryStore();
+    const records = await store.open("d");
+    let failing = true;
+    const commits: StoreBatch[] = [];
+    const flaky = {
+      ...records,
+      commit: async (b: StoreBatch) => {
+        commits.push(b);
+        if (failing) throw new Error("disk full");
+        return records.commit(b);
+      },
+    };
+    const map = newMap();
+    const keeper = documentKeeper(flaky, () => map);
+    const other = newMap();
+    other.set("k", 1);
+    const payload = other.encodeState();
+    map.applyState(payload);
+    await expect(keeper.append(payload)).rejects.toThrow("disk full");
+    // Merged, in memory only: nothing may count as committed while the store still fails.
+    await expect(keeper.flush()).rejects.toThrow("disk full");
+    failing = false;
+    await keeper.flush();
+    expect(commits.at(-1)?.snapshot).toBeDefined();
+    expect(loadReplica(await records.load(), { resolvers: rules }).map.get("k")).toBe(1);
+    // Healthy again: a flush with nothing queued commits nothing more.
+    const n = commits.length;
+    await keeper.flush();
+    expect(commits).toHaveLength(n);
+  });
+
   it("a replica reloaded with its own id continues after its highest stored seq", async () => {
     const store = memoryStore();
     const records = await store.open("d");
@@ -137,6 +169,51 @@ describe("restarts from stores", () => {
     await s.whenCommitted();
     expect((await records.load()).outbox).toEqual([]);
     await s.close();
+  });
+
+  it("a write whose commit failed is acknowledged only once the host's store holds it", async () => {
+    const durable = memoryStore();
+    let failing = false;
+    const flaky: Store = {
+      ...durable,
+      open: async (name) => {
+        const d = await durable.open(name);
+        return {
+          ...d,
+          commit: async (b) => {
+            if (failing) throw new Error("disk full");
+            return d.commit(b);
+          },
+        };
+      },
+    };
+    const host = createSyncHost({ documents: () => ({ rules }), store: flaky });
+    const map = newMap();
+    const s1 = connect(map, { document: "shop", dial: dialTo(host) });
+    let acked = 0;
+    s1.on("ack", (v) => {
+      acked = Math.max(acked, v.get(map.id));
+    });
+    await s1.whenSynced();
+    failing = true;
+    map.set("title", "lost?");
+    await settle();
+    expect(acked).toBe(0); // its commit failed: no ack
+    await s1.close();
+    failing = false;
+    // The same replica reconnects: its catch-up delta brings nothing the host lacks in memory,
+    // and the host acknowledges it only after committing what the failed batch held.
+    const s2 = connect(map, { document: "shop", dial: dialTo(host) });
+    s2.on("ack", (v) => {
+      acked = Math.max(acked, v.get(map.id));
+    });
+    await s2.whenSynced();
+    await settle();
+    expect(acked).toBe(1);
+    const stored = loadReplica(await (await durable.open("shop")).load(), { resolvers: rules });
+    expect(stored.map.get("title")).toBe("lost?");
+    await s2.close();
+    await host.close();
   });
 
   it("a host restarted from its store keeps every acknowledged write", async () => {
