@@ -31,11 +31,9 @@ export function wireReason(reason: string): string {
   return reason.slice(0, read);
 }
 
-/** The frame a message event carries, or undefined for a text message. */
+/** The frame a message event carries (binaryType is "arraybuffer"), or undefined for a text message. */
 function frameOf(data: unknown): Uint8Array | undefined {
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
-  return undefined;
+  return data instanceof ArrayBuffer ? new Uint8Array(data) : undefined;
 }
 
 /**

@@ -155,15 +155,15 @@ export class ServerLink {
     this.#closing = true;
     const listeners = this.#closes;
     this.#frames = this.#closes = [];
-    for (const listener of listeners) listener(info);
-    // A transport closed by its user or a failure: the socket follows within a second.
+    // The socket's own cleanup first, so a listener that throws cannot skip it: a transport
+    // closed by its user or a failure has its socket follow within a second.
     const socket = this.socket;
-    if (socket.readyState === CLOSED) {
-      this.#owner.links.delete(this);
-      return;
+    if (socket.readyState === CLOSED) this.#owner.links.delete(this);
+    else {
+      const timer = setTimeout(() => socket.terminate(), 1000);
+      socket.once("close", () => clearTimeout(timer));
     }
-    const timer = setTimeout(() => socket.terminate(), 1000);
-    socket.once("close", () => clearTimeout(timer));
+    for (const listener of listeners) listener(info);
   }
 }
 
