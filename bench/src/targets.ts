@@ -5,7 +5,7 @@ import type { SyncResult } from "./sync/run-sync.ts";
 import { syncTargets } from "./sync/sync-targets.ts";
 import type { CountersResult } from "./workloads/counters.ts";
 import type { DeltaResult } from "./workloads/delta.ts";
-import { type FullStateResult, WITH_SUBSCRIBER } from "./workloads/full-state.ts";
+import { type FullStateResult, WITH_CHANGES_SUBSCRIBER, WITH_SUBSCRIBER } from "./workloads/full-state.ts";
 import type { MemoryResult } from "./workloads/memory.ts";
 import type { OpPathResult } from "./workloads/op-path.ts";
 import type { RoundResult, RoundSample } from "./workloads/round.ts";
@@ -183,6 +183,15 @@ export function checkTargets(inputs: TargetInputs): TargetCheck[] {
         `full-state ${fmtCount(f.keys)} keys: merge with a subscriber reading every changed key ≤ 1.25× without`,
         subscribed ? f.subscriberSlowdown : null,
         `${x(f.subscriberSlowdown)}`,
+        (v) => v <= 1.25,
+      ),
+    );
+    const objects = f.results.some((r) => r.impl === WITH_CHANGES_SUBSCRIBER && r.status === "ok");
+    out.push(
+      check(
+        `full-state ${fmtCount(f.keys)} keys: merge with a subscriber reading every change object ≤ 1.25× without`,
+        objects ? (f.changesSubscriberSlowdown ?? null) : null,
+        `${x(f.changesSubscriberSlowdown ?? null)}`,
         (v) => v <= 1.25,
       ),
     );
