@@ -1,7 +1,12 @@
 import { FORMAT_VERSION } from "@converge/core/codec";
 import { ConfigError, type ConvergeError, isConvergeError } from "@converge/hlc";
 import { ChunkAssembler, payloadFrames } from "./_internals/chunks.ts";
-import { type HostDocument, type HostDocumentHooks, loadHostDocument } from "./_internals/host-document.ts";
+import {
+  type HostDocument,
+  type HostDocumentHooks,
+  loadHostDocument,
+  SETTLED,
+} from "./_internals/host-document.ts";
 import {
   type Conn,
   isClosed,
@@ -19,7 +24,18 @@ import { SyncError } from "./errors.ts";
 import { decodeFrames, encodeMessage } from "./frame-codec.ts";
 import type { DocumentConfig, HostOptions, SyncHost } from "./host-types.ts";
 import { memoryStore } from "./memory-store.ts";
-import { type HelloMessage, type Message, PROTOCOL_VERSION, type RefusalCode } from "./messages.ts";
+import {
+  type Access,
+  type HelloMessage,
+  type Message,
+  PROTOCOL_VERSION,
+  type RefusalCode,
+} from "./messages.ts";
+
+// Shared by every connection (a host keeps thousands; nothing writes to them).
+const NO_ACCESS: Access = { mode: "none" };
+const WRITE_ACCESS: Access = { mode: "write" };
+
 import { CloseCode } from "./transport.ts";
 
 /** How a host links to its hub (`hubLinks`); absent, the host has no hub code at all. */
@@ -201,9 +217,7 @@ export function buildHost(options: HostOptions, linkHub: LinkHub | undefined, re
       return refuse(c, code, why, code === "FORBIDDEN" ? CloseCode.FORBIDDEN : CloseCode.UNAUTHORIZED);
     }
     const access =
-      options.authorize === undefined
-        ? ({ mode: "write" } as const)
-        : await options.authorize(c.principal, m.document);
+      options.authorize === undefined ? WRITE_ACCESS : await options.authorize(c.principal, m.document);
     if (access.mode === "none")
       return refuse(
         c,
@@ -405,13 +419,13 @@ export function buildHost(options: HostOptions, linkHub: LinkHub | undefined, re
         phase: "handshake",
         doc: undefined,
         principal: null,
-        access: { mode: "none" },
+        access: NO_ACCESS,
         client: "",
         replica: "",
         known: undefined,
         paused: false,
         presence: null,
-        queue: Promise.resolve(),
+        queue: SETTLED,
         assembler: undefined,
         windowStart: timers.now(),
         windowFrames: 0,

@@ -61,7 +61,8 @@ export interface HostDocumentHooks<C> extends LeaseClock<C> {
   readonly sleepTickMs?: number;
 }
 
-const SETTLED: Promise<void> = Promise.resolve();
+/** A settled promise: where a chain of a document or a connection starts. */
+export const SETTLED: Promise<void> = Promise.resolve();
 
 /**
  * A {@link HostDocument} as a class: a host keeps thousands, so the document is itself what its
