@@ -137,8 +137,13 @@ export class Keeper implements DocumentKeeper {
     if (p.outboxAdd.length > 0) batch.outboxAdd = p.outboxAdd;
     if (p.ackedUpTo !== undefined) batch.outboxAckedUpTo = p.ackedUpTo;
     if (p.peers.size > 0) batch.peers = [...p.peers.values()];
-    this.#lost = true;
-    await this.#store.commit(batch);
+    try {
+      await this.#store.commit(batch);
+    } catch (e) {
+      this.#lost = true;
+      throw e;
+    }
+    // A batch committed while one was lost held a snapshot: everything is durable again.
     this.#lost = false;
   }
 

@@ -118,6 +118,35 @@ describe("store policy", () => {
     expect(commits).toHaveLength(n);
   });
 
+  it("a flush while a healthy commit is in flight waits for it and writes no snapshot", async () => {
+    const store = memoryStore();
+    const records = await store.open("d");
+    const commits: StoreBatch[] = [];
+    let release: () => void = () => {};
+    const slow = {
+      ...records,
+      commit: async (b: StoreBatch) => {
+        commits.push(b);
+        await new Promise<void>((r) => {
+          release = r;
+        });
+        return records.commit(b);
+      },
+    };
+    const map = newMap();
+    const keeper = documentKeeper(slow, () => map);
+    const appended = keeper.append(new Uint8Array([1]));
+    await settle();
+    expect(commits).toHaveLength(1); // in flight
+    const flushed = keeper.flush();
+    release();
+    await appended;
+    await flushed;
+    await settle();
+    expect(commits).toHaveLength(1);
+    expect(commits[0]?.snapshot).toBeUndefined();
+  });
+
   it("a replica reloaded with its own id continues after its highest stored seq", async () => {
     const store = memoryStore();
     const records = await store.open("d");
