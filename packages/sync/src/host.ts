@@ -31,12 +31,11 @@ import {
   PROTOCOL_VERSION,
   type RefusalCode,
 } from "./messages.ts";
+import { CloseCode } from "./transport.ts";
 
 // Shared by every connection (a host keeps thousands; nothing writes to them).
 const NO_ACCESS: Access = { mode: "none" };
 const WRITE_ACCESS: Access = { mode: "write" };
-
-import { CloseCode } from "./transport.ts";
 
 /** How a host links to its hub (`hubLinks`); absent, the host has no hub code at all. */
 export type LinkHub = (options: HubLinksOptions) => HubLinks;
