@@ -24,6 +24,11 @@ export function closeCodeOf(wire: number): number {
   }
 }
 
+/** The code a close frame may carry for `code`: 1000 or one in 3000–4999, else 1000. */
+export function wireCode(code: number): number {
+  return code === 1000 || (Number.isInteger(code) && code >= 3000 && code <= 4999) ? code : 1000;
+}
+
 /** A reason cut to the 123 UTF-8 bytes a close frame carries, on a character boundary. */
 export function wireReason(reason: string): string {
   // encodeInto stops before a character that does not fit whole; `read` counts what did.
@@ -47,7 +52,7 @@ export function wrapWebSocket(socket: WebSocket): Transport {
     );
   socket.binaryType = "arraybuffer";
   // Arrays replaced on each change, not Sets: a connection has a listener or two (a Set's table
-  // costs more than they do, and a server keeps thousands); a call goes to the list as it was.
+  // costs more than they do); a call goes to the list as it was.
   // (concat, not a spread: V8 gives a spread array room for 17.)
   let frames: readonly ((frame: Uint8Array) => void)[] = [];
   let closes: readonly ((info: CloseInfo) => void)[] = [];
@@ -69,9 +74,8 @@ export function wrapWebSocket(socket: WebSocket): Transport {
   const close = (code: number = CloseCode.NORMAL, reason = ""): void => {
     if (closing) return;
     closing = true;
-    const valid = code === 1000 || (Number.isInteger(code) && code >= 3000 && code <= 4999);
     try {
-      socket.close(valid ? code : 1000, wireReason(reason));
+      socket.close(wireCode(code), wireReason(reason));
     } catch {
       // The socket is already closing: nothing more to send.
     }

@@ -1,7 +1,7 @@
 import type { Duplex } from "node:stream";
 import { CloseCode, type CloseInfo, type Transport } from "@converge/sync";
 import type { WebSocket as WsSocket } from "ws";
-import { closeCodeOf, wireReason } from "../wrap-web-socket.ts";
+import { closeCodeOf, wireCode, wireReason } from "../wrap-web-socket.ts";
 
 const OPEN = 1;
 const CLOSED = 3;
@@ -94,9 +94,8 @@ export class ServerLink {
   close(code: number, reason: string): void {
     if (this.#closing) return;
     this.#closing = true;
-    const valid = code === 1000 || (Number.isInteger(code) && code >= 3000 && code <= 4999);
     try {
-      this.socket.close(valid ? code : 1000, wireReason(reason));
+      this.socket.close(wireCode(code), wireReason(reason));
     } catch {
       // The socket is already closing: nothing more to send.
     }
