@@ -88,3 +88,53 @@ export function timed<T>(f: () => T): { readonly result: T; readonly ms: number 
   const result = f();
   return { result, ms: performance.now() - start };
 }
+
+/** One timed case: a fresh input, the timed run on it, a check of the input after the last run. */
+export interface Case<S> {
+  readonly setup: () => S;
+  readonly run: (input: S) => unknown;
+  readonly check?: (input: S) => void;
+}
+
+/** A case with its input type closed over: a fresh input, then its run and its check on that input. */
+export interface TimedCase {
+  readonly fresh: () => { readonly run: () => unknown; readonly check: () => void };
+}
+
+/** Closes `c` over its input type, so cases of different inputs share one list. */
+export function timedCase<S>(c: Case<S>): TimedCase {
+  return {
+    fresh: () => {
+      const input = c.setup();
+      return { run: () => c.run(input), check: () => c.check?.(input) };
+    },
+  };
+}
+
+/**
+ * Times every case once per round, round after round (interleaved, so a change in the machine's
+ * load touches every implementation alike), `warmup` unrecorded rounds first. Each run gets a fresh
+ * input from its setup (untimed, garbage collected before the run); each check sees the input of
+ * its case's last run. Returns one {@link Timing} per case, in order.
+ */
+export function interleaved(opts: { reps: number; warmup?: number }, cases: readonly TimedCase[]): Timing[] {
+  const warmup = opts.warmup ?? 0;
+  const samples: number[][] = cases.map(() => []);
+  const warmups: number[][] = cases.map(() => []);
+  const total = warmup + opts.reps;
+  for (let i = 0; i < total; i++) {
+    cases.forEach((c, k) => {
+      release();
+      const one = c.fresh();
+      collectGarbage();
+      const start = performance.now();
+      const result = one.run();
+      const ms = performance.now() - start;
+      keep(result);
+      (i >= warmup ? samples[k] : warmups[k])?.push(ms);
+      if (i === total - 1) one.check();
+    });
+  }
+  release();
+  return samples.map((x, k) => ({ medianMs: median(x), samplesMs: x, warmupMs: warmups[k] ?? [] }));
+}

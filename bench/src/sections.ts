@@ -120,7 +120,7 @@ export function renderFullState(results: readonly FullStateResult[]): string {
     }
   }
   const table = renderTable(
-    "1. Full-state merge: decode + merge of B's full state into A (all keys written concurrently on A and B, lww); median of the runs after two unrecorded warm-up runs",
+    "1. Full-state merge: decode + merge of B's full state into A (all keys written concurrently on A and B, lww); implementations interleaved run by run (Automerge after them); median of the runs after two unrecorded warm-up rounds",
     [
       { header: "keys", align: R },
       { header: "implementation" },
@@ -232,7 +232,7 @@ export function renderMemory(m: MemoryResult): string {
 export function renderCounters(c: CountersResult): string {
   const base = c.results.find((r) => r.impl === "converge")?.medianMs ?? null;
   const table = renderTable(
-    `4. Counters: ${c.replicas} replicas × ${fmtCount(c.keys)} keys (pncounter, every replica increments every key); merge all into one fresh replica`,
+    `4. Counters: ${c.replicas} replicas × ${fmtCount(c.keys)} keys (pncounter, every replica increments every key); merge all into one fresh replica; implementations interleaved run by run`,
     [
       { header: "implementation" },
       { header: "median", align: R },

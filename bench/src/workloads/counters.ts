@@ -1,7 +1,7 @@
 import type { BenchConfig } from "../config.ts";
 import { type ImplResult, timedResult } from "../impl-result.ts";
 import { keyOf, makeKeys } from "../keys.ts";
-import { collectGarbage, measure } from "../measure.ts";
+import { collectGarbage, interleaved, type Timing, timedCase } from "../measure.ts";
 import { counterReplica, nodeId } from "../replicas.ts";
 import { ratio } from "../report.ts";
 
@@ -88,40 +88,37 @@ export function runCounters(config: BenchConfig, log: (msg: string) => void): Co
     }
   };
 
-  log(`counters ${replicas}×${n}: converge`);
-  const converge = measure(
-    { reps },
-    () => counterReplica(nodeId(0xff)),
-    (fresh) => {
-      for (const s of states) fresh.applyState(s);
-      return fresh;
-    },
-    (fresh) => check((k) => fresh.get<number>(k), "converge"),
-  );
-  collectGarbage();
-  log(`counters ${replicas}×${n}: plain JS`);
-  const plainJson = measure(
-    { reps },
-    (): PlainCounters => new Map(),
-    (target) => {
-      for (const text of json) {
-        const parsed = JSON.parse(text) as { replica: string; totals: [string, number][] };
-        mergePlain(target, parsed.replica, parsed.totals);
-      }
-      return target;
-    },
-    (target) => check((k) => plainValue(target, k), "plain JS (JSON)"),
-  );
-  collectGarbage();
-  const plainMemory = measure(
-    { reps },
-    (): PlainCounters => new Map(),
-    (target) => {
-      for (const p of plain) mergePlain(target, p.replica, p.totals);
-      return target;
-    },
-    (target) => check((k) => plainValue(target, k), "plain JS (in-memory)"),
-  );
+  log(`counters ${replicas}×${n}: converge and plain JS, interleaved run by run`);
+  // Interleaved, so a change in the machine's load falls on every implementation alike.
+  const [converge, plainJson, plainMemory] = interleaved({ reps }, [
+    timedCase({
+      setup: () => counterReplica(nodeId(0xff)),
+      run: (fresh) => {
+        for (const s of states) fresh.applyState(s);
+        return fresh;
+      },
+      check: (fresh) => check((k) => fresh.get<number>(k), "converge"),
+    }),
+    timedCase({
+      setup: (): PlainCounters => new Map(),
+      run: (target) => {
+        for (const text of json) {
+          const parsed = JSON.parse(text) as { replica: string; totals: [string, number][] };
+          mergePlain(target, parsed.replica, parsed.totals);
+        }
+        return target;
+      },
+      check: (target) => check((k) => plainValue(target, k), "plain JS (JSON)"),
+    }),
+    timedCase({
+      setup: (): PlainCounters => new Map(),
+      run: (target) => {
+        for (const p of plain) mergePlain(target, p.replica, p.totals);
+        return target;
+      },
+      check: (target) => check((k) => plainValue(target, k), "plain JS (in-memory)"),
+    }),
+  ]) as [Timing, Timing, Timing];
   collectGarbage();
   const total = (list: readonly { length: number }[]): number => list.reduce((s, x) => s + x.length, 0);
   const results = [

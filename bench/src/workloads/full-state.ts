@@ -3,7 +3,7 @@ import * as Y from "yjs";
 import { type BenchConfig, FULL_STATE_WARMUP, repsFor } from "../config.ts";
 import { type ImplResult, timedResult } from "../impl-result.ts";
 import { makeKeys } from "../keys.ts";
-import { collectGarbage, measure } from "../measure.ts";
+import { collectGarbage, interleaved, type TimedCase, type Timing, timedCase } from "../measure.ts";
 import {
   exportEntries,
   type LwwEntry,
@@ -76,17 +76,21 @@ export const WITH_CHANGES_SUBSCRIBER = "converge (subscriber reading changes)";
 
 type Subscriber = "none" | "keys" | "changes";
 
-function convergeMerge(
+/** A converge row: its case (decode + merge of B into a fresh load of A) and its result from the timing. */
+interface ConvergeCase {
+  readonly case: TimedCase;
+  readonly result: (timing: Timing) => ImplResult;
+}
+
+function convergeCase(
   inputs: ConvergeInputs,
   expected: ReadonlyMap<string, LwwEntry>,
-  reps: number,
   subscriber: Subscriber,
-): ImplResult {
+): ConvergeCase {
   let events = 0;
   let changes = 0;
-  const timing = measure(
-    { reps, warmup: FULL_STATE_WARMUP },
-    () => {
+  const c = timedCase({
+    setup: () => {
       const fresh = lwwReplica(NODE_A);
       fresh.applyState(inputs.aBytes);
       // What a synced UI does: one listener that looks at every change it is told about — each
@@ -104,8 +108,8 @@ function convergeMerge(
       }
       return fresh;
     },
-    (fresh) => fresh.applyState(inputs.bBytes),
-    (fresh) => {
+    run: (fresh) => fresh.applyState(inputs.bBytes),
+    check: (fresh) => {
       // Same winners as the hand-written loop, for every key.
       if (fresh.size !== expected.size)
         throw new Error(`converge: ${fresh.size} keys, expected ${expected.size}`);
@@ -114,15 +118,18 @@ function convergeMerge(
           throw new Error(`converge: ${key} reads ${fresh.get(key)}, expected ${e.value}`);
       }
     },
-  );
-  if (subscriber === "none") return timedResult("converge", timing, inputs.bBytes.length);
-  const runs = timing.samplesMs.length + timing.warmupMs.length;
-  return timedResult(
-    subscriber === "keys" ? WITH_SUBSCRIBER : WITH_CHANGES_SUBSCRIBER,
-    timing,
-    inputs.bBytes.length,
-    `${events / runs} event(s), ${changes / runs} ${subscriber === "keys" ? "keys" : "changes"} per merge`,
-  );
+  });
+  const result = (timing: Timing): ImplResult => {
+    if (subscriber === "none") return timedResult("converge", timing, inputs.bBytes.length);
+    const runs = timing.samplesMs.length + timing.warmupMs.length;
+    return timedResult(
+      subscriber === "keys" ? WITH_SUBSCRIBER : WITH_CHANGES_SUBSCRIBER,
+      timing,
+      inputs.bBytes.length,
+      `${events / runs} event(s), ${changes / runs} ${subscriber === "keys" ? "keys" : "changes"} per merge`,
+    );
+  };
+  return { case: c, result };
 }
 
 function yjsDoc(clientID: number, keys: readonly string[], value: (i: number) => number): Y.Doc {
@@ -135,52 +142,48 @@ function yjsDoc(clientID: number, keys: readonly string[], value: (i: number) =>
   return doc;
 }
 
-function yjsMerge(keys: readonly string[], reps: number): ImplResult {
+/** The Yjs row's case (B's update applied to a fresh doc holding A's) and its payload bytes. */
+function yjsCase(keys: readonly string[]): { readonly case: TimedCase; readonly bytes: number } {
   const a = yjsDoc(1, keys, valueA);
   const b = yjsDoc(2, keys, valueB);
   const updateA = Y.encodeStateAsUpdate(a);
   const updateB = Y.encodeStateAsUpdate(b);
   a.destroy();
   b.destroy();
-  collectGarbage();
-  const timing = measure(
-    { reps, warmup: FULL_STATE_WARMUP },
-    () => {
+  const c = timedCase({
+    setup: () => {
       const fresh = new Y.Doc();
       fresh.clientID = 3; // not 1: Yjs would reassign an id it sees in incoming updates
       Y.applyUpdate(fresh, updateA);
       return fresh;
     },
-    (fresh) => {
+    run: (fresh) => {
       Y.applyUpdate(fresh, updateB);
       return fresh;
     },
-    (fresh) => {
+    check: (fresh) => {
       const size = fresh.getMap("m").size;
       if (size !== keys.length) throw new Error(`yjs: ${size} keys, expected ${keys.length}`);
       fresh.destroy();
     },
-  );
-  return timedResult("Yjs", timing, updateB.length);
+  });
+  return { case: c, bytes: updateB.length };
 }
 
-function plainJson(inputs: ConvergeInputs, reps: number): ImplResult {
+function plainJsonCase(inputs: ConvergeInputs): { readonly case: TimedCase; readonly bytes: number } {
   const json = JSON.stringify(toTuples(inputs.plainB));
-  const timing = measure(
-    { reps, warmup: FULL_STATE_WARMUP },
-    () => new Map(inputs.plainA),
-    (target) => mergeTuples(target, JSON.parse(json) as LwwTuple[]),
-  );
-  return timedResult("plain JS (JSON)", timing, Buffer.byteLength(json), "JSON.parse + merge loop");
+  const c = timedCase({
+    setup: () => new Map(inputs.plainA),
+    run: (target) => mergeTuples(target, JSON.parse(json) as LwwTuple[]),
+  });
+  return { case: c, bytes: Buffer.byteLength(json) };
 }
 
-function plainMemory(inputs: ConvergeInputs, reps: number): ImplResult {
-  const timing = measure(
-    { reps, warmup: FULL_STATE_WARMUP },
-    () => new Map(inputs.plainA),
-    (target) => mergeEntries(target, inputs.plainB),
-  );
-  return timedResult("plain JS (in-memory, no decode)", timing, null, "merge loop only");
+function plainMemoryCase(inputs: ConvergeInputs): TimedCase {
+  return timedCase({
+    setup: () => new Map(inputs.plainA),
+    run: (target) => mergeEntries(target, inputs.plainB),
+  });
 }
 
 /** Decode + merge of B's full state into A, for every implementation, at `n` keys. */
@@ -192,24 +195,36 @@ export function runFullState(config: BenchConfig, n: number, log: (msg: string) 
   const expected = new Map(inputs.plainA);
   mergeEntries(expected, inputs.plainB);
   collectGarbage();
-  log(`full-state ${n}: converge`);
-  const converge = convergeMerge(inputs, expected, reps, "none");
+  log(`full-state ${n}: converge (without and with subscribers), Yjs and plain JS, interleaved run by run`);
+  const rows = [
+    convergeCase(inputs, expected, "none"),
+    convergeCase(inputs, expected, "keys"),
+    convergeCase(inputs, expected, "changes"),
+  ];
+  const yjsRow = yjsCase(keys);
+  const jsonRow = plainJsonCase(inputs);
   collectGarbage();
-  log(`full-state ${n}: converge with a subscriber`);
-  const subscribed = convergeMerge(inputs, expected, reps, "keys");
-  collectGarbage();
-  const changesSubscribed = convergeMerge(inputs, expected, reps, "changes");
+  // Interleaved, so a change in the machine's load falls on every implementation alike (the
+  // subscriber rows are ratios to the converge row).
+  const timings = interleaved({ reps, warmup: FULL_STATE_WARMUP }, [
+    ...rows.map((r) => r.case),
+    yjsRow.case,
+    jsonRow.case,
+    plainMemoryCase(inputs),
+  ]);
+  const timing = (i: number): Timing => timings[i] as Timing;
+  const [converge, subscribed, changesSubscribed] = rows.map((r, i) => r.result(timing(i))) as [
+    ImplResult,
+    ImplResult,
+    ImplResult,
+  ];
+  const yjs = timedResult("Yjs", timing(3), yjsRow.bytes);
+  const json = timedResult("plain JS (JSON)", timing(4), jsonRow.bytes, "JSON.parse + merge loop");
+  const memory = timedResult("plain JS (in-memory, no decode)", timing(5), null, "merge loop only");
   expected.clear();
-  collectGarbage();
-  log(`full-state ${n}: Yjs`);
-  const yjs = yjsMerge(keys, reps);
   collectGarbage();
   log(`full-state ${n}: Automerge`);
   const automerge = automergeFullState(config, keys, reps);
-  collectGarbage();
-  log(`full-state ${n}: plain JS`);
-  const json = plainJson(inputs, reps);
-  const memory = plainMemory(inputs, reps);
   collectGarbage();
   const c = converge.medianMs;
   return {

@@ -4,7 +4,7 @@ import { clientIdOf, editText, yjsText } from "@converge/yjs";
 import * as Y from "yjs";
 import type { BenchConfig } from "../config.ts";
 import { FULL_STATE_WARMUP } from "../config.ts";
-import { collectGarbage, keep, median, release } from "../measure.ts";
+import { type Case, interleaved, keep, type TimedCase, type Timing, timedCase } from "../measure.ts";
 import { NODE_A, NODE_B } from "../replicas.ts";
 import { fmtBytes, fmtMs, fmtRatio, ratio, renderTable } from "../report.ts";
 
@@ -38,60 +38,6 @@ export interface TextResult {
   readonly impls: readonly TextImplResult[];
   /** Every key reads the same text in converge and in Yjs after the merge. */
   readonly sameTexts: boolean;
-}
-
-/** One timed case of the workload: a fresh input, the timed run on it, a check after the last run. */
-interface Case<S> {
-  readonly setup: () => S;
-  readonly run: (input: S) => unknown;
-  readonly check: (input: S) => void;
-}
-
-/** A case with its input type closed over: a fresh input, then its run and its check on that input. */
-interface TimedCase {
-  readonly fresh: () => { readonly run: () => unknown; readonly check: () => void };
-}
-
-/** Closes `c` over its input type, so cases of different inputs share one list. */
-function timed<S>(c: Case<S>): TimedCase {
-  return {
-    fresh: () => {
-      const input = c.setup();
-      return { run: () => c.run(input), check: () => c.check(input) };
-    },
-  };
-}
-
-/** Median and samples of one case, in milliseconds. */
-interface CaseTiming {
-  readonly medianMs: number;
-  readonly samplesMs: readonly number[];
-}
-
-/**
- * Times every case once per round, round after round (interleaved, so a change in the machine's
- * load touches every implementation alike), `warmup` unrecorded rounds first. Each run gets a fresh
- * input from its setup (untimed, garbage collected before the run); each check sees the input of
- * its case's last run.
- */
-function interleaved(opts: { reps: number; warmup: number }, cases: readonly TimedCase[]): CaseTiming[] {
-  const samples: number[][] = cases.map(() => []);
-  const total = opts.warmup + opts.reps;
-  for (let i = 0; i < total; i++) {
-    cases.forEach((c, k) => {
-      release();
-      const one = c.fresh();
-      collectGarbage();
-      const start = performance.now();
-      const result = one.run();
-      const ms = performance.now() - start;
-      keep(result);
-      if (i >= opts.warmup) samples[k]?.push(ms);
-      if (i === total - 1) one.check();
-    });
-  }
-  release();
-  return samples.map((x) => ({ medianMs: median(x), samplesMs: x }));
 }
 
 const PHRASE = "Crisp, sweet and grown in Kent; ";
@@ -169,7 +115,7 @@ function yjsDocsPerKey(keys: number): [Y.Doc[], Y.Doc[]] {
 /** One row's cases (merge; merge + read) and its result once they ran. */
 interface Row {
   readonly cases: readonly [TimedCase, TimedCase];
-  readonly result: (merge: CaseTiming, mergeRead: CaseTiming) => TextImplResult;
+  readonly result: (merge: Timing, mergeRead: Timing) => TextImplResult;
 }
 
 /** The per-key Yjs row: both replicas merge every key's other document, then read. */
@@ -243,7 +189,7 @@ function rowOf<S>(
     check,
   };
   return {
-    cases: [timed(merge), timed(mergeRead)],
+    cases: [timedCase(merge), timedCase(mergeRead)],
     result: (m, mr) => ({
       impl,
       mergeMs: m.medianMs,
@@ -383,7 +329,7 @@ export function runText(config: BenchConfig, log: (msg: string) => void): TextRe
     textBytes: 1024,
     reps,
     warmup: FULL_STATE_WARMUP,
-    impls: rows.map((r, i) => r.result(timings[2 * i] as CaseTiming, timings[2 * i + 1] as CaseTiming)),
+    impls: rows.map((r, i) => r.result(timings[2 * i] as Timing, timings[2 * i + 1] as Timing)),
     sameTexts,
   };
 }
