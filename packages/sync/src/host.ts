@@ -395,7 +395,7 @@ export function buildHost(options: HostOptions, linkHub: LinkHub | undefined, re
     conns.delete(c);
     metrics?.gauge("connections", conns.size);
     const doc = c.doc;
-    doc?.leases.left(c);
+    doc?.leases.left(c, c.replica);
     if (doc === undefined || !doc.connections.delete(c)) return;
     if (c.presence !== null)
       for (const other of doc.connections) send(other, { type: "presence", client: c.client, state: null });

@@ -44,7 +44,7 @@ describe("a host document's shape", () => {
     expect(recA.peers.map((p) => p.peer)).toEqual([replica]);
     expect([...a.leases.leases().keys()]).toEqual([replica]);
     expect(b.leases.leases().size).toBe(0);
-    a.leases.left(conn);
+    a.leases.left(conn, replica);
     expect(a.leases.pending().map((r) => r.peer)).toEqual([replica]);
     expect(a.leases.pending()).toEqual([]);
   });

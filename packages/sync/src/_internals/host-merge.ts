@@ -254,7 +254,7 @@ export async function mergePayload(
   await relayed;
   if (c.phase === "open") {
     // Its lease: everything up to the ack went out before it, in order, unless streaming is paused.
-    doc.leases.acked(c, c.paused ? (c.known ?? vector) : vector);
+    doc.leases.acked(c, c.replica, c.paused ? (c.known ?? vector) : vector);
     // On the wire, the client's own entry: all a client reads from an ack (its outbox drops what
     // the entry covers), and a lower bound of what is merged, as the ack promises. A client that
     // opened by name said no replica in its hello: it gets the whole vector.

@@ -38,17 +38,18 @@ export interface LeaseTable<C> {
   /** A connection of `replica` was welcomed with `vector` as a lower bound of what it has. */
   readonly welcomed: (conn: C, replica: string, vector: VersionVector) => PeerRecord | undefined;
   /**
-   * The connection was acknowledged `vector` (or is known to hold it): the lease moves in memory;
-   * its record waits for the next compaction (or a welcome).
+   * The connection, welcomed as `replica`, was acknowledged `vector` (or is known to hold it): the
+   * lease moves in memory; its record waits for the next compaction (or a welcome). Nothing when
+   * the replica's lease is not refreshed by `conn` (a later connection of it took the lease over).
    */
-  readonly acked: (conn: C, vector: VersionVector) => void;
+  readonly acked: (conn: C, replica: string, vector: VersionVector) => void;
   /**
    * A peer host of the cluster said it has `vector` (digest, request): its lease, stored as a
    * `~host:` record riding along with the next commit, counts in the floor like a client's.
    */
   readonly heard: (member: string, vector: VersionVector) => void;
-  /** The connection closed: its lease stops being refreshed. */
-  readonly left: (conn: C) => void;
+  /** The connection, welcomed as `replica`, closed: its lease stops being refreshed. */
+  readonly left: (conn: C, replica: string) => void;
   /** Records of welcomes and peer hosts since the last commit took them (they ride along with it). */
   readonly pending: () => readonly PeerRecord[];
   /**
@@ -80,16 +81,22 @@ const record = (peer: string, lease: Lease): PeerRecord => ({
   seenAt: lease.seenAt,
 });
 
+/** A lease in the table: `conn`, the connection refreshing it while it is open. */
+interface Held<C> extends Lease {
+  readonly conn?: C | undefined;
+}
+
 /**
  * The {@link LeaseTable} as a class: a host keeps one per document, so its functions are shared
  * on the prototype rather than closures of each table, and the dirty set is made on first use
- * (an idle document whose leases were committed keeps none).
+ * (an idle document whose leases were committed keeps none). A connected replica's lease names
+ * its connection (the latest to say hello as that replica), so the table needs no second map
+ * from connections to leases.
  */
 class Leases<C> implements LeaseTable<C> {
-  readonly #table = new Map<string, Lease>();
+  readonly #table = new Map<string, Held<C>>();
   readonly #clock: LeaseClock<C>;
   #floor: VersionVector | undefined;
-  readonly #connected = new Map<C, { readonly replica: string; vector: VersionVector }>();
   #dirty: Set<string> | undefined;
 
   constructor(records: readonly PeerRecord[], clock: LeaseClock<C>) {
@@ -101,8 +108,8 @@ class Leases<C> implements LeaseTable<C> {
     }
   }
 
-  #touch(replica: string, vector: VersionVector): Lease {
-    const lease = { vector, seenAt: this.#clock.now() };
+  #touch(replica: string, vector: VersionVector, conn?: C): Lease {
+    const lease = { vector, seenAt: this.#clock.now(), conn };
     this.#table.set(replica, lease);
     this.#dirtied(replica);
     return lease;
@@ -135,27 +142,26 @@ class Leases<C> implements LeaseTable<C> {
 
   welcomed(conn: C, replica: string, vector: VersionVector): PeerRecord | undefined {
     if (/^0+$/.test(replica)) return undefined; // opened by name: no replica yet
-    this.#connected.set(conn, { replica, vector });
     this.#dirty?.delete(replica);
-    return record(replica, this.#touch(replica, vector));
+    return record(replica, this.#touch(replica, vector, conn));
   }
 
-  acked(conn: C, vector: VersionVector): void {
-    const c = this.#connected.get(conn);
-    if (c === undefined) return;
-    c.vector = vector;
-    this.#table.set(c.replica, { vector, seenAt: this.#clock.now() });
+  acked(conn: C, replica: string, vector: VersionVector): void {
+    // Only the connection that refreshes the lease moves it (not an older one of the replica).
+    if (this.#table.get(replica)?.conn === conn)
+      this.#table.set(replica, { vector, seenAt: this.#clock.now(), conn });
   }
 
   heard(member: string, vector: VersionVector): void {
     this.#touch(`${HOST_PEER_PREFIX}${member}`, vector);
   }
 
-  left(conn: C): void {
-    // Its last acknowledged lease rides along with the next commit.
-    const c = this.#connected.get(conn);
-    if (c !== undefined) this.#dirtied(c.replica);
-    this.#connected.delete(conn);
+  left(conn: C, replica: string): void {
+    // Its last acknowledged lease stays, no longer refreshed, and rides along with the next commit.
+    const held = this.#table.get(replica);
+    if (held?.conn !== conn) return;
+    this.#table.set(replica, { vector: held.vector, seenAt: held.seenAt });
+    this.#dirtied(replica);
   }
 
   pending(): readonly PeerRecord[] {
@@ -167,10 +173,8 @@ class Leases<C> implements LeaseTable<C> {
     const t = now();
     const table = this.#table;
     // A connected replica has been sent everything in order: its lease moves with what it was sent.
-    for (const [conn, c] of this.#connected) {
-      c.vector = sent(conn) ?? c.vector;
-      this.#touch(c.replica, c.vector);
-    }
+    for (const [replica, { conn, vector }] of table)
+      if (conn !== undefined) this.#touch(replica, sent(conn) ?? vector, conn);
     const removePeers: string[] = [];
     for (const [peer, lease] of table)
       if (!isLive(lease, t, leaseMs)) {
