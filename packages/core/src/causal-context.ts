@@ -9,6 +9,8 @@ export class CausalContext {
   readonly #vv = new Map<ReplicaId, number>();
   /** Made on the first seq seen out of order: most contexts (every op's dots) never need one. */
   #cloud: Map<ReplicaId, Set<number>> | undefined;
+  /** {@link CausalContext.versionVector}'s last answer, until the vector changes. */
+  #view: VersionVector | undefined;
 
   /** The cloud, made if it is not yet. */
   #clouds(): Map<ReplicaId, Set<number>> {
@@ -56,6 +58,7 @@ export class CausalContext {
         if (cloud.size === 0) this.#cloud?.delete(replica);
       }
       this.#vv.set(replica, next);
+      this.#view = undefined;
       return;
     }
     let cloud = this.#cloud?.get(replica);
@@ -71,6 +74,7 @@ export class CausalContext {
     const top = this.#vv.get(replica) ?? 0;
     if (seq <= top) return;
     this.#vv.set(replica, seq);
+    this.#view = undefined;
     const cloud = this.#cloud?.get(replica);
     if (cloud !== undefined) {
       for (const s of cloud) if (s <= seq) cloud.delete(s);
@@ -97,7 +101,7 @@ export class CausalContext {
   /** Forgets everything, then takes what `other` has seen (`replaceState`). */
   replace(other: CausalContext): void {
     this.#vv.clear();
-    this.#cloud = undefined;
+    this.#view = this.#cloud = undefined;
     for (const [r, s] of other.#vv) this.#vv.set(r, s);
     for (const [r, set] of other.#cloud ?? []) this.#clouds().set(r, new Set(set));
   }
@@ -108,9 +112,13 @@ export class CausalContext {
     for (const [r, set] of other.#cloud ?? []) for (const s of set) this.add(r, s);
   }
 
-  /** The contiguous part as an immutable {@link VersionVector}. */
+  /**
+   * The contiguous part as an immutable {@link VersionVector}: the same object until it changes,
+   * so a host asking after every merge builds one per change, and what it keeps shares it.
+   */
   versionVector(): VersionVector {
-    return new VersionVector(new Map(this.#vv));
+    this.#view ??= new VersionVector(new Map(this.#vv));
+    return this.#view;
   }
 
   /** Canonical encoding: vector then cloud, both sorted by replica id, cloud seqs ascending. */

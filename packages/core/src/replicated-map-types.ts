@@ -146,7 +146,10 @@ export interface ReplicatedMap {
   readonly batch: <T>(work: () => T) => T;
   /** An immutable view of the current state: O(1) to take, O(1) per key later written. */
   readonly snapshot: () => Snapshot;
-  /** What this replica has seen: every operation 1..n of each replica. */
+  /**
+   * What this replica has seen: every operation 1..n of each replica. Immutable; the same object
+   * until the replica sees something new (so comparing by identity is a cheap "nothing new").
+   */
   readonly versionVector: () => VersionVector;
   /**
    * `versionVector().get(replica)` without copying the vector (O(1) whatever the number of
