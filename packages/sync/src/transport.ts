@@ -10,7 +10,11 @@
  * - `close` is idempotent; closing either end fires `onClose` exactly once on each end, with the
  *   code and reason given by the end that closed (or a transport-specific code when the link
  *   failed); after it, no more frames are delivered;
- * - listeners added after close are never called; `onFrame`/`onClose` return their unsubscribe.
+ * - listeners added after close are never called; `onFrame`/`onClose` return their unsubscribe;
+ * - its functions are called as methods — of the transport, or of an object spread from it (a
+ *   wrapper's base: `{ ...transport, send }`), which works as the transport. A transport may share
+ *   one set of functions among all its connections and find its own state through `this` (the
+ *   WebSocket server's does: no closures per connection), so do not call them detached.
  */
 export interface Transport {
   /** Queues one frame for the other end. Never throws; dropped once the transport is closed. */

@@ -60,7 +60,8 @@ function record(t: Transport): Recorder {
  * empty frames; `send` never throws and drops after close; `close` is idempotent and fires
  * `onClose` exactly once on each end with the closer's code and reason (`local` true on the end
  * that closed); no frame reaches a listener after its end's `onClose`; listeners added after close
- * are never called; unsubscribing works; `pendingBytes()` is ≥ 0 and drains to 0.
+ * are never called; unsubscribing works; `pendingBytes()` is ≥ 0 and drains to 0; an object
+ * spread from a transport works as it (its functions are called as methods).
  *
  * `setup` makes a fresh connected pair for each test (it may be async: a socket dial) and may
  * return a `teardown`, always called after the test.
@@ -350,6 +351,28 @@ export function runTransportTests(
         gone === 1 && goneClose === 0,
         `unsubscribed listeners were called (${gone - 1} frames, ${goneClose} closes)`,
       );
+    });
+
+    test("an object spread from a transport works as the transport (a wrapper's base)", async (a, b) => {
+      // Wrappers spread a transport and replace a function or two: the copies must keep working,
+      // called as methods of the copy.
+      const wa: Transport = { ...a };
+      const wb: Transport = { ...b };
+      const ra = record(wa);
+      const rb = record(wb);
+      check(wa.isOpen() && wb.isOpen() && wa.pendingBytes() >= 0, "the copies are open");
+      wa.send(patternBytes(5, 3));
+      wb.send(patternBytes(7, 4));
+      await until(
+        () => rb.frames.length === 1 && ra.frames.length === 1,
+        () => `a frame each way through the copies (a: ${ra.frames.length}, b: ${rb.frames.length})`,
+      );
+      checkBytes(rb.frames[0], patternBytes(5, 3), "frame a→b through the copies");
+      checkBytes(ra.frames[0], patternBytes(7, 4), "frame b→a through the copies");
+      wa.close(4008, "copy");
+      await closed(ra, rb);
+      check(!a.isOpen() && !wa.isOpen(), "closing the copy closed the transport");
+      check(rb.closes[0]?.code === 4008, `the other end saw code ${rb.closes[0]?.code}, not 4008`);
     });
 
     test("pendingBytes() stays ≥ 0 and drains to 0 once the peer has everything", async (a, b) => {

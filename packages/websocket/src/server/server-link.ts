@@ -8,6 +8,23 @@ const CLOSED = 3;
 
 type FrameListener = (frame: Uint8Array) => void;
 type CloseListener = (info: CloseInfo) => void;
+/** A link's listeners of one kind: none, one, or several (in the order added). */
+type Listeners<L> = L | readonly L[] | undefined;
+
+/** `list` with `l` added last (unchanged when it is there already). */
+function added<L extends (arg: never) => void>(list: Listeners<L>, l: L): Listeners<L> {
+  if (list === undefined) return l;
+  if (typeof list === "function") return list === l ? list : [list, l];
+  return (list as readonly L[]).includes(l) ? list : (list as readonly L[]).concat([l]);
+}
+
+/** `list` without `l`. */
+function removed<L extends (arg: never) => void>(list: Listeners<L>, l: L): Listeners<L> {
+  if (list === l) return undefined;
+  if (list === undefined || typeof list === "function") return list;
+  const rest = (list as readonly L[]).filter((x) => x !== l);
+  return rest.length === 1 ? rest[0] : rest;
+}
 
 /** What every link of one acceptor shares: its frame limit and its set of open links. */
 export interface LinkOwner {
@@ -19,15 +36,19 @@ export interface LinkOwner {
 const LINK = Symbol("converge.serverLink");
 type Tagged = WsSocket & { [LINK]: ServerLink };
 
+/** Where a link's transport keeps its link, for the transport functions shared by every link. */
+const OWN = Symbol("converge.link");
+type LinkTransport = Transport & { readonly [OWN]: ServerLink };
+
 /**
  * One accepted connection: the {@link Transport} over a `ws` socket, its liveness, and its place
- * in the acceptor's set. A server holds thousands, so ws's events reach the link through shared
- * handlers (`this` is the socket, which holds the link) on ws's own emitter API, with no closure
- * per listener and no event object per message; the transport's six functions are the only
- * closures a connection gets (they are its API: wrappers may spread them into an object of their
- * own). Laws are those of `wrapWebSocket`: frames copied both ways, `onClose` exactly once, no
- * frame delivered after it; a text message closes with `MALFORMED`, a frame over the limit with
- * `FRAME_TOO_LARGE`, any other protocol error with `MALFORMED`.
+ * in the acceptor's set. A server holds thousands, so no closure is made per connection: ws's
+ * events reach the link through shared handlers (`this` is the socket, which holds the link) on
+ * ws's own emitter API, with no event object per message, and the transport is an object of
+ * functions shared by every link (`this` is the transport, which holds its link under a symbol
+ * key that a spread copies along). Laws are those of `wrapWebSocket`: frames copied both ways,
+ * `onClose` exactly once, no frame delivered after it; a text message closes with `MALFORMED`, a
+ * frame over the limit with `FRAME_TOO_LARGE`, any other protocol error with `MALFORMED`.
  */
 export class ServerLink {
   readonly socket: WsSocket;
@@ -37,9 +58,10 @@ export class ServerLink {
   seen = -1;
   readonly transport: Transport;
   readonly #owner: LinkOwner;
-  // Arrays replaced on each change (a connection has a listener or two; a Set's table costs more).
-  #frames: readonly FrameListener[] = [];
-  #closes: readonly CloseListener[] = [];
+  // Replaced on each change, never mutated: a listener added or removed during a delivery
+  // takes effect from the next one. (A connection has a listener or two: no Set's table.)
+  #frames: Listeners<FrameListener>;
+  #closes: Listeners<CloseListener>;
   /** From the first close or failure: sends are dropped. */
   #closing = false;
   /** Once onClose was delivered: nothing reaches a listener after it. */
@@ -55,39 +77,42 @@ export class ServerLink {
     socket.on("close", onClose);
     socket.on("error", onError);
     owner.links.add(this);
-    this.transport = this.#api();
+    const transport: LinkTransport = { [OWN]: this, ...TRANSPORT };
+    this.transport = transport;
   }
 
-  /** The transport's functions: one scope, so they share one context. */
-  #api(): Transport {
+  /** Transport `send`: a copy of the frame to the socket, unless closing. */
+  send(frame: Uint8Array): void {
     const socket = this.socket;
-    return {
-      send: (frame) => {
-        if (this.#closing || socket.readyState !== OPEN) return;
-        try {
-          socket.send(frame.slice());
-        } catch {
-          // Never throws: a socket that fails here reports its close event next.
-        }
-      },
-      onFrame: (listener) => {
-        if (this.#finished) return () => {};
-        if (!this.#frames.includes(listener)) this.#frames = this.#frames.concat([listener]);
-        return () => {
-          this.#frames = this.#frames.filter((l) => l !== listener);
-        };
-      },
-      onClose: (listener) => {
-        if (this.#finished) return () => {};
-        if (!this.#closes.includes(listener)) this.#closes = this.#closes.concat([listener]);
-        return () => {
-          this.#closes = this.#closes.filter((l) => l !== listener);
-        };
-      },
-      close: (code = CloseCode.NORMAL, reason = "") => this.close(code, reason),
-      isOpen: () => !this.#closing && socket.readyState === OPEN,
-      pendingBytes: () => Math.max(0, socket.bufferedAmount),
+    if (this.#closing || socket.readyState !== OPEN) return;
+    try {
+      socket.send(frame.slice());
+    } catch {
+      // Never throws: a socket that fails here reports its close event next.
+    }
+  }
+
+  /** Transport `onFrame`. */
+  onFrame(listener: FrameListener): () => void {
+    if (this.#finished) return NOOP;
+    this.#frames = added(this.#frames, listener);
+    return () => {
+      this.#frames = removed(this.#frames, listener);
     };
+  }
+
+  /** Transport `onClose`. */
+  onClose(listener: CloseListener): () => void {
+    if (this.#finished) return NOOP;
+    this.#closes = added(this.#closes, listener);
+    return () => {
+      this.#closes = removed(this.#closes, listener);
+    };
+  }
+
+  /** Transport `isOpen`. */
+  isOpen(): boolean {
+    return !this.#closing && this.socket.readyState === OPEN;
   }
 
   /** Closes with `code` and `reason` from this end; `onClose` follows in a microtask. */
@@ -128,10 +153,13 @@ export class ServerLink {
             (data as Uint8Array).byteOffset,
             (data as Uint8Array).byteLength,
           ).slice();
-    for (const listener of this.#frames) {
-      if (this.#finished) return;
-      listener(frame);
-    }
+    const listeners = this.#frames;
+    if (typeof listeners === "function") listeners(frame);
+    else if (listeners !== undefined)
+      for (const listener of listeners) {
+        if (this.#finished) return;
+        listener(frame);
+      }
   }
 
   /** The socket closed (ws's close event): the close code it reports, and out of the set. */
@@ -153,7 +181,7 @@ export class ServerLink {
     this.#finished = true;
     this.#closing = true;
     const listeners = this.#closes;
-    this.#frames = this.#closes = [];
+    this.#frames = this.#closes = undefined;
     // The socket's own cleanup first, so a listener that throws cannot skip it: a transport
     // closed by its user or a failure has its socket follow within a second.
     const socket = this.socket;
@@ -162,9 +190,37 @@ export class ServerLink {
       const timer = setTimeout(() => socket.terminate(), 1000);
       socket.once("close", () => clearTimeout(timer));
     }
-    for (const listener of listeners) listener(info);
+    if (typeof listeners === "function") listeners(info);
+    else if (listeners !== undefined) for (const listener of listeners) listener(info);
   }
 }
+
+const NOOP = (): void => {};
+
+/**
+ * The transport functions every link shares. They are called as methods of the transport or of
+ * an object spread from it (the link rides along under its symbol key).
+ */
+const TRANSPORT: Transport = {
+  send(this: LinkTransport, frame) {
+    this[OWN].send(frame);
+  },
+  onFrame(this: LinkTransport, listener) {
+    return this[OWN].onFrame(listener);
+  },
+  onClose(this: LinkTransport, listener) {
+    return this[OWN].onClose(listener);
+  },
+  close(this: LinkTransport, code = CloseCode.NORMAL, reason = "") {
+    this[OWN].close(code, reason);
+  },
+  isOpen(this: LinkTransport) {
+    return this[OWN].isOpen();
+  },
+  pendingBytes(this: LinkTransport) {
+    return Math.max(0, this[OWN].socket.bufferedAmount);
+  },
+};
 
 function onMessage(this: WsSocket, data: unknown, isBinary: boolean): void {
   (this as Tagged)[LINK].message(data, isBinary);
