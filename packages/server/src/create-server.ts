@@ -124,7 +124,12 @@ export async function createServer(options: ServerOptions = {}): Promise<Converg
     heartbeatMs: options.heartbeatMs ?? 30_000,
     onTransport: (transport, info) => {
       if (closing) return transport.close(CloseCode.GOING_AWAY, "the server is shutting down");
-      sync.accept(transport, info.remoteAddress === undefined ? {} : { remote: info.remoteAddress });
+      // Read only if `authenticate` asks (the host drops the info once the connection is open).
+      sync.accept(transport, {
+        get remote() {
+          return info.remoteAddress;
+        },
+      });
     },
   });
   const address = http.address();

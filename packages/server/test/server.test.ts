@@ -93,10 +93,12 @@ describe("createServer", { timeout: 30_000 }, () => {
 
   it("authenticate, authorize and onChange hooks reach the host", async () => {
     const changes: string[][] = [];
+    const remotes = new Set<string | undefined>();
     const server = await createServer({
       port: 0,
       documents: { a: config },
-      authenticate: (token) => {
+      authenticate: (token, info) => {
+        remotes.add(info.remote);
         if (token !== "good" && token !== "reader") throw new SyncError("UNAUTHORIZED", "bad token");
         return token;
       },
@@ -124,6 +126,8 @@ describe("createServer", { timeout: 30_000 }, () => {
     reader.on("error", (e) => errors.push(e.code));
     try {
       await Promise.all([good.whenSynced(), reader.whenSynced()]);
+      // authenticate is told where each connection comes from (read from the socket when asked).
+      expect([...remotes]).toEqual(["127.0.0.1"]);
       expect(reader.access()).toEqual({ mode: "read" });
       expect(good.access()).toEqual({ mode: "write" });
       writer.set("title", "from the writer");

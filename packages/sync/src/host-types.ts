@@ -14,7 +14,7 @@ export type Principal = unknown;
 /** What a host knows about a connection before its handshake (from the transport adapter). */
 export interface ConnectionInfo {
   /** The remote address, when the transport knows it. */
-  readonly remote?: string;
+  readonly remote?: string | undefined;
 }
 
 /** How one document is served: its rules, and the manifest clients without rules receive. */

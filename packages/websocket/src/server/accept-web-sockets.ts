@@ -109,9 +109,14 @@ export async function acceptWebSockets(options: AcceptWebSocketsOptions): Promis
     // Liveness is read from the bytes the link received (pongs and frames alike), so a
     // connection needs no listener of its own for it.
     const link = new ServerLink(socket, request.socket, owner);
+    // The address is read when asked for: reading it makes Node keep it on the socket for good.
     options.onTransport(link.transport, {
-      remoteAddress: request.socket.remoteAddress,
-      remotePort: request.socket.remotePort,
+      get remoteAddress() {
+        return request.socket.remoteAddress;
+      },
+      get remotePort() {
+        return request.socket.remotePort;
+      },
       url: request.url ?? "/",
       headers: request.headers,
     });

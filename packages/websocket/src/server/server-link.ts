@@ -73,12 +73,11 @@ export class ServerLink {
     this.#owner = owner;
     socket.binaryType = "arraybuffer";
     (socket as Tagged)[LINK] = this;
-    socket.on("message", onMessage);
-    socket.on("close", onClose);
-    socket.on("error", onError);
+    socket.on("message", wsMessage);
+    socket.on("close", wsClose);
+    socket.on("error", wsError);
     owner.links.add(this);
-    const transport: LinkTransport = { [OWN]: this, ...TRANSPORT };
-    this.transport = transport;
+    this.transport = linkTransport(this);
   }
 
   /** Transport `send`: a copy of the frame to the socket, unless closing. */
@@ -198,38 +197,46 @@ export class ServerLink {
 const NOOP = (): void => {};
 
 /**
- * The transport functions every link shares. They are called as methods of the transport or of
- * an object spread from it (the link rides along under its symbol key).
+ * A link's transport: the functions every link shares, called as methods of the transport or of
+ * an object spread from it (the link rides along under its symbol key). Written out as one
+ * literal, so every transport has the same shape with its fields in the object.
  */
-const TRANSPORT: Transport = {
-  send(this: LinkTransport, frame) {
-    this[OWN].send(frame);
-  },
-  onFrame(this: LinkTransport, listener) {
-    return this[OWN].onFrame(listener);
-  },
-  onClose(this: LinkTransport, listener) {
-    return this[OWN].onClose(listener);
-  },
-  close(this: LinkTransport, code = CloseCode.NORMAL, reason = "") {
-    this[OWN].close(code, reason);
-  },
-  isOpen(this: LinkTransport) {
-    return this[OWN].isOpen();
-  },
-  pendingBytes(this: LinkTransport) {
-    return Math.max(0, this[OWN].socket.bufferedAmount);
-  },
-};
+function linkTransport(link: ServerLink): LinkTransport {
+  return { send, onFrame, onClose, close, isOpen, pendingBytes, [OWN]: link };
+}
 
-function onMessage(this: WsSocket, data: unknown, isBinary: boolean): void {
+function send(this: LinkTransport, frame: Uint8Array): void {
+  this[OWN].send(frame);
+}
+
+function onFrame(this: LinkTransport, listener: FrameListener): () => void {
+  return this[OWN].onFrame(listener);
+}
+
+function onClose(this: LinkTransport, listener: CloseListener): () => void {
+  return this[OWN].onClose(listener);
+}
+
+function close(this: LinkTransport, code: number = CloseCode.NORMAL, reason = ""): void {
+  this[OWN].close(code, reason);
+}
+
+function isOpen(this: LinkTransport): boolean {
+  return this[OWN].isOpen();
+}
+
+function pendingBytes(this: LinkTransport): number {
+  return Math.max(0, this[OWN].socket.bufferedAmount);
+}
+
+function wsMessage(this: WsSocket, data: unknown, isBinary: boolean): void {
   (this as Tagged)[LINK].message(data, isBinary);
 }
 
-function onClose(this: WsSocket, code: number, reason: Buffer): void {
+function wsClose(this: WsSocket, code: number, reason: Buffer): void {
   (this as Tagged)[LINK].closed(code, reason.toString());
 }
 
-function onError(this: WsSocket, error: Error & { code?: string }): void {
+function wsError(this: WsSocket, error: Error & { code?: string }): void {
   (this as Tagged)[LINK].errored(error);
 }
