@@ -48,6 +48,11 @@ export function sessionOutbox(
     if (isConvergeError(e)) report(e);
   };
   const gauge = (): void => metrics?.gauge("outbox_depth", outbox.length);
+  const source = {
+    get map() {
+      return map() as ReplicatedMap;
+    },
+  };
 
   const load = async (): Promise<void> => {
     if (loaded?.damaged !== undefined)
@@ -56,7 +61,7 @@ export function sessionOutbox(
     let stored: { readonly outbox: readonly OutboxEntry[]; readonly logBytes: number };
     if (loaded?.damaged !== undefined) {
       // A fresh replica id: the old id's entries leave the outbox, their ops travel in the state.
-      const repair = new Keeper(store, () => map() as ReplicatedMap);
+      const repair = new Keeper(store, source);
       const top = loaded.outbox.reduce((n, e) => Math.max(n, e.seq), 0);
       if (top > 0) await repair.ackUpTo(top);
       await repair.rewrite();
@@ -77,7 +82,7 @@ export function sessionOutbox(
     const known = new Set(stored.outbox.map((e) => e.seq));
     const made = outbox.filter((e) => !known.has(e.seq));
     outbox = [...stored.outbox, ...made].sort((a, b) => a.seq - b.seq);
-    keeper = new Keeper(store, () => map() as ReplicatedMap, undefined, undefined, stored.logBytes);
+    keeper = new Keeper(store, source, undefined, undefined, stored.logBytes);
     // Operations made while the store was loading are committed now.
     for (const e of made) void keeper.addLocal(e).catch(reportStore);
   };

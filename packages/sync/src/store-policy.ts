@@ -74,7 +74,12 @@ export function documentKeeper(
   map: () => ReplicatedMap,
   options: StorePolicyOptions & KeeperHooks & { readonly logBytes?: number } = {},
 ): DocumentKeeper {
-  const k = new Keeper(store, map, options, options.compactBytes, options.logBytes);
+  const source: MapSource = {
+    get map() {
+      return map();
+    },
+  };
+  const k = new Keeper(store, source, options, options.compactBytes, options.logBytes);
   // Functions of its own, so a caller may take them apart from the keeper.
   return {
     append: (payload) => k.append(payload),
@@ -84,6 +89,11 @@ export function documentKeeper(
     rewrite: () => k.rewrite(),
     flush: () => k.flush(),
   };
+}
+
+/** What a {@link Keeper} reads its replica from, when a fold needs the state. */
+export interface MapSource {
+  readonly map: ReplicatedMap;
 }
 
 const SETTLED: Promise<void> = Promise.resolve();
@@ -96,7 +106,8 @@ const NO_HOOKS: KeeperHooks = {};
  */
 export class Keeper implements DocumentKeeper {
   readonly #store: DocumentStore;
-  readonly #map: () => ReplicatedMap;
+  /** Where the replica is read at a fold (a host's document: its replica may sleep meanwhile). */
+  readonly #source: MapSource;
   readonly #hooks: KeeperHooks;
   readonly #compactBytes: number;
   #logBytes: number;
@@ -107,13 +118,13 @@ export class Keeper implements DocumentKeeper {
 
   constructor(
     store: DocumentStore,
-    map: () => ReplicatedMap,
+    source: MapSource,
     hooks: KeeperHooks = NO_HOOKS,
     compactBytes?: number,
     logBytes?: number,
   ) {
     this.#store = store;
-    this.#map = map;
+    this.#source = source;
     this.#hooks = hooks;
     this.#compactBytes = compactBytes ?? 1024 * 1024;
     this.#logBytes = logBytes ?? 0;
@@ -131,7 +142,7 @@ export class Keeper implements DocumentKeeper {
         if (extra.removePeers.length > 0) batch.removePeers = extra.removePeers;
       }
       // The state includes every payload queued so far: it replaces the log and these appends.
-      batch.snapshot = this.#map().encodeState();
+      batch.snapshot = this.#source.map.encodeState();
       this.#logBytes = 0;
     } else if (p.append.length > 0) batch.append = p.append;
     if (p.outboxAdd.length > 0) batch.outboxAdd = p.outboxAdd;

@@ -108,8 +108,8 @@ class Document<C> implements HostDocument<C> {
     this.config = config;
     this.#hooks = hooks;
     this.leases = leaseTable<C>(loaded.peers, hooks);
-    // The document is the keeper's hooks: no closure per hook.
-    this.keeper = new Keeper(records, () => this.map, this, compactBytes, loaded.logBytes);
+    // The document is what its keeper reads the replica from and its hooks: no closure for either.
+    this.keeper = new Keeper(records, this, this, compactBytes, loaded.logBytes);
     this.#watch(loaded.map);
     this.#awake(loaded.map);
   }
