@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { WebSocket as WsClient } from "ws";
 import { webSocketDialer, webSocketTransport } from "../src/index.ts";
 import { acceptWebSockets } from "../src/server/index.ts";
+import { MAX_PENDING_PONGS } from "../src/server/server-link.ts";
 import { connectedPair, type TestServer, testServer } from "./fixtures.ts";
 
 const cleanups: (() => unknown)[] = [];
@@ -113,6 +114,35 @@ describe("acceptWebSockets", () => {
     peer.onFrame((f) => got.push(f.length));
     client.send(new Uint8Array(3));
     await until(() => got.length === 1);
+  });
+
+  it("answers a peer's pings with pongs carrying their data", async () => {
+    const s = await server();
+    const raw = new WsClient(s.url);
+    cleanups.push(() => raw.terminate());
+    const peer = await s.next();
+    await new Promise((resolve) => raw.once("open", resolve));
+    const pongs: string[] = [];
+    raw.on("pong", (data: Buffer) => pongs.push(data.toString()));
+    for (let i = 0; i < 5; i++) raw.ping(`p${i}`);
+    await until(() => pongs.length === 5);
+    expect(pongs).toEqual(["p0", "p1", "p2", "p3", "p4"]);
+    expect(peer.isOpen()).toBe(true);
+  });
+
+  it(`cuts off a peer whose pings outpace their pongs (over ${MAX_PENDING_PONGS} unwritten)`, async () => {
+    const s = await server();
+    const raw = new WsClient(s.url);
+    cleanups.push(() => raw.terminate());
+    const peer = await s.next();
+    await new Promise((resolve) => raw.once("open", resolve));
+    const closing = closeOf(peer);
+    // Sent in one go, they arrive together: the link handles them before any pong is written.
+    for (let i = 0; i < 2000; i++) raw.ping();
+    const info = await closing;
+    expect(info.code).toBe(CloseCode.RATE_LIMITED);
+    expect(info.reason).toMatch(/pings/);
+    await until(() => s.acceptor.connections() === 0);
   });
 
   it("closes a connection that sends a frame over maxFrameBytes with FRAME_TOO_LARGE, on both ends", async () => {

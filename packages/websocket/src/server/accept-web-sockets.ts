@@ -100,6 +100,8 @@ export async function acceptWebSockets(options: AcceptWebSocketsOptions): Promis
     maxPayload: maxFrameBytes,
     clientTracking: false,
     perMessageDeflate: false,
+    // Pings are answered by the link (ws's own answer costs a closure per connection).
+    autoPong: false,
     ...(options.path === undefined ? {} : { path: options.path }),
   });
   const owner: LinkOwner = { maxFrameBytes, links: new Set() };

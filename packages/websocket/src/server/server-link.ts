@@ -4,6 +4,8 @@ import type { WebSocket as WsSocket } from "ws";
 import { closeCodeOf, wireCode, wireReason } from "../wrap-web-socket.ts";
 
 const OPEN = 1;
+/** Pongs a peer may have waiting to be written before its pings close the connection (ws's bound). */
+export const MAX_PENDING_PONGS = 60;
 const CLOSED = 3;
 
 type FrameListener = (frame: Uint8Array) => void;
@@ -62,6 +64,8 @@ export class ServerLink {
   // takes effect from the next one. (A connection has a listener or two: no Set's table.)
   #frames: Listeners<FrameListener>;
   #closes: Listeners<CloseListener>;
+  /** Pongs handed to the socket and not yet written. */
+  #pongs = 0;
   /** From the first close or failure: sends are dropped. */
   #closing = false;
   /** Once onClose was delivered: nothing reaches a listener after it. */
@@ -76,6 +80,7 @@ export class ServerLink {
     socket.on("message", wsMessage);
     socket.on("close", wsClose);
     socket.on("error", wsError);
+    socket.on("ping", wsPing);
     owner.links.add(this);
     this.transport = linkTransport(this);
   }
@@ -161,6 +166,23 @@ export class ServerLink {
       }
   }
 
+  /**
+   * A ping from the peer: answered with a pong carrying its data, as RFC 6455 requires. A peer
+   * that pings faster than its pongs drain ({@link MAX_PENDING_PONGS} unwritten) is cut off,
+   * as ws itself does.
+   */
+  pinged(data: Buffer): void {
+    if (this.#closing) return;
+    if (this.#pongs >= MAX_PENDING_PONGS) {
+      this.fail(CloseCode.RATE_LIMITED, `more than ${MAX_PENDING_PONGS} pings awaiting their pongs`, true);
+      return;
+    }
+    this.#pongs++;
+    this.socket.pong(data, false, () => {
+      this.#pongs--;
+    });
+  }
+
   /** The socket closed (ws's close event): the close code it reports, and out of the set. */
   closed(code: number, reason: string): void {
     this.#owner.links.delete(this);
@@ -235,6 +257,10 @@ function wsMessage(this: WsSocket, data: unknown, isBinary: boolean): void {
 
 function wsClose(this: WsSocket, code: number, reason: Buffer): void {
   (this as Tagged)[LINK].closed(code, reason.toString());
+}
+
+function wsPing(this: WsSocket, data: Buffer): void {
+  (this as Tagged)[LINK].pinged(data);
 }
 
 function wsError(this: WsSocket, error: Error & { code?: string }): void {
