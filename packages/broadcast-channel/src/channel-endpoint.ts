@@ -1,5 +1,5 @@
 import { ConfigError } from "@converge/hlc";
-import { CloseCode, type CloseInfo, type Transport } from "@converge/sync";
+import { CloseCode, type CloseInfo, type Transport, TransportListeners } from "@converge/sync";
 
 /** Timing of a connection's heartbeat (see the package README). */
 export interface HeartbeatOptions {
@@ -75,10 +75,8 @@ export function channelEndpoint(
   timing: { readonly every: number; readonly timeout: number },
   onFinish: () => void = () => {},
 ): Transport {
-  const frames = new Set<(frame: Uint8Array) => void>();
-  const closes = new Set<(info: CloseInfo) => void>();
+  const listeners = new TransportListeners();
   let closing = false;
-  let finished = false;
   let sent = 0;
   let expected = 0;
   /** Heartbeat ticks since the peer was last heard. */
@@ -92,27 +90,23 @@ export function channelEndpoint(
     }
   };
   const finish = (info: CloseInfo): void => {
-    if (finished) return;
-    finished = true;
+    if (listeners.ended) return;
     closing = true;
     clearInterval(timer);
     channel.removeEventListener("message", onMessage);
     channel.close();
-    const listeners = [...closes];
-    frames.clear();
-    closes.clear();
     onFinish();
-    for (const listener of listeners) listener(info);
+    listeners.end(info);
   };
   /** Ends the connection from this side for a reason of the link: tells the peer, reports non-local. */
   const lose = (code: number, reason: string): void => {
-    if (finished) return;
+    if (listeners.ended) return;
     post({ t: "close", from: self, to: peer, code, reason });
     finish({ code, reason, local: false });
   };
   const onMessage = (event: MessageEvent): void => {
     const message: unknown = event.data;
-    if (finished || !addressed(message, self, peer)) return;
+    if (listeners.ended || !addressed(message, self, peer)) return;
     silentTicks = 0;
     switch (message.t) {
       case "frame":
@@ -121,10 +115,7 @@ export function channelEndpoint(
           return;
         }
         expected++;
-        for (const listener of [...frames]) {
-          if (finished) return;
-          listener(message.data);
-        }
+        listeners.frame(message.data);
         return;
       case "close":
         finish({ code: message.code, reason: message.reason, local: false });
@@ -148,16 +139,8 @@ export function channelEndpoint(
       if (closing) return;
       post({ t: "frame", from: self, to: peer, seq: sent++, data: frame.slice() });
     },
-    onFrame: (listener) => {
-      if (finished) return () => {};
-      frames.add(listener);
-      return () => frames.delete(listener);
-    },
-    onClose: (listener) => {
-      if (finished) return () => {};
-      closes.add(listener);
-      return () => closes.delete(listener);
-    },
+    onFrame: (listener) => listeners.onFrame(listener),
+    onClose: (listener) => listeners.onClose(listener),
     close: (code = CloseCode.NORMAL, reason = "") => {
       if (closing) return;
       closing = true;

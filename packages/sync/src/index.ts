@@ -81,3 +81,4 @@ export {
   type StorePolicyOptions,
 } from "./store-policy.ts";
 export { CloseCode, type CloseInfo, type Dialer, type Transport } from "./transport.ts";
+export { TransportListeners } from "./transport-listeners.ts";

@@ -1,4 +1,5 @@
-import type { CloseInfo, Transport } from "./transport.ts";
+import type { Transport } from "./transport.ts";
+import { TransportListeners } from "./transport-listeners.ts";
 
 /** Options of {@link memoryTransportPair}. */
 export interface MemoryTransportOptions {
@@ -7,11 +8,6 @@ export interface MemoryTransportOptions {
    * sender's synchronous code) or `"sync"` (inside `send`, for deterministic tests).
    */
   readonly delivery?: "microtask" | "sync";
-}
-
-interface End {
-  readonly frames: Set<(frame: Uint8Array) => void>;
-  readonly closes: Set<(info: CloseInfo) => void>;
 }
 
 /**
@@ -30,30 +26,20 @@ export function memoryTransportPair(options: MemoryTransportOptions = {}): reado
   let accepting = true;
   /** False once the close was delivered: nothing reaches a listener after it. */
   let delivering = true;
-  const ends: readonly [End, End] = [
-    { frames: new Set(), closes: new Set() },
-    { frames: new Set(), closes: new Set() },
-  ];
+  const ends = [new TransportListeners(), new TransportListeners()] as const;
 
   const finish = (from: 0 | 1, code: number, reason: string): void => {
     if (!delivering) return;
     delivering = false;
-    for (const side of [0, 1] as const) {
-      const end = ends[side];
-      const listeners = [...end.closes];
-      end.frames.clear();
-      end.closes.clear();
-      const info: CloseInfo = { code, reason, local: side === from };
-      for (const listener of listeners) listener(info);
-    }
+    ends[0].end({ code, reason, local: from === 0 });
+    ends[1].end({ code, reason, local: from === 1 });
   };
 
   const transport = (side: 0 | 1): Transport => {
     const me = ends[side];
     const peer = ends[side === 0 ? 1 : 0];
     const deliver = (frame: Uint8Array): void => {
-      if (!delivering) return;
-      for (const listener of [...peer.frames]) listener(frame);
+      if (delivering) peer.frame(frame);
     };
     return {
       send: (frame) => {
@@ -62,16 +48,8 @@ export function memoryTransportPair(options: MemoryTransportOptions = {}): reado
         if (sync) deliver(copy);
         else queueMicrotask(() => deliver(copy));
       },
-      onFrame: (listener) => {
-        if (!delivering) return () => {};
-        me.frames.add(listener);
-        return () => me.frames.delete(listener);
-      },
-      onClose: (listener) => {
-        if (!delivering) return () => {};
-        me.closes.add(listener);
-        return () => me.closes.delete(listener);
-      },
+      onFrame: (listener) => me.onFrame(listener),
+      onClose: (listener) => me.onClose(listener),
       close: (code = 1000, reason = "") => {
         if (!accepting) return;
         accepting = false;

@@ -1,5 +1,5 @@
 import { ConfigError } from "@converge/hlc";
-import { CloseCode, type CloseInfo, type Transport } from "@converge/sync";
+import { CloseCode, type CloseInfo, type Transport, TransportListeners } from "@converge/sync";
 
 const OPEN = 1;
 const MAX_REASON_BYTES = 123;
@@ -51,25 +51,16 @@ export function wrapWebSocket(socket: WebSocket): Transport {
       `webSocketTransport: the socket must be open (readyState 1), got ${socket.readyState}`,
     );
   socket.binaryType = "arraybuffer";
-  // Arrays replaced on each change, not Sets: a connection has a listener or two (a Set's table
-  // costs more than they do); a call goes to the list as it was.
-  // (concat, not a spread: V8 gives a spread array room for 17.)
-  let frames: readonly ((frame: Uint8Array) => void)[] = [];
-  let closes: readonly ((info: CloseInfo) => void)[] = [];
+  const listeners = new TransportListeners();
   /** From the first close or failure: sends are dropped. */
   let closing = false;
-  /** Once onClose was delivered: nothing reaches a listener after it. */
-  let finished = false;
 
   const finish = (info: CloseInfo): void => {
-    if (finished) return;
-    finished = true;
+    if (listeners.ended) return;
     closing = true;
     socket.removeEventListener("message", onMessage);
     socket.removeEventListener("close", onSocketClose);
-    const listeners = closes;
-    frames = closes = [];
-    for (const listener of listeners) listener(info);
+    listeners.end(info);
   };
   const close = (code: number = CloseCode.NORMAL, reason = ""): void => {
     if (closing) return;
@@ -82,16 +73,10 @@ export function wrapWebSocket(socket: WebSocket): Transport {
     queueMicrotask(() => finish({ code, reason, local: true }));
   };
   const onMessage = (event: MessageEvent): void => {
-    if (finished) return;
+    if (listeners.ended) return;
     const frame = frameOf(event.data);
-    if (frame === undefined) {
-      close(CloseCode.MALFORMED, "text messages are not converge frames");
-      return;
-    }
-    for (const listener of frames) {
-      if (finished) return;
-      listener(frame);
-    }
+    if (frame === undefined) close(CloseCode.MALFORMED, "text messages are not converge frames");
+    else listeners.frame(frame);
   };
   const onSocketClose = (event: CloseEvent): void => {
     const reason =
@@ -111,20 +96,8 @@ export function wrapWebSocket(socket: WebSocket): Transport {
         // Never throws: a socket that fails here reports its close event next.
       }
     },
-    onFrame: (listener) => {
-      if (finished) return () => {};
-      if (!frames.includes(listener)) frames = frames.concat([listener]);
-      return () => {
-        frames = frames.filter((l) => l !== listener);
-      };
-    },
-    onClose: (listener) => {
-      if (finished) return () => {};
-      if (!closes.includes(listener)) closes = closes.concat([listener]);
-      return () => {
-        closes = closes.filter((l) => l !== listener);
-      };
-    },
+    onFrame: (listener) => listeners.onFrame(listener),
+    onClose: (listener) => listeners.onClose(listener),
     close,
     isOpen: () => !closing && socket.readyState === OPEN,
     pendingBytes: () => Math.max(0, socket.bufferedAmount),
