@@ -22,7 +22,7 @@ import { sendCatchUp } from "./_internals/reset-catch-up.ts";
 import { defaultTimers } from "./_internals/timers.ts";
 import { SyncError } from "./errors.ts";
 import { decodeFrames, encodeMessage } from "./frame-codec.ts";
-import type { DocumentConfig, HostOptions, SyncHost } from "./host-types.ts";
+import type { DocumentConfig, HostLimits, HostOptions, SyncHost } from "./host-types.ts";
 import { memoryStore } from "./memory-store.ts";
 import {
   type Access,
@@ -32,6 +32,17 @@ import {
   type RefusalCode,
 } from "./messages.ts";
 import { CloseCode } from "./transport.ts";
+
+/** Every limit's default (see {@link HostLimits}). */
+const DEFAULT_LIMITS: Required<HostLimits> = {
+  handshakeTimeoutMs: 10_000,
+  maxPendingHandshakes: 1000,
+  maxFrameBytes: 1024 * 1024,
+  framesPerSecond: 1000,
+  bytesPerSecond: 8 * 1024 * 1024,
+  sendQueueBytes: 4 * 1024 * 1024,
+  maxPayloadBytes: 64 * 1024 * 1024,
+};
 
 // Shared by every connection (a host keeps thousands; nothing writes to them).
 const NO_ACCESS: Access = { mode: "none" };
@@ -69,16 +80,10 @@ export function buildHost(options: HostOptions, linkHub: LinkHub | undefined, re
   const timers = options.timers ?? defaultTimers;
   const store = options.store ?? memoryStore();
   const metrics = options.metrics;
-  const given = options.limits;
-  const limits = {
-    handshakeTimeoutMs: given?.handshakeTimeoutMs ?? 10_000,
-    maxPendingHandshakes: given?.maxPendingHandshakes ?? 1000,
-    maxFrameBytes: given?.maxFrameBytes ?? 1024 * 1024,
-    framesPerSecond: given?.framesPerSecond ?? 1000,
-    bytesPerSecond: given?.bytesPerSecond ?? 8 * 1024 * 1024,
-    sendQueueBytes: given?.sendQueueBytes ?? 4 * 1024 * 1024,
-    maxPayloadBytes: given?.maxPayloadBytes ?? 64 * 1024 * 1024,
-  };
+  const limits: { -readonly [K in keyof HostLimits]-?: number } = { ...DEFAULT_LIMITS };
+  // Given limits override the defaults; one left undefined keeps its default.
+  for (const [name, value] of Object.entries(options.limits ?? {}))
+    if (value !== undefined) limits[name as keyof HostLimits] = value;
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   const docs = new Map<string, Promise<HostDocument<Conn>>>();
   const conns = new Set<Conn>();
