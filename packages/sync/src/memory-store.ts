@@ -55,7 +55,8 @@ export function memoryStore(): Store {
           rec.snapshot = batch.snapshot.slice();
           rec.log = [];
         }
-        for (const p of batch.append ?? []) rec.log.push(p.slice());
+        // A new array each time, of the log's own size (a host's idle document keeps one record).
+        if (batch.append !== undefined) rec.log = rec.log.concat(batch.append.map((p) => p.slice()));
         for (const e of batch.outboxAdd ?? []) rec.outbox.push(copyEntry(e));
         const acked = batch.outboxAckedUpTo;
         if (acked !== undefined) rec.outbox = rec.outbox.filter((e) => e.seq > acked);
