@@ -1,7 +1,7 @@
 import { ConvergeError } from "@converge/hlc";
 
 // INVALID_CONFIG and INVALID_VALUE are thrown by @converge/hlc too, so their classes live there.
-export { ConfigError, InvalidValueError } from "@converge/hlc";
+export { ConfigError, describeValue, InvalidValueError } from "@converge/hlc";
 
 /**
  * A payload (state, delta or op) is malformed, truncated, oversized, corrupted (its checksum does
@@ -104,37 +104,6 @@ export class SeqOverflowError extends ConvergeError {
 export class PayloadKindError extends ConvergeError {
   constructor(code: "DELTA_UNKNOWN_BASE" | "WRONG_PAYLOAD_KIND", message: string) {
     super(code, message);
-  }
-}
-
-/**
- * @internal How a misused argument is named in error messages: its type, and the value when it is
- * short. Internal to core (not exported by the package); the same as @converge/hlc's own copy.
- */
-export function describeValue(value: unknown): string {
-  if (value === null) return "null";
-  switch (typeof value) {
-    case "undefined":
-      return "undefined";
-    case "function":
-      return value.name === "" ? "a function" : `the function ${value.name}`;
-    case "string":
-      return value.length > 40
-        ? `a string of ${value.length} characters`
-        : `the string ${JSON.stringify(value)}`;
-    case "number":
-    case "boolean":
-    case "bigint":
-      return `${typeof value} ${String(value)}${typeof value === "bigint" ? "n" : ""}`;
-    case "symbol":
-      return "a symbol";
-    default: {
-      if (Array.isArray(value)) return `an array of ${value.length}`;
-      const proto: unknown = Object.getPrototypeOf(value);
-      const ctor = (proto as { constructor?: { name?: unknown } } | null)?.constructor?.name;
-      if (typeof ctor !== "string" || ctor === "" || ctor === "Object") return "an object";
-      return `${/^[AEIOU]/.test(ctor) ? "an" : "a"} ${ctor}`;
-    }
   }
 }
 

@@ -149,7 +149,7 @@ export class InvalidValueError extends ConvergeError {
 
 /**
  * @internal How a misused argument is named in error messages: its type, and the value when it is
- * short. Not exported by the package; @converge/core keeps its own copy (core/src/errors.ts).
+ * short. Exported for converge's own packages (core names values the same way), not for users.
  */
 export function describeValue(value: unknown): string {
   if (value === null) return "null";

@@ -33,6 +33,7 @@ export {
   ConvergeError,
   type ConvergeErrorCode,
   type ConvergeErrorCodes,
+  describeValue,
   InvalidValueError,
   isConvergeError,
   PhysicalTimeError,
