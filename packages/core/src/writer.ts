@@ -1,4 +1,5 @@
-const encoder = new TextEncoder();
+/** The UTF-8 encoder core shares (one per realm is enough: `encode` keeps no state). */
+export const utf8: TextEncoder = new TextEncoder();
 
 /** Largest magnitude {@link Writer.int} accepts: 2^52 - 1, so that zigzag values stay below 2^53. */
 export const MAX_ZIGZAG: number = 2 ** 52 - 1;
@@ -102,7 +103,7 @@ export class Writer {
       this.#pos = p;
       return;
     }
-    const encoded = encoder.encode(value);
+    const encoded = utf8.encode(value);
     this.bytes(encoded);
   }
 

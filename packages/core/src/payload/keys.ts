@@ -3,6 +3,7 @@ import type { KeyMatcher } from "../key-matcher.ts";
 import { utf8String } from "../reader.ts";
 import type { StateReader, StateWriter } from "../state-codec.ts";
 import type { ReplicaId } from "../version-vector.ts";
+import { utf8 } from "../writer.ts";
 
 /** Writes replica id `id` (16 hex digits) as its 8 bytes into `out`. */
 export function hexToBytes8(id: ReplicaId, out: Uint8Array): void {
@@ -10,8 +11,6 @@ export function hexToBytes8(id: ReplicaId, out: Uint8Array): void {
 }
 
 export { bytes8ToHex } from "../version-vector.ts";
-
-const utf8 = new TextEncoder();
 
 /**
  * Writes sorted keys front-coded on their UTF-8 bytes: one `uint` of 16 × the suffix's length +

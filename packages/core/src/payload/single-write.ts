@@ -9,7 +9,7 @@ import type { ReplicaInterner } from "../replica-interner.ts";
 import type { DecodeLimits } from "../state-codec.ts";
 import { readValue, Tag, type Value, writeValue } from "../value.ts";
 import type { ReplicaId } from "../version-vector.ts";
-import { MAX_ZIGZAG, Writer } from "../writer.ts";
+import { MAX_ZIGZAG, utf8, Writer } from "../writer.ts";
 import {
   FORMAT_VERSION,
   MAGIC_0,
@@ -29,7 +29,6 @@ const BODY = SINGLE_WRITE_HEADER_BYTES + 1;
  */
 const scratch = new Uint8Array(MAX_SINGLE_WRITE_BYTES + 1);
 scratch.set([MAGIC_0, MAGIC_1, FORMAT_VERSION, SINGLE_WRITE_KIND]);
-const utf8 = new TextEncoder();
 
 /** The replica id whose 8 bytes {@link lastIdBytes} hold (a writer sends under one id). */
 let lastId = "";

@@ -15,7 +15,7 @@ import type { Change } from "../replicated-map-types.ts";
 import type { Stamp } from "../resolver.ts";
 import type { DecodeLimits } from "../state-codec.ts";
 import type { ReplicaId } from "../version-vector.ts";
-import { MAX_ZIGZAG } from "../writer.ts";
+import { MAX_ZIGZAG, utf8 } from "../writer.ts";
 import type { AsyncApply } from "./async-apply.ts";
 import type { Encoding } from "./encoding.ts";
 import type { Listeners } from "./listeners.ts";
@@ -49,7 +49,7 @@ function unsupported(key: string, resolver: AnyResolver, op: "set" | "increment"
  */
 const tooLong = (v: unknown, max: number, depth = 0): boolean =>
   typeof v === "string"
-    ? v.length * 3 > max && new TextEncoder().encode(v).length > max
+    ? v.length * 3 > max && utf8.encode(v).length > max
     : v instanceof Uint8Array
       ? v.length > max
       : typeof v === "object" &&
