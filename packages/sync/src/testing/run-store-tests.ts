@@ -118,7 +118,8 @@ async function rejectsWith(promise: Promise<unknown>, code: string, what: string
  * commits not awaited one by one apply in call order; a load racing commits sees each batch whole
  * or not at all; bytes are copied both ways; documents are isolated and listed; odd names
  * ({@link ODD_DOCUMENT_NAMES}) are distinct documents; pending commits finish before `close`;
- * every call after `close` rejects with `STORE_CLOSED`; and, when the harness can `reopen` its
+ * every call after `close` rejects with `STORE_CLOSED`; an object spread from a document handle
+ * works as it; and, when the harness can `reopen` its
  * backing storage, everything committed is there again (else it states why in `cannotReopen`).
  *
  * @example
@@ -152,6 +153,18 @@ export function runStoreTests(
       await loads(doc, plain(EMPTY), "a new document");
       await doc.commit({});
       await loads(doc, plain(EMPTY), "after an empty batch (a barrier)");
+    });
+
+    test("an object spread from a document handle works as the handle", async ({ store }) => {
+      // Wrappers spread a handle and replace a function or two: the copy must keep working.
+      const doc = await store.open("copied");
+      const copy: DocumentStore = { ...doc };
+      const batch: StoreBatch = { snapshot: bytes(6, 1), append: [bytes(2, 2)] };
+      await copy.commit(batch);
+      await loads(copy, oracle([batch]), "loaded through the copy");
+      await loads(doc, oracle([batch]), "loaded through the handle");
+      await copy.close();
+      await rejectsWith(doc.load(), "STORE_CLOSED", "load on a handle closed through its copy");
     });
 
     test("commits reload as committed: snapshot, log in order, outbox, peers", async ({ store }) => {
