@@ -284,7 +284,7 @@ export function buildHost(options: HostOptions, linkHub: LinkHub | undefined, re
     if (lease !== undefined) void doc.keeper.setPeer(lease).catch((e: unknown) => report(e, doc.name));
     for (const other of doc.connections)
       if (other.presence !== null) send(c, { type: "presence", client: other.client, state: other.presence });
-    doc.connections.add(c);
+    doc.connections = doc.connections.concat([c]);
   };
 
   const ctx: MergeContext = {
@@ -401,7 +401,8 @@ export function buildHost(options: HostOptions, linkHub: LinkHub | undefined, re
     metrics?.gauge("connections", conns.size);
     const doc = c.doc;
     doc?.leases.left(c, c.replica);
-    if (doc === undefined || !doc.connections.delete(c)) return;
+    if (doc === undefined || !doc.connections.includes(c)) return;
+    doc.connections = doc.connections.filter((o) => o !== c);
     if (c.presence !== null)
       for (const other of doc.connections) send(other, { type: "presence", client: c.client, state: null });
   };
