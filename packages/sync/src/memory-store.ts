@@ -27,21 +27,19 @@ const copyPeer = (p: PeerRecord): PeerRecord => ({
 export function memoryStore(): Store {
   const docs = new Map<string, Records>();
   let closed = false;
-  const check = (): void => {
+  /** Throws unless the store is open, and the document `name` is when given (a function per store, not per document). */
+  const check = (open = true, name = ""): void => {
     if (closed) throw new SyncError("STORE_CLOSED", "the store is closed");
+    if (!open) throw new SyncError("STORE_CLOSED", `document ${name} is closed`);
   };
 
   const openDoc = (name: string): DocumentStore => {
     const rec: Records = docs.get(name) ?? { snapshot: undefined, log: [], outbox: [], peers: new Map() };
     docs.set(name, rec);
     let open = true;
-    const checkDoc = (): void => {
-      check();
-      if (!open) throw new SyncError("STORE_CLOSED", `document ${name} is closed`);
-    };
     return {
       load: async (): Promise<StoredDocument> => {
-        checkDoc();
+        check(open, name);
         return {
           snapshot: rec.snapshot?.slice(),
           log: rec.log.map((b) => b.slice()),
@@ -50,7 +48,7 @@ export function memoryStore(): Store {
         };
       },
       commit: async (batch: StoreBatch): Promise<void> => {
-        checkDoc();
+        check(open, name);
         if (batch.snapshot !== undefined) {
           rec.snapshot = batch.snapshot.slice();
           rec.log = [];
