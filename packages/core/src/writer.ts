@@ -1,5 +1,5 @@
 /** The UTF-8 encoder core shares (one per realm is enough: `encode` keeps no state). */
-export const utf8: TextEncoder = new TextEncoder();
+export const utf8: { encode(text: string): Uint8Array<ArrayBuffer> } = new TextEncoder();
 
 /** Largest magnitude {@link Writer.int} accepts: 2^52 - 1, so that zigzag values stay below 2^53. */
 export const MAX_ZIGZAG: number = 2 ** 52 - 1;

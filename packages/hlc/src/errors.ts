@@ -148,8 +148,9 @@ export class InvalidValueError extends ConvergeError {
 }
 
 /**
- * @internal How a misused argument is named in error messages: its type, and the value when it is
- * short. Exported for converge's own packages (core names values the same way), not for users.
+ * How converge's error messages name a misused argument: its type, and the value when it is short
+ * (`the string "x"`, `number 3`, `an array of 2`, `a Map`, `the function lww`). Every converge
+ * package uses it; a resolver or adapter checking its own options can too, to read the same.
  */
 export function describeValue(value: unknown): string {
   if (value === null) return "null";
