@@ -1,4 +1,4 @@
-import { ConfigError } from "@converge/hlc";
+import { ConfigError, randomNodeId } from "@converge/hlc";
 import { CloseCode, type CloseInfo, type Transport, TransportListeners } from "@converge/sync";
 
 /** Timing of a connection's heartbeat (see the package README). */
@@ -33,11 +33,8 @@ export const hubName = (name: string): string => `converge-hub:${name}`;
 /** The channel one connection's messages travel on. */
 export const connectionName = (id: string): string => `converge-conn:${id}`;
 
-/** A random 128-bit id in hex. */
-export function randomId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
+/** A random 128-bit id in hex: two random 64-bit node ids. */
+export const randomId = (): string => randomNodeId() + randomNodeId();
 
 /** `value` (option `name` of `who`), checked to be a positive number of ms. @throws ConfigError */
 export function positiveMs(who: string, name: string, value: number): number {
