@@ -16,6 +16,7 @@ import {
 } from "./_internals/host-merge.ts";
 import type { HubLinks, HubLinksOptions } from "./_internals/hub-links.ts";
 import { DEFAULT_LEASE_MS } from "./_internals/lease-floor.ts";
+import { NOOP } from "./_internals/noop.ts";
 import { outgoing } from "./_internals/outgoing.ts";
 import { isRefusal, refusalError } from "./_internals/refusal-error.ts";
 import { sendCatchUp } from "./_internals/reset-catch-up.ts";
@@ -461,7 +462,7 @@ export function buildHost(options: HostOptions, linkHub: LinkHub | undefined, re
       errorListeners.add(listener);
       return () => errorListeners.delete(listener);
     },
-    onHubStatus: (listener) => hubs?.onStatus(listener) ?? (() => {}),
+    onHubStatus: (listener) => hubs?.onStatus(listener) ?? NOOP,
     close: async () => {
       if (closed) return;
       closed = true;

@@ -1,5 +1,6 @@
 import { createReplicatedMap, type ReplicatedMap, type ReplicatedMapOptions } from "@converge/core";
 import { type ConvergeError, isConvergeError } from "@converge/hlc";
+import { NOOP } from "./_internals/noop.ts";
 import type { DocumentStore, OutboxEntry, PeerRecord, StoreBatch, StoredDocument } from "./store.ts";
 
 /** Options of the store policy. */
@@ -96,7 +97,8 @@ export interface MapSource {
   readonly map: ReplicatedMap;
 }
 
-const SETTLED: Promise<void> = Promise.resolve();
+/** A settled promise: where a chain starts (a keeper's, and a host's document's and connection's). */
+export const SETTLED: Promise<void> = Promise.resolve();
 const NO_HOOKS: KeeperHooks = {};
 
 /**
@@ -172,7 +174,7 @@ export class Keeper implements DocumentKeeper {
     this.#pending = p;
     // Waits one microtask so that everything queued in this turn joins the batch.
     p.done = this.#chain.then(() => Promise.resolve()).then(() => this.#commit(p));
-    this.#chain = p.done.catch(() => {});
+    this.#chain = p.done.catch(NOOP);
     return p;
   }
 

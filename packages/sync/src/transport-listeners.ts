@@ -1,3 +1,4 @@
+import { NOOP } from "./_internals/noop.ts";
 import type { CloseInfo } from "./transport.ts";
 
 type FrameListener = (frame: Uint8Array) => void;
@@ -62,5 +63,3 @@ export class TransportListeners {
     return true;
   }
 }
-
-const NOOP = (): void => {};

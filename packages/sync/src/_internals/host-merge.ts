@@ -8,6 +8,7 @@ import type { Transport } from "../transport.ts";
 import type { ChunkAssembler } from "./chunks.ts";
 import type { HostDocument, TurnRelay } from "./host-document.ts";
 import { keyAllowed } from "./key-patterns.ts";
+import { NOOP } from "./noop.ts";
 import { deferToNextTurn, type Pack } from "./outgoing.ts";
 
 /** One connection a host serves. */
@@ -167,8 +168,6 @@ type Merged = readonly [
   relayed: Promise<void>,
 ];
 
-const ignore = (): void => {};
-
 /**
  * A client's payload: refused for a read-only principal, checked key by key against a write
  * principal's patterns (all or nothing), merged in the document's apply order, relayed to the
@@ -236,7 +235,7 @@ export async function mergePayload(
       ctx.onChange?.({ document: doc.name, principal: c.principal, keys: [...changed].sort() });
     return [vector, committed, true, relay.done] as const;
   });
-  doc.chain = run.then(ignore, ignore);
+  doc.chain = run.then(NOOP, NOOP);
   let merged: Merged;
   try {
     merged = await run;
