@@ -1,25 +1,19 @@
+import { fromByteString as bytes, toByteString as text } from "./_internals/byte-string.ts";
 import { SyncError } from "./errors.ts";
-import type { DocumentStore, OutboxEntry, PeerRecord, Store, StoreBatch, StoredDocument } from "./store.ts";
+import type { DocumentStore, Store, StoreBatch, StoredDocument } from "./store.ts";
 
+/** A document's records, their bytes kept as byte strings (see byte-string.ts): copies, compact. */
 interface Records {
-  snapshot: Uint8Array | undefined;
-  log: Uint8Array[];
-  outbox: OutboxEntry[];
-  peers: Map<string, PeerRecord>;
+  snapshot: string | undefined;
+  log: string[];
+  outbox: { readonly seq: number; readonly op: string }[];
+  peers: Map<string, { readonly peer: string; readonly vector: string; readonly seenAt: number }>;
 }
-
-const copyEntry = (e: OutboxEntry): OutboxEntry => ({ seq: e.seq, op: e.op.slice() });
-
-const copyPeer = (p: PeerRecord): PeerRecord => ({
-  peer: p.peer,
-  vector: p.vector.slice(),
-  seenAt: p.seenAt,
-});
 
 /**
  * A {@link Store} in memory: for tests, for a host that needs no durability, and for a client
  * whose outbox may die with the process. Bytes are copied in and out (a caller may reuse its
- * buffers); each batch applies whole, synchronously inside `commit`. Outlives the documents it
+ * buffers; inside, each record is one compact string); each batch applies whole, synchronously inside `commit`. Outlives the documents it
  * opened: reopening a document returns what was committed, so a "restart" of a host or a
  * session built on the same store loads its records back. After `close`, every call rejects with
  * `STORE_CLOSED`.
@@ -41,24 +35,26 @@ export function memoryStore(): Store {
       load: async (): Promise<StoredDocument> => {
         check(open, name);
         return {
-          snapshot: rec.snapshot?.slice(),
-          log: rec.log.map((b) => b.slice()),
-          outbox: rec.outbox.map(copyEntry),
-          peers: [...rec.peers.values()].map(copyPeer),
+          snapshot: rec.snapshot === undefined ? undefined : bytes(rec.snapshot),
+          log: rec.log.map(bytes),
+          // Copies of its own records (their fields, the bytes made anew).
+          outbox: rec.outbox.map((e) => ({ ...e, op: bytes(e.op) })),
+          peers: [...rec.peers.values()].map((p) => ({ ...p, vector: bytes(p.vector) })),
         };
       },
       commit: async (batch: StoreBatch): Promise<void> => {
         check(open, name);
         if (batch.snapshot !== undefined) {
-          rec.snapshot = batch.snapshot.slice();
+          rec.snapshot = text(batch.snapshot);
           rec.log = [];
         }
         // A new array each time, of the log's own size (a host's idle document keeps one record).
-        if (batch.append !== undefined) rec.log = rec.log.concat(batch.append.map((p) => p.slice()));
-        for (const e of batch.outboxAdd ?? []) rec.outbox.push(copyEntry(e));
+        if (batch.append !== undefined) rec.log = rec.log.concat(batch.append.map(text));
+        for (const e of batch.outboxAdd ?? []) rec.outbox.push({ seq: e.seq, op: text(e.op) });
         const acked = batch.outboxAckedUpTo;
         if (acked !== undefined) rec.outbox = rec.outbox.filter((e) => e.seq > acked);
-        for (const p of batch.peers ?? []) rec.peers.set(p.peer, copyPeer(p));
+        for (const p of batch.peers ?? [])
+          rec.peers.set(p.peer, { peer: p.peer, vector: text(p.vector), seenAt: p.seenAt });
         for (const id of batch.removePeers ?? []) rec.peers.delete(id);
       },
       close: async () => {

@@ -3,7 +3,8 @@ import type { ClockState } from "@converge/hlc";
 import type { DocumentConfig } from "../host-types.ts";
 import type { Timers } from "../session-types.ts";
 import type { DocumentStore, PeerRecord, Store } from "../store.ts";
-import { type DocumentKeeper, Keeper, loadReplica } from "../store-policy.ts";
+import { type DocumentKeeper, Keeper, loadReplica, SETTLED } from "../store-policy.ts";
+import { fromByteString, toByteString } from "./byte-string.ts";
 import { type LeaseClock, type LeaseTable, leaseTable } from "./lease-table.ts";
 import { defaultTimers } from "./timers.ts";
 
@@ -66,9 +67,6 @@ export interface HostDocumentHooks<C> extends LeaseClock<C> {
   readonly sleepTickMs?: number;
 }
 
-/** A settled promise: where a chain of a document or a connection starts. */
-export const SETTLED: Promise<void> = Promise.resolve();
-
 /**
  * A {@link HostDocument} as a class: a host keeps thousands, so the document is itself what its
  * keeper asks (no closure per hook), and its replica sleeps while unused.
@@ -93,8 +91,8 @@ class Document<C> implements HostDocument<C> {
   nextClient = 1;
   readonly #hooks: HostDocumentHooks<C>;
   #live: ReplicatedMap | undefined;
-  /** While asleep: the encoded state, the clock's state, the map held weakly. */
-  #state: Uint8Array | undefined;
+  /** While asleep: the encoded state (as a byte string), the clock's state, the map held weakly. */
+  #state: string | undefined;
   #clock: ClockState | undefined;
   #ref: WeakRef<ReplicatedMap> | undefined;
   #used = false;
@@ -147,7 +145,7 @@ class Document<C> implements HostDocument<C> {
       this.#used = false;
       this.#idle = 0;
     } else if (++this.#idle > m.size >> 6) {
-      this.#state = m.encodeState();
+      this.#state = toByteString(m.encodeState());
       this.#clock = m.clock.state();
       this.#ref = new WeakRef(m);
       this.#live = undefined;
@@ -181,7 +179,7 @@ class Document<C> implements HostDocument<C> {
       m = createReplicatedMap({
         resolvers: this.config.rules,
         clockOptions: { node: clock.node, restore: clock },
-        state: this.#state as Uint8Array,
+        state: fromByteString(this.#state as string),
       });
       this.#watch(m);
     }
@@ -195,6 +193,8 @@ class Document<C> implements HostDocument<C> {
     this.#arm();
   }
 }
+
+export { SETTLED };
 
 /** Loads a document's replica from the store (snapshot, then log) and its keeper. */
 export async function loadHostDocument<C>(
