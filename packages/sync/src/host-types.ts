@@ -13,7 +13,7 @@ export type Principal = unknown;
 
 /** What a host knows about a connection before its handshake (from the transport adapter). */
 export interface ConnectionInfo {
-  /** The remote address, when the transport knows it. */
+  /** The remote address, when the transport knows it (read it during the handshake: `authenticate`). */
   readonly remote?: string | undefined;
 }
 

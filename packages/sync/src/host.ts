@@ -82,9 +82,9 @@ export function buildHost(options: HostOptions, linkHub: LinkHub | undefined, re
   const store = options.store ?? memoryStore();
   const metrics = options.metrics;
   const limits: { -readonly [K in keyof HostLimits]-?: number } = { ...DEFAULT_LIMITS };
-  // Given limits override the defaults; one left undefined keeps its default.
+  // Given limits override the defaults; one left undefined (or null) keeps its default.
   for (const [name, value] of Object.entries(options.limits ?? {}))
-    if (value !== undefined) limits[name as keyof HostLimits] = value;
+    limits[name as keyof HostLimits] = value ?? limits[name as keyof HostLimits];
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   const docs = new Map<string, Promise<HostDocument<Conn>>>();
   const conns = new Set<Conn>();

@@ -48,8 +48,11 @@ export function memoryStore(): Store {
           rec.snapshot = text(batch.snapshot);
           rec.log = [];
         }
-        // A new array each time, of the log's own size (a host's idle document keeps one record).
-        if (batch.append !== undefined) rec.log = rec.log.concat(batch.append.map(text));
+        const appended = (batch.append ?? []).map(text);
+        // A log's first records make an array of their own size (a host's idle document keeps
+        // one); later ones are pushed (amortised O(1), where a copy per commit would be O(log)).
+        if (rec.log.length === 0) rec.log = appended;
+        else for (const p of appended) rec.log.push(p);
         for (const e of batch.outboxAdd ?? []) rec.outbox.push({ seq: e.seq, op: text(e.op) });
         const acked = batch.outboxAckedUpTo;
         if (acked !== undefined) rec.outbox = rec.outbox.filter((e) => e.seq > acked);

@@ -8,8 +8,13 @@ import { type LinkOwner, ServerLink } from "./server-link.ts";
 
 /** Who connected, as the HTTP upgrade request says. */
 export interface WebSocketConnectionInfo {
-  /** The peer's IP address (`socket.remoteAddress`); behind a proxy, read `headers` too. */
+  /**
+   * The peer's IP address (`socket.remoteAddress`); behind a proxy, read `headers` too. Read from
+   * the socket when first asked (Node keeps it on the socket from then on, for as long as the
+   * connection lives): ask while the connection is open — once it closed, it may be undefined.
+   */
   readonly remoteAddress: string | undefined;
+  /** The peer's port, read the same way. */
   readonly remotePort: number | undefined;
   /** The request's path and query. */
   readonly url: string;
