@@ -20,6 +20,16 @@ async function server(options: { maxFrameBytes?: number; heartbeatMs?: number } 
   return s;
 }
 
+/** A server, a raw ws client open on it, and the server's end of that connection. */
+async function rawPeer(): Promise<{ s: TestServer; raw: WsClient; peer: Transport }> {
+  const s = await server();
+  const raw = new WsClient(s.url);
+  cleanups.push(() => raw.terminate());
+  const peer = await s.next();
+  await new Promise((resolve) => raw.once("open", resolve));
+  return { s, raw, peer };
+}
+
 function closeOf(t: Transport): Promise<CloseInfo> {
   return new Promise((resolve) => t.onClose(resolve));
 }
@@ -117,11 +127,7 @@ describe("acceptWebSockets", () => {
   });
 
   it("answers a peer's pings with pongs carrying their data", async () => {
-    const s = await server();
-    const raw = new WsClient(s.url);
-    cleanups.push(() => raw.terminate());
-    const peer = await s.next();
-    await new Promise((resolve) => raw.once("open", resolve));
+    const { raw, peer } = await rawPeer();
     const pongs: string[] = [];
     raw.on("pong", (data: Buffer) => pongs.push(data.toString()));
     for (let i = 0; i < 5; i++) raw.ping(`p${i}`);
@@ -131,11 +137,7 @@ describe("acceptWebSockets", () => {
   });
 
   it(`cuts off a peer whose pings outpace their pongs (over ${MAX_PENDING_PONGS} unwritten)`, async () => {
-    const s = await server();
-    const raw = new WsClient(s.url);
-    cleanups.push(() => raw.terminate());
-    const peer = await s.next();
-    await new Promise((resolve) => raw.once("open", resolve));
+    const { s, raw, peer } = await rawPeer();
     const closing = closeOf(peer);
     // Sent in one go, they arrive together: the link handles them before any pong is written.
     for (let i = 0; i < 2000; i++) raw.ping();
@@ -298,11 +300,7 @@ describe("webSocketTransport", () => {
   });
 
   it("delivers a fragmented message as one frame, keeps every frame intact, and counts connections out", async () => {
-    const s = await server();
-    const raw = new WsClient(s.url);
-    cleanups.push(() => raw.terminate());
-    const peer = await s.next();
-    await new Promise((resolve) => raw.once("open", resolve));
+    const { s, raw, peer } = await rawPeer();
     const kept: Uint8Array[] = [];
     peer.onFrame((f) => kept.push(f));
     // One message in three fragments, then two whole ones reusing the client's buffer.
@@ -339,11 +337,7 @@ describe("webSocketTransport", () => {
   });
 
   it("closes with MALFORMED when the peer sends a text message", async () => {
-    const s = await server();
-    const raw = new WsClient(s.url);
-    cleanups.push(() => raw.terminate());
-    const peer = await s.next();
-    await new Promise((resolve) => raw.once("open", resolve));
+    const { raw, peer } = await rawPeer();
     const closing = closeOf(peer);
     raw.send("hello");
     const info = await closing;
