@@ -13,15 +13,15 @@ interface Records {
 /**
  * A {@link Store} in memory: for tests, for a host that needs no durability, and for a client
  * whose outbox may die with the process. Bytes are copied in and out (a caller may reuse its
- * buffers; inside, each record is one compact string); each batch applies whole, synchronously inside `commit`. Outlives the documents it
- * opened: reopening a document returns what was committed, so a "restart" of a host or a
- * session built on the same store loads its records back. After `close`, every call rejects with
- * `STORE_CLOSED`.
+ * buffers; inside, each record is one compact string); each batch applies whole, synchronously
+ * inside `commit`. Outlives the documents it opened: reopening a document returns what was
+ * committed, so a "restart" of a host or a session built on the same store loads its records
+ * back. After `close`, every call rejects with `STORE_CLOSED`.
  */
 export function memoryStore(): Store {
   const docs = new Map<string, Records>();
   let closed = false;
-  /** Throws unless the store is open, and the document `name` is when given (a function per store, not per document). */
+  /** Throws unless the store is open, and the document `name` when given (one function per store). */
   const check = (open = true, name = ""): void => {
     if (closed) throw new SyncError("STORE_CLOSED", "the store is closed");
     if (!open) throw new SyncError("STORE_CLOSED", `document ${name} is closed`);

@@ -53,7 +53,7 @@ export class TransportListeners {
     }
   }
 
-  /** Delivers the close to the close listeners and drops every listener; false if it was delivered already. */
+  /** Delivers the close to the close listeners and drops every listener (false: already delivered). */
   end(info: CloseInfo): boolean {
     if (this.#ended) return false;
     this.#ended = true;
