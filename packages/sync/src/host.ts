@@ -1,12 +1,7 @@
 import { FORMAT_VERSION } from "@converge/core/codec";
 import { ConfigError, type ConvergeError, isConvergeError } from "@converge/hlc";
 import { ChunkAssembler, payloadFrames } from "./_internals/chunks.ts";
-import {
-  type HostDocument,
-  type HostDocumentHooks,
-  loadHostDocument,
-  SETTLED,
-} from "./_internals/host-document.ts";
+import { type HostDocument, type HostDocumentHooks, loadHostDocument } from "./_internals/host-document.ts";
 import {
   type Conn,
   isClosed,
@@ -32,6 +27,7 @@ import {
   PROTOCOL_VERSION,
   type RefusalCode,
 } from "./messages.ts";
+import { SETTLED } from "./store-policy.ts";
 import { CloseCode } from "./transport.ts";
 
 /** Every limit's default (see {@link HostLimits}). */

@@ -194,8 +194,6 @@ class Document<C> implements HostDocument<C> {
   }
 }
 
-export { SETTLED };
-
 /** Loads a document's replica from the store (snapshot, then log) and its keeper. */
 export async function loadHostDocument<C>(
   store: Store,

@@ -61,7 +61,9 @@ export class ServerLink {
   readonly transport: Transport;
   readonly #owner: LinkOwner;
   // Replaced on each change, never mutated: a listener added or removed during a delivery
-  // takes effect from the next one. (A connection has a listener or two: no Set's table.)
+  // takes effect from the next one. The laws are TransportListeners' (sync), kept here in a
+  // form of their own: a lone listener is held as itself, so a server's thousands of
+  // connections, one listener of each kind apiece, hold no arrays (112 B each).
   #frames: Listeners<FrameListener>;
   #closes: Listeners<CloseListener>;
   /** Pongs handed to the socket and not yet written. */
